@@ -1,0 +1,1 @@
+//! C ABI over `llmtel-core`. Placeholder until the C ABI issue adds the exports.

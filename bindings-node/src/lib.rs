@@ -1,0 +1,1 @@
+//! napi binding over `llmtel-core`. Placeholder until the Node issue adds the exports.

@@ -1,0 +1,1 @@
+//! pyo3 binding over `llmtel-core`. Placeholder until the Python issue adds the module.

@@ -1,0 +1,82 @@
+//! Exporters: where finished spans go. The flush thread hands each exporter the same segments.
+
+use std::time::Instant;
+
+use crate::span::SpanData;
+use crate::stats::ExportTally;
+
+mod http;
+pub mod otlp;
+pub mod ratelimit;
+pub mod sentry;
+pub mod spool;
+mod spotlight;
+
+/// The spans of one local root (Sentry's segment) that travel together. `root` is `None` when
+/// children are exported before their root ended (on flush, close, or after waiting too long).
+#[derive(Debug, Default)]
+pub struct Segment {
+    pub root: Option<Box<SpanData>>,
+    pub children: Vec<Box<SpanData>>,
+}
+
+impl Segment {
+    pub fn len(&self) -> usize {
+        self.children.len() + usize::from(self.root.is_some())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Root first, then children in the order they ended.
+    pub fn spans(&self) -> impl Iterator<Item = &SpanData> {
+        self.root.iter().chain(self.children.iter()).map(|s| &**s)
+    }
+}
+
+/// A destination for finished spans. Runs only on the flush thread, so it may block, within the
+/// deadline it is given; it must never call back into a host language.
+pub trait SpanExporter: Send {
+    /// A short stable name (`sentry`, `otlp`, `spool`, …) used in counters and diagnostics.
+    fn name(&self) -> &str;
+
+    /// Delivers the segments, giving up at `deadline`. Returns what was exported and dropped.
+    fn export(&mut self, segments: &[Segment], deadline: Instant) -> ExportTally;
+
+    /// Sends anything held back (Sentry client reports, buffered bytes) before `deadline`.
+    fn flush(&mut self, _deadline: Instant) {}
+
+    /// True while something is held back that `flush` would send.
+    fn has_backlog(&self) -> bool {
+        false
+    }
+
+    /// Last call before the flush thread exits.
+    fn shutdown(&mut self, deadline: Instant) {
+        self.flush(deadline);
+    }
+}
+
+/// The exporters a resolved config asks for.
+pub(crate) fn build(
+    config: &crate::options::Config,
+    pipeline_drops: &std::sync::Arc<crate::stats::AtomicDrops>,
+) -> Result<Vec<Box<dyn SpanExporter>>, crate::options::ConfigError> {
+    let mut exporters: Vec<Box<dyn SpanExporter>> = Vec::new();
+    if config.dsn.is_some() || config.spotlight.is_some() {
+        exporters.push(Box::new(sentry::SentryExporter::new(
+            config,
+            config.dsn.as_ref(),
+            config.spotlight.as_deref(),
+            pipeline_drops.clone(),
+        )));
+    }
+    if let Some(otlp) = &config.otlp {
+        exporters.push(Box::new(otlp::OtlpExporter::new(otlp, config)));
+    }
+    if let Some(spool) = &config.spool {
+        exporters.push(Box::new(spool::SpoolExporter::new(spool, config)?));
+    }
+    Ok(exporters)
+}

@@ -1,0 +1,231 @@
+//! OTLP/HTTP traces, protobuf or JSON, built from opentelemetry-proto's generated types.
+
+use std::time::Instant;
+
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use opentelemetry_proto::tonic::common::v1::{
+    AnyValue, ArrayValue, InstrumentationScope, KeyValue, any_value,
+};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::trace::v1::{self as proto, ResourceSpans, ScopeSpans};
+use prost::Message;
+
+use super::http::{HttpClient, HttpFailure, gzip};
+use super::{Segment, SpanExporter};
+use crate::options::{Config, OtlpConfig, OtlpProtocol};
+use crate::span::{SpanData, SpanKind, Status, Value};
+use crate::stats::{DropReason, ExportTally};
+
+/// The semantic-conventions version our attributes follow.
+pub const SCHEMA_URL: &str = "https://opentelemetry.io/schemas/1.41.0";
+
+/// W3C sampled flag plus "parent is not remote" (OTLP's HAS_IS_REMOTE set, IS_REMOTE clear).
+const SPAN_FLAGS: u32 = 0x01 | 0x100;
+
+pub struct OtlpExporter {
+    config: OtlpConfig,
+    resource: Resource,
+    http: HttpClient,
+}
+
+impl OtlpExporter {
+    pub(crate) fn new(otlp: &OtlpConfig, config: &Config) -> Self {
+        let mut attributes = vec![
+            kv("service.name", Value::from(config.service_name.clone())),
+            kv("telemetry.sdk.name", Value::from("llmtel")),
+            kv("telemetry.sdk.language", Value::from(config.sdk_language.clone())),
+            kv("telemetry.sdk.version", Value::from(crate::VERSION)),
+            kv(
+                "deployment.environment.name",
+                Value::from(config.environment.clone()),
+            ),
+        ];
+        if let Some(release) = &config.release {
+            attributes.push(kv("service.version", Value::from(release.clone())));
+        }
+        OtlpExporter {
+            config: otlp.clone(),
+            resource: Resource {
+                attributes,
+                ..Default::default()
+            },
+            http: HttpClient::new(config.debug),
+        }
+    }
+
+    /// The request body for these segments, as protobuf or JSON.
+    pub fn encode(&self, segments: &[Segment]) -> Vec<u8> {
+        let request = build_request(&self.resource, segments);
+        match self.config.protocol {
+            OtlpProtocol::Protobuf => request.encode_to_vec(),
+            OtlpProtocol::Json => serde_json::to_vec(&request).expect("OTLP JSON serializes"),
+        }
+    }
+
+    fn rejected_spans(&self, body: &[u8]) -> u64 {
+        let response = match self.config.protocol {
+            OtlpProtocol::Protobuf => ExportTraceServiceResponse::decode(body).ok(),
+            OtlpProtocol::Json => serde_json::from_slice(body).ok(),
+        };
+        response
+            .and_then(|r| r.partial_success)
+            .map_or(0, |p| p.rejected_spans.max(0) as u64)
+    }
+}
+
+pub fn build_request(resource: &Resource, segments: &[Segment]) -> ExportTraceServiceRequest {
+    let spans = segments.iter().flat_map(Segment::spans).map(to_proto).collect();
+    ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            resource: Some(resource.clone()),
+            scope_spans: vec![ScopeSpans {
+                scope: Some(InstrumentationScope {
+                    name: "llmtel".into(),
+                    version: crate::VERSION.into(),
+                    ..Default::default()
+                }),
+                spans,
+                schema_url: SCHEMA_URL.into(),
+            }],
+            schema_url: SCHEMA_URL.into(),
+        }],
+    }
+}
+
+fn to_proto(span: &SpanData) -> proto::Span {
+    let status = match &span.status {
+        Status::Unset => None,
+        Status::Ok => Some(proto::Status {
+            code: proto::status::StatusCode::Ok as i32,
+            message: String::new(),
+        }),
+        Status::Error { code, message } => Some(proto::Status {
+            code: proto::status::StatusCode::Error as i32,
+            message: message.clone().unwrap_or_else(|| code.as_str().to_owned()),
+        }),
+    };
+    proto::Span {
+        trace_id: span.trace_id.0.to_vec(),
+        span_id: span.span_id.0.to_vec(),
+        parent_span_id: span
+            .parent_span_id
+            .map(|p| p.0.to_vec())
+            .unwrap_or_default(),
+        flags: SPAN_FLAGS,
+        name: span.name.to_string(),
+        kind: match span.kind {
+            SpanKind::Internal => proto::span::SpanKind::Internal,
+            SpanKind::Client => proto::span::SpanKind::Client,
+            SpanKind::Server => proto::span::SpanKind::Server,
+            SpanKind::Producer => proto::span::SpanKind::Producer,
+            SpanKind::Consumer => proto::span::SpanKind::Consumer,
+        } as i32,
+        start_time_unix_nano: span.start_time_unix_nano,
+        end_time_unix_nano: span.end_time_unix_nano,
+        attributes: span
+            .attributes
+            .iter()
+            .map(|(k, v)| kv(k, v.clone()))
+            .collect(),
+        status,
+        ..Default::default()
+    }
+}
+
+fn kv(key: &str, value: Value) -> KeyValue {
+    KeyValue {
+        key: key.to_owned(),
+        value: Some(any_value(value)),
+        ..Default::default()
+    }
+}
+
+fn any_value(value: Value) -> AnyValue {
+    use any_value::Value as V;
+    fn array(values: Vec<V>) -> V {
+        V::ArrayValue(ArrayValue {
+            values: values
+                .into_iter()
+                .map(|v| AnyValue { value: Some(v) })
+                .collect(),
+        })
+    }
+    let value = match value {
+        Value::String(s) => V::StringValue(s.into_owned()),
+        Value::Int(i) => V::IntValue(i),
+        Value::Double(d) => V::DoubleValue(d),
+        Value::Bool(b) => V::BoolValue(b),
+        Value::StringArray(a) => array(a.into_iter().map(|s| V::StringValue(s.into_owned())).collect()),
+        Value::IntArray(a) => array(a.into_iter().map(V::IntValue).collect()),
+        Value::DoubleArray(a) => array(a.into_iter().map(V::DoubleValue).collect()),
+        Value::BoolArray(a) => array(a.into_iter().map(V::BoolValue).collect()),
+    };
+    AnyValue { value: Some(value) }
+}
+
+impl SpanExporter for OtlpExporter {
+    fn name(&self) -> &str {
+        "otlp"
+    }
+
+    fn export(&mut self, segments: &[Segment], deadline: Instant) -> ExportTally {
+        let count: u64 = segments.iter().map(|s| s.len() as u64).sum();
+        if count == 0 {
+            return ExportTally::default();
+        }
+        let body = self.encode(segments);
+        let body = if self.config.gzip { gzip(&body) } else { body };
+        let content_type = match self.config.protocol {
+            OtlpProtocol::Protobuf => "application/x-protobuf",
+            OtlpProtocol::Json => "application/json",
+        };
+        let mut headers: Vec<(&str, &str)> = vec![("Content-Type", content_type)];
+        if self.config.gzip {
+            headers.push(("Content-Encoding", "gzip"));
+        }
+        headers.extend(
+            self.config
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        let outcome = self
+            .http
+            .post_with_retry(&self.config.url, &headers, &body, deadline, |r| {
+                matches!(r.status, 429 | 502..=504)
+            });
+        match outcome {
+            Ok(response) if response.is_success() => {
+                // A partial success is final: the rejected spans are counted, not retried.
+                let rejected = self.rejected_spans(&response.body).min(count);
+                let mut tally = ExportTally::exported(count - rejected);
+                tally.dropped.add(DropReason::SendError, rejected);
+                tally
+            }
+            Ok(response) => {
+                if self.http.debug() {
+                    eprintln!(
+                        "llmtel: OTLP endpoint answered {}: {}",
+                        response.status,
+                        String::from_utf8_lossy(&response.body)
+                    );
+                }
+                ExportTally::dropped(DropReason::SendError, count)
+            }
+            Err(HttpFailure::Network(e)) => {
+                if self.http.debug() {
+                    eprintln!("llmtel: OTLP endpoint unreachable: {e}");
+                }
+                ExportTally::dropped(DropReason::NetworkError, count)
+            }
+            Err(HttpFailure::Request(e)) => {
+                if self.http.debug() {
+                    eprintln!("llmtel: cannot send to the OTLP endpoint: {e}");
+                }
+                ExportTally::dropped(DropReason::SendError, count)
+            }
+        }
+    }
+}

@@ -1,0 +1,918 @@
+//! Sentry envelopes: one per local root, a `transaction` item for the root and its non-AI
+//! children, `span` (v2) items for `gen_ai.*` spans, client reports for what was dropped, rate
+//! limits honoured per category, and a copy of every envelope to Spotlight when enabled.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+
+use super::http::{HttpClient, HttpFailure, gzip};
+use super::ratelimit::RateLimits;
+use super::spotlight::SpotlightSender;
+use super::{Segment, SpanExporter};
+use crate::dsn::Dsn;
+use crate::keys;
+use crate::options::Config;
+use crate::span::{SpanData, Status, Value, unix_nano_to_secs};
+use crate::stats::{AtomicDrops, DropCounts, DropReason, ExportTally};
+
+/// Relay rejects items above 1 MiB.
+pub const MAX_ITEM_BYTES: usize = 1024 * 1024;
+/// At most this many spans in one span v2 item.
+pub const MAX_SPANS_PER_ITEM: usize = 1000;
+const SPAN_V2_CONTENT_TYPE: &str = "application/vnd.sentry.items.span.v2+json";
+
+/// The parts of the configuration envelopes are built from.
+#[derive(Clone, Debug)]
+pub struct EnvelopeSettings {
+    pub public_key: Option<String>,
+    pub environment: String,
+    pub release: Option<String>,
+    pub sdk_name: String,
+    pub sdk_version: String,
+    pub platform: &'static str,
+    pub sample_rate: f64,
+    pub ai_spans_in_transaction: bool,
+}
+
+impl EnvelopeSettings {
+    pub fn from_config(config: &Config) -> Self {
+        EnvelopeSettings {
+            public_key: config.dsn.as_ref().map(|d| d.public_key.clone()),
+            environment: config.environment.clone(),
+            release: config.release.clone(),
+            sdk_name: config.sdk_name.clone(),
+            sdk_version: crate::VERSION.to_owned(),
+            platform: match config.sdk_language.as_str() {
+                "nodejs" | "node" | "javascript" => "node",
+                "python" => "python",
+                "rust" | "c" | "cpp" | "native" => "native",
+                _ => "other",
+            },
+            sample_rate: config.traces_sample_rate,
+            ai_spans_in_transaction: config.sentry_ai_spans_in_transaction,
+        }
+    }
+}
+
+/// Data categories Sentry counts items in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Category {
+    Transaction,
+    Span,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Transaction => "transaction",
+            Category::Span => "span",
+        }
+    }
+}
+
+/// One item of an envelope, already serialized.
+#[derive(Debug)]
+pub struct Item {
+    pub category: Category,
+    /// `item_count` for span items.
+    pub item_count: Option<usize>,
+    pub payload: Vec<u8>,
+    /// Spans this item carries (a transaction counts its root and its children).
+    pub spans: u64,
+}
+
+/// The envelope for one segment, before rate limits and client reports are applied.
+#[derive(Debug)]
+pub struct SegmentEnvelope {
+    pub header: EnvelopeHeader,
+    pub items: Vec<Item>,
+    /// Spans that could not be put in any item (too large on their own).
+    pub oversized: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct EnvelopeHeader {
+    pub event_id: Option<String>,
+    pub trace_id: Option<String>,
+    pub transaction: Option<String>,
+}
+
+/// Builds the items of one segment. Pure: no I/O, no clock but the caller's.
+pub fn build_segment(settings: &EnvelopeSettings, segment: &Segment) -> SegmentEnvelope {
+    let mut v2: Vec<&SpanData> = Vec::new();
+    let mut items = Vec::new();
+    let mut oversized = 0;
+    let trace_id = segment.spans().next().map(|s| s.trace_id.to_hex());
+    let mut header = EnvelopeHeader {
+        event_id: None,
+        trace_id,
+        transaction: None,
+    };
+
+    if let Some(root) = &segment.root {
+        let (in_tx, ai): (Vec<&SpanData>, Vec<&SpanData>) =
+            segment.children.iter().map(|c| &**c).partition(|c| {
+                settings.ai_spans_in_transaction || !c.is_gen_ai()
+            });
+        v2.extend(ai);
+        let event_id = random_event_id();
+        let mut payload = transaction_payload(settings, &event_id, root, &in_tx);
+        let mut tx_children = in_tx.len();
+        if payload.len() > MAX_ITEM_BYTES && !in_tx.is_empty() {
+            // Too big as one transaction: the children travel as span v2 items instead.
+            v2.extend(in_tx);
+            payload = transaction_payload(settings, &event_id, root, &[]);
+            tx_children = 0;
+        }
+        header.transaction = Some(root.name.to_string());
+        if payload.len() <= MAX_ITEM_BYTES {
+            header.event_id = Some(event_id);
+            items.push(Item {
+                category: Category::Transaction,
+                item_count: None,
+                payload,
+                spans: 1 + tx_children as u64,
+            });
+        } else {
+            oversized += 1;
+        }
+    } else {
+        v2.extend(segment.children.iter().map(|c| &**c));
+    }
+
+    // Span v2 items: at most 1000 spans and 1 MiB each.
+    const FRAME: usize = r#"{"version":2,"items":[]}"#.len();
+    let mut batch: Vec<u8> = Vec::new();
+    let mut count = 0usize;
+    let flush = |batch: &mut Vec<u8>, count: &mut usize, items: &mut Vec<Item>| {
+        if *count > 0 {
+            let mut payload = Vec::with_capacity(batch.len() + FRAME);
+            payload.extend_from_slice(br#"{"version":2,"items":["#);
+            payload.append(batch);
+            payload.extend_from_slice(b"]}");
+            items.push(Item {
+                category: Category::Span,
+                item_count: Some(*count),
+                payload,
+                spans: *count as u64,
+            });
+            *count = 0;
+        }
+    };
+    for span in v2 {
+        let json = span_v2_json(settings, span, segment);
+        if json.len() + FRAME > MAX_ITEM_BYTES {
+            oversized += 1;
+            continue;
+        }
+        if count == MAX_SPANS_PER_ITEM || batch.len() + 1 + json.len() + FRAME > MAX_ITEM_BYTES {
+            flush(&mut batch, &mut count, &mut items);
+        }
+        if count > 0 {
+            batch.push(b',');
+        }
+        batch.extend_from_slice(&json);
+        count += 1;
+    }
+    flush(&mut batch, &mut count, &mut items);
+
+    SegmentEnvelope {
+        header,
+        items,
+        oversized,
+    }
+}
+
+/// Serializes an envelope: header line, then for each item its header line and payload.
+pub fn write_envelope(
+    settings: &EnvelopeSettings,
+    header: &EnvelopeHeader,
+    items: &[&Item],
+    client_report: Option<&[u8]>,
+    sent_at: SystemTime,
+) -> Vec<u8> {
+    let capacity = items.iter().map(|i| i.payload.len() + 128).sum::<usize>() + 512;
+    let mut out = Vec::with_capacity(capacity);
+    let mut head = serde_json::Map::new();
+    if let Some(id) = &header.event_id {
+        head.insert("event_id".into(), id.clone().into());
+    }
+    head.insert("sent_at".into(), rfc3339(sent_at).into());
+    head.insert(
+        "sdk".into(),
+        serde_json::json!({"name": settings.sdk_name, "version": settings.sdk_version}),
+    );
+    if let Some(trace_id) = &header.trace_id {
+        let mut dsc = serde_json::Map::new();
+        dsc.insert("trace_id".into(), trace_id.clone().into());
+        if let Some(key) = &settings.public_key {
+            dsc.insert("public_key".into(), key.clone().into());
+        }
+        dsc.insert("sample_rate".into(), settings.sample_rate.to_string().into());
+        dsc.insert("sampled".into(), "true".into());
+        dsc.insert("environment".into(), settings.environment.clone().into());
+        if let Some(release) = &settings.release {
+            dsc.insert("release".into(), release.clone().into());
+        }
+        if let Some(tx) = &header.transaction {
+            dsc.insert("transaction".into(), tx.clone().into());
+        }
+        head.insert("trace".into(), dsc.into());
+    }
+    serde_json::to_writer(&mut out, &head).expect("a JSON map serializes");
+    out.push(b'\n');
+    for item in items {
+        let item_header = match item.category {
+            Category::Transaction => {
+                serde_json::json!({"type": "transaction", "length": item.payload.len()})
+            }
+            Category::Span => serde_json::json!({
+                "type": "span",
+                "item_count": item.item_count.unwrap_or(0),
+                "content_type": SPAN_V2_CONTENT_TYPE,
+                "length": item.payload.len(),
+            }),
+        };
+        serde_json::to_writer(&mut out, &item_header).expect("a JSON map serializes");
+        out.push(b'\n');
+        out.extend_from_slice(&item.payload);
+        out.push(b'\n');
+    }
+    if let Some(report) = client_report {
+        serde_json::to_writer(
+            &mut out,
+            &serde_json::json!({"type": "client_report", "length": report.len()}),
+        )
+        .expect("a JSON map serializes");
+        out.push(b'\n');
+        out.extend_from_slice(report);
+        out.push(b'\n');
+    }
+    out
+}
+
+fn transaction_status(status: &Status) -> &'static str {
+    match status {
+        Status::Unset | Status::Ok => "ok",
+        Status::Error { code, .. } => code.as_str(),
+    }
+}
+
+fn transaction_payload(
+    settings: &EnvelopeSettings,
+    event_id: &str,
+    root: &SpanData,
+    children: &[&SpanData],
+) -> Vec<u8> {
+    let event = TransactionEvent {
+        kind: "transaction",
+        event_id,
+        transaction: &root.name,
+        transaction_info: TransactionInfo { source: "custom" },
+        start_timestamp: unix_nano_to_secs(root.start_time_unix_nano),
+        timestamp: unix_nano_to_secs(root.end_time_unix_nano),
+        platform: settings.platform,
+        release: settings.release.as_deref(),
+        environment: &settings.environment,
+        sdk: SdkInfo {
+            name: &settings.sdk_name,
+            version: &settings.sdk_version,
+        },
+        contexts: Contexts {
+            trace: TraceContext {
+                trace_id: root.trace_id.to_hex(),
+                span_id: root.span_id.to_hex(),
+                parent_span_id: root.parent_span_id.map(|p| p.to_hex()),
+                op: root.op.as_deref(),
+                status: transaction_status(&root.status),
+                origin: &root.origin,
+                data: SentryAttributes::new(root, None, false),
+            },
+        },
+        spans: children
+            .iter()
+            .map(|c| TransactionSpan {
+                trace_id: c.trace_id.to_hex(),
+                span_id: c.span_id.to_hex(),
+                parent_span_id: c.parent_span_id.map(|p| p.to_hex()),
+                op: c.op.as_deref(),
+                description: &c.name,
+                origin: &c.origin,
+                status: transaction_status(&c.status),
+                start_timestamp: unix_nano_to_secs(c.start_time_unix_nano),
+                timestamp: unix_nano_to_secs(c.end_time_unix_nano),
+                data: SentryAttributes::new(c, None, false),
+            })
+            .collect(),
+    };
+    serde_json::to_vec(&event).expect("a transaction serializes")
+}
+
+fn span_v2_json(settings: &EnvelopeSettings, span: &SpanData, segment: &Segment) -> Vec<u8> {
+    let v2 = SpanV2 {
+        trace_id: span.trace_id.to_hex(),
+        span_id: span.span_id.to_hex(),
+        parent_span_id: span.parent_span_id.map(|p| p.to_hex()),
+        name: &span.name,
+        status: if span.status.is_error() { "error" } else { "ok" },
+        is_segment: span.is_segment(),
+        start_timestamp: unix_nano_to_secs(span.start_time_unix_nano),
+        end_timestamp: unix_nano_to_secs(span.end_time_unix_nano),
+        attributes: SentryAttributes::new(span, Some((settings, segment)), true),
+    };
+    serde_json::to_vec(&v2).expect("a span serializes")
+}
+
+#[derive(Serialize)]
+struct TransactionEvent<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    event_id: &'a str,
+    transaction: &'a str,
+    transaction_info: TransactionInfo,
+    start_timestamp: f64,
+    timestamp: f64,
+    platform: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    release: Option<&'a str>,
+    environment: &'a str,
+    sdk: SdkInfo<'a>,
+    contexts: Contexts<'a>,
+    spans: Vec<TransactionSpan<'a>>,
+}
+
+#[derive(Serialize)]
+struct TransactionInfo {
+    source: &'static str,
+}
+
+#[derive(Serialize)]
+struct SdkInfo<'a> {
+    name: &'a str,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct Contexts<'a> {
+    trace: TraceContext<'a>,
+}
+
+#[derive(Serialize)]
+struct TraceContext<'a> {
+    trace_id: String,
+    span_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_span_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    op: Option<&'a str>,
+    status: &'static str,
+    origin: &'a str,
+    data: SentryAttributes<'a>,
+}
+
+#[derive(Serialize)]
+struct TransactionSpan<'a> {
+    trace_id: String,
+    span_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_span_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    op: Option<&'a str>,
+    description: &'a str,
+    origin: &'a str,
+    status: &'static str,
+    start_timestamp: f64,
+    timestamp: f64,
+    data: SentryAttributes<'a>,
+}
+
+#[derive(Serialize)]
+struct SpanV2<'a> {
+    trace_id: String,
+    span_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_span_id: Option<String>,
+    name: &'a str,
+    status: &'static str,
+    is_segment: bool,
+    start_timestamp: f64,
+    end_timestamp: f64,
+    attributes: SentryAttributes<'a>,
+}
+
+/// A span's attributes as Sentry wants them: the span's own, plus Sentry's aliases, plus (for
+/// span v2) the `sentry.*` attributes; either as plain JSON values or as `{type, value}`.
+struct SentryAttributes<'a> {
+    span: &'a SpanData,
+    extra: Vec<(&'a str, Extra<'a>)>,
+    typed: bool,
+}
+
+enum Extra<'a> {
+    Text(&'a str),
+    Owned(String),
+    Value(&'a Value),
+}
+
+impl<'a> SentryAttributes<'a> {
+    fn new(
+        span: &'a SpanData,
+        v2: Option<(&'a EnvelopeSettings, &'a Segment)>,
+        typed: bool,
+    ) -> Self {
+        let mut extra = Vec::new();
+        let attrs = &span.attributes;
+        if attrs.get(keys::SENTRY_GEN_AI_SYSTEM).is_none()
+            && let Some(provider) = attrs.get(keys::GEN_AI_PROVIDER_NAME).and_then(Value::as_str)
+        {
+            extra.push((
+                keys::SENTRY_GEN_AI_SYSTEM,
+                Extra::Text(keys::sentry_system_for_provider(provider)),
+            ));
+        }
+        for (alias, source) in keys::SENTRY_ALIASES {
+            if attrs.get(alias).is_none()
+                && let Some(value) = attrs.get(source)
+            {
+                extra.push((alias, Extra::Value(value)));
+            }
+        }
+        if let Some((settings, segment)) = v2 {
+            if let Some(op) = span.op.as_deref() {
+                extra.push(("sentry.op", Extra::Text(op)));
+            }
+            extra.push(("sentry.origin", Extra::Text(&span.origin)));
+            extra.push(("sentry.environment", Extra::Text(&settings.environment)));
+            if let Some(release) = settings.release.as_deref() {
+                extra.push(("sentry.release", Extra::Text(release)));
+            }
+            extra.push(("sentry.sdk.name", Extra::Text(&settings.sdk_name)));
+            extra.push(("sentry.sdk.version", Extra::Text(&settings.sdk_version)));
+            extra.push(("sentry.segment.id", Extra::Owned(span.segment_id.to_hex())));
+            if let Some(root) = &segment.root {
+                extra.push(("sentry.segment.name", Extra::Text(&root.name)));
+            }
+        }
+        SentryAttributes { span, extra, typed }
+    }
+}
+
+impl Serialize for SentryAttributes<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.span.attributes.len() + self.extra.len()))?;
+        let typed = self.typed;
+        for (key, value) in self.span.attributes.iter() {
+            map.serialize_entry(key, &AttrValue { value, typed })?;
+        }
+        for (key, extra) in &self.extra {
+            match extra {
+                Extra::Text(text) => map.serialize_entry(key, &TextValue { text, typed })?,
+                Extra::Owned(text) => map.serialize_entry(key, &TextValue { text, typed })?,
+                Extra::Value(value) => map.serialize_entry(key, &AttrValue { value, typed })?,
+            }
+        }
+        map.end()
+    }
+}
+
+struct TextValue<'a> {
+    text: &'a str,
+    typed: bool,
+}
+
+impl Serialize for TextValue<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.typed {
+            let mut map = s.serialize_map(Some(2))?;
+            map.serialize_entry("type", "string")?;
+            map.serialize_entry("value", self.text)?;
+            map.end()
+        } else {
+            s.serialize_str(self.text)
+        }
+    }
+}
+
+/// A typed attribute value, as a plain JSON value or as span v2's `{type, value}`.
+pub(crate) struct AttrValue<'a> {
+    pub value: &'a Value,
+    pub typed: bool,
+}
+
+impl Serialize for AttrValue<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if !self.typed {
+            return PlainValue(self.value).serialize(s);
+        }
+        let kind = match self.value {
+            Value::String(_) => "string",
+            Value::Int(_) => "integer",
+            Value::Double(_) => "double",
+            Value::Bool(_) => "boolean",
+            _ => "array",
+        };
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("type", kind)?;
+        map.serialize_entry("value", &PlainValue(self.value))?;
+        map.end()
+    }
+}
+
+/// A value as plain JSON (arrays as arrays; non-finite doubles as null, as JSON must).
+pub(crate) struct PlainValue<'a>(pub &'a Value);
+
+impl Serialize for PlainValue<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        fn seq<S: Serializer, T: Serialize>(s: S, items: &[T]) -> Result<S::Ok, S::Error> {
+            let mut seq = s.serialize_seq(Some(items.len()))?;
+            for item in items {
+                seq.serialize_element(item)?;
+            }
+            seq.end()
+        }
+        match self.0 {
+            Value::String(v) => s.serialize_str(v),
+            Value::Int(v) => s.serialize_i64(*v),
+            Value::Double(v) if v.is_finite() => s.serialize_f64(*v),
+            Value::Double(_) => s.serialize_none(),
+            Value::Bool(v) => s.serialize_bool(*v),
+            Value::StringArray(v) => seq(s, v),
+            Value::IntArray(v) => seq(s, v),
+            Value::DoubleArray(v) => {
+                let finite: Vec<Option<f64>> =
+                    v.iter().map(|d| d.is_finite().then_some(*d)).collect();
+                seq(s, &finite)
+            }
+            Value::BoolArray(v) => seq(s, v),
+        }
+    }
+}
+
+fn random_event_id() -> String {
+    let mut bytes = [0u8; 16];
+    crate::ids::fill_nonzero(&mut bytes);
+    crate::span::TraceId(bytes).to_hex()
+}
+
+/// RFC 3339 in UTC with microseconds, as Sentry writes `sent_at`.
+pub fn rfc3339(at: SystemTime) -> String {
+    let d = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        d.subsec_micros()
+    )
+}
+
+/// Discarded-event counts waiting to be reported, keyed by (reason, category).
+#[derive(Debug, Default)]
+struct ClientReports {
+    pending: BTreeMap<(&'static str, &'static str), u64>,
+    /// Pipeline drop counts already turned into reports.
+    seen_spans: DropCounts,
+    seen_segments: DropCounts,
+}
+
+impl ClientReports {
+    fn add(&mut self, reason: DropReason, category: Category, quantity: u64) {
+        if quantity > 0 && reason.is_reportable() {
+            *self
+                .pending
+                .entry((reason.as_str(), category.as_str()))
+                .or_default() += quantity;
+        }
+    }
+
+    /// Records an item that was not delivered: a transaction counts itself and its spans.
+    fn add_item(&mut self, reason: DropReason, item: &Item) {
+        if item.category == Category::Transaction {
+            self.add(reason, Category::Transaction, 1);
+        }
+        self.add(reason, Category::Span, item.spans);
+    }
+
+    /// Turns new pipeline-level drops (sampling, before-send, full queue, …) into reports.
+    fn sync(&mut self, drops: &AtomicDrops) {
+        let (spans, segments) = (drops.spans(), drops.segments());
+        for reason in DropReason::ALL {
+            let new_spans = spans.get(reason) - self.seen_spans.get(reason);
+            let new_segments = segments.get(reason) - self.seen_segments.get(reason);
+            self.add(reason, Category::Span, new_spans);
+            self.add(reason, Category::Transaction, new_segments);
+        }
+        self.seen_spans = spans;
+        self.seen_segments = segments;
+    }
+
+    fn has_new(&self, drops: &AtomicDrops) -> bool {
+        !self.pending.is_empty()
+            || drops.spans() != self.seen_spans
+            || drops.segments() != self.seen_segments
+    }
+
+    /// Takes the pending counts as a `client_report` payload.
+    fn take(&mut self) -> Option<(Vec<u8>, BTreeMap<(&'static str, &'static str), u64>)> {
+        if self.pending.is_empty() {
+            return None;
+        }
+        let taken = std::mem::take(&mut self.pending);
+        let discarded: Vec<_> = taken
+            .iter()
+            .map(|((reason, category), quantity)| {
+                serde_json::json!({"reason": reason, "category": category, "quantity": quantity})
+            })
+            .collect();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs_f64();
+        let payload = serde_json::to_vec(&serde_json::json!({
+            "timestamp": now,
+            "discarded_events": discarded,
+        }))
+        .expect("a client report serializes");
+        Some((payload, taken))
+    }
+
+    fn restore(&mut self, taken: BTreeMap<(&'static str, &'static str), u64>) {
+        for (key, n) in taken {
+            *self.pending.entry(key).or_default() += n;
+        }
+    }
+}
+
+/// Sentry (and/or Spotlight) exporter.
+pub struct SentryExporter {
+    settings: EnvelopeSettings,
+    upstream: Option<Upstream>,
+    spotlight: Option<SpotlightSender>,
+}
+
+struct Upstream {
+    url: String,
+    auth: String,
+    gzip: bool,
+    http: HttpClient,
+    rate_limits: RateLimits,
+    reports: ClientReports,
+    pipeline_drops: Arc<AtomicDrops>,
+}
+
+impl SentryExporter {
+    /// `dsn` may be absent when only Spotlight is wanted.
+    pub(crate) fn new(
+        config: &Config,
+        dsn: Option<&Dsn>,
+        spotlight: Option<&str>,
+        pipeline_drops: Arc<AtomicDrops>,
+    ) -> Self {
+        let upstream = dsn.map(|dsn| Upstream {
+            url: dsn.envelope_url(),
+            auth: dsn.auth_header(&format!("llmtel/{}", crate::VERSION)),
+            gzip: config.sentry_gzip,
+            http: HttpClient::new(config.debug),
+            rate_limits: RateLimits::default(),
+            reports: ClientReports::default(),
+            pipeline_drops,
+        });
+        SentryExporter {
+            settings: EnvelopeSettings::from_config(config),
+            upstream,
+            spotlight: spotlight.map(|url| SpotlightSender::start(url, config.debug)),
+        }
+    }
+}
+
+impl SpanExporter for SentryExporter {
+    fn name(&self) -> &str {
+        if self.upstream.is_some() {
+            "sentry"
+        } else {
+            "spotlight"
+        }
+    }
+
+    fn export(&mut self, segments: &[Segment], deadline: Instant) -> ExportTally {
+        let mut tally = ExportTally::default();
+        if let Some(up) = &mut self.upstream {
+            up.reports.sync(&up.pipeline_drops);
+        }
+        for segment in segments {
+            let envelope = build_segment(&self.settings, segment);
+            if let Some(spotlight) = &self.spotlight {
+                // Spotlight sees every envelope, rate limits or not, and never delays delivery.
+                let all: Vec<&Item> = envelope.items.iter().collect();
+                let bytes = write_envelope(
+                    &self.settings,
+                    &envelope.header,
+                    &all,
+                    None,
+                    SystemTime::now(),
+                );
+                spotlight.send(bytes);
+            }
+            match &mut self.upstream {
+                Some(up) => tally.merge(up.send(&self.settings, &envelope, deadline)),
+                None => {
+                    tally.exported += envelope.items.iter().map(|i| i.spans).sum::<u64>();
+                    tally.dropped.add(DropReason::SendError, envelope.oversized);
+                }
+            }
+        }
+        tally
+    }
+
+    fn flush(&mut self, deadline: Instant) {
+        if let Some(up) = &mut self.upstream {
+            up.reports.sync(&up.pipeline_drops);
+            up.send_reports_only(&self.settings, deadline);
+        }
+    }
+
+    fn has_backlog(&self) -> bool {
+        self.upstream
+            .as_ref()
+            .is_some_and(|up| up.reports.has_new(&up.pipeline_drops))
+    }
+
+    fn shutdown(&mut self, deadline: Instant) {
+        self.flush(deadline);
+        if let Some(spotlight) = self.spotlight.take() {
+            spotlight.stop(deadline);
+        }
+    }
+}
+
+impl Upstream {
+    fn send(
+        &mut self,
+        settings: &EnvelopeSettings,
+        envelope: &SegmentEnvelope,
+        deadline: Instant,
+    ) -> ExportTally {
+        let mut tally = ExportTally::dropped(DropReason::SendError, envelope.oversized);
+        if envelope.oversized > 0 {
+            self.reports
+                .add(DropReason::SendError, Category::Span, envelope.oversized);
+        }
+        let now = Instant::now();
+        let mut items = Vec::with_capacity(envelope.items.len());
+        for item in &envelope.items {
+            if self.rate_limits.is_limited(item.category.as_str(), now) {
+                self.reports.add_item(DropReason::RatelimitBackoff, item);
+                tally.dropped.add(DropReason::RatelimitBackoff, item.spans);
+            } else {
+                items.push(item);
+            }
+        }
+        if items.is_empty() {
+            return tally;
+        }
+        let mut header = envelope.header.clone();
+        if !items.iter().any(|i| i.category == Category::Transaction) {
+            header.event_id = None;
+        }
+        let report = if self.rate_limits.is_limited("internal", now) {
+            None
+        } else {
+            self.reports.take()
+        };
+        let body = write_envelope(
+            settings,
+            &header,
+            &items,
+            report.as_ref().map(|(payload, _)| payload.as_slice()),
+            SystemTime::now(),
+        );
+        let spans: u64 = items.iter().map(|i| i.spans).sum();
+        let delivered = self.post(body, deadline);
+        match delivered {
+            Delivery::Accepted => {
+                tally.exported += spans;
+                return tally;
+            }
+            Delivery::RateLimited => {
+                // The server dropped it and counts that itself: nothing goes in a client report.
+                tally.dropped.add(DropReason::RatelimitBackoff, spans);
+            }
+            Delivery::Failed(reason) => {
+                for item in &items {
+                    self.reports.add_item(reason, item);
+                }
+                tally.dropped.add(reason, spans);
+            }
+        }
+        if let Some((_, taken)) = report {
+            self.reports.restore(taken);
+        }
+        tally
+    }
+
+    fn send_reports_only(&mut self, settings: &EnvelopeSettings, deadline: Instant) {
+        if self.rate_limits.is_limited("internal", Instant::now()) {
+            return;
+        }
+        let Some((payload, taken)) = self.reports.take() else {
+            return;
+        };
+        let header = EnvelopeHeader {
+            event_id: None,
+            trace_id: None,
+            transaction: None,
+        };
+        let body = write_envelope(settings, &header, &[], Some(&payload), SystemTime::now());
+        if !matches!(self.post(body, deadline), Delivery::Accepted) {
+            self.reports.restore(taken);
+        }
+    }
+
+    fn post(&mut self, body: Vec<u8>, deadline: Instant) -> Delivery {
+        let body = if self.gzip { gzip(&body) } else { body };
+        let mut headers = vec![
+            ("X-Sentry-Auth", self.auth.as_str()),
+            ("Content-Type", "application/x-sentry-envelope"),
+        ];
+        if self.gzip {
+            headers.push(("Content-Encoding", "gzip"));
+        }
+        let outcome = self
+            .http
+            .post_with_retry(&self.url, &headers, &body, deadline, |r| {
+                matches!(r.status, 502..=504)
+            });
+        match outcome {
+            Ok(response) => {
+                self.rate_limits.update(
+                    response.status,
+                    response.header("x-sentry-rate-limits"),
+                    response.retry_after(),
+                    Instant::now(),
+                );
+                if response.is_success() {
+                    Delivery::Accepted
+                } else if response.status == 429 {
+                    Delivery::RateLimited
+                } else {
+                    if self.http.debug() {
+                        eprintln!(
+                            "llmtel: Sentry answered {}: {}",
+                            response.status,
+                            String::from_utf8_lossy(&response.body)
+                        );
+                    }
+                    Delivery::Failed(DropReason::SendError)
+                }
+            }
+            Err(HttpFailure::Network(e)) => {
+                if self.http.debug() {
+                    eprintln!("llmtel: Sentry unreachable: {e}");
+                }
+                Delivery::Failed(DropReason::NetworkError)
+            }
+            Err(HttpFailure::Request(e)) => {
+                if self.http.debug() {
+                    eprintln!("llmtel: cannot send to Sentry: {e}");
+                }
+                Delivery::Failed(DropReason::SendError)
+            }
+        }
+    }
+}
+
+enum Delivery {
+    Accepted,
+    RateLimited,
+    Failed(DropReason),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_formats_known_instants() {
+        let at = UNIX_EPOCH + std::time::Duration::from_micros(1_764_000_000_123_456);
+        assert_eq!(rfc3339(at), "2025-11-24T16:00:00.123456Z");
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000000Z");
+        let leap = UNIX_EPOCH + std::time::Duration::from_secs(951_782_400); // 2000-02-29
+        assert_eq!(rfc3339(leap), "2000-02-29T00:00:00.000000Z");
+    }
+}

@@ -1,0 +1,240 @@
+//! The local spool: JSON Lines, one span per line, exporter-neutral (schema `v: 1`, documented in
+//! the README). Each batch is one append, so several processes can share a spool; the file is
+//! rotated before it would pass `max_bytes`, keeping `max_files` old files, so it never fills the
+//! disk.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::sentry::PlainValue;
+use super::{Segment, SpanExporter};
+use crate::options::{Config, ConfigError, SpoolConfig};
+use crate::span::{SpanData, Status};
+use crate::stats::{DropReason, ExportTally};
+
+/// The spool line schema version.
+pub const SCHEMA_VERSION: u32 = 1;
+
+pub struct SpoolExporter {
+    path: PathBuf,
+    max_bytes: u64,
+    max_files: u32,
+    file: Option<File>,
+    resource: Resource,
+    debug: bool,
+    buffer: Vec<u8>,
+}
+
+struct Resource {
+    service: String,
+    environment: String,
+    release: Option<String>,
+}
+
+impl SpoolExporter {
+    /// Creates the spool's folder now, so a path that cannot be used fails at init.
+    pub(crate) fn new(spool: &SpoolConfig, config: &Config) -> Result<Self, ConfigError> {
+        if let Some(dir) = spool.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(|e| {
+                ConfigError::new("spool", format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        if spool.path.is_dir() {
+            return Err(ConfigError::new(
+                "spool",
+                format!("{} is a directory, not a file", spool.path.display()),
+            ));
+        }
+        Ok(SpoolExporter {
+            path: spool.path.clone(),
+            max_bytes: spool.max_bytes,
+            max_files: spool.max_files,
+            file: None,
+            resource: Resource {
+                service: config.service_name.clone(),
+                environment: config.environment.clone(),
+                release: config.release.clone(),
+            },
+            debug: config.debug,
+            buffer: Vec::new(),
+        })
+    }
+
+    /// The open file, reopened when another process rotated or removed it.
+    fn file(&mut self) -> io::Result<&mut File> {
+        let stale = match (&self.file, fs::metadata(&self.path)) {
+            (Some(file), Ok(on_disk)) => !same_file(&file.metadata()?, &on_disk),
+            (Some(_), Err(_)) | (None, _) => true,
+        };
+        if stale {
+            self.file = Some(
+                OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&self.path)?,
+            );
+        }
+        Ok(self.file.as_mut().expect("opened above"))
+    }
+
+    fn rotate(&mut self) -> io::Result<()> {
+        self.file = None;
+        if self.max_files == 0 {
+            return match fs::remove_file(&self.path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            };
+        }
+        let numbered = |n: u32| rotated_path(&self.path, n);
+        let _ = fs::remove_file(numbered(self.max_files));
+        for n in (1..self.max_files).rev() {
+            let _ = fs::rename(numbered(n), numbered(n + 1));
+        }
+        match fs::rename(&self.path, numbered(1)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    fn write_batch(&mut self) -> io::Result<()> {
+        let size = self.file()?.metadata()?.len();
+        if size > 0 && size + self.buffer.len() as u64 > self.max_bytes {
+            self.rotate()?;
+        }
+        let buffer = std::mem::take(&mut self.buffer);
+        let result = self.file()?.write_all(&buffer);
+        self.buffer = buffer;
+        result
+    }
+}
+
+/// `spans.jsonl.1`, `spans.jsonl.2`, …: rotated files, 1 the newest.
+pub fn rotated_path(path: &Path, n: u32) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".{n}"));
+    PathBuf::from(name)
+}
+
+#[cfg(unix)]
+fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &fs::Metadata, _: &fs::Metadata) -> bool {
+    true
+}
+
+impl SpanExporter for SpoolExporter {
+    fn name(&self) -> &str {
+        "spool"
+    }
+
+    fn export(&mut self, segments: &[Segment], _deadline: Instant) -> ExportTally {
+        self.buffer.clear();
+        let mut count = 0u64;
+        for span in segments.iter().flat_map(Segment::spans) {
+            let line = SpoolLine::new(span, &self.resource);
+            serde_json::to_writer(&mut self.buffer, &line).expect("a span serializes");
+            self.buffer.push(b'\n');
+            count += 1;
+        }
+        if count == 0 {
+            return ExportTally::default();
+        }
+        match self.write_batch() {
+            Ok(()) => ExportTally::exported(count),
+            Err(e) => {
+                if self.debug {
+                    eprintln!("llmtel: cannot write the spool {}: {e}", self.path.display());
+                }
+                self.file = None;
+                ExportTally::dropped(DropReason::SendError, count)
+            }
+        }
+    }
+
+    fn flush(&mut self, _deadline: Instant) {
+        if let Some(file) = &mut self.file {
+            let _ = file.flush();
+        }
+    }
+}
+
+/// One spool line. Field names follow OTLP where it has one.
+#[derive(Serialize)]
+struct SpoolLine<'a> {
+    v: u32,
+    trace_id: String,
+    span_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_span_id: Option<String>,
+    segment_id: String,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    op: Option<&'a str>,
+    origin: &'a str,
+    kind: &'static str,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status_message: Option<&'a str>,
+    start_time_unix_nano: u64,
+    end_time_unix_nano: u64,
+    attributes: Attributes<'a>,
+    service: &'a str,
+    environment: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    release: Option<&'a str>,
+}
+
+impl<'a> SpoolLine<'a> {
+    fn new(span: &'a SpanData, resource: &'a Resource) -> Self {
+        let (status, error_code, status_message) = match &span.status {
+            Status::Unset => ("unset", None, None),
+            Status::Ok => ("ok", None, None),
+            Status::Error { code, message } => {
+                ("error", Some(code.as_str()), message.as_deref())
+            }
+        };
+        SpoolLine {
+            v: SCHEMA_VERSION,
+            trace_id: span.trace_id.to_hex(),
+            span_id: span.span_id.to_hex(),
+            parent_span_id: span.parent_span_id.map(|p| p.to_hex()),
+            segment_id: span.segment_id.to_hex(),
+            name: &span.name,
+            op: span.op.as_deref(),
+            origin: &span.origin,
+            kind: span.kind.as_str(),
+            status,
+            error_code,
+            status_message,
+            start_time_unix_nano: span.start_time_unix_nano,
+            end_time_unix_nano: span.end_time_unix_nano,
+            attributes: Attributes(span),
+            service: &resource.service,
+            environment: &resource.environment,
+            release: resource.release.as_deref(),
+        }
+    }
+}
+
+struct Attributes<'a>(&'a SpanData);
+
+impl Serialize for Attributes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.attributes.len()))?;
+        for (key, value) in self.0.attributes.iter() {
+            map.serialize_entry(key, &PlainValue(value))?;
+        }
+        map.end()
+    }
+}

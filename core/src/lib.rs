@@ -1,0 +1,353 @@
+//! llmtel-core: the synchronous core every binding shares. Spans are recorded on the caller's
+//! thread, filtered there, queued without blocking, and exported by one background thread to
+//! Sentry, OTLP/HTTP, a local JSONL spool and Spotlight.
+//!
+//! ```no_run
+//! use llmtel_core::{Client, Options, SpanStart, SpanKind};
+//!
+//! let client = Client::init(Options::default()).expect("valid options");
+//! let task = client.start_span(SpanStart::new("Generate Report").op("ai.task"));
+//! let mut call = client.start_span(
+//!     SpanStart::new("chat gpt-4o")
+//!         .op("gen_ai.chat")
+//!         .origin("auto.ai.openai")
+//!         .kind(SpanKind::Client)
+//!         .parent(task.context()),
+//! );
+//! call.set_attribute("gen_ai.usage.input_tokens", 150);
+//! call.end();
+//! task.end();
+//! client.close(std::time::Duration::from_secs(2)).ok();
+//! ```
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub mod dsn;
+pub mod export;
+mod fork;
+mod ids;
+pub mod keys;
+pub mod options;
+mod pipeline;
+pub mod privacy;
+pub mod span;
+pub mod stats;
+
+pub use export::{Segment, SpanExporter};
+pub use options::{BeforeSendSpan, Config, ConfigError, Options, SpanFate};
+pub use pipeline::WaitError;
+pub use span::{
+    Attributes, ErrorCode, SpanContext, SpanData, SpanId, SpanKind, Status, Str, TraceId, Value,
+};
+pub use stats::{DropCounts, DropReason, ExportTally, Stats};
+
+/// The SDK version written into envelopes and resources.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A handle to one configured pipeline. Cheap to clone; when the last handle (and the last open
+/// span) is gone, the pipeline closes with the configured shutdown timeout.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<ClientInner>,
+}
+
+struct ClientInner {
+    config: Config,
+    before_send: Option<BeforeSendSpan>,
+    pipeline: pipeline::Pipeline,
+}
+
+impl Client {
+    /// Validates the options (with environment fallbacks) and starts the flush thread.
+    pub fn init(options: Options) -> Result<Client, ConfigError> {
+        let config = options.resolve()?;
+        Self::with_config(config, &options)
+    }
+
+    /// Starts from an already resolved config; `options` supplies the callbacks and the
+    /// embedder's own exporters.
+    pub fn with_config(config: Config, options: &Options) -> Result<Client, ConfigError> {
+        let settings = pipeline::Settings {
+            capacity: config.queue_capacity,
+            batch_size: config.max_export_batch_size,
+            interval: config.flush_interval,
+            export_timeout: config.export_timeout,
+        };
+        let factory_config = config.clone();
+        let custom = options.exporters.clone();
+        let pipeline = pipeline::Pipeline::start(
+            settings,
+            Box::new(move |pipeline_drops| {
+                let mut exporters = export::build(&factory_config, pipeline_drops)?;
+                exporters.extend(custom.iter().map(|make| make()));
+                Ok(exporters)
+            }),
+        )?;
+        if let Some(spool) = config.spool.as_ref().filter(|s| s.is_default) {
+            eprintln!(
+                "llmtel: no DSN or OTLP endpoint configured; writing spans to {} (set spool to false to turn this off)",
+                spool.path.display()
+            );
+        }
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                config,
+                before_send: options.before_send_span.clone(),
+                pipeline,
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Starts a span. Without a parent it is a local root and takes the sampling decision;
+    /// with one it inherits its parent's trace and decision.
+    pub fn start_span(&self, start: SpanStart) -> Span {
+        let span_id = SpanId::random();
+        let (trace_id, segment_id, parent_span_id, sampled) = match start.parent {
+            Some(p) => (p.trace_id, p.segment_id, Some(p.span_id), p.sampled),
+            None => (TraceId::random(), span_id, None, self.sample()),
+        };
+        let context = SpanContext {
+            trace_id,
+            span_id,
+            segment_id,
+            sampled,
+        };
+        if !sampled {
+            if parent_span_id.is_none() {
+                self.inner
+                    .pipeline
+                    .record_drop(DropReason::SampleRate, true);
+            }
+            return Span {
+                context,
+                data: None,
+                client: None,
+            };
+        }
+        let data = Box::new(SpanData {
+            trace_id,
+            span_id,
+            parent_span_id,
+            segment_id,
+            name: start.name,
+            op: start.op,
+            origin: start.origin,
+            kind: start.kind,
+            status: Status::Unset,
+            start_time_unix_nano: start.start_time_unix_nano.unwrap_or_else(span::now_unix_nano),
+            end_time_unix_nano: 0,
+            attributes: start.attributes,
+        });
+        Span {
+            context,
+            data: Some(data),
+            client: Some(self.inner.clone()),
+        }
+    }
+
+    fn sample(&self) -> bool {
+        let rate = self.inner.config.traces_sample_rate;
+        rate >= 1.0 || (rate > 0.0 && ids::unit_f64() < rate)
+    }
+
+    /// Waits until every span queued before this call has been attempted by every exporter
+    /// (in-flight requests included). Returns at once when nothing is pending.
+    pub fn flush(&self, timeout: Duration) -> Result<(), WaitError> {
+        self.inner.pipeline.flush(timeout)
+    }
+
+    /// Stops taking spans, exports what is queued and stops the flush thread, waiting at most
+    /// `timeout`. A second call returns at once.
+    pub fn close(&self, timeout: Duration) -> Result<(), WaitError> {
+        self.inner.pipeline.close(timeout)
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.inner.pipeline.is_closed()
+    }
+
+    /// Counters of queued, exported and dropped spans.
+    pub fn stats(&self) -> Stats {
+        self.inner.pipeline.stats()
+    }
+}
+
+impl ClientInner {
+    /// Runs on the caller's thread: privacy filter, then the user's hook, then the queue.
+    fn finish(&self, mut data: Box<SpanData>) {
+        privacy::filter(&mut data);
+        if let Some(hook) = &self.before_send {
+            match catch_unwind(AssertUnwindSafe(|| hook(&mut data))) {
+                Ok(SpanFate::Keep) => {}
+                Ok(SpanFate::Drop) => {
+                    return self
+                        .pipeline
+                        .record_drop(DropReason::BeforeSend, data.is_segment());
+                }
+                Err(_) => {
+                    if self.config.debug {
+                        eprintln!("llmtel: before_send_span panicked; the span is dropped");
+                    }
+                    return self
+                        .pipeline
+                        .record_drop(DropReason::InternalSdkError, data.is_segment());
+                }
+            }
+        }
+        self.pipeline.submit(data);
+    }
+}
+
+impl Drop for ClientInner {
+    fn drop(&mut self) {
+        let _ = self.pipeline.close(self.config.shutdown_timeout);
+    }
+}
+
+/// What a new span starts with. Everything but the name has a default: op none, origin
+/// `manual`, kind internal, no parent, start now.
+#[derive(Clone, Debug)]
+pub struct SpanStart {
+    name: Str,
+    op: Option<Str>,
+    origin: Str,
+    kind: SpanKind,
+    parent: Option<SpanContext>,
+    attributes: Attributes,
+    start_time_unix_nano: Option<u64>,
+}
+
+impl SpanStart {
+    pub fn new(name: impl Into<Str>) -> Self {
+        SpanStart {
+            name: name.into(),
+            op: None,
+            origin: Str::Borrowed("manual"),
+            kind: SpanKind::Internal,
+            parent: None,
+            attributes: Attributes::default(),
+            start_time_unix_nano: None,
+        }
+    }
+
+    pub fn op(mut self, op: impl Into<Str>) -> Self {
+        self.op = Some(op.into());
+        self
+    }
+
+    pub fn origin(mut self, origin: impl Into<Str>) -> Self {
+        self.origin = origin.into();
+        self
+    }
+
+    pub fn kind(mut self, kind: SpanKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    pub fn parent(mut self, parent: SpanContext) -> Self {
+        self.parent = Some(parent);
+        self
+    }
+
+    pub fn parent_opt(mut self, parent: Option<SpanContext>) -> Self {
+        self.parent = parent;
+        self
+    }
+
+    /// Attributes known at start (samplers and backends read them there).
+    pub fn attribute(mut self, key: impl Into<Str>, value: impl Into<Value>) -> Self {
+        self.attributes.set(key, value);
+        self
+    }
+
+    pub fn start_time_unix_nano(mut self, nanos: u64) -> Self {
+        self.start_time_unix_nano = Some(nanos);
+        self
+    }
+}
+
+/// A span being recorded. An unsampled span records nothing and costs next to nothing. Dropping
+/// a span that was not ended ends it.
+pub struct Span {
+    context: SpanContext,
+    data: Option<Box<SpanData>>,
+    client: Option<Arc<ClientInner>>,
+}
+
+impl Span {
+    pub fn context(&self) -> SpanContext {
+        self.context
+    }
+
+    /// False for unsampled spans and for spans already ended.
+    pub fn is_recording(&self) -> bool {
+        self.data.is_some()
+    }
+
+    pub fn data(&self) -> Option<&SpanData> {
+        self.data.as_deref()
+    }
+
+    pub fn set_attribute(&mut self, key: impl Into<Str>, value: impl Into<Value>) {
+        if let Some(data) = &mut self.data {
+            data.attributes.set(key, value);
+        }
+    }
+
+    pub fn remove_attribute(&mut self, key: &str) {
+        if let Some(data) = &mut self.data {
+            data.attributes.remove(key);
+        }
+    }
+
+    pub fn set_status(&mut self, status: Status) {
+        if let Some(data) = &mut self.data {
+            data.status = status;
+        }
+    }
+
+    pub fn set_name(&mut self, name: impl Into<Str>) {
+        if let Some(data) = &mut self.data {
+            data.name = name.into();
+        }
+    }
+
+    pub fn set_op(&mut self, op: impl Into<Str>) {
+        if let Some(data) = &mut self.data {
+            data.op = Some(op.into());
+        }
+    }
+
+    /// Ends the span now and hands it to the pipeline.
+    pub fn end(mut self) {
+        self.finish(None);
+    }
+
+    /// Ends the span at a given wall time (nanoseconds since the epoch).
+    pub fn end_at(mut self, end_time_unix_nano: u64) {
+        self.finish(Some(end_time_unix_nano));
+    }
+
+    fn finish(&mut self, end_time: Option<u64>) {
+        let (Some(mut data), Some(client)) = (self.data.take(), self.client.take()) else {
+            return;
+        };
+        data.end_time_unix_nano = end_time
+            .unwrap_or_else(span::now_unix_nano)
+            .max(data.start_time_unix_nano);
+        client.finish(data);
+    }
+}
+
+impl Drop for Span {
+    fn drop(&mut self) {
+        self.finish(None);
+    }
+}

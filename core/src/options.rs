@@ -1,0 +1,793 @@
+//! Options: what users set (the Sentry- and OTel-shaped names they know), the environment
+//! fallbacks they already use, and validation into the resolved `Config` the client runs on.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::dsn::Dsn;
+use crate::export::SpanExporter;
+use crate::span::SpanData;
+
+/// What `before_send_span` decides for a span.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpanFate {
+    Keep,
+    Drop,
+}
+
+/// Runs on the caller's thread when a span ends, after the privacy filter: may edit the span's
+/// attributes, or drop it (counted as `before_send`).
+pub type BeforeSendSpan = Arc<dyn Fn(&mut SpanData) -> SpanFate + Send + Sync>;
+
+/// OTLP body encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum OtlpProtocol {
+    #[default]
+    Protobuf,
+    Json,
+}
+
+/// Where the local JSONL spool goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Spool {
+    /// No spool, even when nothing else is configured.
+    Off,
+    Path(PathBuf),
+}
+
+/// The spool used when no exporter is configured at all.
+pub const DEFAULT_SPOOL_PATH: &str = ".llmtel/spans.jsonl";
+/// The Spotlight sidecar's envelope route.
+pub const DEFAULT_SPOTLIGHT_URL: &str = "http://localhost:8969/stream";
+const DEFAULT_OTLP_ENDPOINT: &str = "http://localhost:4318";
+
+/// Every option of the core. Fields left `None` fall back to the environment, then to defaults.
+#[derive(Clone)]
+pub struct Options {
+    /// Sentry DSN; an empty string disables Sentry. Env `SENTRY_DSN`.
+    pub dsn: Option<String>,
+    /// OTLP/HTTP base endpoint; `/v1/traces` is appended. Env `OTEL_EXPORTER_OTLP_ENDPOINT`.
+    pub otlp_endpoint: Option<String>,
+    /// OTLP/HTTP traces endpoint used as is. Env `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`.
+    pub otlp_traces_endpoint: Option<String>,
+    /// Extra OTLP request headers. Env `OTEL_EXPORTER_OTLP_HEADERS` (`k=v,k2=v2`).
+    pub otlp_headers: Option<Vec<(String, String)>>,
+    /// Env `OTEL_EXPORTER_OTLP_PROTOCOL` (`http/protobuf`, default, or `http/json`).
+    pub otlp_protocol: Option<OtlpProtocol>,
+    /// Gzip OTLP bodies. Env `OTEL_EXPORTER_OTLP_COMPRESSION` (`gzip` or `none`, default none).
+    pub otlp_gzip: Option<bool>,
+    /// The JSONL spool. Env `LLMTEL_SPOOL` (a path, or `false`/empty for none).
+    pub spool: Option<Spool>,
+    /// The spool file is rotated once it would pass this size (default 64 MiB).
+    pub spool_max_bytes: u64,
+    /// Rotated spool files kept beside the live one (default 2).
+    pub spool_max_files: u32,
+    /// Spotlight sidecar URL, or `None` for off. Env `SENTRY_SPOTLIGHT` (`true`, `false` or a URL).
+    pub spotlight: Option<Option<String>>,
+    /// Env `SENTRY_ENVIRONMENT`; default `production`.
+    pub environment: Option<String>,
+    /// Env `SENTRY_RELEASE`.
+    pub release: Option<String>,
+    /// OpenTelemetry `service.name`. Env `OTEL_SERVICE_NAME`; default `unknown_service`.
+    pub service_name: Option<String>,
+    /// Head-sampling rate for local roots, 0.0 to 1.0 (default 1.0); children inherit the decision.
+    pub traces_sample_rate: f64,
+    /// Lets integrations record prompts and responses by default (default false).
+    pub send_default_pii: bool,
+    /// Finished spans waiting for export; past it spans are dropped (`queue_overflow`). Default 2048.
+    pub queue_capacity: usize,
+    /// Spans per export request; reaching it wakes the flush thread early. Default 512.
+    pub max_export_batch_size: usize,
+    /// How often the flush thread exports what is ready. Default 1 s.
+    pub flush_interval: Duration,
+    /// How long `close` (and dropping the last client handle) may wait. Default 2 s.
+    pub shutdown_timeout: Duration,
+    /// Time budget for one export, retries included. Default 10 s.
+    pub export_timeout: Duration,
+    /// Keep `gen_ai.*` spans inside the Sentry transaction instead of a span v2 item (for
+    /// self-hosted Sentry versions without span ingestion). Default false.
+    pub sentry_ai_spans_in_transaction: bool,
+    /// Gzip Sentry envelopes. Default true.
+    pub sentry_gzip: bool,
+    /// Diagnostic lines on stderr. Default false.
+    pub debug: bool,
+    /// See [`BeforeSendSpan`].
+    pub before_send_span: Option<BeforeSendSpan>,
+    /// Further exporters of the embedder's own (tests, benchmarks, custom sinks).
+    pub exporters: Vec<Arc<dyn Fn() -> Box<dyn SpanExporter> + Send + Sync>>,
+    /// The SDK name written into Sentry envelopes and OTLP resources; bindings set their own.
+    pub sdk_name: String,
+    /// `telemetry.sdk.language` for OTLP; bindings set theirs (`nodejs`, `python`, `cpp`).
+    pub sdk_language: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            dsn: None,
+            otlp_endpoint: None,
+            otlp_traces_endpoint: None,
+            otlp_headers: None,
+            otlp_protocol: None,
+            otlp_gzip: None,
+            spool: None,
+            spool_max_bytes: 64 * 1024 * 1024,
+            spool_max_files: 2,
+            spotlight: None,
+            environment: None,
+            release: None,
+            service_name: None,
+            traces_sample_rate: 1.0,
+            send_default_pii: false,
+            queue_capacity: 2048,
+            max_export_batch_size: 512,
+            flush_interval: Duration::from_secs(1),
+            shutdown_timeout: Duration::from_secs(2),
+            export_timeout: Duration::from_secs(10),
+            sentry_ai_spans_in_transaction: false,
+            sentry_gzip: true,
+            debug: false,
+            before_send_span: None,
+            exporters: Vec::new(),
+            sdk_name: "llmtel.rust".into(),
+            sdk_language: "rust".into(),
+        }
+    }
+}
+
+impl fmt::Debug for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options")
+            .field("dsn", &self.dsn.as_ref().map(|_| "<set>"))
+            .field("otlp_endpoint", &self.otlp_endpoint)
+            .field("spool", &self.spool)
+            .field("spotlight", &self.spotlight)
+            .field("traces_sample_rate", &self.traces_sample_rate)
+            .field("queue_capacity", &self.queue_capacity)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An option (or environment variable) that cannot be used, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The option's name as `Options::set` spells it, or the environment variable's name.
+    pub option: String,
+    pub reason: String,
+}
+
+impl ConfigError {
+    pub fn new(option: impl Into<String>, reason: impl Into<String>) -> Self {
+        ConfigError {
+            option: option.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid option `{}`: {}", self.option, self.reason)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The names `Options::set` accepts; the bindings' option names map onto these.
+pub const OPTION_NAMES: &[&str] = &[
+    "dsn",
+    "otlp_endpoint",
+    "otlp_traces_endpoint",
+    "otlp_headers",
+    "otlp_protocol",
+    "otlp_compression",
+    "spool",
+    "spool_max_bytes",
+    "spool_max_files",
+    "spotlight",
+    "environment",
+    "release",
+    "service_name",
+    "traces_sample_rate",
+    "send_default_pii",
+    "queue_capacity",
+    "max_export_batch_size",
+    "flush_interval",
+    "shutdown_timeout",
+    "export_timeout",
+    "sentry_ai_spans_in_transaction",
+    "sentry_compression",
+    "debug",
+    "sdk_name",
+    "sdk_language",
+];
+
+impl Options {
+    /// Sets one option from its text form, as bindings and config files give it. Durations are
+    /// seconds (`2`, `0.5`) or carry a unit (`500ms`, `2s`); booleans are `true/false/1/0/yes/no`.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
+        let err = |reason: String| ConfigError::new(name, reason);
+        match name {
+            "dsn" => self.dsn = Some(value.to_owned()),
+            "otlp_endpoint" => self.otlp_endpoint = Some(value.to_owned()),
+            "otlp_traces_endpoint" => self.otlp_traces_endpoint = Some(value.to_owned()),
+            "otlp_headers" => self.otlp_headers = Some(parse_headers(value).map_err(err)?),
+            "otlp_protocol" => self.otlp_protocol = Some(parse_protocol(value).map_err(err)?),
+            "otlp_compression" => self.otlp_gzip = Some(parse_compression(value).map_err(err)?),
+            "spool" => self.spool = Some(parse_spool(value)),
+            "spool_max_bytes" => self.spool_max_bytes = parse_positive(value).map_err(err)?,
+            "spool_max_files" => {
+                self.spool_max_files = value
+                    .trim()
+                    .parse()
+                    .map_err(|_| err(format!("expected a whole number, got {value:?}")))?
+            }
+            "spotlight" => self.spotlight = Some(parse_spotlight(value).map_err(err)?),
+            "environment" => self.environment = Some(value.to_owned()),
+            "release" => self.release = Some(value.to_owned()),
+            "service_name" => self.service_name = Some(value.to_owned()),
+            "traces_sample_rate" => {
+                self.traces_sample_rate = parse_sample_rate(value).map_err(err)?
+            }
+            "send_default_pii" => self.send_default_pii = parse_bool(value).map_err(err)?,
+            "queue_capacity" => self.queue_capacity = parse_positive(value).map_err(err)? as usize,
+            "max_export_batch_size" => {
+                self.max_export_batch_size = parse_positive(value).map_err(err)? as usize
+            }
+            "flush_interval" => self.flush_interval = parse_duration(value).map_err(err)?,
+            "shutdown_timeout" => self.shutdown_timeout = parse_duration(value).map_err(err)?,
+            "export_timeout" => self.export_timeout = parse_duration(value).map_err(err)?,
+            "sentry_ai_spans_in_transaction" => {
+                self.sentry_ai_spans_in_transaction = parse_bool(value).map_err(err)?
+            }
+            "sentry_compression" => self.sentry_gzip = parse_compression(value).map_err(err)?,
+            "debug" => self.debug = parse_bool(value).map_err(err)?,
+            "sdk_name" => self.sdk_name = value.to_owned(),
+            "sdk_language" => self.sdk_language = value.to_owned(),
+            _ => {
+                return Err(err(format!(
+                    "unknown option; known options are {}",
+                    OPTION_NAMES.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Validates the options against the process environment.
+    pub fn resolve(&self) -> Result<Config, ConfigError> {
+        self.resolve_with_env(|name| std::env::var(name).ok())
+    }
+
+    /// Validates the options, reading environment fallbacks through `env` (tests pass a map).
+    pub fn resolve_with_env(
+        &self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        // An explicit option wins; the environment only fills what the user left unset. Errors
+        // name whichever of the two the bad value came from.
+        let pick = |option: &Option<String>, name: &'static str, var: &'static str| {
+            option
+                .clone()
+                .map(|v| (v, name))
+                .or_else(|| env(var).map(|v| (v, var)))
+        };
+
+        let dsn = match pick(&self.dsn, "dsn", "SENTRY_DSN") {
+            Some((text, _)) if text.trim().is_empty() => None,
+            Some((text, source)) => {
+                Some(Dsn::parse(text.trim()).map_err(|r| ConfigError::new(source, r))?)
+            }
+            None => None,
+        };
+
+        let otlp = self.resolve_otlp(&env)?;
+
+        let spotlight = match &self.spotlight {
+            Some(choice) => choice.clone(),
+            None => match env("SENTRY_SPOTLIGHT") {
+                Some(text) => {
+                    parse_spotlight(&text).map_err(|r| ConfigError::new("SENTRY_SPOTLIGHT", r))?
+                }
+                None => None,
+            },
+        };
+        if let Some(url) = &spotlight {
+            check_http_url(url).map_err(|r| ConfigError::new("spotlight", r))?;
+        }
+
+        let spool_choice = self
+            .spool
+            .clone()
+            .or_else(|| env("LLMTEL_SPOOL").map(|v| parse_spool(&v)));
+        let custom = !self.exporters.is_empty();
+        let (spool_path, spool_is_default) = match spool_choice {
+            Some(Spool::Off) => (None, false),
+            Some(Spool::Path(p)) => (Some(p), false),
+            None if dsn.is_none() && otlp.is_none() && !custom => {
+                (Some(PathBuf::from(DEFAULT_SPOOL_PATH)), true)
+            }
+            None => (None, false),
+        };
+
+        if !(0.0..=1.0).contains(&self.traces_sample_rate) {
+            return Err(ConfigError::new(
+                "traces_sample_rate",
+                format!(
+                    "must be between 0.0 and 1.0, got {}",
+                    self.traces_sample_rate
+                ),
+            ));
+        }
+        for (name, value) in [
+            ("queue_capacity", self.queue_capacity),
+            ("max_export_batch_size", self.max_export_batch_size),
+            ("spool_max_bytes", self.spool_max_bytes as usize),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::new(name, "must be greater than 0"));
+            }
+        }
+        if self.flush_interval.is_zero() {
+            return Err(ConfigError::new("flush_interval", "must be greater than 0"));
+        }
+
+        let environment = pick(&self.environment, "environment", "SENTRY_ENVIRONMENT")
+            .map(|(v, _)| v)
+            .unwrap_or_else(|| "production".into());
+        let release = pick(&self.release, "release", "SENTRY_RELEASE").map(|(v, _)| v);
+        let service_name = pick(&self.service_name, "service_name", "OTEL_SERVICE_NAME")
+            .map(|(v, _)| v)
+            .unwrap_or_else(|| "unknown_service".into());
+
+        Ok(Config {
+            dsn,
+            otlp,
+            spool: spool_path.map(|path| SpoolConfig {
+                path,
+                max_bytes: self.spool_max_bytes,
+                max_files: self.spool_max_files,
+                is_default: spool_is_default,
+            }),
+            spotlight,
+            environment,
+            release,
+            service_name,
+            traces_sample_rate: self.traces_sample_rate,
+            send_default_pii: self.send_default_pii,
+            queue_capacity: self.queue_capacity,
+            max_export_batch_size: self.max_export_batch_size.min(self.queue_capacity),
+            flush_interval: self.flush_interval,
+            shutdown_timeout: self.shutdown_timeout,
+            export_timeout: self.export_timeout,
+            sentry_ai_spans_in_transaction: self.sentry_ai_spans_in_transaction,
+            sentry_gzip: self.sentry_gzip,
+            debug: self.debug,
+            sdk_name: self.sdk_name.clone(),
+            sdk_language: self.sdk_language.clone(),
+        })
+    }
+
+    fn resolve_otlp(
+        &self,
+        env: &impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<OtlpConfig>, ConfigError> {
+        // Signal-specific settings beat generic ones, options beat both.
+        let url = if let Some(u) = &self.otlp_traces_endpoint {
+            Some((u.clone(), "otlp_traces_endpoint"))
+        } else if let Some(u) = &self.otlp_endpoint {
+            Some((traces_url(u), "otlp_endpoint"))
+        } else if let Some(u) = env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+            Some((u, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
+        } else {
+            env("OTEL_EXPORTER_OTLP_ENDPOINT")
+                .map(|u| (traces_url(&u), "OTEL_EXPORTER_OTLP_ENDPOINT"))
+        };
+        let Some((url, source)) = url else {
+            return Ok(None);
+        };
+        let url = if url.trim().is_empty() {
+            traces_url(DEFAULT_OTLP_ENDPOINT)
+        } else {
+            url.trim().to_owned()
+        };
+        check_http_url(&url).map_err(|r| ConfigError::new(source, r))?;
+
+        let headers = match &self.otlp_headers {
+            Some(h) => h.clone(),
+            None => env_first(
+                env,
+                [
+                    "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+                    "OTEL_EXPORTER_OTLP_HEADERS",
+                ],
+                parse_headers,
+            )?
+            .unwrap_or_default(),
+        };
+        let protocol = match self.otlp_protocol {
+            Some(p) => p,
+            None => env_first(
+                env,
+                [
+                    "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+                    "OTEL_EXPORTER_OTLP_PROTOCOL",
+                ],
+                parse_protocol,
+            )?
+            .unwrap_or_default(),
+        };
+        let gzip = match self.otlp_gzip {
+            Some(g) => g,
+            None => env_first(
+                env,
+                [
+                    "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+                    "OTEL_EXPORTER_OTLP_COMPRESSION",
+                ],
+                parse_compression,
+            )?
+            .unwrap_or(false),
+        };
+        Ok(Some(OtlpConfig {
+            url,
+            headers,
+            protocol,
+            gzip,
+        }))
+    }
+}
+
+/// Validated configuration the client and exporters run on.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub dsn: Option<Dsn>,
+    pub otlp: Option<OtlpConfig>,
+    pub spool: Option<SpoolConfig>,
+    pub spotlight: Option<String>,
+    pub environment: String,
+    pub release: Option<String>,
+    pub service_name: String,
+    pub traces_sample_rate: f64,
+    pub send_default_pii: bool,
+    pub queue_capacity: usize,
+    pub max_export_batch_size: usize,
+    pub flush_interval: Duration,
+    pub shutdown_timeout: Duration,
+    pub export_timeout: Duration,
+    pub sentry_ai_spans_in_transaction: bool,
+    pub sentry_gzip: bool,
+    pub debug: bool,
+    pub sdk_name: String,
+    pub sdk_language: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OtlpConfig {
+    /// The full traces URL requests are posted to.
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub protocol: OtlpProtocol,
+    pub gzip: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpoolConfig {
+    pub path: PathBuf,
+    pub max_bytes: u64,
+    pub max_files: u32,
+    /// True when no exporter was configured and the spool is the fallback.
+    pub is_default: bool,
+}
+
+/// The first of `vars` that is set, parsed; errors name the variable.
+fn env_first<T>(
+    env: &impl Fn(&str) -> Option<String>,
+    vars: [&'static str; 2],
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, ConfigError> {
+    for var in vars {
+        if let Some(text) = env(var) {
+            return parse(&text).map(Some).map_err(|r| ConfigError::new(var, r));
+        }
+    }
+    Ok(None)
+}
+
+fn traces_url(base: &str) -> String {
+    format!("{}/v1/traces", base.trim().trim_end_matches('/'))
+}
+
+fn check_http_url(text: &str) -> Result<(), String> {
+    let url = url::Url::parse(text).map_err(|e| format!("{text:?} is not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "{text:?} must use http or https, not {}",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{text:?} has no host"));
+    }
+    Ok(())
+}
+
+/// `k=v,k2=v2` with percent-encoded values, as `OTEL_EXPORTER_OTLP_HEADERS` is written.
+pub fn parse_headers(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let (key, value) = entry
+            .split_once('=')
+            .ok_or_else(|| format!("header entry {entry:?} has no '='"))?;
+        let key = key.trim();
+        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
+            return Err(format!("header name {key:?} is not a valid HTTP header name"));
+        }
+        let value = url::form_urlencoded::parse(format!("v={}", value.trim()).as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        out.push((key.to_owned(), value));
+    }
+    Ok(out)
+}
+
+fn parse_protocol(text: &str) -> Result<OtlpProtocol, String> {
+    match text.trim() {
+        "http/protobuf" | "protobuf" => Ok(OtlpProtocol::Protobuf),
+        "http/json" | "json" => Ok(OtlpProtocol::Json),
+        "grpc" => Err("grpc is not supported; use http/protobuf or http/json".into()),
+        other => Err(format!("expected http/protobuf or http/json, got {other:?}")),
+    }
+}
+
+fn parse_compression(text: &str) -> Result<bool, String> {
+    match text.trim() {
+        "gzip" | "true" => Ok(true),
+        "none" | "false" | "" => Ok(false),
+        other => Err(format!("expected gzip or none, got {other:?}")),
+    }
+}
+
+fn parse_spool(text: &str) -> Spool {
+    match text.trim() {
+        "" | "false" | "0" | "off" | "none" => Spool::Off,
+        path => Spool::Path(PathBuf::from(path)),
+    }
+}
+
+fn parse_spotlight(text: &str) -> Result<Option<String>, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "" | "false" | "0" | "no" | "off" | "f" | "n" => Ok(None),
+        "true" | "1" | "yes" | "on" | "t" | "y" => Ok(Some(DEFAULT_SPOTLIGHT_URL.into())),
+        _ => {
+            check_http_url(text.trim())?;
+            Ok(Some(text.trim().to_owned()))
+        }
+    }
+}
+
+fn parse_bool(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        other => Err(format!("expected true or false, got {other:?}")),
+    }
+}
+
+fn parse_sample_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a number between 0.0 and 1.0, got {text:?}"))?;
+    if !(0.0..=1.0).contains(&rate) {
+        return Err(format!("must be between 0.0 and 1.0, got {rate}"));
+    }
+    Ok(rate)
+}
+
+fn parse_positive(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("expected a whole number above 0, got {text:?}")),
+    }
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (number, scale) = if let Some(ms) = t.strip_suffix("ms") {
+        (ms, 1e-3)
+    } else if let Some(s) = t.strip_suffix('s') {
+        (s, 1.0)
+    } else {
+        (t, 1.0)
+    };
+    let secs: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected seconds (`2`, `0.5`) or `500ms`, got {text:?}"))?;
+    let secs = secs * scale;
+    if !secs.is_finite() || secs < 0.0 {
+        return Err(format!("must be a non-negative duration, got {text:?}"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn resolve(opts: &Options, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        opts.resolve_with_env(|k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn nothing_configured_means_the_default_spool() {
+        let c = resolve(&Options::default(), &[]).unwrap();
+        let spool = c.spool.unwrap();
+        assert_eq!(spool.path, PathBuf::from(DEFAULT_SPOOL_PATH));
+        assert!(spool.is_default);
+        assert!(c.dsn.is_none() && c.otlp.is_none() && c.spotlight.is_none());
+        assert_eq!(c.environment, "production");
+        assert_eq!(c.service_name, "unknown_service");
+    }
+
+    #[test]
+    fn spool_false_or_empty_means_no_spool_at_all() {
+        for value in ["false", "", "0"] {
+            let c = resolve(&Options::default(), &[("LLMTEL_SPOOL", value)]).unwrap();
+            assert!(c.spool.is_none(), "LLMTEL_SPOOL={value:?}");
+        }
+        let mut o = Options::default();
+        o.set("spool", "false").unwrap();
+        assert!(resolve(&o, &[]).unwrap().spool.is_none());
+    }
+
+    #[test]
+    fn a_dsn_replaces_the_default_spool_and_env_fills_only_unset_options() {
+        let c = resolve(
+            &Options::default(),
+            &[
+                ("SENTRY_DSN", "https://abc@o1.ingest.sentry.io/42"),
+                ("SENTRY_ENVIRONMENT", "staging"),
+                ("SENTRY_RELEASE", "app@1.2"),
+                ("OTEL_SERVICE_NAME", "svc"),
+            ],
+        )
+        .unwrap();
+        assert!(c.spool.is_none());
+        assert_eq!(c.dsn.unwrap().project_id, "42");
+        assert_eq!(c.environment, "staging");
+        assert_eq!(c.release.as_deref(), Some("app@1.2"));
+        assert_eq!(c.service_name, "svc");
+
+        let mut o = Options::default();
+        o.set("environment", "dev").unwrap();
+        let c = resolve(&o, &[("SENTRY_ENVIRONMENT", "staging")]).unwrap();
+        assert_eq!(c.environment, "dev");
+    }
+
+    #[test]
+    fn otlp_endpoint_rules_follow_the_otel_spec() {
+        let c = resolve(
+            &Options::default(),
+            &[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/")],
+        )
+        .unwrap();
+        assert_eq!(c.otlp.unwrap().url, "http://collector:4318/v1/traces");
+        let c = resolve(
+            &Options::default(),
+            &[
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://a:4318"),
+                ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://b:9/custom"),
+                ("OTEL_EXPORTER_OTLP_HEADERS", "api-key=s%20ecret, x=1"),
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+            ],
+        )
+        .unwrap();
+        let otlp = c.otlp.unwrap();
+        assert_eq!(otlp.url, "http://b:9/custom");
+        assert_eq!(
+            otlp.headers,
+            vec![("api-key".into(), "s ecret".into()), ("x".into(), "1".into())]
+        );
+        assert_eq!(otlp.protocol, OtlpProtocol::Json);
+    }
+
+    #[test]
+    fn invalid_values_name_the_option_or_variable_and_the_reason() {
+        let e = resolve(
+            &Options::default(),
+            &[("SENTRY_DSN", "https://o1.ingest.sentry.io/42")],
+        )
+        .unwrap_err();
+        assert_eq!(e.option, "SENTRY_DSN");
+        assert!(e.reason.contains("public key"), "{e}");
+
+        let mut o = Options::default();
+        o.dsn = Some("ftp://k@h/1".into());
+        let e = resolve(&o, &[]).unwrap_err();
+        assert_eq!(e.option, "dsn");
+        assert!(e.to_string().starts_with("invalid option `dsn`"));
+
+        let e = Options::default()
+            .set("traces_sample_rate", "1.5")
+            .unwrap_err();
+        assert_eq!(e.option, "traces_sample_rate");
+        let e = Options::default().set("otlp_protocol", "grpc").unwrap_err();
+        assert!(e.reason.contains("grpc is not supported"));
+        let e = Options::default().set("queue_capacity", "0").unwrap_err();
+        assert_eq!(e.option, "queue_capacity");
+        let e = Options::default().set("no_such_option", "1").unwrap_err();
+        assert!(e.reason.contains("unknown option"));
+        let e = resolve(
+            &Options::default(),
+            &[("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318")],
+        )
+        .unwrap_err();
+        assert_eq!(e.option, "OTEL_EXPORTER_OTLP_ENDPOINT");
+        let e = resolve(
+            &Options::default(),
+            &[
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"),
+                ("OTEL_EXPORTER_OTLP_HEADERS", "novalue"),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(e.option, "OTEL_EXPORTER_OTLP_HEADERS");
+        let e = resolve(&Options::default(), &[("SENTRY_SPOTLIGHT", "ws://x")]).unwrap_err();
+        assert_eq!(e.option, "SENTRY_SPOTLIGHT");
+        let o = Options {
+            traces_sample_rate: f64::NAN,
+            ..Options::default()
+        };
+        assert_eq!(resolve(&o, &[]).unwrap_err().option, "traces_sample_rate");
+    }
+
+    #[test]
+    fn every_listed_option_name_is_accepted_by_set() {
+        let samples = [
+            ("dsn", "https://k@h/1"),
+            ("otlp_headers", "a=b"),
+            ("otlp_protocol", "http/json"),
+            ("otlp_compression", "gzip"),
+            ("spotlight", "true"),
+            ("traces_sample_rate", "0.25"),
+            ("flush_interval", "250ms"),
+            ("shutdown_timeout", "2"),
+            ("export_timeout", "1.5s"),
+            ("sentry_compression", "none"),
+        ];
+        for name in OPTION_NAMES {
+            let value = samples
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| *v)
+                .unwrap_or(if name.contains("max") || name.contains("capacity") {
+                    "3"
+                } else if matches!(
+                    *name,
+                    "send_default_pii" | "debug" | "sentry_ai_spans_in_transaction"
+                ) {
+                    "true"
+                } else {
+                    "http://localhost:1"
+                });
+            Options::default()
+                .set(name, value)
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let mut o = Options::default();
+        o.set("flush_interval", "250ms").unwrap();
+        assert_eq!(o.flush_interval, Duration::from_millis(250));
+        o.set("spotlight", "true").unwrap();
+        assert_eq!(o.spotlight, Some(Some(DEFAULT_SPOTLIGHT_URL.into())));
+    }
+}

@@ -1,0 +1,502 @@
+//! The bounded queue between callers and the one flush thread, and the thread itself.
+//!
+//! Shaped like OpenTelemetry's thread-based BatchSpanProcessor: a bounded data channel the hot
+//! path `try_send`s into (never blocking, never waking the thread per span), a separate control
+//! channel for nudges, flushes and shutdown, and a thread that groups spans by local root before
+//! handing them to the exporters. After `fork()` the child notices the new fork generation and
+//! starts a fresh lane, leaving the parent's queue (and its pending spans) untouched.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
+
+use crate::export::{Segment, SpanExporter};
+use crate::fork;
+use crate::options::ConfigError;
+use crate::span::{SpanData, SpanId};
+use crate::stats::{AtomicDrops, DropReason, ExportTally, ExporterCounters, ExporterStats, Stats};
+
+/// Children wait this long for their local root before they are exported without it.
+const ORPHAN_WAIT: Duration = Duration::from_secs(30);
+
+/// Why a bounded wait ended without finishing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitError {
+    /// The deadline passed; the flush thread carries on in the background.
+    Timeout,
+}
+
+impl std::fmt::Display for WaitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("timed out waiting for the flush thread")
+    }
+}
+
+impl std::error::Error for WaitError {}
+
+/// Builds a lane's exporters; called at init and again in a forked child.
+pub(crate) type ExporterFactory =
+    dyn Fn(&Arc<AtomicDrops>) -> Result<Vec<Box<dyn SpanExporter>>, ConfigError> + Send + Sync;
+
+#[derive(Clone, Copy)]
+pub(crate) struct Settings {
+    pub capacity: usize,
+    pub batch_size: usize,
+    pub interval: Duration,
+    pub export_timeout: Duration,
+}
+
+pub(crate) struct Pipeline {
+    lane: ArcSwap<Lane>,
+    restarting: AtomicBool,
+    settings: Settings,
+    factory: Box<ExporterFactory>,
+}
+
+/// One queue and its flush thread, valid for one process (fork generation).
+struct Lane {
+    generation: u64,
+    data_tx: Sender<Box<SpanData>>,
+    ctrl_tx: Sender<Control>,
+    shared: Arc<Shared>,
+    batch_size: usize,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// State callers and the flush thread both touch.
+struct Shared {
+    /// Spans accepted and not yet attempted by every exporter (queued or held by the thread).
+    pending: AtomicUsize,
+    /// An exporter holds something back (client reports) that a flush would send.
+    backlog: AtomicBool,
+    nudged: AtomicBool,
+    closed: AtomicBool,
+    overflow_warned: AtomicBool,
+    queued: AtomicU64,
+    dropped: Arc<AtomicDrops>,
+    exporters: Vec<Arc<ExporterCounters>>,
+}
+
+enum Control {
+    /// The queue reached a batch; export what is ready.
+    Nudge,
+    Flush(Sender<()>),
+    Shutdown { deadline: Instant, ack: Sender<()> },
+}
+
+impl Pipeline {
+    pub fn start(settings: Settings, factory: Box<ExporterFactory>) -> Result<Self, ConfigError> {
+        fork::watch();
+        let lane = Lane::start(settings, &*factory)?;
+        Ok(Pipeline {
+            lane: ArcSwap::from_pointee(lane),
+            restarting: AtomicBool::new(false),
+            settings,
+            factory,
+        })
+    }
+
+    /// The lane of this process, starting a fresh one if we are a forked child.
+    fn lane(&self) -> arc_swap::Guard<Arc<Lane>> {
+        let lane = self.lane.load();
+        if lane.generation == fork::generation() {
+            return lane;
+        }
+        drop(lane);
+        self.restart_after_fork();
+        self.lane.load()
+    }
+
+    #[cold]
+    fn restart_after_fork(&self) {
+        // A spin flag, not a mutex: a mutex held by a parent thread at fork time would never be
+        // released in the child.
+        while self
+            .restarting
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            std::thread::yield_now();
+        }
+        if self.lane.load().generation != fork::generation() {
+            let fresh = Lane::start(self.settings, &*self.factory).unwrap_or_else(|e| {
+                eprintln!("llmtel: exporters could not restart after fork ({e}); spans are dropped");
+                Lane::start(self.settings, &|_: &Arc<AtomicDrops>| Ok(Vec::new()))
+                    .expect("a lane without exporters always starts")
+            });
+            // The parent's lane is forgotten, not dropped: its channels may hold locks and spans
+            // that belong to the parent, which sends them itself.
+            std::mem::forget(self.lane.swap(Arc::new(fresh)));
+        }
+        self.restarting.store(false, Ordering::Release);
+    }
+
+    #[inline]
+    pub fn submit(&self, span: Box<SpanData>) {
+        self.lane().submit(span);
+    }
+
+    #[inline]
+    pub fn record_drop(&self, reason: DropReason, is_segment: bool) {
+        self.lane()
+            .shared
+            .dropped
+            .add(reason, 1, u64::from(is_segment));
+    }
+
+    pub fn flush(&self, timeout: Duration) -> Result<(), WaitError> {
+        self.lane().flush(timeout)
+    }
+
+    pub fn close(&self, timeout: Duration) -> Result<(), WaitError> {
+        self.lane().close(timeout)
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.lane().shared.closed.load(Ordering::Relaxed)
+    }
+
+    pub fn stats(&self) -> Stats {
+        let lane = self.lane();
+        let shared = &lane.shared;
+        Stats {
+            queued: shared.queued.load(Ordering::Relaxed),
+            dropped: shared.dropped.spans(),
+            exporters: shared
+                .exporters
+                .iter()
+                .map(|c| ExporterStats {
+                    name: c.name.clone(),
+                    exported: c.exported.load(Ordering::Relaxed),
+                    dropped: c.dropped.spans(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Lane {
+    fn start(settings: Settings, factory: &ExporterFactory) -> Result<Lane, ConfigError> {
+        let dropped = Arc::new(AtomicDrops::default());
+        let exporters = factory(&dropped)?;
+        let counters: Vec<_> = exporters
+            .iter()
+            .map(|e| Arc::new(ExporterCounters::new(e.name())))
+            .collect();
+        let shared = Arc::new(Shared {
+            pending: AtomicUsize::new(0),
+            backlog: AtomicBool::new(false),
+            nudged: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+            overflow_warned: AtomicBool::new(false),
+            queued: AtomicU64::new(0),
+            dropped,
+            exporters: counters.clone(),
+        });
+        let (data_tx, data_rx) = crossbeam_channel::bounded(settings.capacity);
+        let (ctrl_tx, ctrl_rx) = crossbeam_channel::unbounded();
+        let worker = Worker {
+            data_rx,
+            ctrl_rx,
+            shared: shared.clone(),
+            exporters: exporters.into_iter().zip(counters).collect(),
+            open: HashMap::new(),
+            open_spans: 0,
+            ready: Vec::new(),
+            ready_spans: 0,
+            settings,
+        };
+        let thread = std::thread::Builder::new()
+            .name("llmtel-flush".into())
+            .spawn(move || worker.run())
+            .map_err(|e| ConfigError::new("queue_capacity", format!("cannot start the flush thread: {e}")))?;
+        Ok(Lane {
+            generation: fork::generation(),
+            data_tx,
+            ctrl_tx,
+            shared,
+            batch_size: settings.batch_size,
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    #[inline]
+    fn submit(&self, span: Box<SpanData>) {
+        let shared = &*self.shared;
+        if shared.closed.load(Ordering::Relaxed) {
+            shared
+                .dropped
+                .add(DropReason::AfterClose, 1, u64::from(span.is_segment()));
+            return;
+        }
+        shared.pending.fetch_add(1, Ordering::AcqRel);
+        match self.data_tx.try_send(span) {
+            Ok(()) => {
+                shared.queued.fetch_add(1, Ordering::Relaxed);
+                if self.data_tx.len() >= self.batch_size
+                    && !shared.nudged.load(Ordering::Relaxed)
+                    && !shared.nudged.swap(true, Ordering::AcqRel)
+                {
+                    let _ = self.ctrl_tx.try_send(Control::Nudge);
+                }
+            }
+            Err(TrySendError::Full(span)) => {
+                shared.pending.fetch_sub(1, Ordering::AcqRel);
+                shared
+                    .dropped
+                    .add(DropReason::QueueOverflow, 1, u64::from(span.is_segment()));
+                if !shared.overflow_warned.swap(true, Ordering::Relaxed) {
+                    eprintln!(
+                        "llmtel: the span queue is full ({} spans); dropping spans until the exporters catch up",
+                        self.data_tx.capacity().unwrap_or(0)
+                    );
+                }
+            }
+            Err(TrySendError::Disconnected(span)) => {
+                shared.pending.fetch_sub(1, Ordering::AcqRel);
+                shared
+                    .dropped
+                    .add(DropReason::AfterClose, 1, u64::from(span.is_segment()));
+            }
+        }
+    }
+
+    fn is_idle(&self) -> bool {
+        self.shared.pending.load(Ordering::Acquire) == 0
+            && !self.shared.backlog.load(Ordering::Acquire)
+    }
+
+    fn flush(&self, timeout: Duration) -> Result<(), WaitError> {
+        if self.is_idle() || self.shared.closed.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let (ack, done) = crossbeam_channel::bounded(1);
+        if self.ctrl_tx.send(Control::Flush(ack)).is_err() {
+            return Ok(()); // the thread is gone: nothing left that could be flushed
+        }
+        match done.recv_timeout(timeout) {
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => Ok(()),
+            Err(RecvTimeoutError::Timeout) => Err(WaitError::Timeout),
+        }
+    }
+
+    fn close(&self, timeout: Duration) -> Result<(), WaitError> {
+        if self.shared.closed.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let deadline = Instant::now() + timeout;
+        let (ack, done) = crossbeam_channel::bounded(1);
+        let sent = self.ctrl_tx.send(Control::Shutdown { deadline, ack }).is_ok();
+        let outcome = if !sent {
+            Ok(())
+        } else {
+            match done.recv_timeout(timeout) {
+                Ok(()) | Err(RecvTimeoutError::Disconnected) => Ok(()),
+                Err(RecvTimeoutError::Timeout) => Err(WaitError::Timeout),
+            }
+        };
+        if outcome.is_ok()
+            && let Some(thread) = self.thread.lock().ok().and_then(|mut t| t.take())
+        {
+            let _ = thread.join();
+        }
+        let overflowed = self.shared.dropped.spans().get(DropReason::QueueOverflow);
+        if overflowed > 0 {
+            eprintln!("llmtel: {overflowed} spans were dropped because the queue was full");
+        }
+        outcome
+    }
+}
+
+/// Children waiting for their local root.
+struct OpenSegment {
+    children: Vec<Box<SpanData>>,
+    since: Instant,
+}
+
+struct Worker {
+    data_rx: Receiver<Box<SpanData>>,
+    ctrl_rx: Receiver<Control>,
+    shared: Arc<Shared>,
+    exporters: Vec<(Box<dyn SpanExporter>, Arc<ExporterCounters>)>,
+    open: HashMap<SpanId, OpenSegment>,
+    open_spans: usize,
+    ready: Vec<Segment>,
+    ready_spans: usize,
+    settings: Settings,
+}
+
+impl Worker {
+    fn run(mut self) {
+        let mut next_tick = Instant::now() + self.settings.interval;
+        loop {
+            let wait = next_tick.saturating_duration_since(Instant::now());
+            match self.ctrl_rx.recv_timeout(wait) {
+                Ok(Control::Nudge) => {
+                    self.shared.nudged.store(false, Ordering::Release);
+                    self.drain();
+                    self.export_ready(self.export_deadline());
+                }
+                Ok(Control::Flush(ack)) => {
+                    self.drain();
+                    self.release_orphans(|_| true);
+                    let deadline = self.export_deadline();
+                    self.export_ready(deadline);
+                    self.flush_exporters(deadline);
+                    let _ = ack.send(());
+                }
+                Ok(Control::Shutdown { deadline, ack }) => {
+                    self.shutdown(deadline);
+                    let _ = ack.send(());
+                    return;
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    self.drain();
+                    let now = Instant::now();
+                    self.release_orphans(|o| now.duration_since(o.since) >= ORPHAN_WAIT);
+                    self.export_ready(self.export_deadline());
+                    next_tick = Instant::now() + self.settings.interval;
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.shutdown(self.export_deadline());
+                    return;
+                }
+            }
+        }
+    }
+
+    fn export_deadline(&self) -> Instant {
+        Instant::now() + self.settings.export_timeout
+    }
+
+    fn shutdown(&mut self, deadline: Instant) {
+        self.drain();
+        self.release_orphans(|_| true);
+        let deadline = deadline.min(self.export_deadline());
+        self.export_ready(deadline);
+        for (exporter, _) in &mut self.exporters {
+            let _ = catch_unwind(AssertUnwindSafe(|| exporter.shutdown(deadline)));
+        }
+        // Spans that raced past the closed flag are counted, not silently lost.
+        for span in self.data_rx.try_iter() {
+            self.shared.pending.fetch_sub(1, Ordering::AcqRel);
+            self.shared
+                .dropped
+                .add(DropReason::AfterClose, 1, u64::from(span.is_segment()));
+        }
+    }
+
+    /// Takes what is queued now (bounded, so a busy producer cannot starve the exports).
+    fn drain(&mut self) {
+        for _ in 0..self.settings.capacity {
+            let Ok(span) = self.data_rx.try_recv() else {
+                break;
+            };
+            self.accept(span);
+            if self.ready_spans >= self.settings.batch_size {
+                self.export_ready(self.export_deadline());
+            }
+        }
+        if self.open_spans > self.settings.capacity {
+            // Roots that never end must not hold memory without bound.
+            self.release_orphans(|_| true);
+        }
+    }
+
+    fn accept(&mut self, span: Box<SpanData>) {
+        if span.is_segment() {
+            let children = match self.open.remove(&span.span_id) {
+                Some(open) => {
+                    self.open_spans -= open.children.len();
+                    open.children
+                }
+                None => Vec::new(),
+            };
+            self.ready_spans += 1 + children.len();
+            self.ready.push(Segment {
+                root: Some(span),
+                children,
+            });
+        } else {
+            self.open_spans += 1;
+            self.open
+                .entry(span.segment_id)
+                .or_insert_with(|| OpenSegment {
+                    children: Vec::new(),
+                    since: Instant::now(),
+                })
+                .children
+                .push(span);
+        }
+    }
+
+    fn release_orphans(&mut self, due: impl Fn(&OpenSegment) -> bool) {
+        let ids: Vec<SpanId> = self
+            .open
+            .iter()
+            .filter(|(_, o)| due(o))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            if let Some(open) = self.open.remove(&id) {
+                self.open_spans -= open.children.len();
+                self.ready_spans += open.children.len();
+                self.ready.push(Segment {
+                    root: None,
+                    children: open.children,
+                });
+            }
+        }
+    }
+
+    /// Hands ready segments to every exporter in batches of about `batch_size` spans.
+    fn export_ready(&mut self, deadline: Instant) {
+        while !self.ready.is_empty() {
+            let mut take = 0;
+            let mut spans = 0;
+            for segment in &self.ready {
+                if take > 0 && spans + segment.len() > self.settings.batch_size {
+                    break;
+                }
+                take += 1;
+                spans += segment.len();
+            }
+            let batch: Vec<Segment> = self.ready.drain(..take).collect();
+            self.ready_spans -= spans;
+            for (exporter, counters) in &mut self.exporters {
+                let tally = catch_unwind(AssertUnwindSafe(|| exporter.export(&batch, deadline)))
+                    .unwrap_or_else(|_| {
+                        ExportTally::dropped(DropReason::InternalSdkError, spans as u64)
+                    });
+                record(counters, &tally);
+            }
+            self.shared.pending.fetch_sub(spans, Ordering::AcqRel);
+        }
+        self.update_backlog();
+    }
+
+    fn flush_exporters(&mut self, deadline: Instant) {
+        for (exporter, _) in &mut self.exporters {
+            let _ = catch_unwind(AssertUnwindSafe(|| exporter.flush(deadline)));
+        }
+        self.update_backlog();
+    }
+
+    fn update_backlog(&self) {
+        let backlog = self.exporters.iter().any(|(e, _)| e.has_backlog());
+        self.shared.backlog.store(backlog, Ordering::Release);
+    }
+}
+
+fn record(counters: &ExporterCounters, tally: &ExportTally) {
+    counters.exported.fetch_add(tally.exported, Ordering::Relaxed);
+    for (reason, n) in tally.dropped.iter() {
+        counters.dropped.add(reason, n, 0);
+    }
+}

@@ -1,0 +1,61 @@
+//! Privacy filtering run on the caller's thread before a span is queued. Credentials never leave
+//! the process, whatever the options say.
+
+use crate::span::SpanData;
+
+/// Attribute key endings that name credentials (`http.request.header.authorization`,
+/// `llm.api_key`, …). Compared case-insensitively against the end of the key.
+const CREDENTIAL_KEY_SUFFIXES: &[&str] = &[
+    "authorization",
+    "x-api-key",
+    "x_api_key",
+    "x-goog-api-key",
+    "api_key",
+    "api-key",
+    "apikey",
+    "client_secret",
+    "client-secret",
+    "secret_key",
+    "password",
+];
+
+/// True when an attribute with this key would carry a credential.
+pub fn is_credential_key(key: &str) -> bool {
+    let key = key.as_bytes();
+    CREDENTIAL_KEY_SUFFIXES.iter().any(|suffix| {
+        key.len() >= suffix.len()
+            && key[key.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    })
+}
+
+/// Removes what must never be captured. Cheap when there is nothing to remove: one pass over keys.
+pub fn filter(span: &mut SpanData) {
+    if span.attributes.iter().any(|(k, _)| is_credential_key(k)) {
+        span.attributes.retain(|k, _| !is_credential_key(k));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credential_keys_are_recognised_and_token_counts_are_not() {
+        for key in [
+            "http.request.header.authorization",
+            "http.request.header.x-api-key",
+            "http.request.header.X-Goog-Api-Key",
+            "openai.api_key",
+            "oauth.client_secret",
+        ] {
+            assert!(is_credential_key(key), "{key}");
+        }
+        for key in [
+            "gen_ai.usage.input_tokens",
+            "gen_ai.request.model",
+            "api_keys_count_total",
+        ] {
+            assert!(!is_credential_key(key), "{key}");
+        }
+    }
+}
