@@ -140,7 +140,9 @@ impl Client {
             origin: start.origin,
             kind: start.kind,
             status: Status::Unset,
-            start_time_unix_nano: start.start_time_unix_nano.unwrap_or_else(span::now_unix_nano),
+            start_time_unix_nano: start
+                .start_time_unix_nano
+                .unwrap_or_else(span::now_unix_nano),
             end_time_unix_nano: 0,
             attributes: start.attributes,
         });

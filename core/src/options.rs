@@ -523,7 +523,9 @@ pub fn parse_headers(text: &str) -> Result<Vec<(String, String)>, String> {
             .ok_or_else(|| format!("header entry {entry:?} has no '='"))?;
         let key = key.trim();
         if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
-            return Err(format!("header name {key:?} is not a valid HTTP header name"));
+            return Err(format!(
+                "header name {key:?} is not a valid HTTP header name"
+            ));
         }
         let value = url::form_urlencoded::parse(format!("v={}", value.trim()).as_bytes())
             .next()
@@ -539,7 +541,9 @@ fn parse_protocol(text: &str) -> Result<OtlpProtocol, String> {
         "http/protobuf" | "protobuf" => Ok(OtlpProtocol::Protobuf),
         "http/json" | "json" => Ok(OtlpProtocol::Json),
         "grpc" => Err("grpc is not supported; use http/protobuf or http/json".into()),
-        other => Err(format!("expected http/protobuf or http/json, got {other:?}")),
+        other => Err(format!(
+            "expected http/protobuf or http/json, got {other:?}"
+        )),
     }
 }
 
@@ -696,7 +700,10 @@ mod tests {
         assert_eq!(otlp.url, "http://b:9/custom");
         assert_eq!(
             otlp.headers,
-            vec![("api-key".into(), "s ecret".into()), ("x".into(), "1".into())]
+            vec![
+                ("api-key".into(), "s ecret".into()),
+                ("x".into(), "1".into())
+            ]
         );
         assert_eq!(otlp.protocol, OtlpProtocol::Json);
     }

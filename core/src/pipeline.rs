@@ -87,7 +87,10 @@ enum Control {
     /// The queue reached a batch; export what is ready.
     Nudge,
     Flush(Sender<()>),
-    Shutdown { deadline: Instant, ack: Sender<()> },
+    Shutdown {
+        deadline: Instant,
+        ack: Sender<()>,
+    },
 }
 
 impl Pipeline {
@@ -126,7 +129,9 @@ impl Pipeline {
         }
         if self.lane.load().generation != fork::generation() {
             let fresh = Lane::start(self.settings, &*self.factory).unwrap_or_else(|e| {
-                eprintln!("llmtel: exporters could not restart after fork ({e}); spans are dropped");
+                eprintln!(
+                    "llmtel: exporters could not restart after fork ({e}); spans are dropped"
+                );
                 Lane::start(self.settings, &|_: &Arc<AtomicDrops>| Ok(Vec::new()))
                     .expect("a lane without exporters always starts")
             });
@@ -142,12 +147,14 @@ impl Pipeline {
         self.lane().submit(span);
     }
 
+    /// Counts a span dropped before the queue; a later flush reports it (Sentry client reports).
     #[inline]
     pub fn record_drop(&self, reason: DropReason, is_segment: bool) {
-        self.lane()
-            .shared
-            .dropped
-            .add(reason, 1, u64::from(is_segment));
+        let lane = self.lane();
+        lane.shared.dropped.add(reason, 1, u64::from(is_segment));
+        if !lane.shared.backlog.load(Ordering::Relaxed) {
+            lane.shared.backlog.store(true, Ordering::Release);
+        }
     }
 
     pub fn flush(&self, timeout: Duration) -> Result<(), WaitError> {
@@ -215,7 +222,12 @@ impl Lane {
         let thread = std::thread::Builder::new()
             .name("llmtel-flush".into())
             .spawn(move || worker.run())
-            .map_err(|e| ConfigError::new("queue_capacity", format!("cannot start the flush thread: {e}")))?;
+            .map_err(|e| {
+                ConfigError::new(
+                    "queue_capacity",
+                    format!("cannot start the flush thread: {e}"),
+                )
+            })?;
         Ok(Lane {
             generation: fork::generation(),
             data_tx,
@@ -292,7 +304,10 @@ impl Lane {
         }
         let deadline = Instant::now() + timeout;
         let (ack, done) = crossbeam_channel::bounded(1);
-        let sent = self.ctrl_tx.send(Control::Shutdown { deadline, ack }).is_ok();
+        let sent = self
+            .ctrl_tx
+            .send(Control::Shutdown { deadline, ack })
+            .is_ok();
         let outcome = if !sent {
             Ok(())
         } else {
@@ -495,7 +510,9 @@ impl Worker {
 }
 
 fn record(counters: &ExporterCounters, tally: &ExportTally) {
-    counters.exported.fetch_add(tally.exported, Ordering::Relaxed);
+    counters
+        .exported
+        .fetch_add(tally.exported, Ordering::Relaxed);
     for (reason, n) in tally.dropped.iter() {
         counters.dropped.add(reason, n, 0);
     }

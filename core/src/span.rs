@@ -398,8 +398,13 @@ impl SpanData {
 
     /// GenAI spans travel apart from the transaction in Sentry envelopes.
     pub fn is_gen_ai(&self) -> bool {
-        self.op.as_deref().is_some_and(|op| op.starts_with("gen_ai."))
-            || self.attributes.get(crate::keys::GEN_AI_OPERATION_NAME).is_some()
+        self.op
+            .as_deref()
+            .is_some_and(|op| op.starts_with("gen_ai."))
+            || self
+                .attributes
+                .get(crate::keys::GEN_AI_OPERATION_NAME)
+                .is_some()
     }
 
     pub fn context(&self) -> SpanContext {
@@ -412,7 +417,9 @@ impl SpanData {
     }
 
     pub fn duration_secs(&self) -> f64 {
-        self.end_time_unix_nano.saturating_sub(self.start_time_unix_nano) as f64 / 1e9
+        self.end_time_unix_nano
+            .saturating_sub(self.start_time_unix_nano) as f64
+            / 1e9
     }
 }
 
@@ -439,7 +446,11 @@ mod tests {
         let s = SpanId::random();
         assert_eq!(t.to_hex().len(), 32);
         assert_eq!(s.to_hex().len(), 16);
-        assert!(t.to_hex().bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert!(
+            t.to_hex()
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
         assert_eq!(TraceId::from_hex(&t.to_hex()), Some(t));
         assert_eq!(SpanId::from_hex(&s.to_hex()), Some(s));
         assert_eq!(SpanId::from_hex("0000000000000000"), None);

@@ -100,7 +100,9 @@ impl AtomicDrops {
     }
 
     pub fn spans(&self) -> DropCounts {
-        DropCounts(std::array::from_fn(|i| self.spans[i].load(Ordering::Relaxed)))
+        DropCounts(std::array::from_fn(|i| {
+            self.spans[i].load(Ordering::Relaxed)
+        }))
     }
 
     pub fn segments(&self) -> DropCounts {

@@ -34,7 +34,10 @@ impl HttpResponse {
             return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
         }
         let at = httpdate::parse_http_date(value).ok()?;
-        Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+        Some(
+            at.duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO),
+        )
     }
 }
 

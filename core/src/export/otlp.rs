@@ -35,7 +35,10 @@ impl OtlpExporter {
         let mut attributes = vec![
             kv("service.name", Value::from(config.service_name.clone())),
             kv("telemetry.sdk.name", Value::from("llmtel")),
-            kv("telemetry.sdk.language", Value::from(config.sdk_language.clone())),
+            kv(
+                "telemetry.sdk.language",
+                Value::from(config.sdk_language.clone()),
+            ),
             kv("telemetry.sdk.version", Value::from(crate::VERSION)),
             kv(
                 "deployment.environment.name",
@@ -76,7 +79,11 @@ impl OtlpExporter {
 }
 
 pub fn build_request(resource: &Resource, segments: &[Segment]) -> ExportTraceServiceRequest {
-    let spans = segments.iter().flat_map(Segment::spans).map(to_proto).collect();
+    let spans = segments
+        .iter()
+        .flat_map(Segment::spans)
+        .map(to_proto)
+        .collect();
     ExportTraceServiceRequest {
         resource_spans: vec![ResourceSpans {
             resource: Some(resource.clone()),
@@ -157,7 +164,11 @@ fn any_value(value: Value) -> AnyValue {
         Value::Int(i) => V::IntValue(i),
         Value::Double(d) => V::DoubleValue(d),
         Value::Bool(b) => V::BoolValue(b),
-        Value::StringArray(a) => array(a.into_iter().map(|s| V::StringValue(s.into_owned())).collect()),
+        Value::StringArray(a) => array(
+            a.into_iter()
+                .map(|s| V::StringValue(s.into_owned()))
+                .collect(),
+        ),
         Value::IntArray(a) => array(a.into_iter().map(V::IntValue).collect()),
         Value::DoubleArray(a) => array(a.into_iter().map(V::DoubleValue).collect()),
         Value::BoolArray(a) => array(a.into_iter().map(V::BoolValue).collect()),

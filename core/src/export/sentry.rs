@@ -114,10 +114,11 @@ pub fn build_segment(settings: &EnvelopeSettings, segment: &Segment) -> SegmentE
     };
 
     if let Some(root) = &segment.root {
-        let (in_tx, ai): (Vec<&SpanData>, Vec<&SpanData>) =
-            segment.children.iter().map(|c| &**c).partition(|c| {
-                settings.ai_spans_in_transaction || !c.is_gen_ai()
-            });
+        let (in_tx, ai): (Vec<&SpanData>, Vec<&SpanData>) = segment
+            .children
+            .iter()
+            .map(|c| &**c)
+            .partition(|c| settings.ai_spans_in_transaction || !c.is_gen_ai());
         v2.extend(ai);
         let event_id = random_event_id();
         let mut payload = transaction_payload(settings, &event_id, root, &in_tx);
@@ -212,7 +213,10 @@ pub fn write_envelope(
         if let Some(key) = &settings.public_key {
             dsc.insert("public_key".into(), key.clone().into());
         }
-        dsc.insert("sample_rate".into(), settings.sample_rate.to_string().into());
+        dsc.insert(
+            "sample_rate".into(),
+            settings.sample_rate.to_string().into(),
+        );
         dsc.insert("sampled".into(), "true".into());
         dsc.insert("environment".into(), settings.environment.clone().into());
         if let Some(release) = &settings.release {
@@ -318,7 +322,11 @@ fn span_v2_json(settings: &EnvelopeSettings, span: &SpanData, segment: &Segment)
         span_id: span.span_id.to_hex(),
         parent_span_id: span.parent_span_id.map(|p| p.to_hex()),
         name: &span.name,
-        status: if span.status.is_error() { "error" } else { "ok" },
+        status: if span.status.is_error() {
+            "error"
+        } else {
+            "ok"
+        },
         is_segment: span.is_segment(),
         start_timestamp: unix_nano_to_secs(span.start_time_unix_nano),
         end_timestamp: unix_nano_to_secs(span.end_time_unix_nano),
@@ -427,7 +435,9 @@ impl<'a> SentryAttributes<'a> {
         let mut extra = Vec::new();
         let attrs = &span.attributes;
         if attrs.get(keys::SENTRY_GEN_AI_SYSTEM).is_none()
-            && let Some(provider) = attrs.get(keys::GEN_AI_PROVIDER_NAME).and_then(Value::as_str)
+            && let Some(provider) = attrs
+                .get(keys::GEN_AI_PROVIDER_NAME)
+                .and_then(Value::as_str)
         {
             extra.push((
                 keys::SENTRY_GEN_AI_SYSTEM,
@@ -463,7 +473,8 @@ impl<'a> SentryAttributes<'a> {
 
 impl Serialize for SentryAttributes<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.span.attributes.len() + self.extra.len()))?;
+        let mut map =
+            serializer.serialize_map(Some(self.span.attributes.len() + self.extra.len()))?;
         let typed = self.typed;
         for (key, value) in self.span.attributes.iter() {
             map.serialize_entry(key, &AttrValue { value, typed })?;

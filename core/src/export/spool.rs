@@ -151,7 +151,10 @@ impl SpanExporter for SpoolExporter {
             Ok(()) => ExportTally::exported(count),
             Err(e) => {
                 if self.debug {
-                    eprintln!("llmtel: cannot write the spool {}: {e}", self.path.display());
+                    eprintln!(
+                        "llmtel: cannot write the spool {}: {e}",
+                        self.path.display()
+                    );
                 }
                 self.file = None;
                 ExportTally::dropped(DropReason::SendError, count)
@@ -199,9 +202,7 @@ impl<'a> SpoolLine<'a> {
         let (status, error_code, status_message) = match &span.status {
             Status::Unset => ("unset", None, None),
             Status::Ok => ("ok", None, None),
-            Status::Error { code, message } => {
-                ("error", Some(code.as_str()), message.as_deref())
-            }
+            Status::Error { code, message } => ("error", Some(code.as_str()), message.as_deref()),
         };
         SpoolLine {
             v: SCHEMA_VERSION,

@@ -1,0 +1,546 @@
+//! The Sentry exporter against a real loopback server: what goes on the wire, rate limits,
+//! client reports, retries and the Spotlight copy.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use llmtel_core::{DropReason, ErrorCode, SpanFate, SpanStart, Status};
+use serde_json::{Value as Json, json};
+use support::*;
+
+const SECOND: Duration = Duration::from_secs(1);
+
+fn is_hex(v: &Json, len: usize) -> bool {
+    v.as_str().is_some_and(|s| {
+        s.len() == len
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+#[test]
+fn envelope_framing_headers_and_every_required_field() {
+    let sink = Sink::ok();
+    let client = sentry_client(&sink, |_| {});
+    let (trace, [root_id, db_id, chat_id]) = record_ai_task(&client);
+    client.flush(5 * SECOND).unwrap();
+    let req = &sink.wait_for(1)[0];
+
+    assert_eq!(req.method, "POST");
+    assert_eq!(req.path, "/api/42/envelope/");
+    assert_eq!(
+        req.header("X-Sentry-Auth").unwrap(),
+        format!(
+            "Sentry sentry_key=public, sentry_version=7, sentry_client=llmtel/{}",
+            llmtel_core::VERSION
+        )
+    );
+    assert_eq!(
+        req.header("Content-Type"),
+        Some("application/x-sentry-envelope")
+    );
+    assert_eq!(req.header("Content-Encoding"), Some("gzip"));
+    assert!(req.header("User-Agent").unwrap().starts_with("llmtel/"));
+    assert_ne!(req.raw_body, req.body, "the body on the wire is compressed");
+
+    let env = Envelope::parse(&req.body);
+    let h = &env.header;
+    assert!(is_hex(&h["event_id"], 32));
+    assert!(h["sent_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(h["sdk"]["name"], "llmtel.rust");
+    assert_eq!(
+        h["trace"],
+        json!({
+            "trace_id": trace, "public_key": "public", "sample_rate": "1", "sampled": "true",
+            "environment": "test", "release": "app@1.0.0", "transaction": "Generate Report",
+        })
+    );
+    assert_eq!(env.item_types(), ["transaction", "span"]);
+
+    let tx = &env.items_of("transaction")[0];
+    assert_eq!(tx["type"], "transaction");
+    assert_eq!(tx["event_id"], h["event_id"]);
+    assert_eq!(tx["transaction"], "Generate Report");
+    assert_eq!(tx["release"], "app@1.0.0");
+    assert_eq!(tx["environment"], "test");
+    assert_eq!(tx["platform"], "native");
+    let start = tx["start_timestamp"].as_f64().unwrap();
+    let end = tx["timestamp"].as_f64().unwrap();
+    assert!(start > 1.7e9 && start <= end);
+    let ctx = &tx["contexts"]["trace"];
+    assert_eq!(ctx["trace_id"], trace);
+    assert_eq!(ctx["span_id"], root_id);
+    assert!(ctx.get("parent_span_id").is_none());
+    assert_eq!(ctx["op"], "ai.task");
+    assert_eq!(ctx["status"], "ok");
+    assert_eq!(ctx["origin"], "manual");
+    assert_eq!(ctx["data"]["customer.tier"], "premium");
+    assert_eq!(ctx["data"]["ai.use_case"], "support");
+    let spans = tx["spans"].as_array().unwrap();
+    assert_eq!(
+        spans.len(),
+        1,
+        "only the non-AI child stays in the transaction"
+    );
+    let db = &spans[0];
+    assert_eq!(db["span_id"], db_id);
+    assert_eq!(db["parent_span_id"], root_id);
+    assert_eq!(db["trace_id"], trace);
+    assert_eq!(db["description"], "SELECT reports");
+    assert_eq!(db["op"], "db.query");
+    assert_eq!(db["status"], "ok");
+    assert_eq!(db["data"]["db.system"], "postgresql");
+    assert!(db["timestamp"].as_f64().unwrap() >= db["start_timestamp"].as_f64().unwrap());
+
+    let (span_header, _) = &env.items[1];
+    assert_eq!(span_header["item_count"], 1);
+    assert_eq!(
+        span_header["content_type"],
+        "application/vnd.sentry.items.span.v2+json"
+    );
+    let container = &env.items_of("span")[0];
+    assert_eq!(container["version"], 2);
+    let chat = &container["items"][0];
+    assert_eq!(chat["span_id"], chat_id);
+    assert_eq!(chat["parent_span_id"], root_id);
+    assert_eq!(chat["trace_id"], trace);
+    assert_eq!(chat["name"], "chat gpt-4o");
+    assert_eq!(chat["status"], "ok");
+    assert_eq!(chat["is_segment"], false);
+    assert!(chat["end_timestamp"].as_f64().unwrap() >= chat["start_timestamp"].as_f64().unwrap());
+    let a = &chat["attributes"];
+    assert_eq!(
+        a["gen_ai.usage.input_tokens"],
+        json!({"type": "integer", "value": 150})
+    );
+    assert_eq!(
+        a["gen_ai.request.temperature"],
+        json!({"type": "double", "value": 0.5})
+    );
+    assert_eq!(
+        a["gen_ai.response.finish_reasons"],
+        json!({"type": "array", "value": ["stop"]})
+    );
+    assert_eq!(
+        a["gen_ai.request.stream"],
+        json!({"type": "boolean", "value": true})
+    );
+    // Sentry's aliases, added by this exporter only.
+    assert_eq!(
+        a["gen_ai.system"],
+        json!({"type": "string", "value": "openai"})
+    );
+    assert_eq!(
+        a["gen_ai.usage.input_tokens.cached"],
+        json!({"type": "integer", "value": 100})
+    );
+    assert_eq!(
+        a["gen_ai.response.streaming"],
+        json!({"type": "boolean", "value": true})
+    );
+    for (key, value) in [
+        ("sentry.op", "gen_ai.chat"),
+        ("sentry.origin", "auto.ai.openai"),
+        ("sentry.environment", "test"),
+        ("sentry.release", "app@1.0.0"),
+        ("sentry.sdk.name", "llmtel.rust"),
+        ("sentry.segment.id", root_id.as_str()),
+        ("sentry.segment.name", "Generate Report"),
+    ] {
+        assert_eq!(a[key], json!({"type": "string", "value": value}), "{key}");
+    }
+    assert_eq!(a["sentry.sdk.version"]["value"], llmtel_core::VERSION);
+
+    let stats = client.stats();
+    assert_eq!(stats.queued, 3);
+    assert_eq!(stats.exporter("sentry").unwrap().exported, 3);
+}
+
+#[test]
+fn an_option_keeps_ai_spans_inside_the_transaction() {
+    let sink = Sink::ok();
+    let client = sentry_client(&sink, |o| o.sentry_ai_spans_in_transaction = true);
+    record_ai_task(&client);
+    client.flush(5 * SECOND).unwrap();
+    let env = Envelope::parse(&sink.wait_for(1)[0].body);
+    assert_eq!(env.item_types(), ["transaction"]);
+    let tx = &env.items_of("transaction")[0];
+    let spans = tx["spans"].as_array().unwrap();
+    assert_eq!(spans.len(), 2);
+    let chat = spans.iter().find(|s| s["op"] == "gen_ai.chat").unwrap();
+    assert_eq!(chat["data"]["gen_ai.system"], "openai");
+    assert_eq!(chat["data"]["gen_ai.usage.output_tokens"], 300);
+}
+
+#[test]
+fn error_statuses_use_sentrys_vocabularies() {
+    let sink = Sink::ok();
+    let client = sentry_client(&sink, |o| o.sentry_compression_off());
+    let root = client.start_span(SpanStart::new("task"));
+    let mut failed = client.start_span(SpanStart::new("db").op("db").parent(root.context()));
+    failed.set_status(Status::Error {
+        code: ErrorCode::ResourceExhausted,
+        message: Some("rate_limit_error".into()),
+    });
+    let mut ai = client.start_span(
+        SpanStart::new("chat m")
+            .op("gen_ai.chat")
+            .parent(root.context()),
+    );
+    ai.set_status(Status::error("boom"));
+    failed.end();
+    ai.end();
+    root.end();
+    client.flush(5 * SECOND).unwrap();
+    let req = &sink.wait_for(1)[0];
+    assert_eq!(req.header("Content-Encoding"), None);
+    let env = Envelope::parse(&req.body);
+    let tx = &env.items_of("transaction")[0];
+    assert_eq!(tx["spans"][0]["status"], "resource_exhausted");
+    assert_eq!(env.items_of("span")[0]["items"][0]["status"], "error");
+}
+
+trait OptionsExt {
+    fn sentry_compression_off(&mut self);
+}
+impl OptionsExt for llmtel_core::Options {
+    fn sentry_compression_off(&mut self) {
+        self.set("sentry_compression", "none").unwrap();
+    }
+}
+
+#[test]
+fn an_oversized_transaction_sends_its_children_as_span_items_under_one_mib() {
+    let sink = Sink::ok();
+    let client = sentry_client(&sink, |_| {});
+    let root = client.start_span(SpanStart::new("big"));
+    let blob = "x".repeat(50 * 1024);
+    for i in 0..30 {
+        let mut child =
+            client.start_span(SpanStart::new(format!("step {i}")).parent(root.context()));
+        child.set_attribute("payload", blob.clone());
+        child.end();
+    }
+    root.end();
+    client.flush(5 * SECOND).unwrap();
+    let env = Envelope::parse(&sink.wait_for(1)[0].body);
+    let tx = &env.items_of("transaction")[0];
+    assert_eq!(tx["spans"].as_array().unwrap().len(), 0);
+    let mut total = 0;
+    for (header, payload) in env.items.iter().filter(|(h, _)| h["type"] == "span") {
+        assert!(
+            payload.len() <= 1024 * 1024,
+            "item of {} bytes",
+            payload.len()
+        );
+        let container: Json = serde_json::from_slice(payload).unwrap();
+        let n = container["items"].as_array().unwrap().len();
+        assert_eq!(header["item_count"], n);
+        total += n;
+    }
+    assert_eq!(total, 30);
+    assert!(
+        env.items.len() >= 3,
+        "30 × 50 KiB needs at least two span items"
+    );
+}
+
+#[test]
+fn more_than_a_thousand_spans_are_split_into_items_of_at_most_a_thousand() {
+    let sink = Sink::ok();
+    let client = sentry_client(&sink, |o| {
+        o.queue_capacity = 10_000;
+        o.max_export_batch_size = 10_000;
+    });
+    let root = client.start_span(SpanStart::new("agent run"));
+    for _ in 0..2500 {
+        client
+            .start_span(
+                SpanStart::new("chat m")
+                    .op("gen_ai.chat")
+                    .parent(root.context()),
+            )
+            .end();
+    }
+    root.end();
+    client.flush(10 * SECOND).unwrap();
+    let env = Envelope::parse(&sink.wait_for(1)[0].body);
+    let counts: Vec<u64> = env
+        .items
+        .iter()
+        .filter(|(h, _)| h["type"] == "span")
+        .map(|(h, _)| h["item_count"].as_u64().unwrap())
+        .collect();
+    assert_eq!(counts, [1000, 1000, 500]);
+}
+
+#[test]
+fn a_rate_limited_category_is_dropped_locally_and_reported_in_the_next_envelope() {
+    let sink = Sink::scripted(|n, _| match n {
+        0 => Reply::ok().header("X-Sentry-Rate-Limits", "60:span:organization:quota"),
+        _ => Reply::ok(),
+    });
+    let client = sentry_client(&sink, |_| {});
+    record_ai_task(&client);
+    client.flush(5 * SECOND).unwrap();
+    record_ai_task(&client);
+    client.flush(5 * SECOND).unwrap();
+    let reqs = sink.wait_for(2);
+    let second = Envelope::parse(&reqs[1].body);
+    assert_eq!(second.item_types(), ["transaction", "client_report"]);
+    assert_eq!(
+        discarded(&[second]),
+        [(("ratelimit_backoff".into(), "span".into()), 1)].into()
+    );
+    let stats = client.stats();
+    let sentry = stats.exporter("sentry").unwrap();
+    assert_eq!(sentry.exported, 5);
+    assert_eq!(sentry.dropped.get(DropReason::RatelimitBackoff), 1);
+}
+
+#[test]
+fn the_longest_limit_wins_and_limits_on_unknown_categories_are_ignored() {
+    let sink = Sink::scripted(|n, _| match n {
+        0 => Reply::ok().header(
+            "X-Sentry-Rate-Limits",
+            "1:transaction:organization, 60:transaction:project, 60:made_up:organization",
+        ),
+        _ => Reply::ok(),
+    });
+    let client = sentry_client(&sink, |_| {});
+    record_ai_task(&client);
+    client.flush(5 * SECOND).unwrap();
+    std::thread::sleep(Duration::from_millis(1200));
+    record_ai_task(&client);
+    client.flush(5 * SECOND).unwrap();
+    let reqs = sink.wait_for(2);
+    let second = Envelope::parse(&reqs[1].body);
+    assert_eq!(second.item_types(), ["span", "client_report"]);
+    assert!(
+        second.header.get("event_id").is_none(),
+        "no event, no event_id"
+    );
+    assert_eq!(
+        discarded(&[second]),
+        [
+            (("ratelimit_backoff".into(), "span".into()), 2),
+            (("ratelimit_backoff".into(), "transaction".into()), 1),
+        ]
+        .into()
+    );
+}
+
+#[test]
+fn a_429_with_retry_after_stops_everything_for_that_long_and_is_not_reported() {
+    let sink = Sink::scripted(|n, _| match n {
+        0 => Reply::status(429).header("Retry-After", "1"),
+        _ => Reply::ok(),
+    });
+    let client = sentry_client(&sink, |_| {});
+    record_ai_task(&client);
+    client.flush(5 * SECOND).unwrap();
+    record_ai_task(&client); // dropped locally: no request
+    client.flush(5 * SECOND).unwrap();
+    assert_eq!(sink.requests().len(), 1, "nothing is sent while limited");
+    std::thread::sleep(Duration::from_millis(1100));
+    record_ai_task(&client);
+    client.flush(5 * SECOND).unwrap();
+    let reqs = sink.wait_for(2);
+    assert_eq!(reqs.len(), 2, "the 429 was not retried");
+    let third = Envelope::parse(&reqs[1].body);
+    // Only the trace dropped locally is reported, not the one the server refused.
+    assert_eq!(
+        discarded(&[third]),
+        [
+            (("ratelimit_backoff".into(), "span".into()), 3),
+            (("ratelimit_backoff".into(), "transaction".into()), 1),
+        ]
+        .into()
+    );
+    let sentry = client.stats().exporter("sentry").unwrap().clone();
+    assert_eq!(sentry.exported, 3);
+    assert_eq!(sentry.dropped.get(DropReason::RatelimitBackoff), 6);
+}
+
+#[test]
+fn a_bare_429_stops_everything_for_sixty_seconds() {
+    let sink = Sink::scripted(|_, _| Reply::status(429));
+    let client = sentry_client(&sink, |_| {});
+    for _ in 0..3 {
+        record_ai_task(&client);
+        client.flush(5 * SECOND).unwrap();
+    }
+    assert_eq!(sink.requests().len(), 1);
+    let sentry = client.stats().exporter("sentry").unwrap().clone();
+    assert_eq!(sentry.dropped.get(DropReason::RatelimitBackoff), 9);
+}
+
+#[test]
+fn a_429_with_the_rate_limit_header_follows_the_header() {
+    let sink = Sink::scripted(|n, _| match n {
+        0 => Reply::status(429)
+            .header("Retry-After", "120")
+            .header("X-Sentry-Rate-Limits", "60:span:organization"),
+        _ => Reply::ok(),
+    });
+    let client = sentry_client(&sink, |_| {});
+    record_ai_task(&client);
+    client.flush(5 * SECOND).unwrap();
+    record_ai_task(&client);
+    client.flush(5 * SECOND).unwrap();
+    let reqs = sink.wait_for(2);
+    assert_eq!(
+        Envelope::parse(&reqs[1].body).item_types()[0],
+        "transaction"
+    );
+}
+
+#[test]
+fn sampling_and_before_send_drops_are_reported_on_flush_on_their_own() {
+    let sink = Sink::ok();
+    let client = sentry_client(&sink, |o| {
+        o.traces_sample_rate = 0.0;
+    });
+    for _ in 0..3 {
+        record_ai_task(&client);
+    }
+    client.flush(5 * SECOND).unwrap();
+    let env = Envelope::parse(&sink.wait_for(1)[0].body);
+    assert_eq!(env.item_types(), ["client_report"]);
+    assert!(env.header.get("trace").is_none() && env.header.get("event_id").is_none());
+    assert_eq!(
+        discarded(&[env]),
+        [
+            (("sample_rate".into(), "span".into()), 3),
+            (("sample_rate".into(), "transaction".into()), 3),
+        ]
+        .into()
+    );
+    assert_eq!(client.stats().queued, 0);
+
+    let sink = Sink::ok();
+    let client = sentry_client(&sink, |o| {
+        o.before_send_span = Some(Arc::new(|span| {
+            if span.name == "SELECT reports" {
+                SpanFate::Drop
+            } else {
+                span.attributes.set("edited", true);
+                SpanFate::Keep
+            }
+        }));
+    });
+    record_ai_task(&client);
+    client.flush(5 * SECOND).unwrap();
+    let reqs = sink.wait_for(1);
+    let envs: Vec<Envelope> = reqs.iter().map(|r| Envelope::parse(&r.body)).collect();
+    let tx = &envs[0].items_of("transaction")[0];
+    assert_eq!(tx["spans"].as_array().unwrap().len(), 0);
+    assert_eq!(tx["contexts"]["trace"]["data"]["edited"], true);
+    assert_eq!(
+        discarded(&envs),
+        [(("before_send".into(), "span".into()), 1)].into()
+    );
+}
+
+#[test]
+fn a_failed_send_is_not_retried_and_is_reported_on_flush() {
+    let sink = Sink::scripted(|n, _| match n {
+        0 => Reply::status(400).body(b"{\"detail\":\"bad envelope\"}"),
+        _ => Reply::ok(),
+    });
+    let client = sentry_client(&sink, |_| {});
+    record_ai_task(&client);
+    client.flush(5 * SECOND).unwrap();
+    let reqs = sink.wait_for(2);
+    assert_eq!(reqs.len(), 2, "a 400 is not retried");
+    let report = Envelope::parse(&reqs[1].body);
+    assert_eq!(report.item_types(), ["client_report"]);
+    assert_eq!(
+        discarded(&[report]),
+        [
+            (("send_error".into(), "span".into()), 3),
+            (("send_error".into(), "transaction".into()), 1),
+        ]
+        .into()
+    );
+    let sentry = client.stats().exporter("sentry").unwrap().clone();
+    assert_eq!(
+        (sentry.exported, sentry.dropped.get(DropReason::SendError)),
+        (0, 3)
+    );
+}
+
+#[test]
+fn transient_5xx_answers_are_retried_with_backoff_until_delivered() {
+    let sink = Sink::scripted(|n, _| match n {
+        0 => Reply::status(503),
+        1 => Reply::status(502),
+        _ => Reply::ok(),
+    });
+    let client = sentry_client(&sink, |_| {});
+    record_ai_task(&client);
+    client.flush(10 * SECOND).unwrap();
+    let reqs = sink.wait_for(3);
+    assert_eq!(reqs.len(), 3);
+    assert!(
+        reqs[1].at - reqs[0].at >= Duration::from_millis(50),
+        "backoff between tries"
+    );
+    assert_eq!(reqs[0].body, reqs[2].body, "the same envelope is retried");
+    assert_eq!(client.stats().exporter("sentry").unwrap().exported, 3);
+}
+
+#[test]
+fn spotlight_gets_a_copy_without_a_dsn_and_while_sentry_is_rate_limited() {
+    let spotlight = Sink::ok();
+    let mut o = quiet_options();
+    o.spotlight = Some(Some(spotlight.url("/stream")));
+    let client = llmtel_core::Client::init(o).unwrap();
+    record_ai_task(&client);
+    client.close(5 * SECOND).unwrap();
+    let req = &spotlight.wait_for(1)[0];
+    assert_eq!(req.path, "/stream");
+    assert_eq!(
+        req.header("Content-Type"),
+        Some("application/x-sentry-envelope")
+    );
+    assert_eq!(
+        Envelope::parse(&req.body).item_types(),
+        ["transaction", "span"]
+    );
+    assert_eq!(client.stats().exporter("spotlight").unwrap().exported, 3);
+
+    let spotlight = Sink::ok();
+    let sentry = Sink::scripted(|_, _| Reply::status(429));
+    let client = sentry_client(&sentry, |o| {
+        o.spotlight = Some(Some(spotlight.url("/stream")))
+    });
+    for _ in 0..3 {
+        record_ai_task(&client);
+        client.flush(5 * SECOND).unwrap();
+    }
+    client.close(5 * SECOND).unwrap();
+    assert_eq!(sentry.requests().len(), 1);
+    assert_eq!(spotlight.wait_for(3).len(), 3);
+}
+
+#[test]
+fn a_slow_spotlight_never_delays_delivery_to_sentry() {
+    let spotlight = Sink::scripted(|_, _| Reply::ok().delay(Duration::from_secs(3)));
+    let sentry = Sink::ok();
+    let client = sentry_client(&sentry, |o| {
+        o.spotlight = Some(Some(spotlight.url("/stream")))
+    });
+    let started = std::time::Instant::now();
+    for _ in 0..3 {
+        record_ai_task(&client);
+    }
+    client.flush(5 * SECOND).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "flush waited on Spotlight"
+    );
+    assert_eq!(sentry.wait_for(3).len(), 3);
+}
