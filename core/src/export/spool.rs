@@ -27,6 +27,8 @@ pub struct SpoolExporter {
     resource: Resource,
     debug: bool,
     buffer: Vec<u8>,
+    /// Where each line in `buffer` ends, so rotation can fall between lines.
+    line_ends: Vec<usize>,
 }
 
 struct Resource {
@@ -61,6 +63,7 @@ impl SpoolExporter {
             },
             debug: config.debug,
             buffer: Vec::new(),
+            line_ends: Vec::new(),
         })
     }
 
@@ -100,14 +103,48 @@ impl SpoolExporter {
         }
     }
 
+    /// Appends the buffered lines, rotating between lines so no file passes `max_bytes` (a
+    /// single line larger than that gets a file of its own).
     fn write_batch(&mut self) -> io::Result<()> {
-        let size = self.file()?.metadata()?.len();
-        if size > 0 && size + self.buffer.len() as u64 > self.max_bytes {
-            self.rotate()?;
-        }
         let buffer = std::mem::take(&mut self.buffer);
-        let result = self.file()?.write_all(&buffer);
+        let line_ends = std::mem::take(&mut self.line_ends);
+        let mut size = self.file()?.metadata()?.len();
+        let mut start = 0;
+        let mut lines = line_ends.iter().copied().peekable();
+        let result = loop {
+            // The longest run of whole lines that still fits.
+            let mut end = start;
+            while let Some(&next) = lines.peek() {
+                if size + (next - start) as u64 > self.max_bytes {
+                    break;
+                }
+                end = next;
+                lines.next();
+            }
+            if end == start {
+                match lines.peek() {
+                    None => break Ok(()),
+                    Some(_) if size > 0 => {
+                        if let Err(e) = self.rotate() {
+                            break Err(e);
+                        }
+                        size = 0;
+                        continue;
+                    }
+                    Some(&next) => {
+                        end = next;
+                        lines.next();
+                    }
+                }
+            }
+            if let Err(e) = self.file().and_then(|f| f.write_all(&buffer[start..end])) {
+                break Err(e);
+            }
+            size += (end - start) as u64;
+            start = end;
+        };
         self.buffer = buffer;
+        self.line_ends = line_ends;
         result
     }
 }
@@ -137,11 +174,13 @@ impl SpanExporter for SpoolExporter {
 
     fn export(&mut self, segments: &[Segment], _deadline: Instant) -> ExportTally {
         self.buffer.clear();
+        self.line_ends.clear();
         let mut count = 0u64;
         for span in segments.iter().flat_map(Segment::spans) {
             let line = SpoolLine::new(span, &self.resource);
             serde_json::to_writer(&mut self.buffer, &line).expect("a span serializes");
             self.buffer.push(b'\n');
+            self.line_ends.push(self.buffer.len());
             count += 1;
         }
         if count == 0 {
