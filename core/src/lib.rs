@@ -130,7 +130,11 @@ impl Client {
                 client: None,
             };
         }
-        let data = Box::new(SpanData {
+        let mut attributes = start.attributes;
+        if let Some(storage) = self.inner.pipeline.recycled_attributes() {
+            attributes.adopt(storage);
+        }
+        let data = SpanData {
             trace_id,
             span_id,
             parent_span_id,
@@ -144,8 +148,8 @@ impl Client {
                 .start_time_unix_nano
                 .unwrap_or_else(span::now_unix_nano),
             end_time_unix_nano: 0,
-            attributes: start.attributes,
-        });
+            attributes,
+        };
         Span {
             context,
             data: Some(data),
@@ -182,7 +186,7 @@ impl Client {
 
 impl ClientInner {
     /// Runs on the caller's thread: privacy filter, then the user's hook, then the queue.
-    fn finish(&self, mut data: Box<SpanData>) {
+    fn finish(&self, mut data: SpanData) {
         privacy::filter(&mut data);
         if let Some(hook) = &self.before_send {
             match catch_unwind(AssertUnwindSafe(|| hook(&mut data))) {
@@ -279,7 +283,7 @@ impl SpanStart {
 /// a span that was not ended ends it.
 pub struct Span {
     context: SpanContext,
-    data: Option<Box<SpanData>>,
+    data: Option<SpanData>,
     client: Option<Arc<ClientInner>>,
 }
 
@@ -294,7 +298,7 @@ impl Span {
     }
 
     pub fn data(&self) -> Option<&SpanData> {
-        self.data.as_deref()
+        self.data.as_ref()
     }
 
     pub fn set_attribute(&mut self, key: impl Into<Str>, value: impl Into<Value>) {

@@ -8,18 +8,20 @@
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
+use crossbeam_queue::ArrayQueue;
+use crossbeam_utils::CachePadded;
 
 use crate::export::{Segment, SpanExporter};
 use crate::fork;
 use crate::options::ConfigError;
-use crate::span::{SpanData, SpanId};
+use crate::span::{AttributeStorage, SpanData, SpanId};
 use crate::stats::{AtomicDrops, DropReason, ExportTally, ExporterCounters, ExporterStats, Stats};
 
 /// Children wait this long for their local root before they are exported without it.
@@ -62,26 +64,33 @@ pub(crate) struct Pipeline {
 /// One queue and its flush thread, valid for one process (fork generation).
 struct Lane {
     generation: u64,
-    data_tx: Sender<Box<SpanData>>,
+    data_tx: Sender<SpanData>,
     ctrl_tx: Sender<Control>,
     shared: Arc<Shared>,
-    batch_size: usize,
+    batch_size: u64,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
 /// State callers and the flush thread both touch.
 struct Shared {
-    /// Spans accepted and not yet attempted by every exporter (queued or held by the thread).
-    pending: AtomicUsize,
+    /// Spans that entered the queue (written by callers only).
+    accepted: CachePadded<AtomicU64>,
+    /// Spans every exporter has attempted, or that were given up (written by the thread only).
+    /// `accepted - attempted` is what a flush waits for.
+    attempted: CachePadded<AtomicU64>,
     /// An exporter holds something back (client reports) that a flush would send.
     backlog: AtomicBool,
     nudged: AtomicBool,
     closed: AtomicBool,
     overflow_warned: AtomicBool,
-    queued: AtomicU64,
     dropped: Arc<AtomicDrops>,
     exporters: Vec<Arc<ExporterCounters>>,
+    /// Attribute storage of exported spans, for new spans to reuse.
+    recycled: ArrayQueue<AttributeStorage>,
 }
+
+/// Attribute storages kept for reuse (about 1 KiB each).
+const RECYCLED_CAPACITY: usize = 1024;
 
 enum Control {
     /// The queue reached a batch; export what is ready.
@@ -142,8 +151,14 @@ impl Pipeline {
         self.restarting.store(false, Ordering::Release);
     }
 
+    /// Attribute storage a finished span left behind, if any is waiting.
     #[inline]
-    pub fn submit(&self, span: Box<SpanData>) {
+    pub fn recycled_attributes(&self) -> Option<AttributeStorage> {
+        self.lane().shared.recycled.pop()
+    }
+
+    #[inline]
+    pub fn submit(&self, span: SpanData) {
         self.lane().submit(span);
     }
 
@@ -173,7 +188,7 @@ impl Pipeline {
         let lane = self.lane();
         let shared = &lane.shared;
         Stats {
-            queued: shared.queued.load(Ordering::Relaxed),
+            queued: shared.accepted.load(Ordering::Relaxed),
             dropped: shared.dropped.spans(),
             exporters: shared
                 .exporters
@@ -197,14 +212,15 @@ impl Lane {
             .map(|e| Arc::new(ExporterCounters::new(e.name())))
             .collect();
         let shared = Arc::new(Shared {
-            pending: AtomicUsize::new(0),
+            accepted: CachePadded::new(AtomicU64::new(0)),
+            attempted: CachePadded::new(AtomicU64::new(0)),
             backlog: AtomicBool::new(false),
             nudged: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             overflow_warned: AtomicBool::new(false),
-            queued: AtomicU64::new(0),
             dropped,
             exporters: counters.clone(),
+            recycled: ArrayQueue::new(RECYCLED_CAPACITY),
         });
         let (data_tx, data_rx) = crossbeam_channel::bounded(settings.capacity);
         let (ctrl_tx, ctrl_rx) = crossbeam_channel::unbounded();
@@ -233,13 +249,13 @@ impl Lane {
             data_tx,
             ctrl_tx,
             shared,
-            batch_size: settings.batch_size,
+            batch_size: settings.batch_size as u64,
             thread: Mutex::new(Some(thread)),
         })
     }
 
     #[inline]
-    fn submit(&self, span: Box<SpanData>) {
+    fn submit(&self, span: SpanData) {
         let shared = &*self.shared;
         if shared.closed.load(Ordering::Relaxed) {
             shared
@@ -247,11 +263,11 @@ impl Lane {
                 .add(DropReason::AfterClose, 1, u64::from(span.is_segment()));
             return;
         }
-        shared.pending.fetch_add(1, Ordering::AcqRel);
         match self.data_tx.try_send(span) {
             Ok(()) => {
-                shared.queued.fetch_add(1, Ordering::Relaxed);
-                if self.data_tx.len() >= self.batch_size
+                // Every full batch wakes the thread early; otherwise it wakes on its interval.
+                let accepted = shared.accepted.fetch_add(1, Ordering::AcqRel) + 1;
+                if accepted % self.batch_size == 0
                     && !shared.nudged.load(Ordering::Relaxed)
                     && !shared.nudged.swap(true, Ordering::AcqRel)
                 {
@@ -259,7 +275,6 @@ impl Lane {
                 }
             }
             Err(TrySendError::Full(span)) => {
-                shared.pending.fetch_sub(1, Ordering::AcqRel);
                 shared
                     .dropped
                     .add(DropReason::QueueOverflow, 1, u64::from(span.is_segment()));
@@ -271,7 +286,6 @@ impl Lane {
                 }
             }
             Err(TrySendError::Disconnected(span)) => {
-                shared.pending.fetch_sub(1, Ordering::AcqRel);
                 shared
                     .dropped
                     .add(DropReason::AfterClose, 1, u64::from(span.is_segment()));
@@ -280,7 +294,10 @@ impl Lane {
     }
 
     fn is_idle(&self) -> bool {
-        self.shared.pending.load(Ordering::Acquire) == 0
+        // A span counted as accepted after its send may briefly make this look busy: harmless,
+        // the flush then takes one round trip.
+        let accepted = self.shared.accepted.load(Ordering::Acquire);
+        self.shared.attempted.load(Ordering::Acquire) == accepted
             && !self.shared.backlog.load(Ordering::Acquire)
     }
 
@@ -331,12 +348,12 @@ impl Lane {
 
 /// Children waiting for their local root.
 struct OpenSegment {
-    children: Vec<Box<SpanData>>,
+    children: Vec<SpanData>,
     since: Instant,
 }
 
 struct Worker {
-    data_rx: Receiver<Box<SpanData>>,
+    data_rx: Receiver<SpanData>,
     ctrl_rx: Receiver<Control>,
     shared: Arc<Shared>,
     exporters: Vec<(Box<dyn SpanExporter>, Arc<ExporterCounters>)>,
@@ -400,7 +417,7 @@ impl Worker {
         }
         // Spans that raced past the closed flag are counted, not silently lost.
         for span in self.data_rx.try_iter() {
-            self.shared.pending.fetch_sub(1, Ordering::AcqRel);
+            self.shared.attempted.fetch_add(1, Ordering::AcqRel);
             self.shared
                 .dropped
                 .add(DropReason::AfterClose, 1, u64::from(span.is_segment()));
@@ -424,7 +441,7 @@ impl Worker {
         }
     }
 
-    fn accept(&mut self, span: Box<SpanData>) {
+    fn accept(&mut self, span: SpanData) {
         if span.is_segment() {
             let children = match self.open.remove(&span.span_id) {
                 Some(open) => {
@@ -491,9 +508,27 @@ impl Worker {
                     });
                 record(counters, &tally);
             }
-            self.shared.pending.fetch_sub(spans, Ordering::AcqRel);
+            self.shared
+                .attempted
+                .fetch_add(spans as u64, Ordering::AcqRel);
+            self.recycle(batch);
         }
         self.update_backlog();
+    }
+
+    fn recycle(&self, batch: Vec<Segment>) {
+        for segment in batch {
+            for span in segment.root.into_iter().chain(segment.children) {
+                if self
+                    .shared
+                    .recycled
+                    .push(span.attributes.into_storage())
+                    .is_err()
+                {
+                    return; // full: the rest is simply freed
+                }
+            }
+        }
     }
 
     fn flush_exporters(&mut self, deadline: Instant) {

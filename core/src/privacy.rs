@@ -4,28 +4,41 @@
 use crate::span::SpanData;
 
 /// Attribute key endings that name credentials (`http.request.header.authorization`,
-/// `llm.api_key`, …). Compared case-insensitively against the end of the key.
-const CREDENTIAL_KEY_SUFFIXES: &[&str] = &[
-    "authorization",
-    "x-api-key",
-    "x_api_key",
-    "x-goog-api-key",
-    "api_key",
-    "api-key",
-    "apikey",
-    "client_secret",
-    "client-secret",
-    "secret_key",
-    "password",
+/// `llm.api_key`, …), grouped by their last byte so most keys are cleared by one comparison.
+/// Compared case-insensitively against the end of the key.
+const CREDENTIAL_KEY_SUFFIXES: &[(u8, &[&str])] = &[
+    (b'n', &["authorization"]),
+    (
+        b'y',
+        &[
+            "x-api-key",
+            "x_api_key",
+            "x-goog-api-key",
+            "api_key",
+            "api-key",
+            "apikey",
+            "secret_key",
+        ],
+    ),
+    (b't', &["client_secret", "client-secret"]),
+    (b'd', &["password"]),
 ];
 
 /// True when an attribute with this key would carry a credential.
+#[inline]
 pub fn is_credential_key(key: &str) -> bool {
     let key = key.as_bytes();
-    CREDENTIAL_KEY_SUFFIXES.iter().any(|suffix| {
-        key.len() >= suffix.len()
-            && key[key.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
-    })
+    let Some(last) = key.last().map(u8::to_ascii_lowercase) else {
+        return false;
+    };
+    CREDENTIAL_KEY_SUFFIXES
+        .iter()
+        .filter(|(byte, _)| *byte == last)
+        .flat_map(|(_, suffixes)| suffixes.iter())
+        .any(|suffix| {
+            key.len() >= suffix.len()
+                && key[key.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+        })
 }
 
 /// Removes what must never be captured. Cheap when there is nothing to remove: one pass over keys.

@@ -16,8 +16,8 @@ mod spotlight;
 /// children are exported before their root ended (on flush, close, or after waiting too long).
 #[derive(Debug, Default)]
 pub struct Segment {
-    pub root: Option<Box<SpanData>>,
-    pub children: Vec<Box<SpanData>>,
+    pub root: Option<SpanData>,
+    pub children: Vec<SpanData>,
 }
 
 impl Segment {
@@ -31,7 +31,7 @@ impl Segment {
 
     /// Root first, then children in the order they ended.
     pub fn spans(&self) -> impl Iterator<Item = &SpanData> {
-        self.root.iter().chain(self.children.iter()).map(|s| &**s)
+        self.root.iter().chain(self.children.iter())
     }
 }
 

@@ -117,7 +117,6 @@ pub fn build_segment(settings: &EnvelopeSettings, segment: &Segment) -> SegmentE
         let (in_tx, ai): (Vec<&SpanData>, Vec<&SpanData>) = segment
             .children
             .iter()
-            .map(|c| &**c)
             .partition(|c| settings.ai_spans_in_transaction || !c.is_gen_ai());
         v2.extend(ai);
         let event_id = random_event_id();
@@ -142,7 +141,7 @@ pub fn build_segment(settings: &EnvelopeSettings, segment: &Segment) -> SegmentE
             oversized += 1;
         }
     } else {
-        v2.extend(segment.children.iter().map(|c| &**c));
+        v2.extend(segment.children.iter());
     }
 
     // Span v2 items: at most 1000 spans and 1 MiB each.
@@ -593,10 +592,13 @@ pub fn rfc3339(at: SystemTime) -> String {
     )
 }
 
-/// Discarded-event counts waiting to be reported, keyed by (reason, category).
+/// Discarded-event counts keyed by (reason, category).
+type Discards = BTreeMap<(&'static str, &'static str), u64>;
+
+/// Discarded-event counts waiting to be reported.
 #[derive(Debug, Default)]
 struct ClientReports {
-    pending: BTreeMap<(&'static str, &'static str), u64>,
+    pending: Discards,
     /// Pipeline drop counts already turned into reports.
     seen_spans: DropCounts,
     seen_segments: DropCounts,
@@ -640,7 +642,7 @@ impl ClientReports {
     }
 
     /// Takes the pending counts as a `client_report` payload.
-    fn take(&mut self) -> Option<(Vec<u8>, BTreeMap<(&'static str, &'static str), u64>)> {
+    fn take(&mut self) -> Option<(Vec<u8>, Discards)> {
         if self.pending.is_empty() {
             return None;
         }
@@ -663,7 +665,7 @@ impl ClientReports {
         Some((payload, taken))
     }
 
-    fn restore(&mut self, taken: BTreeMap<(&'static str, &'static str), u64>) {
+    fn restore(&mut self, taken: Discards) {
         for (key, n) in taken {
             *self.pending.entry(key).or_default() += n;
         }
