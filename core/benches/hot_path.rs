@@ -47,13 +47,14 @@ impl opentelemetry_sdk::trace::SpanExporter for OtelMemory {
 }
 
 fn llmtel_client(seen: Arc<AtomicU64>, sample_rate: f64) -> Client {
-    let mut o = Options::default();
-    o.spool = Some(llmtel_core::options::Spool::Off);
-    o.dsn = Some(String::new());
-    o.traces_sample_rate = sample_rate;
-    o.exporters
-        .push(Arc::new(move || Box::new(Memory { seen: seen.clone() })));
-    Client::init(o).expect("valid options")
+    Client::init(Options {
+        spool: Some(llmtel_core::options::Spool::Off),
+        dsn: Some(String::new()),
+        traces_sample_rate: sample_rate,
+        exporters: vec![Arc::new(move || Box::new(Memory { seen: seen.clone() }))],
+        ..Options::default()
+    })
+    .expect("valid options")
 }
 
 fn record_llmtel(client: &Client) {

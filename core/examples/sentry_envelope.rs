@@ -12,11 +12,13 @@ fn main() {
         eprintln!("usage: sentry_envelope DSN [in-transaction]");
         std::process::exit(2);
     };
-    let mut options = Options::default();
-    options.dsn = Some(dsn);
-    options.release = Some("demo@1.0.0".into());
-    options.environment = Some("relay-check".into());
-    options.sentry_ai_spans_in_transaction = args.next().as_deref() == Some("in-transaction");
+    let options = Options {
+        dsn: Some(dsn),
+        release: Some("demo@1.0.0".into()),
+        environment: Some("relay-check".into()),
+        sentry_ai_spans_in_transaction: args.next().as_deref() == Some("in-transaction"),
+        ..Options::default()
+    };
     let client = Client::init(options).unwrap_or_else(|e| {
         eprintln!("{e}");
         std::process::exit(2);

@@ -718,8 +718,10 @@ mod tests {
         assert_eq!(e.option, "SENTRY_DSN");
         assert!(e.reason.contains("public key"), "{e}");
 
-        let mut o = Options::default();
-        o.dsn = Some("ftp://k@h/1".into());
+        let o = Options {
+            dsn: Some("ftp://k@h/1".into()),
+            ..Options::default()
+        };
         let e = resolve(&o, &[]).unwrap_err();
         assert_eq!(e.option, "dsn");
         assert!(e.to_string().starts_with("invalid option `dsn`"));

@@ -24,11 +24,13 @@ fn names(path: &Path) -> Vec<String> {
 fn a_forked_child_exports_its_own_spans_and_never_the_parents() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("spans.jsonl");
-    let mut o = Options::default();
-    o.spool = Some(Spool::Path(path.clone()));
-    o.dsn = Some(String::new());
-    o.flush_interval = Duration::from_secs(600); // keep the parent's span queued across the fork
-    let client = Client::init(o).unwrap();
+    let client = Client::init(Options {
+        spool: Some(Spool::Path(path.clone())),
+        dsn: Some(String::new()),
+        flush_interval: Duration::from_secs(600), // keep the parent's span queued across the fork
+        ..Options::default()
+    })
+    .unwrap();
     client
         .start_span(SpanStart::new("parent before fork"))
         .end();

@@ -203,12 +203,13 @@ pub fn silent_server() -> SocketAddr {
 
 /// Options with nothing configured and no environment leaking in, quick to flush.
 pub fn quiet_options() -> Options {
-    let mut o = Options::default();
-    o.spool = Some(llmtel_core::options::Spool::Off);
-    o.dsn = Some(String::new());
-    o.flush_interval = Duration::from_millis(50);
-    o.export_timeout = Duration::from_secs(5);
-    o
+    Options {
+        spool: Some(llmtel_core::options::Spool::Off),
+        dsn: Some(String::new()),
+        flush_interval: Duration::from_millis(50),
+        export_timeout: Duration::from_secs(5),
+        ..Options::default()
+    }
 }
 
 pub fn sentry_client(sink: &Sink, tweak: impl FnOnce(&mut Options)) -> Client {
