@@ -86,6 +86,8 @@ pub struct Options {
     pub shutdown_timeout: Duration,
     /// Time budget for one export, retries included. Default 10 s.
     pub export_timeout: Duration,
+    /// Requests to Sentry in flight at once, so round trips overlap. Default 4.
+    pub max_concurrent_requests: usize,
     /// Keep `gen_ai.*` spans inside the Sentry transaction instead of a span v2 item (for
     /// self-hosted Sentry versions without span ingestion). Default false.
     pub sentry_ai_spans_in_transaction: bool,
@@ -126,6 +128,7 @@ impl Default for Options {
             flush_interval: Duration::from_secs(1),
             shutdown_timeout: Duration::from_secs(2),
             export_timeout: Duration::from_secs(10),
+            max_concurrent_requests: 4,
             sentry_ai_spans_in_transaction: false,
             sentry_gzip: true,
             debug: false,
@@ -197,6 +200,7 @@ pub const OPTION_NAMES: &[&str] = &[
     "flush_interval",
     "shutdown_timeout",
     "export_timeout",
+    "max_concurrent_requests",
     "sentry_ai_spans_in_transaction",
     "sentry_compression",
     "debug",
@@ -239,6 +243,9 @@ impl Options {
             "flush_interval" => self.flush_interval = parse_duration(value).map_err(err)?,
             "shutdown_timeout" => self.shutdown_timeout = parse_duration(value).map_err(err)?,
             "export_timeout" => self.export_timeout = parse_duration(value).map_err(err)?,
+            "max_concurrent_requests" => {
+                self.max_concurrent_requests = parse_positive(value).map_err(err)? as usize
+            }
             "sentry_ai_spans_in_transaction" => {
                 self.sentry_ai_spans_in_transaction = parse_bool(value).map_err(err)?
             }
@@ -323,6 +330,7 @@ impl Options {
         }
         for (name, value) in [
             ("queue_capacity", self.queue_capacity),
+            ("max_concurrent_requests", self.max_concurrent_requests),
             ("max_export_batch_size", self.max_export_batch_size),
             ("spool_max_bytes", self.spool_max_bytes as usize),
         ] {
@@ -362,6 +370,7 @@ impl Options {
             flush_interval: self.flush_interval,
             shutdown_timeout: self.shutdown_timeout,
             export_timeout: self.export_timeout,
+            max_concurrent_requests: self.max_concurrent_requests,
             sentry_ai_spans_in_transaction: self.sentry_ai_spans_in_transaction,
             sentry_gzip: self.sentry_gzip,
             debug: self.debug,
@@ -457,6 +466,7 @@ pub struct Config {
     pub flush_interval: Duration,
     pub shutdown_timeout: Duration,
     pub export_timeout: Duration,
+    pub max_concurrent_requests: usize,
     pub sentry_ai_spans_in_transaction: bool,
     pub sentry_gzip: bool,
     pub debug: bool,

@@ -544,3 +544,30 @@ fn a_slow_spotlight_never_delays_delivery_to_sentry() {
     );
     assert_eq!(sentry.wait_for(3).len(), 3);
 }
+
+#[test]
+fn envelopes_of_one_batch_travel_concurrently_and_are_settled_in_order() {
+    let elapsed = |concurrency: usize| {
+        let sink = Sink::scripted(|_, _| Reply::ok().delay(Duration::from_millis(300)));
+        let client = sentry_client(&sink, |o| {
+            o.max_concurrent_requests = concurrency;
+            o.flush_interval = Duration::from_secs(60);
+        });
+        for _ in 0..4 {
+            record_ai_task(&client);
+        }
+        let started = std::time::Instant::now();
+        client.flush(10 * SECOND).unwrap();
+        let took = started.elapsed();
+        assert_eq!(sink.requests().len(), 4);
+        assert_eq!(client.stats().exporter("sentry").unwrap().exported, 12);
+        took
+    };
+    let sequential = elapsed(1);
+    let concurrent = elapsed(4);
+    assert!(sequential >= Duration::from_millis(1200), "{sequential:?}");
+    assert!(
+        concurrent < sequential / 2,
+        "4 in flight took {concurrent:?}, one at a time {sequential:?}"
+    );
+}

@@ -12,7 +12,7 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{self as proto, ResourceSpans, ScopeSpans};
 use prost::Message;
 
-use super::http::{HttpClient, HttpFailure, gzip};
+use super::http::{HttpClient, HttpFailure, Request};
 use super::{Segment, SpanExporter};
 use crate::options::{Config, OtlpConfig, OtlpProtocol};
 use crate::span::{SpanData, SpanKind, Status, Value};
@@ -54,7 +54,7 @@ impl OtlpExporter {
                 attributes,
                 ..Default::default()
             },
-            http: HttpClient::new(config.debug),
+            http: HttpClient::new(config.debug, 1),
         }
     }
 
@@ -186,27 +186,20 @@ impl SpanExporter for OtlpExporter {
         if count == 0 {
             return ExportTally::default();
         }
-        let body = self.encode(segments);
-        let body = if self.config.gzip { gzip(&body) } else { body };
         let content_type = match self.config.protocol {
             OtlpProtocol::Protobuf => "application/x-protobuf",
             OtlpProtocol::Json => "application/json",
         };
-        let mut headers: Vec<(&str, &str)> = vec![("Content-Type", content_type)];
-        if self.config.gzip {
-            headers.push(("Content-Encoding", "gzip"));
-        }
-        headers.extend(
-            self.config
-                .headers
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str())),
-        );
-        let outcome = self
-            .http
-            .post_with_retry(&self.config.url, &headers, &body, deadline, |r| {
-                matches!(r.status, 429 | 502..=504)
-            });
+        let mut headers = vec![("Content-Type".to_owned(), content_type.to_owned())];
+        headers.extend(self.config.headers.iter().cloned());
+        let outcome = self.http.send(Request {
+            url: self.config.url.clone(),
+            headers,
+            body: self.encode(segments),
+            gzip: self.config.gzip,
+            deadline,
+            retryable: |r| matches!(r.status, 429 | 502..=504),
+        });
         match outcome {
             Ok(response) if response.is_success() => {
                 // A partial success is final: the rejected spans are counted, not retried.

@@ -9,7 +9,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 
-use super::http::{HttpClient, HttpFailure, gzip};
+use super::http::{HttpClient, HttpFailure, HttpResponse, Request};
 use super::ratelimit::RateLimits;
 use super::spotlight::SpotlightSender;
 use super::{Segment, SpanExporter};
@@ -683,10 +683,19 @@ struct Upstream {
     url: String,
     auth: String,
     gzip: bool,
-    http: HttpClient,
+    http: Arc<HttpClient>,
     rate_limits: RateLimits,
     reports: ClientReports,
     pipeline_drops: Arc<AtomicDrops>,
+}
+
+/// An envelope on its way out, with what is needed to account for it once answered.
+struct Outgoing {
+    /// (category, spans) of each item sent.
+    items: Vec<(Category, u64)>,
+    spans: u64,
+    /// The client report riding along, restored if the envelope is not accepted.
+    report: Option<Discards>,
 }
 
 impl SentryExporter {
@@ -701,7 +710,10 @@ impl SentryExporter {
             url: dsn.envelope_url(),
             auth: dsn.auth_header(&format!("llmtel/{}", crate::VERSION)),
             gzip: config.sentry_gzip,
-            http: HttpClient::new(config.debug),
+            http: Arc::new(HttpClient::new(
+                config.debug,
+                config.max_concurrent_requests,
+            )),
             rate_limits: RateLimits::default(),
             reports: ClientReports::default(),
             pipeline_drops,
@@ -728,6 +740,9 @@ impl SpanExporter for SentryExporter {
         if let Some(up) = &mut self.upstream {
             up.reports.sync(&up.pipeline_drops);
         }
+        let http = self.upstream.as_ref().map(|up| up.http.clone());
+        let mut in_flight = http.as_deref().map(HttpClient::batch);
+        let mut outgoing = Vec::new();
         for segment in segments {
             let envelope = build_segment(&self.settings, segment);
             if let Some(spotlight) = &self.spotlight {
@@ -743,11 +758,25 @@ impl SpanExporter for SentryExporter {
                 spotlight.send(bytes);
             }
             match &mut self.upstream {
-                Some(up) => tally.merge(up.send(&self.settings, &envelope, deadline)),
+                Some(up) => {
+                    if let Some((request, out)) =
+                        up.prepare(&self.settings, &envelope, deadline, &mut tally)
+                        && let Some(batch) = &mut in_flight
+                    {
+                        batch.push(request);
+                        outgoing.push(out);
+                    }
+                }
                 None => {
                     tally.exported += envelope.items.iter().map(|i| i.spans).sum::<u64>();
                     tally.dropped.add(DropReason::SendError, envelope.oversized);
                 }
+            }
+        }
+        let outcomes = in_flight.map(|b| b.finish()).unwrap_or_default();
+        if let Some(up) = &mut self.upstream {
+            for (out, outcome) in outgoing.into_iter().zip(outcomes) {
+                tally.merge(up.settle(out, outcome));
             }
         }
         tally
@@ -775,14 +804,17 @@ impl SpanExporter for SentryExporter {
 }
 
 impl Upstream {
-    fn send(
+    /// Applies rate limits, attaches pending client reports, and builds the request; `None`
+    /// when nothing is left to send. Local drops go into `tally` and the client reports.
+    fn prepare(
         &mut self,
         settings: &EnvelopeSettings,
         envelope: &SegmentEnvelope,
         deadline: Instant,
-    ) -> ExportTally {
-        let mut tally = ExportTally::dropped(DropReason::SendError, envelope.oversized);
+        tally: &mut ExportTally,
+    ) -> Option<(Request, Outgoing)> {
         if envelope.oversized > 0 {
+            tally.dropped.add(DropReason::SendError, envelope.oversized);
             self.reports
                 .add(DropReason::SendError, Category::Span, envelope.oversized);
         }
@@ -797,7 +829,7 @@ impl Upstream {
             }
         }
         if items.is_empty() {
-            return tally;
+            return None;
         }
         let mut header = envelope.header.clone();
         if !items.iter().any(|i| i.category == Category::Transaction) {
@@ -815,25 +847,54 @@ impl Upstream {
             report.as_ref().map(|(payload, _)| payload.as_slice()),
             SystemTime::now(),
         );
-        let spans: u64 = items.iter().map(|i| i.spans).sum();
-        let delivered = self.post(body, deadline);
-        match delivered {
+        let out = Outgoing {
+            items: items.iter().map(|i| (i.category, i.spans)).collect(),
+            spans: items.iter().map(|i| i.spans).sum(),
+            report: report.map(|(_, taken)| taken),
+        };
+        Some((self.request(body, deadline), out))
+    }
+
+    fn request(&self, body: Vec<u8>, deadline: Instant) -> Request {
+        Request {
+            url: self.url.clone(),
+            headers: vec![
+                ("X-Sentry-Auth".into(), self.auth.clone()),
+                (
+                    "Content-Type".into(),
+                    "application/x-sentry-envelope".into(),
+                ),
+            ],
+            body,
+            gzip: self.gzip,
+            deadline,
+            retryable: |r| matches!(r.status, 502..=504),
+        }
+    }
+
+    /// Accounts for one answered (or failed) envelope.
+    fn settle(&mut self, out: Outgoing, outcome: Result<HttpResponse, HttpFailure>) -> ExportTally {
+        let mut tally = ExportTally::default();
+        match self.delivery(outcome) {
             Delivery::Accepted => {
-                tally.exported += spans;
+                tally.exported += out.spans;
                 return tally;
             }
             Delivery::RateLimited => {
                 // The server dropped it and counts that itself: nothing goes in a client report.
-                tally.dropped.add(DropReason::RatelimitBackoff, spans);
+                tally.dropped.add(DropReason::RatelimitBackoff, out.spans);
             }
             Delivery::Failed(reason) => {
-                for item in &items {
-                    self.reports.add_item(reason, item);
+                for (category, spans) in &out.items {
+                    if *category == Category::Transaction {
+                        self.reports.add(reason, Category::Transaction, 1);
+                    }
+                    self.reports.add(reason, Category::Span, *spans);
                 }
-                tally.dropped.add(reason, spans);
+                tally.dropped.add(reason, out.spans);
             }
         }
-        if let Some((_, taken)) = report {
+        if let Some(taken) = out.report {
             self.reports.restore(taken);
         }
         tally
@@ -852,25 +913,14 @@ impl Upstream {
             transaction: None,
         };
         let body = write_envelope(settings, &header, &[], Some(&payload), SystemTime::now());
-        if !matches!(self.post(body, deadline), Delivery::Accepted) {
+        let outcome = self.http.send(self.request(body, deadline));
+        if !matches!(self.delivery(outcome), Delivery::Accepted) {
             self.reports.restore(taken);
         }
     }
 
-    fn post(&mut self, body: Vec<u8>, deadline: Instant) -> Delivery {
-        let body = if self.gzip { gzip(&body) } else { body };
-        let mut headers = vec![
-            ("X-Sentry-Auth", self.auth.as_str()),
-            ("Content-Type", "application/x-sentry-envelope"),
-        ];
-        if self.gzip {
-            headers.push(("Content-Encoding", "gzip"));
-        }
-        let outcome = self
-            .http
-            .post_with_retry(&self.url, &headers, &body, deadline, |r| {
-                matches!(r.status, 502..=504)
-            });
+    /// Reads rate limits off the answer and classifies it.
+    fn delivery(&mut self, outcome: Result<HttpResponse, HttpFailure>) -> Delivery {
         match outcome {
             Ok(response) => {
                 self.rate_limits.update(

@@ -24,7 +24,7 @@ impl SpotlightSender {
         let thread = std::thread::Builder::new()
             .name("llmtel-spotlight".into())
             .spawn(move || {
-                let http = HttpClient::new(debug);
+                let http = HttpClient::new(debug, 1);
                 let mut warned = false;
                 for envelope in rx {
                     let headers = [("Content-Type", "application/x-sentry-envelope")];
