@@ -27,6 +27,7 @@ use std::time::Duration;
 pub mod dsn;
 pub mod export;
 mod fork;
+pub mod genai;
 mod ids;
 pub mod keys;
 pub mod options;
@@ -57,6 +58,7 @@ struct ClientInner {
     config: Config,
     before_send: Option<BeforeSendSpan>,
     pipeline: pipeline::Pipeline,
+    genai: Arc<genai::GenAiSettings>,
 }
 
 impl Client {
@@ -91,17 +93,28 @@ impl Client {
                 spool.path.display()
             );
         }
+        let genai = Arc::new(genai::GenAiSettings {
+            content_format: config.content_format,
+            max_content_bytes: config.max_content_bytes,
+            scrub_secrets: config.scrub_secrets,
+            prices: config.prices.clone(),
+        });
         Ok(Client {
             inner: Arc::new(ClientInner {
                 config,
                 before_send: options.before_send_span.clone(),
                 pipeline,
+                genai,
             }),
         })
     }
 
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    pub(crate) fn genai_settings(&self) -> &Arc<genai::GenAiSettings> {
+        &self.inner.genai
     }
 
     /// Starts a span. Without a parent it is a local root and takes the sampling decision;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::dsn::Dsn;
 use crate::export::SpanExporter;
+use crate::genai::{ContentFormat, PriceTable};
 use crate::span::SpanData;
 
 /// What `before_send_span` decides for a span.
@@ -76,6 +77,15 @@ pub struct Options {
     pub traces_sample_rate: f64,
     /// Lets integrations record prompts and responses by default (default false).
     pub send_default_pii: bool,
+    /// How recorded content is written: `json` (default) or `indexed`.
+    pub content_format: ContentFormat,
+    /// Cap per content attribute in bytes (default 64 KiB; 0 = no cap).
+    pub max_content_bytes: usize,
+    /// Replace secrets in recorded content by `[Filtered]` (default true).
+    pub scrub_secrets: bool,
+    /// Extra or replacement prices, JSON: `{"model": [input, output, cache_read, cache_write,
+    /// reasoning]}` in USD per million tokens.
+    pub prices: Option<String>,
     /// Finished spans waiting for export; past it spans are dropped (`queue_overflow`). Default 2048.
     pub queue_capacity: usize,
     /// Spans per export request; reaching it wakes the flush thread early. Default 512.
@@ -123,6 +133,10 @@ impl Default for Options {
             service_name: None,
             traces_sample_rate: 1.0,
             send_default_pii: false,
+            content_format: ContentFormat::Json,
+            max_content_bytes: 64 * 1024,
+            scrub_secrets: true,
+            prices: None,
             queue_capacity: 2048,
             max_export_batch_size: 512,
             flush_interval: Duration::from_secs(1),
@@ -195,6 +209,10 @@ pub const OPTION_NAMES: &[&str] = &[
     "service_name",
     "traces_sample_rate",
     "send_default_pii",
+    "content_format",
+    "max_content_bytes",
+    "scrub_secrets",
+    "prices",
     "queue_capacity",
     "max_export_batch_size",
     "flush_interval",
@@ -236,6 +254,18 @@ impl Options {
                 self.traces_sample_rate = parse_sample_rate(value).map_err(err)?
             }
             "send_default_pii" => self.send_default_pii = parse_bool(value).map_err(err)?,
+            "content_format" => {
+                self.content_format = ContentFormat::parse(value.trim())
+                    .ok_or_else(|| err(format!("expected json or indexed, got {value:?}")))?
+            }
+            "max_content_bytes" => {
+                self.max_content_bytes = value
+                    .trim()
+                    .parse()
+                    .map_err(|_| err(format!("expected a whole number of bytes, got {value:?}")))?
+            }
+            "scrub_secrets" => self.scrub_secrets = parse_bool(value).map_err(err)?,
+            "prices" => self.prices = Some(value.to_owned()),
             "queue_capacity" => self.queue_capacity = parse_positive(value).map_err(err)? as usize,
             "max_export_batch_size" => {
                 self.max_export_batch_size = parse_positive(value).map_err(err)? as usize
@@ -342,6 +372,16 @@ impl Options {
             return Err(ConfigError::new("flush_interval", "must be greater than 0"));
         }
 
+        let prices = match &self.prices {
+            Some(json) => Arc::new(
+                PriceTable::embedded()
+                    .clone()
+                    .with_overrides(json)
+                    .map_err(|r| ConfigError::new("prices", r))?,
+            ),
+            None => embedded_prices(),
+        };
+
         let environment = pick(&self.environment, "environment", "SENTRY_ENVIRONMENT")
             .map(|(v, _)| v)
             .unwrap_or_else(|| "production".into());
@@ -365,6 +405,10 @@ impl Options {
             service_name,
             traces_sample_rate: self.traces_sample_rate,
             send_default_pii: self.send_default_pii,
+            content_format: self.content_format,
+            max_content_bytes: self.max_content_bytes,
+            scrub_secrets: self.scrub_secrets,
+            prices,
             queue_capacity: self.queue_capacity,
             max_export_batch_size: self.max_export_batch_size.min(self.queue_capacity),
             flush_interval: self.flush_interval,
@@ -461,6 +505,10 @@ pub struct Config {
     pub service_name: String,
     pub traces_sample_rate: f64,
     pub send_default_pii: bool,
+    pub content_format: ContentFormat,
+    pub max_content_bytes: usize,
+    pub scrub_secrets: bool,
+    pub prices: Arc<PriceTable>,
     pub queue_capacity: usize,
     pub max_export_batch_size: usize,
     pub flush_interval: Duration,
@@ -504,6 +552,14 @@ fn env_first<T>(
         }
     }
     Ok(None)
+}
+
+/// The embedded table, shared by every client that adds no prices of its own.
+fn embedded_prices() -> Arc<PriceTable> {
+    static SHARED: std::sync::OnceLock<Arc<PriceTable>> = std::sync::OnceLock::new();
+    SHARED
+        .get_or_init(|| Arc::new(PriceTable::embedded().clone()))
+        .clone()
 }
 
 fn traces_url(base: &str) -> String {
@@ -783,6 +839,10 @@ mod tests {
             ("shutdown_timeout", "2"),
             ("export_timeout", "1.5s"),
             ("sentry_compression", "none"),
+            ("content_format", "indexed"),
+            ("max_content_bytes", "1024"),
+            ("scrub_secrets", "false"),
+            ("prices", r#"{"m": [1, 2]}"#),
         ];
         for name in OPTION_NAMES {
             let value = samples

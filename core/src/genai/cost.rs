@@ -1,0 +1,341 @@
+//! Cost from the embedded price table (`core/data/prices.json`, compacted from LiteLLM's MIT
+//! table by `core/data/refresh_prices.py`), with user overrides. An unknown model gets no cost.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use super::Usage;
+
+/// USD per million tokens.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Price {
+    pub input: f64,
+    pub output: f64,
+    /// Cached input read; the input price when absent.
+    pub cache_read: Option<f64>,
+    /// Cache writes (Anthropic); the input price when absent.
+    pub cache_write: Option<f64>,
+    /// Reasoning output when priced apart; the output price when absent.
+    pub reasoning: Option<f64>,
+}
+
+/// The cost of one call in USD.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cost {
+    pub input: f64,
+    pub output: f64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PriceTable {
+    prices: HashMap<String, Price>,
+    /// Where the table came from and when it was taken.
+    pub source: String,
+    pub taken: String,
+}
+
+#[derive(Deserialize)]
+struct TableFile {
+    source: String,
+    taken: String,
+    models: HashMap<String, PriceRow>,
+}
+
+/// `[input, output, cache_read, cache_write, reasoning]` or `{input, output, …}`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum PriceRow {
+    List(Vec<Option<f64>>),
+    Named {
+        input: f64,
+        output: f64,
+        #[serde(default)]
+        cache_read: Option<f64>,
+        #[serde(default)]
+        cache_write: Option<f64>,
+        #[serde(default)]
+        reasoning: Option<f64>,
+    },
+}
+
+impl PriceRow {
+    fn price(&self) -> Option<Price> {
+        match self {
+            PriceRow::List(v) => Some(Price {
+                input: (*v.first()?)?,
+                output: v.get(1).copied().flatten().unwrap_or(0.0),
+                cache_read: v.get(2).copied().flatten(),
+                cache_write: v.get(3).copied().flatten(),
+                reasoning: v.get(4).copied().flatten(),
+            }),
+            PriceRow::Named {
+                input,
+                output,
+                cache_read,
+                cache_write,
+                reasoning,
+            } => Some(Price {
+                input: *input,
+                output: *output,
+                cache_read: *cache_read,
+                cache_write: *cache_write,
+                reasoning: *reasoning,
+            }),
+        }
+    }
+}
+
+impl PriceTable {
+    /// The table shipped in the crate, parsed once.
+    pub fn embedded() -> &'static PriceTable {
+        static TABLE: OnceLock<PriceTable> = OnceLock::new();
+        TABLE.get_or_init(|| {
+            let file: TableFile = serde_json::from_str(include_str!("../../data/prices.json"))
+                .expect("the embedded price table is valid");
+            let mut table = PriceTable {
+                prices: HashMap::with_capacity(file.models.len() * 2),
+                source: file.source,
+                taken: file.taken,
+            };
+            for (name, row) in &file.models {
+                if let Some(price) = row.price() {
+                    table.insert(name, price);
+                }
+            }
+            table
+        })
+    }
+
+    fn insert(&mut self, name: &str, price: Price) {
+        let key = normalise_model(name);
+        // A dated name also answers for its undated alias, unless that has a price of its own.
+        if let Some(undated) = strip_date(&key) {
+            self.prices.entry(undated.to_owned()).or_insert(price);
+        }
+        self.prices.insert(key, price);
+    }
+
+    /// Adds or replaces prices from JSON: `{"model": [in, out, cache_read, cache_write,
+    /// reasoning]}` or `{"model": {"input": …, "output": …}}`, USD per million tokens.
+    pub fn with_overrides(mut self, json: &str) -> Result<Self, String> {
+        let rows: HashMap<String, PriceRow> =
+            serde_json::from_str(json).map_err(|e| format!("not a price map: {e}"))?;
+        for (name, row) in rows {
+            let price = row
+                .price()
+                .ok_or_else(|| format!("the price of {name:?} has no input price"))?;
+            if [
+                Some(price.input),
+                Some(price.output),
+                price.cache_read,
+                price.cache_write,
+                price.reasoning,
+            ]
+            .into_iter()
+            .flatten()
+            .any(|p| !p.is_finite() || p < 0.0)
+            {
+                return Err(format!(
+                    "the price of {name:?} must be finite and not negative"
+                ));
+            }
+            let key = normalise_model(&name);
+            self.prices.insert(key, price);
+        }
+        Ok(self)
+    }
+
+    pub fn len(&self) -> usize {
+        self.prices.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.prices.is_empty()
+    }
+
+    /// The price of a model, matching provider prefixes and dated suffixes.
+    pub fn price(&self, model: &str) -> Option<Price> {
+        let key = normalise_model(model);
+        self.prices
+            .get(&key)
+            .or_else(|| strip_date(&key).and_then(|k| self.prices.get(k)))
+            .copied()
+    }
+
+    /// The contract's cost (conventions §2) when the model and some usage are known.
+    pub fn cost(&self, model: &str, usage: &Usage) -> Option<Cost> {
+        if usage.input.is_none() && usage.output.is_none() {
+            return None;
+        }
+        let price = self.price(model)?;
+        let per = |tokens: i64, usd_per_million: f64| tokens.max(0) as f64 * usd_per_million / 1e6;
+        let input = usage.input.unwrap_or(0);
+        let read = usage.cache_read.unwrap_or(0);
+        let write = usage.cache_creation.unwrap_or(0);
+        let input_cost = per(input - read - write, price.input)
+            + per(read, price.cache_read.unwrap_or(price.input))
+            + per(write, price.cache_write.unwrap_or(price.input));
+        let output = usage.output.unwrap_or(0);
+        let output_cost = match (price.reasoning, usage.reasoning) {
+            (Some(reasoning_price), Some(reasoning)) => {
+                per(output - reasoning, price.output) + per(reasoning, reasoning_price)
+            }
+            _ => per(output, price.output),
+        };
+        Some(Cost {
+            input: input_cost,
+            output: output_cost,
+        })
+    }
+}
+
+const PREFIXES: &[&str] = &[
+    "openai/",
+    "azure/",
+    "azure_ai/",
+    "anthropic/",
+    "gemini/",
+    "vertex_ai/",
+    "bedrock/",
+    "models/",
+];
+const REGIONS: &[&str] = &["us.", "eu.", "apac.", "global.", "us-gov.", "jp.", "au."];
+
+/// Lower case, without provider prefixes, Bedrock region and vendor prefixes, or Bedrock
+/// version suffixes. Mirrored by `normalise` in `core/data/refresh_prices.py`.
+pub fn normalise_model(model: &str) -> String {
+    let mut name = model.trim().to_ascii_lowercase();
+    loop {
+        let before = name.len();
+        for prefix in PREFIXES {
+            if let Some(rest) = name.strip_prefix(prefix) {
+                name = rest.to_owned();
+            }
+        }
+        if name.len() == before {
+            break;
+        }
+    }
+    if let Some(rest) = REGIONS.iter().find_map(|r| name.strip_prefix(r)) {
+        name = rest.to_owned();
+    }
+    if let Some(rest) = name.strip_prefix("anthropic.") {
+        name = rest.to_owned();
+    }
+    // `-v2:0`, `-v1`, `:0`
+    if let Some(at) = name.rfind("-v") {
+        let tail = &name[at + 2..];
+        let (major, minor) = tail.split_once(':').unwrap_or((tail, "0"));
+        if !major.is_empty()
+            && major.bytes().all(|b| b.is_ascii_digit())
+            && minor.bytes().all(|b| b.is_ascii_digit())
+        {
+            name.truncate(at);
+        }
+    }
+    if let Some(at) = name.rfind(':')
+        && name[at + 1..].bytes().all(|b| b.is_ascii_digit())
+    {
+        name.truncate(at);
+    }
+    name
+}
+
+/// The name without a release date: `-2024-08-06`, `-20241022`, `@20240620`, `-latest`.
+fn strip_date(name: &str) -> Option<&str> {
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if let Some(base) = name.strip_suffix("-latest") {
+        return Some(base);
+    }
+    let b = name.as_bytes();
+    if b.len() > 11 {
+        let tail = &name[name.len() - 11..];
+        if tail.as_bytes()[0] == b'-'
+            && tail.as_bytes()[5] == b'-'
+            && tail.as_bytes()[8] == b'-'
+            && digits(&tail[1..5])
+            && digits(&tail[6..8])
+            && digits(&tail[9..11])
+        {
+            return Some(&name[..name.len() - 11]);
+        }
+    }
+    if b.len() > 9 {
+        let tail = &name[name.len() - 9..];
+        if matches!(tail.as_bytes()[0], b'-' | b'@') && digits(&tail[1..]) {
+            return Some(&name[..name.len() - 9]);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_through_dates_prefixes_and_regions() {
+        let t = PriceTable::embedded();
+        assert!(t.len() > 500, "{} prices", t.len());
+        let gpt4o = t.price("gpt-4o").expect("gpt-4o is priced");
+        assert_eq!((gpt4o.input, gpt4o.output), (2.5, 10.0));
+        for name in [
+            "gpt-4o-2024-08-06",
+            "openai/gpt-4o",
+            "GPT-4o",
+            "gpt-4o-2099-01-01",
+        ] {
+            assert_eq!(t.price(name), Some(gpt4o), "{name}");
+        }
+        let sonnet = t.price("claude-3-5-sonnet-20241022").expect("priced");
+        assert_eq!(
+            t.price("us.anthropic.claude-3-5-sonnet-20241022-v2:0"),
+            Some(sonnet)
+        );
+        assert_eq!(
+            t.price("anthropic/claude-3-5-sonnet-20241022"),
+            Some(sonnet)
+        );
+        assert!(t.price("models/gemini-2.5-flash").is_some());
+        assert!(
+            t.price("claude-opus-4-1").is_some(),
+            "an undated alias of a dated entry"
+        );
+        assert_eq!(t.price("my-own-finetune"), None);
+    }
+
+    #[test]
+    fn cost_follows_the_contract() {
+        let table = PriceTable::default()
+            .with_overrides(r#"{"m": [2.0, 10.0, 0.5, 3.0, null], "r": {"input": 1, "output": 4, "reasoning": 2}}"#)
+            .unwrap();
+        let usage = Usage {
+            input: Some(1_000_000),
+            output: Some(100_000),
+            cache_read: Some(200_000),
+            cache_creation: Some(100_000),
+            reasoning: Some(50_000),
+            total: None,
+        };
+        let c = table.cost("m", &usage).unwrap();
+        // (1M - 0.2M - 0.1M) × 2 + 0.2M × 0.5 + 0.1M × 3 = 1.4 + 0.1 + 0.3
+        assert!((c.input - 1.8).abs() < 1e-9, "{c:?}");
+        assert!(
+            (c.output - 1.0).abs() < 1e-9,
+            "reasoning at the output price: {c:?}"
+        );
+        let c = table.cost("r", &usage).unwrap();
+        // output: 50k × 4 + 50k × 2
+        assert!((c.output - 0.3).abs() < 1e-9, "{c:?}");
+        assert_eq!(table.cost("unknown", &usage), None);
+        assert_eq!(table.cost("m", &Usage::default()), None);
+        assert!(
+            PriceTable::default()
+                .with_overrides(r#"{"m": [-1, 2]}"#)
+                .is_err()
+        );
+        assert!(PriceTable::default().with_overrides("[1]").is_err());
+    }
+}
