@@ -32,7 +32,7 @@ test-rust: toolchain
 
 test-python: toolchain $(VENV)/.installed
 	$(CARGO) build --quiet -p llmtel-core --example sentry_envelope
-	$(PY) -m pytest -q tests/relay
+	$(PY) -m pytest -q -p no:warnings tests/relay tests/provider
 
 bench: toolchain
 	$(CARGO) bench -p llmtel-core --bench hot_path

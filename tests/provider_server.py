@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Loopback provider server: serves any scenario in tests/scenarios/ to the real client libraries.
+
+Point a client's base URL at http://127.0.0.1:PORT/<scenario name> (OpenAI clients add /v1), and
+every request under that prefix is answered with the scenario's response: a JSON body, an SSE
+stream (named events for Anthropic and the Responses API, `data:` lines ending in [DONE] for
+OpenAI chat, `data:` lines for Gemini), or an error status with the provider's error body.
+
+    python3 tests/provider_server.py [--port 0] [--scenarios DIR]
+
+prints `listening on http://127.0.0.1:PORT` as its first line, so a test can read the port.
+`GET /__requests/<scenario>` returns the requests received for a scenario (method, path,
+headers, JSON body); `DELETE /__requests` forgets them. Standard library only, so the Node,
+Python and C suites can all start it.
+"""
+
+import argparse
+import json
+import pathlib
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+# The path each API is served under, so a client calling the wrong endpoint gets a clear 404.
+API_PATHS = {
+    "chat_completions": ("/chat/completions",),
+    "responses": ("/responses",),
+    "embeddings": ("/embeddings",),
+    "messages": ("/v1/messages",),
+    "count_tokens": ("/v1/messages/count_tokens",),
+    "generate_content": (":generateContent", ":streamGenerateContent"),
+    "chat_send_message": (":generateContent", ":streamGenerateContent"),
+    "embed_content": (":embedContent", ":batchEmbedContents", ":predict"),
+}
+
+
+def load_scenarios(directory: pathlib.Path):
+    scenarios = {}
+    for path in sorted(directory.glob("*.json")):
+        scenario = json.loads(path.read_text())
+        scenarios[scenario["name"]] = scenario
+    return scenarios
+
+
+def sse_body(scenario) -> bytes:
+    """The scenario's events in the framing its provider uses."""
+    out = []
+    for event in scenario["response"]["events"]:
+        data = event["data"]
+        text = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
+        if "event" in event:
+            out.append(f"event: {event['event']}\n")
+        out.append(f"data: {text}\n\n")
+    return "".join(out).encode()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "llmtel-provider-server"
+
+    def log_message(self, *_):
+        pass
+
+    def reply(self, status, body: bytes, content_type="application/json", headers=None):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def reply_json(self, status, value):
+        self.reply(status, json.dumps(value).encode())
+
+    def do_GET(self):
+        if self.path.startswith("/__requests/"):
+            name = self.path[len("/__requests/"):]
+            with self.server.lock:
+                self.reply_json(200, self.server.received.get(name, []))
+        elif self.path == "/__scenarios":
+            self.reply_json(200, sorted(self.server.scenarios))
+        else:
+            self.serve()
+
+    def do_DELETE(self):
+        if self.path == "/__requests":
+            with self.server.lock:
+                self.server.received.clear()
+            self.reply_json(200, {})
+        else:
+            self.serve()
+
+    def do_POST(self):
+        self.serve()
+
+    def serve(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        parts = self.path.split("/", 2)
+        name = parts[1] if len(parts) > 1 else ""
+        rest = "/" + (parts[2] if len(parts) > 2 else "")
+        scenario = self.server.scenarios.get(name)
+        if scenario is None:
+            self.reply_json(404, {"error": {"message": f"no scenario named {name!r}", "type": "not_found"}})
+            return
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        with self.server.lock:
+            self.server.received.setdefault(name, []).append(
+                {"method": self.command, "path": rest, "headers": dict(self.headers), "body": body}
+            )
+        path = rest.split("?", 1)[0]
+        if not any(path.endswith(suffix) or suffix in path for suffix in API_PATHS.get(scenario["api"], ())):
+            self.reply_json(404, {"error": {"message": f"scenario {name} serves {scenario['api']}, not {path}", "type": "not_found"}})
+            return
+        response = scenario["response"]
+        status = response.get("status", 200)
+        if "events" in response:
+            self.reply(status, sse_body(scenario), "text/event-stream", {"Cache-Control": "no-cache"})
+        else:
+            payload = response.get("wire_body", response.get("body"))
+            self.reply(status, json.dumps(payload).encode())
+
+
+class ProviderServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address, scenarios):
+        super().__init__(address, Handler)
+        self.scenarios = scenarios
+        self.received = {}
+        self.lock = threading.Lock()
+
+
+def start(port=0, directory=HERE / "scenarios"):
+    """Starts the server on a thread; returns (server, base URL). For Python tests."""
+    server = ProviderServer(("127.0.0.1", port), load_scenarios(directory))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--scenarios", type=pathlib.Path, default=HERE / "scenarios")
+    args = parser.parse_args()
+    server = ProviderServer(("127.0.0.1", args.port), load_scenarios(args.scenarios))
+    print(f"listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
