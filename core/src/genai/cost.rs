@@ -244,27 +244,28 @@ pub fn normalise_model(model: &str) -> String {
 }
 
 /// The name without a release date: `-2024-08-06`, `-20241022`, `@20240620`, `-latest`.
+/// Works on bytes: the suffixes are ASCII, so a match always starts on a character boundary.
 fn strip_date(name: &str) -> Option<&str> {
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if let Some(base) = name.strip_suffix("-latest") {
         return Some(base);
     }
     let b = name.as_bytes();
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
     if b.len() > 11 {
-        let tail = &name[name.len() - 11..];
-        if tail.as_bytes()[0] == b'-'
-            && tail.as_bytes()[5] == b'-'
-            && tail.as_bytes()[8] == b'-'
-            && digits(&tail[1..5])
-            && digits(&tail[6..8])
-            && digits(&tail[9..11])
+        let t = &b[b.len() - 11..];
+        if t[0] == b'-'
+            && t[5] == b'-'
+            && t[8] == b'-'
+            && digits(&t[1..5])
+            && digits(&t[6..8])
+            && digits(&t[9..])
         {
             return Some(&name[..name.len() - 11]);
         }
     }
     if b.len() > 9 {
-        let tail = &name[name.len() - 9..];
-        if matches!(tail.as_bytes()[0], b'-' | b'@') && digits(&tail[1..]) {
+        let t = &b[b.len() - 9..];
+        if matches!(t[0], b'-' | b'@') && digits(&t[1..]) {
             return Some(&name[..name.len() - 9]);
         }
     }
@@ -304,6 +305,9 @@ mod tests {
             "an undated alias of a dated entry"
         );
         assert_eq!(t.price("my-own-finetune"), None);
+        // Names with multi-byte characters near the end must not split a character.
+        assert_eq!(t.price("modèle-𪂻-20240101"), None);
+        assert_eq!(t.price("𪂻𪂻𪂻𪂻x"), None);
     }
 
     #[test]
