@@ -37,6 +37,7 @@ test-python: toolchain $(VENV)/.installed
 bench: toolchain
 	$(CARGO) bench -p llmtel-core --bench hot_path
 	$(CARGO) bench -p llmtel-core --bench export
+	$(CARGO) bench -p llmtel-core --bench genai
 
 clean:
 	$(CARGO) clean
