@@ -37,7 +37,8 @@ fn client() -> Client {
 const REQUEST: &str = r#"{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful assistant that answers briefly and precisely."},{"role":"user","content":"Summarise the following support ticket in two sentences: the customer cannot log in after resetting the password, and the reset email arrives late."}],"temperature":0.7,"max_tokens":256,"top_p":1,"stream":false}"#;
 const RESPONSE: &str = r#"{"id":"chatcmpl-AbC123","object":"chat.completion","created":1764000000,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"The customer cannot log in after a password reset. The reset email arrives with a delay.","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":58,"completion_tokens":21,"total_tokens":79,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},"service_tier":"default","system_fingerprint":"fp_abc123"}"#;
 const CHUNK: &str = r#"{"id":"chatcmpl-AbC123","object":"chat.completion.chunk","created":1764000000,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_abc123","choices":[{"index":0,"delta":{"content":" word"},"logprobs":null,"finish_reason":null}],"obfuscation":"abc"}"#;
-const ANTHROPIC_CHUNK: &str = r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" word"}}"#;
+const ANTHROPIC_CHUNK: &str =
+    r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" word"}}"#;
 
 fn ten_kb_request() -> String {
     let turn = "Please look at the attached notes and tell me what changed since last week; keep it short. ";
@@ -53,7 +54,15 @@ fn ten_kb_request() -> String {
     request.to_string()
 }
 
-fn chunk_cost(c: &mut Criterion, name: &str, provider: Provider, api: Api, chunk: &'static str, event: Option<&'static str>, content: bool) {
+fn chunk_cost(
+    c: &mut Criterion,
+    name: &str,
+    provider: Provider,
+    api: Api,
+    chunk: &'static str,
+    event: Option<&'static str>,
+    content: bool,
+) {
     let client = client();
     let request = if provider == Provider::Anthropic {
         r#"{"model":"claude-sonnet-4-5","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"Hi"}]}"#
@@ -87,8 +96,13 @@ fn chunk_cost(c: &mut Criterion, name: &str, provider: Provider, api: Api, chunk
 
 fn median_ns(id: &str) -> Option<f64> {
     let cwd = std::env::current_dir().ok()?;
-    let target = cwd.ancestors().map(|a| a.join("target")).find(|t| t.join("criterion").is_dir())?;
-    let text = std::fs::read_to_string(target.join("criterion").join(id).join("new/estimates.json")).ok()?;
+    let target = cwd
+        .ancestors()
+        .map(|a| a.join("target"))
+        .find(|t| t.join("criterion").is_dir())?;
+    let text =
+        std::fs::read_to_string(target.join("criterion").join(id).join("new/estimates.json"))
+            .ok()?;
     serde_json::from_str::<serde_json::Value>(&text).ok()?["median"]["point_estimate"].as_f64()
 }
 
@@ -101,7 +115,11 @@ fn main() {
 
     c.bench_function("genai_chat_content_off", |b| {
         b.iter(|| {
-            let (call, _) = client.begin_genai_call(CallStart::new(Provider::OpenAi, Api::ChatCompletions, black_box(REQUEST)));
+            let (call, _) = client.begin_genai_call(CallStart::new(
+                Provider::OpenAi,
+                Api::ChatCompletions,
+                black_box(REQUEST),
+            ));
             let _ = call.finish(black_box(RESPONSE));
         })
     });
@@ -109,18 +127,59 @@ fn main() {
     c.bench_function("genai_chat_content_on_10kb", |b| {
         b.iter(|| {
             let mut start = CallStart::new(Provider::OpenAi, Api::ChatCompletions, black_box(&big));
-            start.content = ContentPolicy { record_inputs: true, record_outputs: true };
+            start.content = ContentPolicy {
+                record_inputs: true,
+                record_outputs: true,
+            };
             let (call, _) = client.begin_genai_call(start);
             let _ = call.finish(black_box(RESPONSE));
         })
     });
-    chunk_cost(&mut c, "genai_chunk_openai_content_off", Provider::OpenAi, Api::ChatCompletions, CHUNK, None, false);
-    chunk_cost(&mut c, "genai_chunk_openai_content_on", Provider::OpenAi, Api::ChatCompletions, CHUNK, None, true);
-    chunk_cost(&mut c, "genai_chunk_anthropic_content_off", Provider::Anthropic, Api::Messages, ANTHROPIC_CHUNK, Some("content_block_delta"), false);
-    chunk_cost(&mut c, "genai_chunk_anthropic_content_on", Provider::Anthropic, Api::Messages, ANTHROPIC_CHUNK, Some("content_block_delta"), true);
+    chunk_cost(
+        &mut c,
+        "genai_chunk_openai_content_off",
+        Provider::OpenAi,
+        Api::ChatCompletions,
+        CHUNK,
+        None,
+        false,
+    );
+    chunk_cost(
+        &mut c,
+        "genai_chunk_openai_content_on",
+        Provider::OpenAi,
+        Api::ChatCompletions,
+        CHUNK,
+        None,
+        true,
+    );
+    chunk_cost(
+        &mut c,
+        "genai_chunk_anthropic_content_off",
+        Provider::Anthropic,
+        Api::Messages,
+        ANTHROPIC_CHUNK,
+        Some("content_block_delta"),
+        false,
+    );
+    chunk_cost(
+        &mut c,
+        "genai_chunk_anthropic_content_on",
+        Provider::Anthropic,
+        Api::Messages,
+        ANTHROPIC_CHUNK,
+        Some("content_block_delta"),
+        true,
+    );
     c.final_summary();
 
-    println!("\nrequest {} B, response {} B, 10 KB request {} B, chunk {} B", REQUEST.len(), RESPONSE.len(), big.len(), CHUNK.len());
+    println!(
+        "\nrequest {} B, response {} B, 10 KB request {} B, chunk {} B",
+        REQUEST.len(),
+        RESPONSE.len(),
+        big.len(),
+        CHUNK.len()
+    );
     for (id, goal) in [
         ("genai_chat_content_off", 5_000.0),
         ("genai_chat_content_on_10kb", 50_000.0),
@@ -130,7 +189,10 @@ fn main() {
         ("genai_chunk_anthropic_content_on", 500.0),
     ] {
         match median_ns(id) {
-            Some(ns) => println!("{id:<36} median {ns:9.0} ns   goal <= {goal:.0} ns   {}", if ns <= goal { "met" } else { "MISSED" }),
+            Some(ns) => println!(
+                "{id:<36} median {ns:9.0} ns   goal <= {goal:.0} ns   {}",
+                if ns <= goal { "met" } else { "MISSED" }
+            ),
             None => println!("{id:<36} (no estimate: run without --test)"),
         }
     }

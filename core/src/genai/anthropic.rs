@@ -10,7 +10,7 @@ use super::content::{self, Message, Part, modality_of};
 use super::de::{self, OneOrMany};
 use super::{
     Api, BlockKind, Failure, MapContext, MappingError, Outcome, RequestFacts, StreamState, Usage,
-    code_for_error_type, parse,
+    parse,
 };
 use crate::Span;
 use crate::keys as k;
@@ -277,24 +277,8 @@ pub(super) fn map_response(
             .content
             .and_then(|raw| serde_json::from_str::<Vec<Json>>(raw.get()).ok())
             .unwrap_or_default();
-        for block in &blocks {
-            match block_part(block) {
-                Some(Part::Text { content }) => choice.text.push_str(&content),
-                Some(Part::Reasoning { content }) => choice.reasoning.push_str(&content),
-                Some(Part::ToolCall {
-                    id,
-                    name,
-                    arguments,
-                }) => {
-                    let key = choice.tool_calls.len() as i64;
-                    let acc = choice.tool_call(key);
-                    acc.id = id;
-                    acc.name = Some(name);
-                    acc.arguments_json = Some(arguments);
-                }
-                Some(other) => choice.other_parts.push(other),
-                None => {}
-            }
+        for part in blocks.iter().filter_map(block_part) {
+            choice.push_part(part);
         }
     }
     Ok(())
@@ -425,12 +409,10 @@ pub(super) fn map_chunk(
         }
         "error" => {
             let error = ev.error.unwrap_or_default();
-            let error_type = error.kind.as_deref().unwrap_or("error").to_owned();
-            outcome.error = Some(Failure {
-                code: code_for_error_type(&error_type).unwrap_or(crate::ErrorCode::InternalError),
-                error_type,
-                message: error.message.map(Cow::into_owned),
-            });
+            outcome.error = Some(Failure::reported(
+                error.kind.as_deref().unwrap_or("error"),
+                error.message.as_deref(),
+            ));
         }
         _ => {}
     }

@@ -359,22 +359,8 @@ fn map_generate(resp: &Json, outcome: &mut Outcome, ctx: &MapContext<'_>) {
             .into_iter()
             .flatten()
         {
-            match part(p) {
-                Some(Part::Text { content }) => choice.text.push_str(&content),
-                Some(Part::Reasoning { content }) => choice.reasoning.push_str(&content),
-                Some(Part::ToolCall {
-                    id,
-                    name,
-                    arguments,
-                }) => {
-                    let key = choice.tool_calls.len() as i64;
-                    let acc = choice.tool_call(key);
-                    acc.id = id;
-                    acc.name = Some(name);
-                    acc.arguments_json = Some(arguments);
-                }
-                Some(other) => choice.other_parts.push(other),
-                None => {}
+            if let Some(part) = part(p) {
+                choice.push_part(part);
             }
         }
     }

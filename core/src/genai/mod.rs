@@ -274,6 +274,26 @@ pub(crate) struct Choice {
 }
 
 impl Choice {
+    /// Adds a whole part from a non-streamed response (or a whole-part stream chunk).
+    pub fn push_part(&mut self, part: Part) {
+        match part {
+            Part::Text { content } => self.text.push_str(&content),
+            Part::Reasoning { content } => self.reasoning.push_str(&content),
+            Part::ToolCall {
+                id,
+                name,
+                arguments,
+            } => {
+                let key = self.tool_calls.len() as i64;
+                let call = self.tool_call(key);
+                call.id = id;
+                call.name = Some(name);
+                call.arguments_json = Some(arguments);
+            }
+            other => self.other_parts.push(other),
+        }
+    }
+
     pub fn tool_call(&mut self, key: i64) -> &mut ToolCallAcc {
         match self.tool_calls.iter().position(|t| t.key == key) {
             Some(at) => &mut self.tool_calls[at],
@@ -344,6 +364,17 @@ pub(crate) struct Failure {
     pub code: ErrorCode,
     pub error_type: String,
     pub message: Option<String>,
+}
+
+impl Failure {
+    /// A failure the provider reported in a response or a stream, by its error type.
+    pub fn reported(error_type: &str, message: Option<&str>) -> Self {
+        Failure {
+            code: code_for_error_type(error_type).unwrap_or(ErrorCode::InternalError),
+            error_type: error_type.to_owned(),
+            message: message.map(str::to_owned),
+        }
+    }
 }
 
 /// A GenAI call being recorded. Dropping it without `finish`, `finish_stream` or `fail` ends

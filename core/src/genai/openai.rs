@@ -558,22 +558,10 @@ fn map_responses_object(
         _ => None,
     };
     if let Some(error) = resp.get("error").filter(|e| e.is_object()) {
-        outcome.error = Some(Failure {
-            code: error
-                .get("code")
-                .and_then(Json::as_str)
-                .and_then(super::code_for_error_type)
-                .unwrap_or(crate::ErrorCode::InternalError),
-            error_type: error
-                .get("code")
-                .and_then(Json::as_str)
-                .unwrap_or("error")
-                .to_owned(),
-            message: error
-                .get("message")
-                .and_then(Json::as_str)
-                .map(str::to_owned),
-        });
+        outcome.error = Some(Failure::reported(
+            error.get("code").and_then(Json::as_str).unwrap_or("error"),
+            error.get("message").and_then(Json::as_str),
+        ));
     }
     if status.is_none() && output.is_empty() {
         return Ok(());
@@ -714,14 +702,10 @@ pub(super) fn map_chunk(
         } else if kind == "error" {
             let error: Json = parse("chunk", data)?;
             let code = error.get("code").and_then(Json::as_str).unwrap_or("error");
-            outcome.error = Some(Failure {
-                code: super::code_for_error_type(code).unwrap_or(crate::ErrorCode::InternalError),
-                error_type: code.to_owned(),
-                message: error
-                    .get("message")
-                    .and_then(Json::as_str)
-                    .map(str::to_owned),
-            });
+            outcome.error = Some(Failure::reported(
+                code,
+                error.get("message").and_then(Json::as_str),
+            ));
         }
         return Ok(());
     }
@@ -733,14 +717,10 @@ pub(super) fn map_chunk(
             .and_then(Json::as_str)
             .or(error.get("type").and_then(Json::as_str))
             .unwrap_or("error");
-        outcome.error = Some(Failure {
-            code: super::code_for_error_type(kind).unwrap_or(crate::ErrorCode::InternalError),
-            error_type: kind.to_owned(),
-            message: error
-                .get("message")
-                .and_then(Json::as_str)
-                .map(str::to_owned),
-        });
+        outcome.error = Some(Failure::reported(
+            kind,
+            error.get("message").and_then(Json::as_str),
+        ));
         return Ok(());
     }
     map_chat(chunk, outcome, ctx, true);
