@@ -194,9 +194,13 @@ fn error_statuses_use_sentrys_vocabularies() {
     ai.end();
     root.end();
     client.flush(5 * SECOND).unwrap();
-    let req = &sink.wait_for(1)[0];
-    assert_eq!(req.header("Content-Encoding"), None);
-    let env = Envelope::parse(&req.body);
+    let reqs = sink.wait_for(2);
+    assert!(reqs.iter().all(|r| r.header("Content-Encoding").is_none()));
+    let env = reqs
+        .iter()
+        .map(|r| Envelope::parse(&r.body))
+        .find(|e| e.item_types()[0] == "transaction")
+        .unwrap();
     let tx = &env.items_of("transaction")[0];
     assert_eq!(tx["spans"][0]["status"], "resource_exhausted");
     assert_eq!(env.items_of("span")[0]["items"][0]["status"], "error");
@@ -569,5 +573,111 @@ fn envelopes_of_one_batch_travel_concurrently_and_are_settled_in_order() {
     assert!(
         concurrent < sequential / 2,
         "4 in flight took {concurrent:?}, one at a time {sequential:?}"
+    );
+}
+
+/// A root with one GenAI call that failed; returns (trace id, failed span id).
+fn record_failed_call(client: &llmtel_core::Client) -> (String, String) {
+    let root = client.start_span(SpanStart::new("Generate Report").op("ai.task"));
+    let mut call = client.start_span(
+        SpanStart::new("chat claude-sonnet-4-5")
+            .op("gen_ai.chat")
+            .origin("auto.ai.anthropic")
+            .parent(root.context())
+            .attribute("gen_ai.operation.name", "chat")
+            .attribute("gen_ai.provider.name", "anthropic")
+            .attribute("gen_ai.request.model", "claude-sonnet-4-5"),
+    );
+    call.set_attribute("error.type", "rate_limit_error");
+    call.set_status(Status::Error {
+        code: ErrorCode::ResourceExhausted,
+        message: Some("Number of request tokens has exceeded your per-minute rate limit".into()),
+    });
+    let ids = (
+        root.context().trace_id.to_hex(),
+        call.context().span_id.to_hex(),
+    );
+    call.end();
+    root.end();
+    ids
+}
+
+#[test]
+fn a_failed_genai_call_sends_an_error_event_linked_to_its_span() {
+    let sink = Sink::ok();
+    let client = sentry_client(&sink, |_| {});
+    let (trace, span_id) = record_failed_call(&client);
+    client.flush(5 * SECOND).unwrap();
+    let envelopes: Vec<Envelope> = sink
+        .wait_for(2)
+        .iter()
+        .map(|r| Envelope::parse(&r.body))
+        .collect();
+    assert_eq!(envelopes.len(), 2);
+    let event_env = envelopes
+        .iter()
+        .find(|e| e.item_types() == ["event"])
+        .expect("an event envelope");
+    let event = &event_env.items_of("event")[0];
+    assert_eq!(event_env.header["event_id"], event["event_id"]);
+    assert_eq!(event_env.header["trace"]["trace_id"], trace);
+    assert_eq!(event["level"], "error");
+    assert_eq!(event["contexts"]["trace"]["trace_id"], trace);
+    assert_eq!(event["contexts"]["trace"]["span_id"], span_id);
+    assert_eq!(event["contexts"]["trace"]["op"], "gen_ai.chat");
+    assert_eq!(event["contexts"]["trace"]["status"], "resource_exhausted");
+    let exception = &event["exception"]["values"][0];
+    assert_eq!(exception["type"], "rate_limit_error");
+    assert_eq!(
+        exception["value"],
+        "Number of request tokens has exceeded your per-minute rate limit"
+    );
+    assert_eq!(
+        exception["mechanism"],
+        json!({"type": "auto.ai.anthropic", "handled": false})
+    );
+    assert_eq!(event["tags"]["gen_ai.request.model"], "claude-sonnet-4-5");
+    assert_eq!(event["transaction"], "Generate Report");
+    assert_eq!(event["release"], "app@1.0.0");
+    // The span itself still travels with its trace.
+    let trace_env = envelopes
+        .iter()
+        .find(|e| e.item_types()[0] == "transaction")
+        .unwrap();
+    assert_eq!(
+        trace_env.items_of("span")[0]["items"][0]["span_id"],
+        span_id
+    );
+}
+
+#[test]
+fn error_events_follow_the_error_rate_limit_category() {
+    let sink = Sink::scripted(|n, _| match n {
+        0 => Reply::ok().header("X-Sentry-Rate-Limits", "60:error:organization"),
+        _ => Reply::ok(),
+    });
+    let client = sentry_client(&sink, |o| o.max_concurrent_requests = 1);
+    record_ai_task(&client);
+    client.flush(5 * SECOND).unwrap();
+    record_failed_call(&client);
+    client.flush(5 * SECOND).unwrap();
+    let envelopes: Vec<Envelope> = sink
+        .wait_for(3)
+        .iter()
+        .map(|r| Envelope::parse(&r.body))
+        .collect();
+    assert_eq!(envelopes.len(), 3);
+    assert!(
+        envelopes
+            .iter()
+            .all(|e| !e.item_types().contains(&"event".to_string())),
+        "the limited event was not sent"
+    );
+    assert_eq!(envelopes[1].item_types(), ["transaction", "span"]);
+    // Dropped after the trace envelope was built, so reported on flush, on its own.
+    assert_eq!(envelopes[2].item_types(), ["client_report"]);
+    assert_eq!(
+        discarded(&envelopes),
+        [(("ratelimit_backoff".into(), "error".into()), 1)].into()
     );
 }

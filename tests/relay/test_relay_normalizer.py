@@ -59,8 +59,7 @@ def receive_envelope(*args: str):
         )
     finally:
         server.shutdown()
-    assert len(received) == 1, received
-    return received[0]
+    return received
 
 
 def assert_no_relay_errors(normalized):
@@ -71,10 +70,15 @@ def assert_no_relay_errors(normalized):
 
 @pytest.mark.parametrize("mode", ["span-items", "in-transaction"])
 def test_transaction_passes_relay_normalizer(mode):
-    path, headers, body = receive_envelope(*(["in-transaction"] if mode == "in-transaction" else []))
-    assert path == "/api/42/envelope/"
-    assert headers["content-type"] == "application/x-sentry-envelope"
-    envelope_header, items = parse_envelope(body)
+    received = receive_envelope(*(["in-transaction"] if mode == "in-transaction" else []))
+    assert len(received) == 2, "the trace, and an error event for the failed call"
+    envelopes = []
+    for path, headers, body in received:
+        assert path == "/api/42/envelope/"
+        assert headers["content-type"] == "application/x-sentry-envelope"
+        envelopes.append(parse_envelope(body))
+    (envelope_header, items), = [e for e in envelopes if e[1][0][0]["type"] == "transaction"]
+    (event_header, event_items), = [e for e in envelopes if e[1][0][0]["type"] == "event"]
     types = [h["type"] for h, _ in items]
     assert types == (["transaction"] if mode == "in-transaction" else ["transaction", "span"])
 
@@ -97,3 +101,14 @@ def test_transaction_passes_relay_normalizer(mode):
         container = json.loads(items[1][1])
         assert items[1][0]["item_count"] == len(container["items"]) == 2
         assert {s["status"] for s in container["items"]} == {"ok", "error"}
+
+
+def test_error_event_passes_relay_normalizer():
+    received = receive_envelope()
+    (header, items), = [parse_envelope(body) for _, _, body in received if b'"type":"event"' in body]
+    event = json.loads(items[0][1])
+    normalized = StoreNormalizer(project_id=42).normalize_event(event)
+    assert_no_relay_errors(normalized)
+    assert normalized["level"] == "error"
+    assert normalized["exception"]["values"][0]["type"] == "rate_limit_error"
+    assert normalized["contexts"]["trace"]["trace_id"] == header["trace"]["trace_id"]

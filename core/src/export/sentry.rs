@@ -63,6 +63,8 @@ impl EnvelopeSettings {
 pub enum Category {
     Transaction,
     Span,
+    /// An error event (a failed GenAI call).
+    Error,
 }
 
 impl Category {
@@ -70,6 +72,7 @@ impl Category {
         match self {
             Category::Transaction => "transaction",
             Category::Span => "span",
+            Category::Error => "error",
         }
     }
 }
@@ -92,6 +95,97 @@ pub struct SegmentEnvelope {
     pub items: Vec<Item>,
     /// Spans that could not be put in any item (too large on their own).
     pub oversized: u64,
+}
+
+/// One error event per failed GenAI span, each in an envelope of its own (an envelope holds at
+/// most one event-like item), linked to the span through `contexts.trace`.
+pub fn error_envelopes(settings: &EnvelopeSettings, segment: &Segment) -> Vec<SegmentEnvelope> {
+    let root_name = segment.root.as_ref().map(|r| r.name.to_string());
+    segment
+        .spans()
+        .filter(|s| s.is_gen_ai() && s.status.is_error())
+        .map(|span| {
+            let event_id = random_event_id();
+            let payload = error_event_payload(settings, &event_id, span, root_name.as_deref());
+            SegmentEnvelope {
+                header: EnvelopeHeader {
+                    event_id: Some(event_id),
+                    trace_id: Some(span.trace_id.to_hex()),
+                    transaction: root_name.clone(),
+                },
+                items: vec![Item {
+                    category: Category::Error,
+                    item_count: None,
+                    payload,
+                    spans: 0,
+                }],
+                oversized: 0,
+            }
+        })
+        .collect()
+}
+
+fn error_event_payload(
+    settings: &EnvelopeSettings,
+    event_id: &str,
+    span: &SpanData,
+    transaction: Option<&str>,
+) -> Vec<u8> {
+    let error_type = span
+        .attributes
+        .get(keys::ERROR_TYPE)
+        .and_then(Value::as_str)
+        .unwrap_or("error");
+    let message = match &span.status {
+        Status::Error {
+            message: Some(m), ..
+        } => m.as_str(),
+        _ => error_type,
+    };
+    let mut tags = serde_json::Map::new();
+    for key in [
+        keys::GEN_AI_PROVIDER_NAME,
+        keys::GEN_AI_REQUEST_MODEL,
+        keys::GEN_AI_OPERATION_NAME,
+    ] {
+        if let Some(v) = span.attributes.get(key).and_then(Value::as_str) {
+            tags.insert(key.into(), v.into());
+        }
+    }
+    let mut trace = serde_json::json!({
+        "trace_id": span.trace_id.to_hex(),
+        "span_id": span.span_id.to_hex(),
+        "status": transaction_status(&span.status),
+    });
+    if let Some(parent) = span.parent_span_id {
+        trace["parent_span_id"] = parent.to_hex().into();
+    }
+    if let Some(op) = span.op.as_deref() {
+        trace["op"] = op.into();
+    }
+    let mut event = serde_json::json!({
+        "event_id": event_id,
+        "timestamp": unix_nano_to_secs(span.end_time_unix_nano),
+        "platform": settings.platform,
+        "level": "error",
+        "logger": "llmtel",
+        "environment": settings.environment,
+        "sdk": {"name": settings.sdk_name, "version": settings.sdk_version},
+        "exception": {"values": [{
+            "type": error_type,
+            "value": message,
+            "mechanism": {"type": span.origin.as_ref(), "handled": false},
+        }]},
+        "contexts": {"trace": trace},
+        "tags": tags,
+    });
+    if let Some(release) = &settings.release {
+        event["release"] = release.clone().into();
+    }
+    if let Some(name) = transaction {
+        event["transaction"] = name.into();
+    }
+    serde_json::to_vec(&event).expect("an event serializes")
 }
 
 #[derive(Clone, Debug)]
@@ -239,6 +333,7 @@ pub fn write_envelope(
                 "content_type": SPAN_V2_CONTENT_TYPE,
                 "length": item.payload.len(),
             }),
+            Category::Error => serde_json::json!({"type": "event", "length": item.payload.len()}),
         };
         serde_json::to_writer(&mut out, &item_header).expect("a JSON map serializes");
         out.push(b'\n');
@@ -614,12 +709,15 @@ impl ClientReports {
         }
     }
 
-    /// Records an item that was not delivered: a transaction counts itself and its spans.
-    fn add_item(&mut self, reason: DropReason, item: &Item) {
-        if item.category == Category::Transaction {
-            self.add(reason, Category::Transaction, 1);
+    /// Records an item that was not delivered: a transaction counts itself and its spans, an
+    /// error event counts one error.
+    fn add_item(&mut self, reason: DropReason, category: Category, spans: u64) {
+        match category {
+            Category::Transaction => self.add(reason, Category::Transaction, 1),
+            Category::Error => self.add(reason, Category::Error, 1),
+            Category::Span => {}
         }
-        self.add(reason, Category::Span, item.spans);
+        self.add(reason, Category::Span, spans);
     }
 
     /// Turns new pipeline-level drops (sampling, before-send, full queue, …) into reports.
@@ -743,8 +841,12 @@ impl SpanExporter for SentryExporter {
         let http = self.upstream.as_ref().map(|up| up.http.clone());
         let mut in_flight = http.as_deref().map(HttpClient::batch);
         let mut outgoing = Vec::new();
-        for segment in segments {
-            let envelope = build_segment(&self.settings, segment);
+        let settings = &self.settings;
+        let envelopes = segments.iter().flat_map(|segment| {
+            std::iter::once(build_segment(settings, segment))
+                .chain(error_envelopes(settings, segment))
+        });
+        for envelope in envelopes {
             if let Some(spotlight) = &self.spotlight {
                 // Spotlight sees every envelope, rate limits or not, and never delays delivery.
                 let all: Vec<&Item> = envelope.items.iter().collect();
@@ -822,7 +924,8 @@ impl Upstream {
         let mut items = Vec::with_capacity(envelope.items.len());
         for item in &envelope.items {
             if self.rate_limits.is_limited(item.category.as_str(), now) {
-                self.reports.add_item(DropReason::RatelimitBackoff, item);
+                self.reports
+                    .add_item(DropReason::RatelimitBackoff, item.category, item.spans);
                 tally.dropped.add(DropReason::RatelimitBackoff, item.spans);
             } else {
                 items.push(item);
@@ -832,7 +935,10 @@ impl Upstream {
             return None;
         }
         let mut header = envelope.header.clone();
-        if !items.iter().any(|i| i.category == Category::Transaction) {
+        if !items
+            .iter()
+            .any(|i| matches!(i.category, Category::Transaction | Category::Error))
+        {
             header.event_id = None;
         }
         let report = if self.rate_limits.is_limited("internal", now) {
@@ -886,10 +992,7 @@ impl Upstream {
             }
             Delivery::Failed(reason) => {
                 for (category, spans) in &out.items {
-                    if *category == Category::Transaction {
-                        self.reports.add(reason, Category::Transaction, 1);
-                    }
-                    self.reports.add(reason, Category::Span, *spans);
+                    self.reports.add_item(reason, *category, *spans);
                 }
                 tally.dropped.add(reason, out.spans);
             }
