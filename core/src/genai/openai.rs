@@ -395,14 +395,14 @@ impl OpenAiUsage {
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
-struct ChatResponse<'a> {
+#[serde(default, bound(deserialize = "B: Deserialize<'de> + Default"))]
+struct ChatResponse<'a, B> {
     #[serde(borrow)]
     id: Option<Cow<'a, str>>,
     #[serde(borrow)]
     model: Option<Cow<'a, str>>,
     #[serde(borrow)]
-    choices: Vec<ChatChoice<'a>>,
+    choices: Vec<ChatChoice<'a, B>>,
     usage: Option<OpenAiUsage>,
     #[serde(borrow)]
     system_fingerprint: Option<Cow<'a, str>>,
@@ -417,17 +417,107 @@ struct ChatResponse<'a> {
     error: Option<&'a RawValue>,
 }
 
+/// `B` is how the message is read: `ChatMessage` when outputs are recorded, `Skipped` when
+/// nobody will look at it (the parser then only skips over it).
 #[derive(Deserialize, Default)]
-#[serde(default)]
-struct ChatChoice<'a> {
+#[serde(default, bound(deserialize = "B: Deserialize<'de> + Default"))]
+struct ChatChoice<'a, B> {
     #[serde(deserialize_with = "de::int")]
     index: Option<i64>,
     #[serde(borrow)]
     finish_reason: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    message: Option<&'a RawValue>,
-    #[serde(borrow)]
-    delta: Option<&'a RawValue>,
+    message: Option<B>,
+    delta: Option<B>,
+}
+
+/// A value nobody will read.
+#[derive(Default)]
+struct Skipped;
+
+impl<'de> Deserialize<'de> for Skipped {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(d)?;
+        Ok(Skipped)
+    }
+}
+
+trait MessageBody<'a> {
+    fn into_message(self) -> Option<ChatMessage<'a>>;
+}
+
+impl<'a> MessageBody<'a> for Skipped {
+    fn into_message(self) -> Option<ChatMessage<'a>> {
+        None
+    }
+}
+
+impl<'a> MessageBody<'a> for ChatMessage<'a> {
+    fn into_message(self) -> Option<ChatMessage<'a>> {
+        Some(self)
+    }
+}
+
+/// A stream chunk after the first usually carries nothing new but its choices: when the id and
+/// model are known and the chunk holds no usage and no error, only the `choices` array is read
+/// (the key cannot be matched inside a string: a quote there is escaped). Anything else takes
+/// the full path.
+fn map_chat_delta_fast(data: &str, outcome: &mut Outcome, ctx: &MapContext<'_>) -> Option<()> {
+    let bytes = data.as_bytes();
+    if outcome.id.is_none()
+        || outcome.model.is_none()
+        || memchr::memmem::find(bytes, b"\"usage\":{").is_some()
+        || memchr::memmem::find(bytes, b"\"error\"").is_some()
+    {
+        return None;
+    }
+    let at = memchr::memmem::find(bytes, b"\"choices\":")? + b"\"choices\":".len();
+    let mut reader = serde_json::Deserializer::from_str(&data[at..]);
+    if ctx.content.record_outputs {
+        let choices = Vec::<ChatChoice<'_, ChatMessage<'_>>>::deserialize(&mut reader).ok()?;
+        map_chat(
+            ChatResponse {
+                choices,
+                ..Default::default()
+            },
+            outcome,
+            true,
+        );
+    } else {
+        let choices = Vec::<ChatChoice<'_, Skipped>>::deserialize(&mut reader).ok()?;
+        map_chat(
+            ChatResponse {
+                choices,
+                ..Default::default()
+            },
+            outcome,
+            true,
+        );
+    }
+    Some(())
+}
+
+/// Reads a chat response or chunk the way the call's content policy needs.
+fn map_chat_json(
+    what: &'static str,
+    json: &str,
+    outcome: &mut Outcome,
+    ctx: &MapContext<'_>,
+    streaming: bool,
+) -> Result<(), MappingError> {
+    if ctx.content.record_outputs {
+        map_chat(
+            parse::<ChatResponse<'_, ChatMessage<'_>>>(what, json)?,
+            outcome,
+            streaming,
+        );
+    } else {
+        map_chat(
+            parse::<ChatResponse<'_, Skipped>>(what, json)?,
+            outcome,
+            streaming,
+        );
+    }
+    Ok(())
 }
 
 pub(super) fn map_response(
@@ -439,15 +529,15 @@ pub(super) fn map_response(
     match api {
         Api::Responses => map_responses_object(&parse::<Json>("response", json)?, outcome, ctx),
         Api::Embeddings => map_embeddings(json, outcome),
-        _ => {
-            let resp: ChatResponse<'_> = parse("response", json)?;
-            map_chat(resp, outcome, ctx, false);
-            Ok(())
-        }
+        _ => map_chat_json("response", json, outcome, ctx, false),
     }
 }
 
-fn map_chat(resp: ChatResponse<'_>, outcome: &mut Outcome, ctx: &MapContext<'_>, streaming: bool) {
+fn map_chat<'a, B: MessageBody<'a>>(
+    resp: ChatResponse<'a, B>,
+    outcome: &mut Outcome,
+    streaming: bool,
+) {
     outcome.id(resp.id.as_deref());
     outcome.model(resp.model.as_deref());
     if outcome.system_fingerprint.is_none() {
@@ -465,57 +555,105 @@ fn map_chat(resp: ChatResponse<'_>, outcome: &mut Outcome, ctx: &MapContext<'_>,
         if let Some(reason) = choice.finish_reason {
             target.finish_reason = Some(reason.into_owned());
         }
-        if !ctx.content.record_outputs {
-            continue;
-        }
         let body = if streaming {
             choice.delta
         } else {
             choice.message
         };
-        let Some(body) = body.and_then(|raw| serde_json::from_str::<Json>(raw.get()).ok()) else {
+        let Some(body) = body.and_then(MessageBody::into_message) else {
             continue;
         };
-        if let Some(role) = body.get("role").and_then(Json::as_str) {
-            target.role = Some(role.to_owned());
+        if let Some(role) = text(body.role) {
+            target.role = Some(role.into_owned());
         }
-        if let Some(text) = body.get("content").and_then(Json::as_str) {
-            target.text.push_str(text);
+        for piece in [body.content, body.refusal].into_iter().filter_map(text) {
+            target.text.push_str(&piece);
         }
-        if let Some(text) = body.get("refusal").and_then(Json::as_str) {
-            target.text.push_str(text);
+        for piece in [body.reasoning_content, body.reasoning]
+            .into_iter()
+            .filter_map(text)
+        {
+            target.reasoning.push_str(&piece);
         }
-        for key in ["reasoning_content", "reasoning"] {
-            if let Some(text) = body.get(key).and_then(Json::as_str) {
-                target.reasoning.push_str(text);
+        let calls: Vec<ToolCallDelta<'_>> = body
+            .tool_calls
+            .and_then(|raw| serde_json::from_str(raw.get()).ok())
+            .unwrap_or_default();
+        for (position, call) in calls.into_iter().enumerate() {
+            let acc = target.tool_call(call.index.unwrap_or(position as i64));
+            if let Some(id) = call.id {
+                acc.id = Some(id.into_owned());
+            }
+            let function = call.function.unwrap_or_default();
+            if let Some(name) = function.name {
+                acc.name.get_or_insert_with(String::new).push_str(&name);
+            }
+            if let Some(arguments) = function.arguments {
+                acc.arguments.push_str(&arguments);
             }
         }
-        if let Some(Json::Array(calls)) = body.get("tool_calls") {
-            for (position, call) in calls.iter().enumerate() {
-                let key = call
-                    .get("index")
-                    .and_then(Json::as_i64)
-                    .unwrap_or(position as i64);
-                let acc = target.tool_call(key);
-                if let Some(id) = call.get("id").and_then(Json::as_str) {
-                    acc.id = Some(id.to_owned());
-                }
-                let function = call.get("function").unwrap_or(call);
-                if let Some(name) = function.get("name").and_then(Json::as_str) {
-                    acc.name.get_or_insert_with(String::new).push_str(name);
-                }
-                if let Some(args) = function.get("arguments").and_then(Json::as_str) {
-                    acc.arguments.push_str(args);
-                }
-            }
-        }
-        if let Some(audio) = body.get("audio").filter(|a| a.is_object()) {
+        if let Some(audio) = body
+            .audio
+            .and_then(|raw| serde_json::from_str::<Json>(raw.get()).ok())
+        {
             if let Some(transcript) = audio.get("transcript").and_then(Json::as_str) {
                 target.text.push_str(transcript);
             }
             target.other_parts.push(Part::blob("audio", None));
         }
     }
+}
+
+/// A chat message or stream delta, read in the same pass as the chunk and without building a
+/// JSON tree: this runs per chunk. Every field stays raw, so no unexpected type can fail the
+/// chunk; fields are read only when outputs are recorded.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ChatMessage<'a> {
+    #[serde(borrow)]
+    role: Option<&'a RawValue>,
+    #[serde(borrow)]
+    content: Option<&'a RawValue>,
+    #[serde(borrow)]
+    refusal: Option<&'a RawValue>,
+    #[serde(borrow)]
+    reasoning_content: Option<&'a RawValue>,
+    #[serde(borrow)]
+    reasoning: Option<&'a RawValue>,
+    #[serde(borrow)]
+    tool_calls: Option<&'a RawValue>,
+    #[serde(borrow)]
+    audio: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ToolCallDelta<'a> {
+    #[serde(deserialize_with = "de::int")]
+    index: Option<i64>,
+    #[serde(borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    function: Option<FunctionDelta<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct FunctionDelta<'a> {
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    arguments: Option<Cow<'a, str>>,
+}
+
+/// A raw JSON value as text, when it is a string; borrowed when it has no escapes.
+fn text(raw: Option<&RawValue>) -> Option<Cow<'_, str>> {
+    let json = raw?.get();
+    let inner = json.strip_prefix('"')?.strip_suffix('"')?;
+    if !inner.contains('\\') {
+        return Some(Cow::Borrowed(inner));
+    }
+    serde_json::from_str::<String>(json).ok().map(Cow::Owned)
 }
 
 /// A Responses API response object (whole, or from `response.completed`).
@@ -686,7 +824,7 @@ pub(super) fn map_chunk(
         if !wanted {
             return Ok(());
         }
-        let chunk: ChatResponse<'_> = parse("chunk", data)?;
+        let chunk: ChatResponse<'_, Skipped> = parse("chunk", data)?;
         let kind = event.or(chunk.kind.as_deref()).unwrap_or("");
         if let Some(response) = chunk.response {
             let response: Json = parse("chunk", response.get())?;
@@ -709,20 +847,66 @@ pub(super) fn map_chunk(
         }
         return Ok(());
     }
-    let chunk: ChatResponse<'_> = parse("chunk", data)?;
-    if let Some(error) = chunk.error {
-        let error: Json = parse("chunk", error.get())?;
-        let kind = error
-            .get("code")
-            .and_then(Json::as_str)
-            .or(error.get("type").and_then(Json::as_str))
-            .unwrap_or("error");
-        outcome.error = Some(Failure::reported(
-            kind,
-            error.get("message").and_then(Json::as_str),
-        ));
+    if map_chat_delta_fast(data, outcome, ctx).is_some() {
         return Ok(());
     }
-    map_chat(chunk, outcome, ctx, true);
-    Ok(())
+    // An error chunk is rare: look for it cheaply before reading the chunk properly.
+    if memchr::memmem::find(data.as_bytes(), b"\"error\"").is_some() {
+        let chunk: ChatResponse<'_, Skipped> = parse("chunk", data)?;
+        if let Some(error) = chunk.error {
+            let error: Json = parse("chunk", error.get())?;
+            let kind = error
+                .get("code")
+                .and_then(Json::as_str)
+                .or(error.get("type").and_then(Json::as_str))
+                .unwrap_or("error");
+            outcome.error = Some(Failure::reported(
+                kind,
+                error.get("message").and_then(Json::as_str),
+            ));
+            return Ok(());
+        }
+    }
+    map_chat_json("chunk", data, outcome, ctx, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::genai::{ContentPolicy, GenAiSettings};
+
+    /// The fast path for plain delta chunks must gather exactly what the full parse does.
+    #[test]
+    fn the_delta_fast_path_matches_the_full_parse() {
+        let chunks = [
+            r#"{"id":"c1","object":"chat.completion.chunk","model":"gpt-4o","system_fingerprint":"fp","choices":[{"index":0,"delta":{"role":"assistant","content":"","tool_calls":[{"index":0,"id":"call_a","type":"function","function":{"name":"f","arguments":""}}]},"finish_reason":null}]}"#,
+            r#"{"id":"c1","object":"chat.completion.chunk","model":"gpt-4o","choices":[{"index":0,"delta":{"content":"He said \"hi\"","tool_calls":[{"index":0,"function":{"arguments":"{\"a\":"}}]},"finish_reason":null}],"usage":null}"#,
+            r#"{"id":"c1","object":"chat.completion.chunk","model":"gpt-4o","choices":[{"index":1,"delta":{"content":"second choice","refusal":null},"finish_reason":"length"}]}"#,
+            r#"{"id":"c1","object":"chat.completion.chunk","model":"gpt-4o","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"1}"}}]},"finish_reason":"tool_calls"}]}"#,
+            r#"{"id":"c1","object":"chat.completion.chunk","model":"gpt-4o","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}}"#,
+        ];
+        let settings = GenAiSettings::default();
+        for record_outputs in [false, true] {
+            let ctx = MapContext {
+                content: ContentPolicy {
+                    record_inputs: false,
+                    record_outputs,
+                },
+                settings: &settings,
+            };
+            let mut fast = Outcome::default();
+            let mut full = Outcome::default();
+            for chunk in chunks {
+                map_chunk(Api::ChatCompletions, None, chunk, &mut fast, &ctx).unwrap();
+                map_chat_json("chunk", chunk, &mut full, &ctx, true).unwrap();
+            }
+            assert_eq!(format!("{fast:?}"), format!("{full:?}"));
+            assert_eq!(fast.usage.total, Some(12));
+            assert_eq!(fast.choices.len(), 2);
+            if record_outputs {
+                assert_eq!(fast.choices[0].text, "He said \"hi\"");
+                assert_eq!(fast.choices[0].tool_calls[0].arguments, "{\"a\":1}");
+            }
+        }
+    }
 }
