@@ -10,7 +10,7 @@ use super::content::{self, Message, Part, modality_of};
 use super::de::{self, OneOrMany};
 use super::{
     Api, BlockKind, Failure, MapContext, MappingError, Outcome, RequestFacts, StreamState, Usage,
-    parse,
+    parse, record_present,
 };
 use crate::Span;
 use crate::keys as k;
@@ -44,22 +44,16 @@ pub(super) fn map_request(
     ctx: &MapContext<'_>,
 ) -> Result<(), MappingError> {
     let req: Request<'_> = parse("request", json)?;
-    if let Some(model) = req.model.as_deref() {
-        span.set_attribute(k::GEN_AI_REQUEST_MODEL, model.to_owned());
-        facts.model = Some(model.to_owned());
-    }
-    if let Some(max) = req.max_tokens {
-        span.set_attribute(k::GEN_AI_REQUEST_MAX_TOKENS, max);
-    }
-    for (key, value) in [
-        (k::GEN_AI_REQUEST_TEMPERATURE, req.temperature),
-        (k::GEN_AI_REQUEST_TOP_P, req.top_p),
-        (k::GEN_AI_REQUEST_TOP_K, req.top_k),
-    ] {
-        if let Some(v) = value {
-            span.set_attribute(key, v);
-        }
-    }
+    facts.record_model(span, req.model.as_deref());
+    record_present(span, [(k::GEN_AI_REQUEST_MAX_TOKENS, req.max_tokens)]);
+    record_present(
+        span,
+        [
+            (k::GEN_AI_REQUEST_TEMPERATURE, req.temperature),
+            (k::GEN_AI_REQUEST_TOP_P, req.top_p),
+            (k::GEN_AI_REQUEST_TOP_K, req.top_k),
+        ],
+    );
     if let Some(stop) = req.stop_sequences {
         span.set_attribute(k::GEN_AI_REQUEST_STOP_SEQUENCES, stop.into_vec());
     }

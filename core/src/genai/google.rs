@@ -6,7 +6,7 @@
 use serde_json::Value as Json;
 
 use super::content::{self, Message, Part, modality_of};
-use super::{Api, MapContext, MappingError, Outcome, RequestFacts, Usage, parse};
+use super::{Api, MapContext, MappingError, Outcome, RequestFacts, Usage, parse, record_present};
 use crate::Span;
 use crate::keys as k;
 
@@ -30,11 +30,8 @@ pub(super) fn map_request(
     ctx: &MapContext<'_>,
 ) -> Result<(), MappingError> {
     let req: Json = parse("request", json)?;
-    if let Some(model) = req.get("model").and_then(Json::as_str) {
-        let model = model.strip_prefix("models/").unwrap_or(model);
-        span.set_attribute(k::GEN_AI_REQUEST_MODEL, model.to_owned());
-        facts.model = Some(model.to_owned());
-    }
+    let model = req.get("model").and_then(Json::as_str);
+    facts.record_model(span, model.map(|m| m.strip_prefix("models/").unwrap_or(m)));
     // Generation settings live in `config` (SDKs) or `generationConfig` (the wire).
     let empty = Json::Null;
     let config = get(&req, &["config"]).unwrap_or(&empty);
@@ -59,18 +56,22 @@ pub(super) fn map_request(
             span.set_attribute(key, v);
         }
     }
-    if let Some(max) = int(setting(&["maxOutputTokens", "max_output_tokens"])) {
-        span.set_attribute(k::GEN_AI_REQUEST_MAX_TOKENS, max);
-    }
+    record_present(
+        span,
+        [
+            (
+                k::GEN_AI_REQUEST_MAX_TOKENS,
+                int(setting(&["maxOutputTokens", "max_output_tokens"])),
+            ),
+            (k::GEN_AI_REQUEST_SEED, int(setting(&["seed"]))),
+        ],
+    );
     if let Some(Json::Array(stops)) = setting(&["stopSequences", "stop_sequences"]) {
         let stops: Vec<String> = stops
             .iter()
             .filter_map(|s| s.as_str().map(str::to_owned))
             .collect();
         span.set_attribute(k::GEN_AI_REQUEST_STOP_SEQUENCES, stops);
-    }
-    if let Some(seed) = int(setting(&["seed"])) {
-        span.set_attribute(k::GEN_AI_REQUEST_SEED, seed);
     }
     if let Some(n) = int(setting(&["candidateCount", "candidate_count"])).filter(|n| *n != 1) {
         span.set_attribute(k::GEN_AI_REQUEST_CHOICE_COUNT, n);

@@ -500,6 +500,28 @@ pub(crate) struct RequestFacts {
     pub conversation_id: Option<String>,
 }
 
+impl RequestFacts {
+    /// `gen_ai.request.model`, remembered for the span name and the cost.
+    pub fn record_model(&mut self, span: &mut Span, model: Option<&str>) {
+        if let Some(model) = model {
+            span.set_attribute(k::GEN_AI_REQUEST_MODEL, model.to_owned());
+            self.model = Some(model.to_owned());
+        }
+    }
+}
+
+/// Sets the numeric request parameters that are present.
+pub(crate) fn record_present<V: Into<Value>>(
+    span: &mut Span,
+    values: impl IntoIterator<Item = (&'static str, Option<V>)>,
+) {
+    for (key, value) in values {
+        if let Some(v) = value {
+            span.set_attribute(key, v);
+        }
+    }
+}
+
 /// What mapping code may read about the call.
 pub(crate) struct MapContext<'a> {
     pub content: ContentPolicy,

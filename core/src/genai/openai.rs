@@ -8,7 +8,9 @@ use serde_json::value::RawValue;
 
 use super::content::{self, Message, Part};
 use super::de::{self, OneOrMany};
-use super::{Api, Failure, MapContext, MappingError, Outcome, RequestFacts, Usage, parse};
+use super::{
+    Api, Failure, MapContext, MappingError, Outcome, RequestFacts, Usage, parse, record_present,
+};
 use crate::Span;
 use crate::keys as k;
 
@@ -76,20 +78,16 @@ pub(super) fn map_request(
     ctx: &MapContext<'_>,
 ) -> Result<(), MappingError> {
     let req: Request<'_> = parse("request", json)?;
-    if let Some(model) = req.model.as_deref() {
-        span.set_attribute(k::GEN_AI_REQUEST_MODEL, model.to_owned());
-        facts.model = Some(model.to_owned());
-    }
-    for (key, value) in [
-        (k::GEN_AI_REQUEST_TEMPERATURE, req.temperature),
-        (k::GEN_AI_REQUEST_TOP_P, req.top_p),
-        (k::GEN_AI_REQUEST_FREQUENCY_PENALTY, req.frequency_penalty),
-        (k::GEN_AI_REQUEST_PRESENCE_PENALTY, req.presence_penalty),
-    ] {
-        if let Some(v) = value {
-            span.set_attribute(key, v);
-        }
-    }
+    facts.record_model(span, req.model.as_deref());
+    record_present(
+        span,
+        [
+            (k::GEN_AI_REQUEST_TEMPERATURE, req.temperature),
+            (k::GEN_AI_REQUEST_TOP_P, req.top_p),
+            (k::GEN_AI_REQUEST_FREQUENCY_PENALTY, req.frequency_penalty),
+            (k::GEN_AI_REQUEST_PRESENCE_PENALTY, req.presence_penalty),
+        ],
+    );
     if let Some(max) = req
         .max_tokens
         .or(req.max_completion_tokens)
