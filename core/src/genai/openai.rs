@@ -463,7 +463,7 @@ fn map_chat_delta_fast(data: &str, outcome: &mut Outcome, ctx: &MapContext<'_>) 
     let bytes = data.as_bytes();
     if outcome.id.is_none()
         || outcome.model.is_none()
-        || memchr::memmem::find(bytes, b"\"usage\":{").is_some()
+        || may_carry_usage(bytes)
         || memchr::memmem::find(bytes, b"\"error\"").is_some()
     {
         return None;
@@ -492,6 +492,21 @@ fn map_chat_delta_fast(data: &str, outcome: &mut Outcome, ctx: &MapContext<'_>) 
         );
     }
     Some(())
+}
+
+/// Whether a chunk has a `"usage"` key whose value is not `null`, whatever the whitespace.
+fn may_carry_usage(bytes: &[u8]) -> bool {
+    let key = b"\"usage\"";
+    let Some(at) = memchr::memmem::find(bytes, key) else {
+        return false;
+    };
+    let skip_ws = |b: &[u8]| -> usize { b.iter().take_while(|c| c.is_ascii_whitespace()).count() };
+    let rest = &bytes[at + key.len()..];
+    let rest = &rest[skip_ws(rest)..];
+    match rest.split_first() {
+        Some((b':', value)) => !value[skip_ws(value)..].starts_with(b"null"),
+        _ => true,
+    }
 }
 
 /// Reads a chat response or chunk the way the call's content policy needs.
@@ -881,7 +896,8 @@ mod tests {
             r#"{"id":"c1","object":"chat.completion.chunk","model":"gpt-4o","choices":[{"index":0,"delta":{"content":"He said \"hi\"","tool_calls":[{"index":0,"function":{"arguments":"{\"a\":"}}]},"finish_reason":null}],"usage":null}"#,
             r#"{"id":"c1","object":"chat.completion.chunk","model":"gpt-4o","choices":[{"index":1,"delta":{"content":"second choice","refusal":null},"finish_reason":"length"}]}"#,
             r#"{"id":"c1","object":"chat.completion.chunk","model":"gpt-4o","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"1}"}}]},"finish_reason":"tool_calls"}]}"#,
-            r#"{"id":"c1","object":"chat.completion.chunk","model":"gpt-4o","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}}"#,
+            r#"{"id": "c1", "model": "gpt-4o", "choices" : [{"index": 0, "delta": {"content": "!"}}], "usage": null}"#,
+            r#"{"id": "c1", "object": "chat.completion.chunk", "model": "gpt-4o", "choices": [], "usage": {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12}}"#,
         ];
         let settings = GenAiSettings::default();
         for record_outputs in [false, true] {
@@ -902,7 +918,7 @@ mod tests {
             assert_eq!(fast.usage.total, Some(12));
             assert_eq!(fast.choices.len(), 2);
             if record_outputs {
-                assert_eq!(fast.choices[0].text, "He said \"hi\"");
+                assert_eq!(fast.choices[0].text, "He said \"hi\"!");
                 assert_eq!(fast.choices[0].tool_calls[0].arguments, "{\"a\":1}");
             }
         }
