@@ -5,7 +5,14 @@ CARGO ?= cargo
 VENV  := .venv
 PY    := $(VENV)/bin/python
 
-.PHONY: all demo test test-rust test-python lint bench toolchain clean
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+PROFILE ?= debug
+C_OUT   := target/c
+C_LIB   := target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a
+CFLAGS_STRICT := -Wall -Wextra -Werror -Iinclude
+C_LINK  := $(C_LIB) -lpthread -ldl -lm
+
+.PHONY: all demo test test-rust test-python test-c c-build c-lib header-check lint bench toolchain clean
 
 all: test
 
@@ -21,7 +28,7 @@ $(VENV)/.installed: tests/requirements.txt
 demo: toolchain
 	$(CARGO) run --quiet --release -p llmtel-core --example demo
 
-test: lint test-rust test-python
+test: lint header-check test-rust test-c test-python
 
 lint: toolchain
 	$(CARGO) fmt --all -- --check
@@ -30,9 +37,41 @@ lint: toolchain
 test-rust: toolchain
 	$(CARGO) test --workspace
 
-test-python: toolchain $(VENV)/.installed
+test-python: toolchain $(VENV)/.installed c-build
 	$(CARGO) build --quiet -p llmtel-core --example sentry_envelope
-	$(PY) -m pytest -q -p no:warnings tests/relay tests/provider
+	$(PY) -m pytest -q -p no:warnings tests/relay tests/provider tests/c
+
+# The checked-in header must be what build.rs generates from bindings-c/src/lib.rs.
+header-check: toolchain
+	@git ls-files --error-unmatch include/llmtel.h >/dev/null 2>&1 || { echo "include/llmtel.h is not checked in"; exit 1; }
+	$(CARGO) build --quiet -p llmtel-c
+	@git diff --exit-code --stat -- include/llmtel.h || { echo "include/llmtel.h is stale: commit the regenerated header"; exit 1; }
+
+# Tests, the C++ check and the example, compiled strictly against the static library.
+c-build: toolchain
+	$(CARGO) build --quiet -p llmtel-c $(if $(filter release,$(PROFILE)),--release)
+	@mkdir -p $(C_OUT)
+	$(CC) -std=c99 $(CFLAGS_STRICT) tests/c/test_api.c $(C_LINK) -o $(C_OUT)/test_api
+	$(CC) -std=c99 $(CFLAGS_STRICT) tests/c/scenario_runner.c $(C_LINK) -o $(C_OUT)/scenario_runner
+	$(CXX) -std=c++17 $(CFLAGS_STRICT) tests/c/test_cpp.cpp $(C_LINK) -o $(C_OUT)/test_cpp
+
+test-c: c-lib c-build
+	$(C_OUT)/test_api
+	$(C_OUT)/test_cpp
+	@command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind; }
+	valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=9 $(C_OUT)/test_api
+	$(CC) -std=c99 $(CFLAGS_STRICT) examples/c/quickstart.c $$(PKG_CONFIG_PATH=$(C_OUT)/dist/lib/pkgconfig pkg-config --cflags --libs --static llmtel) -o $(C_OUT)/quickstart
+	cd $(C_OUT) && LD_LIBRARY_PATH=dist/lib LLMTEL_SPOOL=quickstart.jsonl ./quickstart
+
+# An install tree: lib/libllmtel.{a,so}, include/llmtel.h, lib/pkgconfig/llmtel.pc.
+# `make c-lib PROFILE=release PREFIX=/usr/local` builds for installing there.
+PREFIX ?= $(abspath $(C_OUT)/dist)
+c-lib: toolchain
+	$(CARGO) build --quiet -p llmtel-c $(if $(filter release,$(PROFILE)),--release)
+	@mkdir -p $(C_OUT)/dist/lib/pkgconfig $(C_OUT)/dist/include
+	cp target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.so $(C_OUT)/dist/lib/
+	cp include/llmtel.h $(C_OUT)/dist/include/
+	sed -e 's#@PREFIX@#$(PREFIX)#' -e 's#@VERSION@#$(VERSION)#' bindings-c/llmtel.pc.in > $(C_OUT)/dist/lib/pkgconfig/llmtel.pc
 
 bench: toolchain
 	$(CARGO) bench -p llmtel-core --bench hot_path

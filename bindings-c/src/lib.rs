@@ -257,6 +257,15 @@ pub unsafe extern "C" fn llmtel_last_error(
     })
 }
 
+/// Defaults, with the SDK named as the native binding in envelopes and resources.
+fn native_options() -> Options {
+    Options {
+        sdk_name: "llmtel.native".into(),
+        sdk_language: "cpp".into(),
+        ..Options::default()
+    }
+}
+
 /// New options with every default. Free with `llmtel_options_free`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn llmtel_options_new(out: *mut *mut llmtel_options) -> llmtel_result {
@@ -264,9 +273,7 @@ pub unsafe extern "C" fn llmtel_options_new(out: *mut *mut llmtel_options) -> ll
         if out.is_null() {
             return fail(LLMTEL_ERROR_NULL_ARGUMENT, "out is NULL");
         }
-        let mut options = Options::default();
-        options.sdk_name = "llmtel.native".into();
-        options.sdk_language = "cpp".into();
+        let options = native_options();
         // SAFETY: checked non-NULL.
         unsafe { *out = Box::into_raw(Box::new(llmtel_options { inner: options })) };
         LLMTEL_OK
@@ -323,12 +330,7 @@ pub unsafe extern "C" fn llmtel_client_new(
         // SAFETY: NULL or a handle from `llmtel_options_new`.
         let options = match unsafe { options.as_ref() } {
             Some(o) => o.inner.clone(),
-            None => {
-                let mut o = Options::default();
-                o.sdk_name = "llmtel.native".into();
-                o.sdk_language = "cpp".into();
-                o
-            }
+            None => native_options(),
         };
         match Client::init(options) {
             Ok(client) => {
