@@ -928,3 +928,20 @@ pub unsafe extern "C" fn llmtel_genai_call_free(call: *mut llmtel_genai_call) {
         LLMTEL_OK
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_at_the_boundary_becomes_an_error_code_with_a_message() {
+        let result = boundary(|| panic!("a bug"));
+        assert_eq!(result, LLMTEL_ERROR_PANIC);
+        let mut buf = [0 as c_char; 128];
+        let mut len = 0usize;
+        let read = unsafe { llmtel_last_error(buf.as_mut_ptr(), buf.len(), &mut len) };
+        assert_eq!(read, LLMTEL_OK);
+        let message = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), len) };
+        assert_eq!(std::str::from_utf8(message).unwrap(), "a panic inside llmtel was caught");
+    }
+}
