@@ -942,6 +942,9 @@ mod tests {
         let read = unsafe { llmtel_last_error(buf.as_mut_ptr(), buf.len(), &mut len) };
         assert_eq!(read, LLMTEL_OK);
         let message = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), len) };
-        assert_eq!(std::str::from_utf8(message).unwrap(), "a panic inside llmtel was caught");
+        assert_eq!(
+            std::str::from_utf8(message).unwrap(),
+            "a panic inside llmtel was caught"
+        );
     }
 }
