@@ -12,7 +12,7 @@ C_LIB   := target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a
 CFLAGS_STRICT := -Wall -Wextra -Werror -Iinclude
 C_LINK  := $(C_LIB) -lpthread -ldl -lm
 
-.PHONY: all demo test test-rust test-python test-c c-build c-lib header-check lint bench toolchain clean
+.PHONY: all demo test test-rust test-python python-build test-c c-build c-lib header-check lint bench toolchain clean
 
 all: test
 
@@ -32,14 +32,18 @@ test: lint header-check test-rust test-c test-python
 
 lint: toolchain
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
+	$(CARGO) clippy --workspace --exclude llmtel-python --all-targets --quiet -- -D warnings
 
 test-rust: toolchain
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace --exclude llmtel-python
 
-test-python: toolchain $(VENV)/.installed c-build
+# maturin owns the pyo3 crate (it sets its own PYO3 config), so plain cargo runs leave it out.
+python-build: toolchain $(VENV)/.installed
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --quiet -m bindings-python/Cargo.toml
+
+test-python: toolchain $(VENV)/.installed c-build python-build
 	$(CARGO) build --quiet -p llmtel-core --example sentry_envelope
-	$(PY) -m pytest -q -p no:warnings tests/relay tests/provider tests/c
+	$(PY) -m pytest -q -p no:warnings tests/relay tests/provider tests/c bindings-python/tests
 
 # The checked-in header must be what build.rs generates from bindings-c/src/lib.rs.
 header-check: toolchain

@@ -1,0 +1,292 @@
+"""llmtel: see what your program's LLM calls do.
+
+    import llmtel
+    llmtel.init()                      # spans go to .llmtel/spans.jsonl, or set dsn=... / otlp_endpoint=...
+    with llmtel.start_span(name="Generate Report", op="ai.task"):
+        client.chat.completions.create(...)   # traced automatically
+
+The names follow Sentry's Python SDK (init, start_span, send_default_pii, before_send_span,
+traces_sample_rate, integrations) so moving over is a copy-paste. The work happens in the Rust
+core (llmtel._native); this package keeps the current span in contextvars and wraps clients.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import inspect
+import os
+import sys
+import time
+from contextvars import ContextVar, Token
+from typing import Any, Callable, Iterable, Optional, TypeVar, Union
+
+from . import _native
+from ._native import ConfigError, FlushTimeout, MappingError, SpanEnded
+
+__all__ = [
+    "init", "start_span", "trace", "get_active_span", "set_conversation_id", "flush", "close",
+    "instrument_client", "Span", "ConfigError", "MappingError", "FlushTimeout", "SpanEnded",
+    "OpenAIIntegration", "__version__",
+]
+__version__ = _native.version()
+
+_current: ContextVar[Optional["Span"]] = ContextVar("llmtel_current_span", default=None)
+_conversation: ContextVar[Optional[str]] = ContextVar("llmtel_conversation_id", default=None)
+
+
+class _State:
+    client: Optional[_native.Client] = None
+    send_default_pii: bool = False
+    shutdown_timeout: float = 2.0
+    integrations: dict = {}
+    debug: bool = False
+
+
+_state = _State()
+
+
+def _text(value: Any) -> str:
+    """An option value in the text form the core reads."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return ",".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+def init(
+    dsn: Optional[str] = None,
+    *,
+    otlp_endpoint: Optional[str] = None,
+    otlp_headers: Optional[dict] = None,
+    spool: Union[str, bool, None] = None,
+    spotlight: Union[str, bool, None] = None,
+    environment: Optional[str] = None,
+    release: Optional[str] = None,
+    service_name: Optional[str] = None,
+    send_default_pii: bool = False,
+    traces_sample_rate: float = 1.0,
+    before_send_span: Optional[Callable[[dict], Optional[dict]]] = None,
+    integrations: Optional[Iterable["Integration"]] = None,
+    default_integrations: bool = True,
+    content_format: Optional[str] = None,
+    max_content_bytes: Optional[int] = None,
+    debug: bool = False,
+    shutdown_timeout: float = 2.0,
+    **options: Any,
+) -> None:
+    """Starts llmtel. Every option of the core is accepted by name (queue_capacity,
+    flush_interval, export_timeout, prices, …). A bad value raises ConfigError (a ValueError)
+    naming the option. Calling init again replaces the previous setup."""
+    pairs = []
+    named = {
+        "dsn": dsn, "otlp_endpoint": otlp_endpoint, "otlp_headers": otlp_headers, "spool": spool,
+        "spotlight": spotlight, "environment": environment, "release": release,
+        "service_name": service_name, "send_default_pii": send_default_pii,
+        "traces_sample_rate": traces_sample_rate, "content_format": content_format,
+        "max_content_bytes": max_content_bytes, "debug": debug, "shutdown_timeout": shutdown_timeout,
+        **options,
+    }
+    for name, value in named.items():
+        if value is None:
+            continue
+        if name == "spool" and value is False:
+            value = "false"
+        pairs.append((name, _text(value)))
+    client = _native.Client(pairs, before_send_span)
+    previous, _state.client = _state.client, client
+    if previous is not None:
+        previous.close(shutdown_timeout)
+    _state.send_default_pii = send_default_pii
+    _state.shutdown_timeout = shutdown_timeout
+    _state.debug = debug
+
+    chosen = {}
+    if default_integrations:
+        for integration in _default_integrations():
+            chosen[integration.identifier] = integration
+    for integration in integrations or ():
+        chosen[integration.identifier] = integration  # the user's own options win
+    _state.integrations = chosen
+    for integration in chosen.values():
+        integration.setup()
+
+
+def _default_integrations():
+    from .integrations.openai import OpenAIIntegration
+
+    return [OpenAIIntegration()]
+
+
+def _atexit() -> None:
+    client = _state.client
+    if client is None or client.is_closed():
+        return
+    started = time.monotonic()
+    done = client.close(_state.shutdown_timeout)
+    waited = time.monotonic() - started
+    if waited > 0.25 or not done:
+        print(f"llmtel: waited {waited:.1f} s at exit to send spans" + ("" if done else " (some may be lost)"), file=sys.stderr)
+
+
+atexit.register(_atexit)
+
+
+class Span:
+    """A span being recorded (from start_span, trace or get_active_span)."""
+
+    __slots__ = ("_native", "_token", "__weakref__")
+
+    def __init__(self, native: "_native.Span") -> None:
+        self._native = native
+        self._token: Optional[Token] = None
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        try:
+            self._native.set_attribute(key, value)
+        except SpanEnded:
+            pass
+
+    def set_attributes(self, attributes: dict) -> None:
+        for key, value in attributes.items():
+            self.set_attribute(key, value)
+
+    def record_usage(self, *, input_tokens: Optional[int] = None, output_tokens: Optional[int] = None,
+                     cached_input_tokens: Optional[int] = None, reasoning_tokens: Optional[int] = None) -> None:
+        """Token counts as the span contract defines them: input includes cached, output
+        includes reasoning. Counts left as None are not recorded."""
+        for key, value in (("gen_ai.usage.input_tokens", input_tokens), ("gen_ai.usage.output_tokens", output_tokens),
+                           ("gen_ai.usage.cache_read.input_tokens", cached_input_tokens),
+                           ("gen_ai.usage.reasoning.output_tokens", reasoning_tokens)):
+            if value is not None:
+                self.set_attribute(key, int(value))
+        if input_tokens is not None or output_tokens is not None:
+            self.set_attribute("gen_ai.usage.total_tokens", int(input_tokens or 0) + int(output_tokens or 0))
+
+    def set_status(self, status: str, message: Optional[str] = None) -> None:
+        """"ok", "error", or one of Sentry's statuses ("resource_exhausted", …)."""
+        try:
+            if status == "ok":
+                self._native.set_status_ok()
+            else:
+                self._native.set_status_error("internal_error" if status == "error" else status, message)
+        except SpanEnded:
+            pass
+
+    def end(self) -> None:
+        try:
+            self._native.end()
+        except SpanEnded:
+            pass
+
+    @property
+    def trace_id(self) -> str:
+        return self._native.trace_id
+
+    @property
+    def span_id(self) -> str:
+        return self._native.span_id
+
+
+class _NoClient:
+    """start_span before init: nothing is recorded, the code still runs."""
+
+
+class start_span:
+    """`with llmtel.start_span(name=..., op=..., attributes={...}) as span:` (or `async with`).
+    Nests through contextvars, so threads and asyncio tasks keep their parents apart."""
+
+    def __init__(self, name: str, op: Optional[str] = None, attributes: Optional[dict] = None) -> None:
+        self._name, self._op, self._attributes = name, op, attributes
+        self._span: Optional[Span] = None
+        self._token: Optional[Token] = None
+
+    def __enter__(self) -> Optional[Span]:
+        client = _state.client
+        if client is None:
+            return None
+        parent = _current.get()
+        native = client.start_span(self._name, self._op, None, parent._native if parent else None, self._attributes)
+        self._span = Span(native)
+        self._token = _current.set(self._span)
+        return self._span
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._span is None:
+            return
+        if exc is not None:
+            self._span.set_attribute("error.type", exc_type.__name__)
+            self._span.set_status("error", str(exc) or exc_type.__name__)
+        if self._token is not None:
+            _current.reset(self._token)
+        self._span.end()
+
+    async def __aenter__(self) -> Optional[Span]:
+        return self.__enter__()
+
+    async def __aexit__(self, exc_type, exc, tb) -> None:
+        self.__exit__(exc_type, exc, tb)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def trace(func: Optional[F] = None, *, name: Optional[str] = None, op: Optional[str] = None,
+          attributes: Optional[dict] = None) -> Any:
+    """`@llmtel.trace` or `@llmtel.trace(name=..., op=...)` on sync and async functions."""
+
+    def decorate(fn: F) -> F:
+        span_name = name or getattr(fn, "__qualname__", "function")
+        if inspect.iscoroutinefunction(fn):
+            @functools.wraps(fn)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                async with start_span(span_name, op, attributes):
+                    return await fn(*args, **kwargs)
+            return async_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with start_span(span_name, op, attributes):
+                return fn(*args, **kwargs)
+        return wrapper  # type: ignore[return-value]
+
+    return decorate(func) if func is not None else decorate
+
+
+def get_active_span() -> Optional[Span]:
+    return _current.get()
+
+
+def set_conversation_id(conversation_id: Optional[str]) -> None:
+    """Tags the GenAI calls made from here on (in this context) with gen_ai.conversation.id."""
+    _conversation.set(conversation_id)
+
+
+def flush(timeout: float = 2.0) -> bool:
+    """Waits (without holding the GIL) until queued spans were attempted; False on timeout."""
+    client = _state.client
+    return True if client is None else client.flush(timeout)
+
+
+def close(timeout: Optional[float] = None) -> bool:
+    client = _state.client
+    return True if client is None else client.close(_state.shutdown_timeout if timeout is None else timeout)
+
+
+def stats() -> dict:
+    client = _state.client
+    return {} if client is None else client.stats()
+
+
+def instrument_client(client: Any, *, record_inputs: Optional[bool] = None, record_outputs: Optional[bool] = None) -> Any:
+    """Instruments one client object (of any supported kind), with its own content options."""
+    from .integrations import openai as openai_integration
+
+    if openai_integration.instrument_client(client, record_inputs=record_inputs, record_outputs=record_outputs):
+        return client
+    raise TypeError(f"llmtel cannot instrument {type(client).__name__} objects")
+
+
+from .integrations import Integration  # noqa: E402
+from .integrations.openai import OpenAIIntegration  # noqa: E402

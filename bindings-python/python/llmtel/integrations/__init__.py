@@ -1,0 +1,50 @@
+"""Integrations: how llmtel wraps provider clients. Each resolves its content options from
+`send_default_pii` and its own `record_inputs` / `record_outputs`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+
+
+class Integration:
+    identifier = "integration"
+
+    def __init__(self, record_inputs: Optional[bool] = None, record_outputs: Optional[bool] = None) -> None:
+        self.record_inputs = record_inputs
+        self.record_outputs = record_outputs
+
+    def content(self) -> tuple:
+        from .. import _state
+
+        default = _state.send_default_pii
+        return (default if self.record_inputs is None else self.record_inputs,
+                default if self.record_outputs is None else self.record_outputs)
+
+    def setup(self) -> None:
+        raise NotImplementedError
+
+
+def to_json(value: Any) -> str:
+    """Request parameters as JSON: SDK sentinels dropped, pydantic models dumped."""
+    return json.dumps(value, default=_fallback, separators=(",", ":"))
+
+
+def _fallback(value: Any) -> Any:
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return dump(mode="json", exclude_none=True)
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    if isinstance(value, bytes):
+        return "<bytes>"
+    return None  # NOT_GIVEN / omit sentinels and anything else unserialisable
+
+
+def debug(message: str) -> None:
+    from .. import _state
+
+    if _state.debug:
+        import sys
+
+        print(f"llmtel: {message}", file=sys.stderr)

@@ -1,0 +1,193 @@
+"""The Python API: options, nesting across threads and asyncio tasks, the decorator, the
+wrapped client's behaviour kept intact, streams ended early, hooks that raise, fork, exit."""
+
+import asyncio
+import gc
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import threading
+
+import openai
+import pytest
+
+import llmtel
+
+
+def test_bad_options_raise_a_value_error_naming_the_option(tmp_path):
+    with pytest.raises(ValueError, match="traces_sample_rate"):
+        llmtel.init(spool=str(tmp_path / "s.jsonl"), traces_sample_rate=1.5)
+    with pytest.raises(llmtel.ConfigError, match="dsn"):
+        llmtel.init(dsn="not a dsn")
+    with pytest.raises(llmtel.ConfigError, match="unknown option"):
+        llmtel.init(spool=str(tmp_path / "s.jsonl"), no_such_option=1)
+
+
+def test_spans_nest_and_threads_and_tasks_keep_their_parents_apart(spool):
+    reader = spool()
+
+    def work(i):
+        with llmtel.start_span(f"thread {i}") as outer:
+            with llmtel.start_span(f"thread {i} child"):
+                pass
+        return outer.span_id
+
+    async def task(i):
+        async with llmtel.start_span(f"task {i}"):
+            await asyncio.sleep(0.01)
+            async with llmtel.start_span(f"task {i} child"):
+                await asyncio.sleep(0.01)
+
+    async def main():
+        await asyncio.gather(*(task(i) for i in range(3)))
+
+    with llmtel.start_span("root", op="ai.task", attributes={"tier": "premium"}) as root:
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        asyncio.run(main())
+        assert llmtel.get_active_span().span_id == root.span_id
+    assert llmtel.get_active_span() is None
+
+    spans = {s["name"]: s for s in reader.spans()}
+    assert len(spans) == 13
+    assert spans["root"]["attributes"] == {"tier": "premium"}
+    for i in range(3):
+        # threads start with an empty context; tasks inherit the root
+        assert "parent_span_id" not in spans[f"thread {i}"]
+        assert spans[f"thread {i} child"]["parent_span_id"] == spans[f"thread {i}"]["span_id"]
+        assert spans[f"task {i}"]["parent_span_id"] == root.span_id
+        assert spans[f"task {i} child"]["parent_span_id"] == spans[f"task {i}"]["span_id"]
+
+
+def test_the_decorator_records_sync_and_async_functions_and_errors(spool):
+    reader = spool()
+
+    @llmtel.trace(op="ai.step")
+    def step(x):
+        return x * 2
+
+    @llmtel.trace(name="failing")
+    async def failing():
+        raise KeyError("missing")
+
+    assert step(21) == 42
+    with pytest.raises(KeyError):
+        asyncio.run(failing())
+    spans = {s["name"]: s for s in reader.spans()}
+    assert spans["test_the_decorator_records_sync_and_async_functions_and_errors.<locals>.step"]["op"] == "ai.step"
+    assert spans["failing"]["status"] == "error"
+    assert spans["failing"]["attributes"]["error.type"] == "KeyError"
+
+
+def test_the_wrapped_client_keeps_its_behaviour(provider, spool):
+    _, url = provider
+    reader = spool()
+    client = openai.OpenAI(base_url=f"{url}/openai_chat_plain/v1", api_key="test", max_retries=0)
+    raw = client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}])
+    assert raw.http_request.method == "POST"
+    completion = raw.parse()
+    assert completion.choices[0].message.content == "Hi there!"
+    assert type(completion).__name__ == "ChatCompletion"  # the pydantic type is intact
+    models = client.models  # an uninstrumented resource still works as before
+    assert models is not None
+    (span,) = reader.spans()
+    assert span["attributes"]["gen_ai.response.id"] == "chatcmpl-1"
+
+
+def test_a_stream_left_early_still_ends_its_span(provider, spool):
+    _, url = provider
+    reader = spool()
+    client = openai.OpenAI(base_url=f"{url}/openai_chat_stream_no_usage/v1", api_key="test", max_retries=0)
+    stream = client.chat.completions.create(model="gpt-4o-mini", messages=[], stream=True)
+    assert isinstance(stream, openai.Stream) and type(stream).__name__ == "Stream"
+    for _ in stream:
+        break  # the span ends here, with what was read
+    (span,) = reader.spans()
+    assert span["status"] == "ok"
+    assert span["attributes"]["gen_ai.request.stream"] is True
+    with client.chat.completions.create(model="gpt-4o-mini", messages=[], stream=True) as stream:
+        next(iter(stream))
+    assert len(reader.spans()) == 2  # the context manager's close() ended it
+    unread = client.chat.completions.create(model="gpt-4o-mini", messages=[], stream=True)
+    del unread
+    gc.collect()  # a stream is in a reference cycle: it goes with the cycle collector
+    assert len(reader.spans()) == 3
+
+
+def test_a_raising_before_send_span_does_not_break_the_call(provider, spool):
+    _, url = provider
+
+    def hook(span):
+        raise RuntimeError("bug in the hook")
+
+    reader = spool(before_send_span=hook)
+    client = openai.OpenAI(base_url=f"{url}/openai_chat_plain/v1", api_key="test", max_retries=0)
+    result = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}])
+    assert result.id == "chatcmpl-1"
+    assert reader.spans() == []  # dropped rather than sent unfiltered
+    assert llmtel.stats()["dropped"] == {"before_send": 1}
+
+
+def test_before_send_span_can_edit_attributes(spool):
+    def hook(span):
+        span["attributes"]["gen_ai.prompt.0.content"] = "[Filtered]"
+        return span
+
+    reader = spool(before_send_span=hook)
+    with llmtel.start_span("x") as span:
+        span.set_attribute("gen_ai.prompt.0.content", "secret")
+    (line,) = reader.spans()
+    assert line["attributes"]["gen_ai.prompt.0.content"] == "[Filtered]"
+
+
+def _child(path):
+    with llmtel.start_span("in the child"):
+        pass
+    llmtel.flush(5)
+
+
+def test_a_forked_child_delivers_its_own_spans(spool):
+    reader = spool(flush_interval="60s")
+    with llmtel.start_span("parent before fork"):
+        pass
+    process = multiprocessing.get_context("fork").Process(target=_child, args=(reader.path,))
+    process.start()
+    process.join(20)
+    assert process.exitcode == 0
+    names = sorted(s["name"] for s in reader.spans())
+    assert names == ["in the child", "parent before fork"]
+
+
+def test_spans_are_flushed_at_exit(tmp_path):
+    path = tmp_path / "exit.jsonl"
+    code = (
+        "import llmtel\n"
+        f"llmtel.init(spool={str(path)!r}, dsn='', flush_interval='60s')\n"
+        "with llmtel.start_span('last words'):\n    pass\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert [json.loads(l)["name"] for l in path.read_text().splitlines()] == ["last words"]
+
+
+def test_instrument_client_traces_one_client_with_its_own_content_options(provider, spool):
+    _, url = provider
+    reader = spool(default_integrations=False)
+    plain = openai.OpenAI(base_url=f"{url}/openai_chat_plain/v1", api_key="test", max_retries=0)
+    plain.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}])
+    assert reader.spans() == []  # no integration: not traced
+    traced = llmtel.instrument_client(
+        openai.OpenAI(base_url=f"{url}/openai_chat_plain/v1", api_key="test", max_retries=0),
+        record_inputs=True, record_outputs=False,
+    )
+    traced.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}])
+    (span,) = reader.spans()
+    assert "gen_ai.input.messages" in span["attributes"]
+    assert "gen_ai.output.messages" not in span["attributes"]
+    with pytest.raises(TypeError):
+        llmtel.instrument_client(object())
