@@ -27,7 +27,7 @@ from ._native import ConfigError, FlushTimeout, MappingError, SpanEnded
 __all__ = [
     "init", "start_span", "trace", "get_active_span", "set_conversation_id", "flush", "close",
     "instrument_client", "Span", "ConfigError", "MappingError", "FlushTimeout", "SpanEnded",
-    "OpenAIIntegration", "__version__",
+    "OpenAIIntegration", "AnthropicIntegration", "__version__",
 ]
 __version__ = _native.version()
 
@@ -114,9 +114,10 @@ def init(
 
 
 def _default_integrations():
+    from .integrations.anthropic import AnthropicIntegration
     from .integrations.openai import OpenAIIntegration
 
-    return [OpenAIIntegration()]
+    return [OpenAIIntegration(), AnthropicIntegration()]
 
 
 def _atexit() -> None:
@@ -281,12 +282,15 @@ def stats() -> dict:
 
 def instrument_client(client: Any, *, record_inputs: Optional[bool] = None, record_outputs: Optional[bool] = None) -> Any:
     """Instruments one client object (of any supported kind), with its own content options."""
+    from .integrations import anthropic as anthropic_integration
     from .integrations import openai as openai_integration
 
-    if openai_integration.instrument_client(client, record_inputs=record_inputs, record_outputs=record_outputs):
-        return client
+    for integration in (openai_integration, anthropic_integration):
+        if integration.instrument_client(client, record_inputs=record_inputs, record_outputs=record_outputs):
+            return client
     raise TypeError(f"llmtel cannot instrument {type(client).__name__} objects")
 
 
 from .integrations import Integration  # noqa: E402
+from .integrations.anthropic import AnthropicIntegration  # noqa: E402
 from .integrations.openai import OpenAIIntegration  # noqa: E402

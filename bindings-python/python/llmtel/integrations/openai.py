@@ -1,60 +1,52 @@
 """OpenAI and Azure OpenAI: chat.completions.create, responses.create and embeddings.create,
-sync and async, including with_raw_response and streams.
-
-`create` is wrapped on the resource classes, so every client (made before or after init) is
-covered. Streams are read at the server-sent-event level: the raw event name and data go to
-the core as they arrive, so no response object is serialised again per chunk. The user's call
-is never changed: the same objects come back, the same exceptions are raised, and a problem
-inside llmtel only costs the span.
-"""
+sync and async, including with_raw_response and streams (see _stainless for how)."""
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import importlib
-import weakref
 from typing import Any, Optional
 
-from . import Integration, debug, to_json
+from . import Integration
+from ._stainless import Spec, patch_methods, set_client_content
 
-# (module, sync class, async class, API)
 _TARGETS = (
-    ("openai.resources.chat.completions", "Completions", "AsyncCompletions", "chat_completions"),
-    ("openai.resources.responses", "Responses", "AsyncResponses", "responses"),
-    ("openai.resources.embeddings", "Embeddings", "AsyncEmbeddings", "embeddings"),
+    ("openai.resources.chat.completions", "Completions", "AsyncCompletions", "create", "chat_completions"),
+    ("openai.resources.responses", "Responses", "AsyncResponses", "create", "responses"),
+    ("openai.resources.embeddings", "Embeddings", "AsyncEmbeddings", "create", "embeddings"),
 )
-# Keyword arguments that shape the HTTP call but are not part of the request body.
-_NOT_BODY = frozenset({"extra_headers", "extra_query", "extra_body", "timeout"})
-_MARK = "__llmtel_wrapped__"
+
+
+def _provider(client: Any) -> str:
+    import openai
+
+    return "azure.ai.openai" if isinstance(client, (openai.AzureOpenAI, openai.AsyncAzureOpenAI)) else "openai"
+
+
+def _streams() -> tuple:
+    import openai
+
+    return openai.Stream, openai.AsyncStream
+
+
+SPEC = Spec(identifier="openai", provider=_provider, streams=_streams)
 
 
 class OpenAIIntegration(Integration):
     """Traces OpenAI and Azure OpenAI calls. `record_inputs` / `record_outputs` override
     `send_default_pii` for these calls."""
 
-    identifier = "openai"
+    identifier = SPEC.identifier
 
     def setup(self) -> None:
         patch()
 
 
 def patch() -> bool:
-    """Wraps the create methods once; False when openai is not installed."""
+    """Wraps the methods once; False when openai is not installed."""
     try:
         import openai  # noqa: F401
     except ImportError:
         return False
-    for module_name, sync_name, async_name, api in _TARGETS:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:  # an older openai without this API
-            continue
-        for class_name, is_async in ((sync_name, False), (async_name, True)):
-            cls = getattr(module, class_name, None)
-            create = getattr(cls, "create", None)
-            if create is not None and not getattr(create, _MARK, False):
-                cls.create = _wrap(create, api, is_async)
+    patch_methods(_TARGETS, SPEC)
     return True
 
 
@@ -67,244 +59,5 @@ def instrument_client(client: Any, *, record_inputs: Optional[bool], record_outp
     if not isinstance(client, (openai.OpenAI, openai.AsyncOpenAI)):
         return False
     patch()
-    from .. import _state
-
-    client._llmtel_content = (
-        _state.send_default_pii if record_inputs is None else record_inputs,
-        _state.send_default_pii if record_outputs is None else record_outputs,
-    )
+    set_client_content(client, record_inputs, record_outputs)
     return True
-
-
-def _wrap(original: Any, api: str, is_async: bool) -> Any:
-    if is_async:
-        @functools.wraps(original)
-        async def create(self: Any, *args: Any, **kwargs: Any) -> Any:
-            call = _begin(self, api, kwargs)
-            if call is None:
-                return await original(self, *args, **kwargs)
-            try:
-                result = await original(self, *args, **kwargs)
-            except BaseException as error:
-                _fail(call, error)
-                raise
-            return _after(call, result)
-    else:
-        @functools.wraps(original)
-        def create(self: Any, *args: Any, **kwargs: Any) -> Any:
-            call = _begin(self, api, kwargs)
-            if call is None:
-                return original(self, *args, **kwargs)
-            try:
-                result = original(self, *args, **kwargs)
-            except BaseException as error:
-                _fail(call, error)
-                raise
-            return _after(call, result)
-    setattr(create, _MARK, True)
-    return create
-
-
-def _begin(resource: Any, api: str, kwargs: dict) -> Any:
-    from .. import _conversation, _current, _state
-
-    client = _state.client
-    if client is None:
-        return None
-    try:
-        owner = resource._client
-        content = getattr(owner, "_llmtel_content", None)
-        if content is None:
-            integration = _state.integrations.get(OpenAIIntegration.identifier)
-            if integration is None:
-                return None
-            content = integration.content()
-        body = {k: v for k, v in kwargs.items() if k not in _NOT_BODY}
-        extra = kwargs.get("extra_body")
-        if isinstance(extra, dict):
-            body.update(extra)
-        import openai
-
-        azure = isinstance(owner, (openai.AzureOpenAI, openai.AsyncAzureOpenAI))
-        url = owner.base_url
-        parent = _current.get()
-        call, problem = client.begin_genai_call(
-            "azure.ai.openai" if azure else "openai",
-            api,
-            to_json(body),
-            server_address=url.host or None,
-            server_port=url.port or (443 if url.scheme == "https" else 80),
-            parent=parent._native if parent is not None else None,
-            record_inputs=content[0],
-            record_outputs=content[1],
-            stream=bool(body.get("stream")),
-            conversation_id=_conversation.get(),
-        )
-        if problem:
-            debug(problem)
-        return call
-    except Exception as error:  # never let llmtel break the user's call
-        debug(f"this OpenAI call is not traced: {error!r}")
-        return None
-
-
-def _after(call: Any, result: Any) -> Any:
-    try:
-        import openai
-
-        value = result
-        if not hasattr(value, "model_dump_json") and callable(getattr(value, "parse", None)) \
-                and not isinstance(value, (openai.Stream, openai.AsyncStream)):
-            value = value.parse()  # with_raw_response: parsed once, cached for the caller
-        if isinstance(value, openai.Stream):
-            _tap(value, call)
-        elif isinstance(value, openai.AsyncStream):
-            _tap_async(value, call)
-        elif hasattr(value, "model_dump_json"):
-            call.finish(value.model_dump_json())
-        else:
-            _end(call)
-    except Exception as error:
-        debug(f"the OpenAI response was not recorded: {error!r}")
-        _end(call)
-    return result
-
-
-def _fail(call: Any, error: BaseException) -> None:
-    try:
-        body = None
-        response = getattr(error, "response", None)
-        if response is not None:
-            try:
-                body = response.text
-            except Exception:
-                body = None
-        if body is None and getattr(error, "body", None) is not None:
-            body = to_json(error.body)
-        call.fail(
-            http_status=getattr(error, "status_code", None),
-            body=body,
-            exception=type(error).__name__,
-            message=str(error) or None,
-        )
-    except Exception as problem:
-        debug(f"the OpenAI error was not recorded: {problem!r}")
-        _end(call)
-
-
-def _end(call: Any) -> None:
-    if not call.is_ended:
-        try:
-            call.finish_stream()
-        except Exception:
-            pass
-
-
-def _chunk(call: Any, sse: Any) -> None:
-    try:
-        if sse.data.startswith("[DONE]"):
-            _end(call)  # complete: the span ends now, not when the stream is collected
-        else:
-            call.chunk(sse.event, sse.data)
-    except Exception:
-        pass  # a chunk llmtel cannot read costs only itself
-
-
-# Stream subclasses (one per stream class) whose iteration ends the call when the consumer's
-# loop stops: a `break` closes the loop's generator, which the stream itself never notices.
-_TRACED_TYPES: dict = {}
-
-
-def _traced_type(cls: type) -> type:
-    traced = _TRACED_TYPES.get(cls)
-    if traced is None:
-        if hasattr(cls, "__aiter__"):
-            async def __aiter__(self: Any) -> Any:
-                try:
-                    async for item in cls.__aiter__(self):
-                        yield item
-                finally:
-                    _end(self.__dict__["_llmtel_call"])
-
-            body = {"__aiter__": __aiter__}
-        else:
-            def __iter__(self: Any) -> Any:
-                try:
-                    yield from cls.__iter__(self)
-                finally:
-                    _end(self.__dict__["_llmtel_call"])
-
-            body = {"__iter__": __iter__}
-        traced = type(cls.__name__, (cls,), {**body, "__qualname__": cls.__qualname__, "__module__": cls.__module__})
-        _TRACED_TYPES[cls] = traced
-    return traced
-
-
-def _watch_iteration(stream: Any, call: Any) -> None:
-    try:
-        stream.__dict__["_llmtel_call"] = call
-        stream.__class__ = _traced_type(type(stream))
-    except TypeError:
-        pass  # an unusual stream class: the span then ends on exhaustion, close() or collection
-
-
-def _tap(stream: Any, call: Any) -> None:
-    """Feeds the stream's raw events to the call; ends the call on exhaustion, error, a break
-    out of the consumer's loop, close(), or when the stream is collected unread."""
-    _watch_iteration(stream, call)
-    events = stream._iter_events
-
-    def iter_events() -> Any:
-        try:
-            for sse in events():
-                _chunk(call, sse)
-                yield sse
-        except GeneratorExit:
-            raise
-        except BaseException as error:
-            _fail(call, error)
-            raise
-        finally:
-            _end(call)
-
-    stream._iter_events = iter_events
-    close = stream.close
-
-    def closing() -> None:
-        try:
-            close()
-        finally:
-            _end(call)
-
-    stream.close = closing
-    weakref.finalize(stream, _end, call)
-
-
-def _tap_async(stream: Any, call: Any) -> None:
-    _watch_iteration(stream, call)
-    events = stream._iter_events
-
-    async def iter_events() -> Any:
-        try:
-            async for sse in events():
-                _chunk(call, sse)
-                yield sse
-        except (GeneratorExit, asyncio.CancelledError):
-            raise  # the consumer stopped: not a failure of the call
-        except BaseException as error:
-            _fail(call, error)
-            raise
-        finally:
-            _end(call)
-
-    stream._iter_events = iter_events
-    close = stream.close
-
-    async def closing() -> None:
-        try:
-            await close()
-        finally:
-            _end(call)
-
-    stream.close = closing
-    weakref.finalize(stream, _end, call)

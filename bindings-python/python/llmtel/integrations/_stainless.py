@@ -1,0 +1,286 @@
+"""What the Stainless-generated SDKs (openai, anthropic) share: resource methods to wrap,
+`Stream` / `AsyncStream` objects whose raw server-sent events can be read as they arrive, and
+status errors that carry the HTTP response. Provider modules say which methods, which provider
+name and which stream classes; everything else is here, once.
+
+The user's call is never changed: the same objects come back, the same exceptions are raised,
+and a problem inside llmtel only costs the span.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import importlib
+import weakref
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Tuple
+
+from . import debug, to_json
+
+# Keyword arguments that shape the HTTP call but are not part of the request body.
+_NOT_BODY = frozenset({"extra_headers", "extra_query", "extra_body", "timeout"})
+_MARK = "__llmtel_wrapped__"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One SDK: its integration's identifier, the provider name a client maps to, and its
+    stream classes (looked up when needed, so the SDK is imported only if installed)."""
+
+    identifier: str
+    provider: Callable[[Any], str]
+    streams: Callable[[], Tuple[type, type]]
+
+
+def patch_methods(targets: tuple, spec: Spec) -> None:
+    """Wraps each (module, sync class, async class, method, API) once."""
+    for module_name, sync_name, async_name, method, api in targets:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:  # an older SDK without this API
+            continue
+        for class_name, is_async in ((sync_name, False), (async_name, True)):
+            cls = getattr(module, class_name, None)
+            original = getattr(cls, method, None)
+            if original is not None and not getattr(original, _MARK, False):
+                setattr(cls, method, wrap(original, api, is_async, spec))
+
+
+def set_client_content(client: Any, record_inputs: Optional[bool], record_outputs: Optional[bool]) -> None:
+    from .. import _state
+
+    client._llmtel_content = (
+        _state.send_default_pii if record_inputs is None else record_inputs,
+        _state.send_default_pii if record_outputs is None else record_outputs,
+    )
+
+
+def wrap(original: Any, api: str, is_async: bool, spec: "Spec") -> Any:
+    if is_async:
+        @functools.wraps(original)
+        async def create(self: Any, *args: Any, **kwargs: Any) -> Any:
+            call = begin(self, api, kwargs, spec)
+            if call is None:
+                return await original(self, *args, **kwargs)
+            try:
+                result = await original(self, *args, **kwargs)
+            except BaseException as error:
+                fail(call, error)
+                raise
+            return after(call, result, spec)
+    else:
+        @functools.wraps(original)
+        def create(self: Any, *args: Any, **kwargs: Any) -> Any:
+            call = begin(self, api, kwargs, spec)
+            if call is None:
+                return original(self, *args, **kwargs)
+            try:
+                result = original(self, *args, **kwargs)
+            except BaseException as error:
+                fail(call, error)
+                raise
+            return after(call, result, spec)
+    setattr(create, _MARK, True)
+    return create
+
+
+def begin(resource: Any, api: str, kwargs: dict, spec: "Spec") -> Any:
+    from .. import _conversation, _current, _state
+
+    client = _state.client
+    if client is None:
+        return None
+    try:
+        owner = resource._client
+        content = getattr(owner, "_llmtel_content", None)
+        if content is None:
+            integration = _state.integrations.get(spec.identifier)
+            if integration is None:
+                return None
+            content = integration.content()
+        body = {k: v for k, v in kwargs.items() if k not in _NOT_BODY}
+        extra = kwargs.get("extra_body")
+        if isinstance(extra, dict):
+            body.update(extra)
+        url = owner.base_url
+        parent = _current.get()
+        call, problem = client.begin_genai_call(
+            spec.provider(owner),
+            api,
+            to_json(body),
+            server_address=url.host or None,
+            server_port=url.port or (443 if url.scheme == "https" else 80),
+            parent=parent._native if parent is not None else None,
+            record_inputs=content[0],
+            record_outputs=content[1],
+            stream=bool(body.get("stream")),
+            conversation_id=_conversation.get(),
+        )
+        if problem:
+            debug(problem)
+        return call
+    except Exception as error:  # never let llmtel break the user's call
+        debug(f"this {spec.identifier} call is not traced: {error!r}")
+        return None
+
+
+def after(call: Any, result: Any, spec: "Spec") -> Any:
+    try:
+        sync_stream, async_stream = spec.streams()
+        value = result
+        if not hasattr(value, "model_dump_json") and callable(getattr(value, "parse", None)) \
+                and not isinstance(value, (sync_stream, async_stream)):
+            value = value.parse()  # with_raw_response: parsed once, cached for the caller
+        if isinstance(value, sync_stream):
+            tap(value, call)
+        elif isinstance(value, async_stream):
+            tap_async(value, call)
+        elif hasattr(value, "model_dump_json"):
+            call.finish(value.model_dump_json())
+        else:
+            end(call)
+    except Exception as error:
+        debug(f"the {spec.identifier} response was not recorded: {error!r}")
+        end(call)
+    return result
+
+
+def fail(call: Any, error: BaseException) -> None:
+    try:
+        body = None
+        response = getattr(error, "response", None)
+        if response is not None:
+            try:
+                body = response.text
+            except Exception:
+                body = None
+        if body is None and getattr(error, "body", None) is not None:
+            body = to_json(error.body)
+        call.fail(
+            http_status=getattr(error, "status_code", None),
+            body=body,
+            exception=type(error).__name__,
+            message=str(error) or None,
+        )
+    except Exception as problem:
+        debug(f"the provider's error was not recorded: {problem!r}")
+        end(call)
+
+
+def end(call: Any) -> None:
+    if not call.is_ended:
+        try:
+            call.finish_stream()
+        except Exception:
+            pass
+
+
+def _chunk(call: Any, sse: Any) -> None:
+    try:
+        if sse.data.startswith("[DONE]"):
+            end(call)  # complete: the span ends now, not when the stream is collected
+        else:
+            call.chunk(sse.event, sse.data)
+    except Exception:
+        pass  # a chunk llmtel cannot read costs only itself
+
+
+# Stream subclasses (one per stream class) whose iteration ends the call when the consumer's
+# loop stops: a `break` closes the loop's generator, which the stream itself never notices.
+_TRACED_TYPES: dict = {}
+
+
+def _traced_type(cls: type) -> type:
+    traced = _TRACED_TYPES.get(cls)
+    if traced is None:
+        if hasattr(cls, "__aiter__"):
+            async def __aiter__(self: Any) -> Any:
+                try:
+                    async for item in cls.__aiter__(self):
+                        yield item
+                finally:
+                    end(self.__dict__["_llmtel_call"])
+
+            body = {"__aiter__": __aiter__}
+        else:
+            def __iter__(self: Any) -> Any:
+                try:
+                    yield from cls.__iter__(self)
+                finally:
+                    end(self.__dict__["_llmtel_call"])
+
+            body = {"__iter__": __iter__}
+        traced = type(cls.__name__, (cls,), {**body, "__qualname__": cls.__qualname__, "__module__": cls.__module__})
+        _TRACED_TYPES[cls] = traced
+    return traced
+
+
+def _watch_iteration(stream: Any, call: Any) -> None:
+    try:
+        stream.__dict__["_llmtel_call"] = call
+        stream.__class__ = _traced_type(type(stream))
+    except TypeError:
+        pass  # an unusual stream class: the span then ends on exhaustion, close() or collection
+
+
+def tap(stream: Any, call: Any) -> None:
+    """Feeds the stream's raw events to the call; ends the call on exhaustion, error, a break
+    out of the consumer's loop, close(), or when the stream is collected unread."""
+    _watch_iteration(stream, call)
+    events = stream._iter_events
+
+    def iter_events() -> Any:
+        try:
+            for sse in events():
+                _chunk(call, sse)
+                yield sse
+        except GeneratorExit:
+            raise
+        except BaseException as error:
+            fail(call, error)
+            raise
+        finally:
+            end(call)
+
+    stream._iter_events = iter_events
+    close = stream.close
+
+    def closing() -> None:
+        try:
+            close()
+        finally:
+            end(call)
+
+    stream.close = closing
+    weakref.finalize(stream, end, call)
+
+
+def tap_async(stream: Any, call: Any) -> None:
+    _watch_iteration(stream, call)
+    events = stream._iter_events
+
+    async def iter_events() -> Any:
+        try:
+            async for sse in events():
+                _chunk(call, sse)
+                yield sse
+        except (GeneratorExit, asyncio.CancelledError):
+            raise  # the consumer stopped: not a failure of the call
+        except BaseException as error:
+            fail(call, error)
+            raise
+        finally:
+            end(call)
+
+    stream._iter_events = iter_events
+    close = stream.close
+
+    async def closing() -> None:
+        try:
+            await close()
+        finally:
+            end(call)
+
+    stream.close = closing
+    weakref.finalize(stream, end, call)
