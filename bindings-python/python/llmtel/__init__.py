@@ -27,7 +27,7 @@ from ._native import ConfigError, FlushTimeout, MappingError, SpanEnded
 __all__ = [
     "init", "start_span", "trace", "get_active_span", "set_conversation_id", "flush", "close",
     "instrument_client", "Span", "ConfigError", "MappingError", "FlushTimeout", "SpanEnded",
-    "OpenAIIntegration", "AnthropicIntegration", "__version__",
+    "OpenAIIntegration", "AnthropicIntegration", "GoogleGenAIIntegration", "__version__",
 ]
 __version__ = _native.version()
 
@@ -115,9 +115,10 @@ def init(
 
 def _default_integrations():
     from .integrations.anthropic import AnthropicIntegration
+    from .integrations.google_genai import GoogleGenAIIntegration
     from .integrations.openai import OpenAIIntegration
 
-    return [OpenAIIntegration(), AnthropicIntegration()]
+    return [OpenAIIntegration(), AnthropicIntegration(), GoogleGenAIIntegration()]
 
 
 def _atexit() -> None:
@@ -293,4 +294,5 @@ def instrument_client(client: Any, *, record_inputs: Optional[bool] = None, reco
 
 from .integrations import Integration  # noqa: E402
 from .integrations.anthropic import AnthropicIntegration  # noqa: E402
+from .integrations.google_genai import GoogleGenAIIntegration  # noqa: E402
 from .integrations.openai import OpenAIIntegration  # noqa: E402
