@@ -44,6 +44,7 @@ python-build: toolchain $(VENV)/.installed
 test-python: toolchain $(VENV)/.installed c-build python-build
 	$(CARGO) build --quiet -p llmtel-core --example sentry_envelope
 	$(PY) -m pytest -q -p no:warnings tests/relay tests/provider tests/c bindings-python/tests
+	cd bindings-python/python && ../../$(PY) -m mypy.stubtest llmtel._native
 
 # The checked-in header must be what build.rs generates from bindings-c/src/lib.rs.
 header-check: toolchain

@@ -191,3 +191,31 @@ def test_instrument_client_traces_one_client_with_its_own_content_options(provid
     assert "gen_ai.output.messages" not in span["attributes"]
     with pytest.raises(TypeError):
         llmtel.instrument_client(object())
+
+
+def test_with_streaming_response_still_hands_the_caller_its_body(provider, spool):
+    _, url = provider
+    reader = spool()
+    client = openai.OpenAI(base_url=f"{url}/openai_chat_plain/v1", api_key="test", max_retries=0)
+    with client.chat.completions.with_streaming_response.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}]
+    ) as response:
+        assert response.parse().id == "chatcmpl-1"
+    (span,) = reader.spans()
+    assert span["attributes"]["gen_ai.request.model"] == "gpt-4o-mini"
+
+
+def test_instrument_client_covers_google_clients(provider, spool):
+    from google import genai
+    from google.genai import types
+
+    _, url = provider
+    reader = spool(default_integrations=False)
+    client = llmtel.instrument_client(
+        genai.Client(api_key="test", http_options=types.HttpOptions(base_url=f"{url}/gemini_text")),
+        record_inputs=True,
+    )
+    client.models.generate_content(model="gemini-2.5-flash", contents="Why is the sky blue?")
+    (span,) = reader.spans()
+    assert span["attributes"]["gen_ai.provider.name"] == "gcp.gemini"
+    assert "gen_ai.input.messages" in span["attributes"]

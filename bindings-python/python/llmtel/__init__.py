@@ -284,9 +284,10 @@ def stats() -> dict:
 def instrument_client(client: Any, *, record_inputs: Optional[bool] = None, record_outputs: Optional[bool] = None) -> Any:
     """Instruments one client object (of any supported kind), with its own content options."""
     from .integrations import anthropic as anthropic_integration
+    from .integrations import google_genai as google_integration
     from .integrations import openai as openai_integration
 
-    for integration in (openai_integration, anthropic_integration):
+    for integration in (openai_integration, anthropic_integration, google_integration):
         if integration.instrument_client(client, record_inputs=record_inputs, record_outputs=record_outputs):
             return client
     raise TypeError(f"llmtel cannot instrument {type(client).__name__} objects")

@@ -129,9 +129,11 @@ def after(call: Any, result: Any, spec: "Spec") -> Any:
     try:
         sync_stream, async_stream = spec.streams()
         value = result
-        if not hasattr(value, "model_dump_json") and callable(getattr(value, "parse", None)) \
-                and not isinstance(value, (sync_stream, async_stream)):
-            value = value.parse()  # with_raw_response: parsed once, cached for the caller
+        if type(value).__name__ == "LegacyAPIResponse":
+            # with_raw_response: parse() is cached, so the caller gets the same object. The
+            # with_streaming_response wrapper is left alone: parsing it would consume the body
+            # the caller means to read, so that span keeps its request attributes only.
+            value = value.parse()
         if isinstance(value, sync_stream):
             tap(value, call)
         elif isinstance(value, async_stream):

@@ -50,15 +50,33 @@ def _replace(cls: Any, name: str, make: Any) -> None:
         setattr(cls, name, wrapped)
 
 
+def instrument_client(client: Any, *, record_inputs: Optional[bool], record_outputs: Optional[bool]) -> bool:
+    """Traces this client's calls (and its aio side and chats) with its own content options."""
+    try:
+        from google import genai
+    except ImportError:
+        return False
+    if not isinstance(client, genai.Client):
+        return False
+    patch()
+    from ._stainless import set_client_content
+
+    set_client_content(client._api_client, record_inputs, record_outputs)
+    return True
+
+
 def _begin(api_client: Any, api: str, request: dict, stream: bool) -> Any:
     from .. import _conversation, _current, _state
 
     client = _state.client
+    if client is None:
+        return None
+    content = getattr(api_client, "_llmtel_content", None)
     integration = _state.integrations.get(GoogleGenAIIntegration.identifier)
-    if client is None or integration is None:
+    if content is None and integration is None:
         return None
     try:
-        record_inputs, record_outputs = integration.content()
+        record_inputs, record_outputs = content or integration.content()
         base = urlparse(str(getattr(api_client._http_options, "base_url", "") or ""))
         parent = _current.get()
         call, problem = client.begin_genai_call(
