@@ -12,7 +12,7 @@ C_LIB   := target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a
 CFLAGS_STRICT := -Wall -Wextra -Werror -Iinclude
 C_LINK  := $(C_LIB) -lpthread -ldl -lm
 
-.PHONY: all demo test test-rust test-python python-build test-c c-build c-lib header-check lint bench toolchain clean
+.PHONY: all demo test test-rust test-python python-build bench-python test-c c-build c-lib header-check lint bench toolchain clean
 
 all: test
 
@@ -77,6 +77,12 @@ c-lib: toolchain
 	cp target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.so $(C_OUT)/dist/lib/
 	cp include/llmtel.h $(C_OUT)/dist/include/
 	sed -e 's#@PREFIX@#$(PREFIX)#' -e 's#@VERSION@#$(VERSION)#' bindings-c/llmtel.pc.in > $(C_OUT)/dist/lib/pkgconfig/llmtel.pc
+
+# The Python overhead benchmark wants an optimised extension and sentry-sdk to compare with.
+bench-python: toolchain $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -r bindings-python/bench/requirements.txt
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --quiet -m bindings-python/Cargo.toml
+	$(PY) bindings-python/bench/bench_openai.py
 
 bench: toolchain
 	$(CARGO) bench -p llmtel-core --bench hot_path

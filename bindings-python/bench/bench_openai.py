@@ -1,0 +1,136 @@
+"""The caller's cost of tracing OpenAI calls, measured without a network (httpx.MockTransport,
+or httpx2's for openai 3.x):
+
+  - a non-streamed chat.completions.create: bare, with llmtel, with sentry-sdk's OpenAI
+    integration (each inside a root span / transaction, as in a request handler);
+  - a 500-chunk stream: the added cost per chunk.
+
+Each variant runs in its own process so patches cannot interfere. Prints figures and ratios;
+goals: llmtel's added time at most half of sentry-sdk's, and at most 3 us per chunk.
+
+    make bench-python        (or: python bindings-python/bench/bench_openai.py)
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+CALLS = int(os.environ.get("BENCH_CALLS", "3000"))
+CHUNKS = 500
+STREAMS = int(os.environ.get("BENCH_STREAMS", "40"))
+
+COMPLETION = json.dumps({
+    "id": "chatcmpl-1", "object": "chat.completion", "created": 1764000000, "model": "gpt-4o-mini-2024-07-18",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hi there!"}, "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 12, "completion_tokens": 8, "total_tokens": 20},
+}).encode()
+
+
+def stream_body() -> bytes:
+    lines = []
+    for i in range(CHUNKS):
+        chunk = {"id": "chatcmpl-s", "object": "chat.completion.chunk", "created": 1764000000, "model": "gpt-4o-mini",
+                 "choices": [{"index": 0, "delta": {"content": f" w{i}"}, "finish_reason": "stop" if i == CHUNKS - 1 else None}]}
+        lines.append(f"data: {json.dumps(chunk)}\n\n")
+    lines.append("data: [DONE]\n\n")
+    return "".join(lines).encode()
+
+
+def child(variant: str) -> None:
+    import openai
+
+    try:  # openai 3.x moved to httpx2, the same API under a new name
+        import httpx2 as httpx
+    except ImportError:
+        import httpx
+
+    stream = stream_body()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if b'"stream":true' in request.content or b'"stream": true' in request.content:
+            return httpx.Response(200, content=stream, headers={"content-type": "text/event-stream"})
+        return httpx.Response(200, content=COMPLETION, headers={"content-type": "application/json"})
+
+    root = lambda: _nullcontext()  # noqa: E731
+    if variant == "llmtel":
+        import llmtel
+
+        spool = os.path.join(tempfile.mkdtemp(), "bench.jsonl")
+        llmtel.init(spool=spool, dsn="", queue_capacity=200000)
+        root = lambda: llmtel.start_span("handler", op="http.server")  # noqa: E731
+    elif variant == "sentry":
+        import sentry_sdk
+        from sentry_sdk.integrations.openai import OpenAIIntegration
+        from sentry_sdk.transport import Transport
+
+        class Discard(Transport):
+            def capture_envelope(self, envelope):
+                pass
+
+        sentry_sdk.init(dsn="http://public@127.0.0.1:1/1", transport=Discard, traces_sample_rate=1.0,
+                        integrations=[OpenAIIntegration()], default_integrations=False)
+        root = lambda: sentry_sdk.start_transaction(name="handler", op="http.server")  # noqa: E731
+
+    client = openai.OpenAI(api_key="test", base_url="http://mock/v1",
+                           http_client=httpx.Client(transport=httpx.MockTransport(handler)), max_retries=0)
+    messages = [{"role": "user", "content": "Hello!"}]
+    for _ in range(200):  # warm up
+        with root():
+            client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+    samples = []
+    for _ in range(CALLS):
+        start = time.perf_counter()
+        with root():
+            client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+        samples.append(time.perf_counter() - start)
+    stream_samples = []
+    for _ in range(STREAMS):
+        start = time.perf_counter()
+        with root():
+            for _ in client.chat.completions.create(model="gpt-4o-mini", messages=messages, stream=True):
+                pass
+        stream_samples.append(time.perf_counter() - start)
+    print(json.dumps({"call_us": statistics.median(samples) * 1e6,
+                      "stream_us": statistics.median(stream_samples) * 1e6}))
+
+
+class _nullcontext:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def main() -> None:
+    results = {}
+    for variant in ("bare", "llmtel", "sentry"):
+        done = subprocess.run([sys.executable, __file__, variant], capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            print(f"{variant}: failed\n{done.stderr}", file=sys.stderr)
+            sys.exit(1)
+        results[variant] = json.loads(done.stdout.strip().splitlines()[-1])
+    bare, ours, sentry = (results[v] for v in ("bare", "llmtel", "sentry"))
+    added_ours = ours["call_us"] - bare["call_us"]
+    added_sentry = sentry["call_us"] - bare["call_us"]
+    per_chunk_ours = (ours["stream_us"] - bare["stream_us"]) / CHUNKS
+    per_chunk_sentry = (sentry["stream_us"] - bare["stream_us"]) / CHUNKS
+    print(f"chat.completions.create, median of {CALLS} calls (httpx.MockTransport):")
+    print(f"  bare        {bare['call_us']:8.1f} us")
+    print(f"  llmtel      {ours['call_us']:8.1f} us   added {added_ours:7.1f} us")
+    print(f"  sentry-sdk  {sentry['call_us']:8.1f} us   added {added_sentry:7.1f} us")
+    print(f"  ratio llmtel added / sentry-sdk added: {added_ours / added_sentry:.2f}   (goal <= 0.50)")
+    print(f"{CHUNKS}-chunk stream, median of {STREAMS}:")
+    print(f"  bare {bare['stream_us']:.0f} us, llmtel {ours['stream_us']:.0f} us, sentry-sdk {sentry['stream_us']:.0f} us")
+    print(f"  added per chunk: llmtel {per_chunk_ours:.2f} us (goal <= 3.00), sentry-sdk {per_chunk_sentry:.2f} us")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        child(sys.argv[1])
+    else:
+        main()
