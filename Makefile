@@ -12,7 +12,7 @@ C_LIB   := target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a
 CFLAGS_STRICT := -Wall -Wextra -Werror -Iinclude
 C_LINK  := $(C_LIB) -lpthread -ldl -lm
 
-.PHONY: all demo test test-rust test-python python-build bench-python test-c c-build c-lib header-check lint bench toolchain clean
+.PHONY: all demo test test-rust test-python python-build bench-python test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
 
 all: test
 
@@ -28,7 +28,7 @@ $(VENV)/.installed: tests/requirements.txt
 demo: toolchain
 	$(CARGO) run --quiet --release -p llmtel-core --example demo
 
-test: lint header-check test-rust test-c test-python
+test: lint header-check test-rust test-c test-node test-python
 
 lint: toolchain
 	$(CARGO) fmt --all -- --check
@@ -51,6 +51,14 @@ header-check: toolchain
 	@git ls-files --error-unmatch include/llmtel.h >/dev/null 2>&1 || { echo "include/llmtel.h is not checked in"; exit 1; }
 	$(CARGO) build --quiet -p llmtel-c
 	@git diff --exit-code --stat -- include/llmtel.h || { echo "include/llmtel.h is stale: commit the regenerated header"; exit 1; }
+
+# The napi binding is a cdylib; node loads it as bindings-node/llmtel.node.
+node-build: toolchain
+	$(CARGO) build --quiet -p llmtel-node
+	cp target/$(CARGO_BUILD_TARGET)/debug/libllmtel_node.so bindings-node/llmtel.node
+
+test-node: node-build
+	cd bindings-node && node --test test/
 
 # Tests, the C++ check and the example, compiled strictly against the static library.
 c-build: toolchain

@@ -1,1 +1,351 @@
-//! napi binding over `llmtel-core`. Placeholder until the Node issue adds the exports.
+//! napi binding over `llmtel-core`: converts types and errors, nothing else. The JavaScript
+//! layer (`bindings-node/lib`) keeps the current span in AsyncLocalStorage and wraps clients.
+//! Every export catches panics; flush and close wait on the libuv pool and return Promises; the
+//! flush thread never calls into JavaScript (beforeSendSpan runs in JS before the span ends).
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use llmtel_core::genai::{Api, CallError, CallStart, ContentPolicy, GenAiCall, Provider};
+use llmtel_core::{Client, DropReason, ErrorCode, Options, Span, SpanContext, SpanStart, Status};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+fn invalid(reason: impl std::fmt::Display) -> Error {
+    Error::new(napi::Status::InvalidArg, reason.to_string())
+}
+
+/// A configured pipeline.
+#[napi]
+pub struct NativeClient {
+    inner: Client,
+}
+
+#[napi]
+impl NativeClient {
+    /// `options`: [name, text value] pairs as the README's option table names them.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(options: Vec<Vec<String>>) -> Result<Self> {
+        let mut o = Options {
+            sdk_name: "llmtel.javascript.node".into(),
+            sdk_language: "nodejs".into(),
+            ..Options::default()
+        };
+        for pair in &options {
+            let [name, value] = pair.as_slice() else {
+                return Err(invalid("each option is a [name, value] pair"));
+            };
+            o.set(name, value).map_err(invalid)?;
+        }
+        let inner = Client::init(o).map_err(invalid)?;
+        Ok(NativeClient { inner })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn start_span(
+        &self,
+        name: String,
+        op: Option<String>,
+        origin: Option<String>,
+        parent: Option<&NativeSpan>,
+    ) -> NativeSpan {
+        let mut start = SpanStart::new(name).parent_opt(parent.map(|p| p.context));
+        if let Some(op) = op {
+            start = start.op(op);
+        }
+        if let Some(origin) = origin {
+            start = start.origin(origin);
+        }
+        let span = self.inner.start_span(start);
+        NativeSpan {
+            context: span.context(),
+            inner: Mutex::new(Some(span)),
+        }
+    }
+
+    /// Starts a GenAI call span; `problem` on the result explains a request that could not be
+    /// read (the call exists either way).
+    #[napi(catch_unwind)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn begin_genai_call(
+        &self,
+        provider: String,
+        api: String,
+        request_json: String,
+        server_address: Option<String>,
+        server_port: Option<u32>,
+        parent: Option<&NativeSpan>,
+        record_inputs: bool,
+        record_outputs: bool,
+        stream: bool,
+        conversation_id: Option<String>,
+    ) -> Result<NativeCall> {
+        let provider = Provider::parse(&provider)
+            .ok_or_else(|| invalid(format!("unknown provider {provider:?}")))?;
+        let api = Api::parse(&api).ok_or_else(|| invalid(format!("unknown API {api:?}")))?;
+        let mut start = CallStart::new(provider, api, &request_json);
+        start.server_address = server_address.as_deref();
+        start.server_port = server_port.and_then(|p| u16::try_from(p).ok());
+        start.parent = parent.map(|p| p.context);
+        start.content = ContentPolicy {
+            record_inputs,
+            record_outputs,
+        };
+        start.stream = stream;
+        start.conversation_id = conversation_id.as_deref();
+        let (call, begun) = self.inner.begin_genai_call(start);
+        Ok(NativeCall {
+            inner: Mutex::new(Some(call)),
+            problem: begun.err().map(|e| e.to_string()),
+        })
+    }
+
+    /// Resolves true once what was queued has been attempted, false at the timeout.
+    #[napi(catch_unwind)]
+    pub fn flush(&self, timeout_ms: u32) -> AsyncTask<Wait> {
+        AsyncTask::new(Wait {
+            client: self.inner.clone(),
+            timeout: Duration::from_millis(timeout_ms.into()),
+            close: false,
+        })
+    }
+
+    /// Stops intake and drains; resolves false at the timeout.
+    #[napi(catch_unwind)]
+    pub fn close(&self, timeout_ms: u32) -> AsyncTask<Wait> {
+        AsyncTask::new(Wait {
+            client: self.inner.clone(),
+            timeout: Duration::from_millis(timeout_ms.into()),
+            close: true,
+        })
+    }
+
+    /// The same, blocking: for process exit hooks, where no Promise can be awaited.
+    #[napi(catch_unwind)]
+    pub fn close_sync(&self, timeout_ms: u32) -> bool {
+        self.inner
+            .close(Duration::from_millis(timeout_ms.into()))
+            .is_ok()
+    }
+
+    /// `{"queued", "exported", "dropped": {reason: n}}` as JSON.
+    #[napi(catch_unwind)]
+    pub fn stats_json(&self) -> String {
+        let stats = self.inner.stats();
+        let dropped: serde_json::Map<String, serde_json::Value> = DropReason::ALL
+            .iter()
+            .map(|r| {
+                let n = stats.dropped.get(*r)
+                    + stats
+                        .exporters
+                        .iter()
+                        .map(|e| e.dropped.get(*r))
+                        .sum::<u64>();
+                (r.as_str().to_owned(), n.into())
+            })
+            .filter(|(_, n)| n != &serde_json::Value::from(0))
+            .collect();
+        serde_json::json!({
+            "queued": stats.queued,
+            "exported": stats.exporters.iter().map(|e| e.exported).sum::<u64>(),
+            "dropped": dropped,
+        })
+        .to_string()
+    }
+}
+
+/// A flush or close waiting on the libuv pool.
+pub struct Wait {
+    client: Client,
+    timeout: Duration,
+    close: bool,
+}
+
+impl Task for Wait {
+    type Output = bool;
+    type JsValue = bool;
+
+    fn compute(&mut self) -> Result<bool> {
+        Ok(if self.close {
+            self.client.close(self.timeout).is_ok()
+        } else {
+            self.client.flush(self.timeout).is_ok()
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, output: bool) -> Result<bool> {
+        Ok(output)
+    }
+}
+
+/// A span being recorded.
+#[napi]
+pub struct NativeSpan {
+    inner: Mutex<Option<Span>>,
+    context: SpanContext,
+}
+
+impl NativeSpan {
+    fn with(&self, f: impl FnOnce(&mut Span)) {
+        if let Some(span) = self
+            .inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_mut()
+        {
+            f(span);
+        }
+    }
+}
+
+#[napi]
+impl NativeSpan {
+    #[napi(catch_unwind)]
+    pub fn set_string(&self, key: String, value: String) {
+        self.with(|s| s.set_attribute(key, value));
+    }
+
+    /// Whole numbers become integers, others doubles.
+    #[napi(catch_unwind)]
+    pub fn set_number(&self, key: String, value: f64) {
+        self.with(|s| {
+            if value.fract() == 0.0 && value.abs() < 9.0e15 {
+                s.set_attribute(key, value as i64)
+            } else {
+                s.set_attribute(key, value)
+            }
+        });
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_bool(&self, key: String, value: bool) {
+        self.with(|s| s.set_attribute(key, value));
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_string_array(&self, key: String, value: Vec<String>) {
+        self.with(|s| s.set_attribute(key, value));
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_number_array(&self, key: String, value: Vec<f64>) {
+        self.with(|s| {
+            if value.iter().all(|v| v.fract() == 0.0 && v.abs() < 9.0e15) {
+                s.set_attribute(key, value.iter().map(|v| *v as i64).collect::<Vec<i64>>())
+            } else {
+                s.set_attribute(key, value)
+            }
+        });
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_status_ok(&self) {
+        self.with(|s| s.set_status(Status::Ok));
+    }
+
+    /// `code` is a Sentry status (`internal_error`, `resource_exhausted`, …).
+    #[napi(catch_unwind)]
+    pub fn set_status_error(&self, code: Option<String>, message: Option<String>) -> Result<()> {
+        let code = match code {
+            None => ErrorCode::InternalError,
+            Some(c) => ErrorCode::parse(&c)
+                .ok_or_else(|| invalid(format!("{c:?} is not a Sentry status")))?,
+        };
+        self.with(|s| s.set_status(Status::Error { code, message }));
+        Ok(())
+    }
+
+    /// Ends the span; false when it was already ended.
+    #[napi(catch_unwind)]
+    pub fn end(&self) -> bool {
+        let taken = self.inner.lock().unwrap_or_else(|p| p.into_inner()).take();
+        taken.map(Span::end).is_some()
+    }
+
+    #[napi(getter)]
+    pub fn trace_id(&self) -> String {
+        self.context.trace_id.to_hex()
+    }
+
+    #[napi(getter)]
+    pub fn span_id(&self) -> String {
+        self.context.span_id.to_hex()
+    }
+}
+
+/// A GenAI call being recorded.
+#[napi]
+pub struct NativeCall {
+    inner: Mutex<Option<GenAiCall>>,
+    problem: Option<String>,
+}
+
+impl NativeCall {
+    fn take(&self) -> Option<GenAiCall> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+#[napi]
+impl NativeCall {
+    /// Why the request could not be read, if it could not.
+    #[napi(getter)]
+    pub fn problem(&self) -> Option<String> {
+        self.problem.clone()
+    }
+
+    #[napi(getter)]
+    pub fn ended(&self) -> bool {
+        self.inner.lock().map(|g| g.is_none()).unwrap_or(true)
+    }
+
+    /// One stream chunk; returns a problem description instead of throwing.
+    #[napi(catch_unwind)]
+    pub fn chunk(&self, event: Option<String>, data: String) -> Option<String> {
+        let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let call = guard.as_mut()?;
+        call.chunk(event.as_deref(), &data)
+            .err()
+            .map(|e| e.to_string())
+    }
+
+    #[napi(catch_unwind)]
+    pub fn finish(&self, response_json: String) -> Option<String> {
+        self.take()?
+            .finish(&response_json)
+            .err()
+            .map(|e| e.to_string())
+    }
+
+    #[napi(catch_unwind)]
+    pub fn finish_stream(&self) {
+        if let Some(call) = self.take() {
+            call.finish_stream();
+        }
+    }
+
+    #[napi(catch_unwind)]
+    pub fn fail(
+        &self,
+        http_status: Option<u32>,
+        body: Option<String>,
+        exception: Option<String>,
+        message: Option<String>,
+    ) -> Option<String> {
+        let call = self.take()?;
+        call.fail(CallError {
+            http_status: http_status.and_then(|s| u16::try_from(s).ok()),
+            body: body.as_deref(),
+            exception: exception.as_deref(),
+            message: message.as_deref(),
+        })
+        .err()
+        .map(|e| e.to_string())
+    }
+}
+
+/// The core's version.
+#[napi]
+pub fn version() -> &'static str {
+    llmtel_core::VERSION
+}

@@ -1,0 +1,55 @@
+/** llmtel for Node. */
+export interface InitOptions {
+  dsn?: string;
+  otlpEndpoint?: string;
+  otlpHeaders?: Record<string, string>;
+  otlpProtocol?: 'http/protobuf' | 'http/json';
+  spool?: string | false;
+  spotlight?: boolean | string;
+  environment?: string;
+  release?: string;
+  serviceName?: string;
+  sendDefaultPii?: boolean;
+  tracesSampleRate?: number;
+  contentFormat?: 'json' | 'indexed';
+  maxContentBytes?: number;
+  scrubSecrets?: boolean;
+  prices?: Record<string, number[]>;
+  debug?: boolean;
+  queueCapacity?: number;
+  /** milliseconds */
+  flushInterval?: number;
+  /** milliseconds */
+  exportTimeout?: number;
+  /** milliseconds */
+  shutdownTimeout?: number;
+}
+
+export interface UsageCounts {
+  inputTokens?: number;
+  outputTokens?: number;
+  cachedInputTokens?: number;
+  reasoningTokens?: number;
+}
+
+export declare class Span {
+  setAttribute(key: string, value: string | number | boolean | string[] | number[]): this;
+  setAttributes(attributes: Record<string, string | number | boolean | string[] | number[]>): this;
+  recordUsage(usage: UsageCounts): this;
+  setStatus(status: string | { code: string; message?: string }): this;
+  end(): void;
+  readonly traceId: string;
+  readonly spanId: string;
+}
+
+export declare function init(options?: InitOptions): void;
+export declare function startSpan<T>(
+  options: { name: string; op?: string; attributes?: Record<string, string | number | boolean | string[] | number[]> },
+  callback: (span: Span | undefined) => T,
+): T;
+export declare function getActiveSpan(): Span | undefined;
+export declare function withConversationId<T>(id: string, callback: () => T): T;
+export declare function flush(timeoutMs?: number): Promise<boolean>;
+export declare function close(timeoutMs?: number): Promise<boolean>;
+export declare function stats(): { queued?: number; exported?: number; dropped?: Record<string, number> };
+export declare const version: string;

@@ -1,0 +1,173 @@
+'use strict';
+/**
+ * llmtel for Node: `init()`, then spans for your own work with `startSpan`, nesting through
+ * AsyncLocalStorage. The names follow Sentry's JavaScript SDK (init, startSpan, sendDefaultPii,
+ * tracesSampleRate, beforeSendSpan, integrations) so moving over is a copy-paste. The Rust core
+ * does the work; this file keeps the current span and turns options into the core's names.
+ */
+const { AsyncLocalStorage } = require('node:async_hooks');
+const native = require('./native');
+
+const current = new AsyncLocalStorage();
+const conversation = new AsyncLocalStorage();
+const state = { client: null, shutdownTimeoutMs: 2000, sendDefaultPii: false, exitHooked: false };
+
+// JavaScript option names -> the core's option names (README's table).
+const OPTION_NAMES = {
+  dsn: 'dsn', otlpEndpoint: 'otlp_endpoint', otlpHeaders: 'otlp_headers', otlpProtocol: 'otlp_protocol',
+  spool: 'spool', spotlight: 'spotlight', environment: 'environment', release: 'release',
+  serviceName: 'service_name', sendDefaultPii: 'send_default_pii', tracesSampleRate: 'traces_sample_rate',
+  contentFormat: 'content_format', maxContentBytes: 'max_content_bytes', debug: 'debug',
+  queueCapacity: 'queue_capacity', flushInterval: 'flush_interval', exportTimeout: 'export_timeout',
+  shutdownTimeout: 'shutdown_timeout', prices: 'prices', scrubSecrets: 'scrub_secrets',
+};
+
+function optionText(name, value) {
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (name === 'otlp_headers' && typeof value === 'object') {
+    return Object.entries(value).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join(',');
+  }
+  if (name === 'prices' && typeof value === 'object') return JSON.stringify(value);
+  // JavaScript gives durations in milliseconds.
+  if (['flush_interval', 'export_timeout', 'shutdown_timeout'].includes(name) && typeof value === 'number') return `${value}ms`;
+  return String(value);
+}
+
+/**
+ * Starts llmtel. A bad option throws an Error naming it. Calling init again replaces the setup.
+ */
+function init(options = {}) {
+  const pairs = [];
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined || value === null) continue;
+    if (['integrations', 'defaultIntegrations', 'beforeSendSpan'].includes(key)) continue;
+    const name = OPTION_NAMES[key];
+    if (!name) throw new TypeError(`llmtel: unknown option ${key}`);
+    pairs.push([name, name === 'spool' && value === false ? 'false' : optionText(name, value)]);
+  }
+  const client = new native.NativeClient(pairs);
+  const previous = state.client;
+  state.client = client;
+  state.sendDefaultPii = Boolean(options.sendDefaultPii);
+  state.shutdownTimeoutMs = typeof options.shutdownTimeout === 'number' ? options.shutdownTimeout : 2000;
+  if (previous) previous.closeSync(state.shutdownTimeoutMs);
+  hookExit();
+}
+
+/** Spans are flushed when the process ends by itself and on process.exit(), within the
+ * shutdown timeout; the hooks never keep the event loop alive. */
+function hookExit() {
+  if (state.exitHooked) return;
+  state.exitHooked = true;
+  process.on('exit', () => {
+    if (state.client) state.client.closeSync(state.shutdownTimeoutMs);
+  });
+}
+
+class Span {
+  constructor(nativeSpan) {
+    this._native = nativeSpan;
+  }
+
+  setAttribute(key, value) {
+    const n = this._native;
+    if (typeof value === 'string') n.setString(key, value);
+    else if (typeof value === 'number') n.setNumber(key, value);
+    else if (typeof value === 'boolean') n.setBool(key, value);
+    else if (Array.isArray(value) && value.every((v) => typeof v === 'number')) n.setNumberArray(key, value);
+    else if (Array.isArray(value)) n.setStringArray(key, value.map(String));
+    return this;
+  }
+
+  setAttributes(attributes) {
+    for (const [key, value] of Object.entries(attributes || {})) this.setAttribute(key, value);
+    return this;
+  }
+
+  /** Token counts as the span contract defines them: input includes cached, output includes reasoning. */
+  recordUsage({ inputTokens, outputTokens, cachedInputTokens, reasoningTokens } = {}) {
+    const set = (key, v) => { if (typeof v === 'number') this._native.setNumber(key, Math.trunc(v)); };
+    set('gen_ai.usage.input_tokens', inputTokens);
+    set('gen_ai.usage.output_tokens', outputTokens);
+    set('gen_ai.usage.cache_read.input_tokens', cachedInputTokens);
+    set('gen_ai.usage.reasoning.output_tokens', reasoningTokens);
+    if (typeof inputTokens === 'number' || typeof outputTokens === 'number') {
+      set('gen_ai.usage.total_tokens', (inputTokens || 0) + (outputTokens || 0));
+    }
+    return this;
+  }
+
+  /** `{ code: 'ok' }`, `{ code: 'error', message }`, or a Sentry status such as 'resource_exhausted'. */
+  setStatus(status) {
+    const { code, message } = typeof status === 'string' ? { code: status } : status || {};
+    if (code === 'ok') this._native.setStatusOk();
+    else this._native.setStatusError(code === 'error' || !code ? 'internal_error' : code, message);
+    return this;
+  }
+
+  end() {
+    this._native.end();
+  }
+
+  get traceId() { return this._native.traceId; }
+  get spanId() { return this._native.spanId; }
+}
+
+/**
+ * Runs `callback(span)` inside a new span and returns what it returns (a Promise is awaited
+ * before the span ends). Nested calls, across awaits and timers, become children.
+ */
+function startSpan({ name, op, attributes } = {}, callback) {
+  const client = state.client;
+  if (!client) return callback(undefined);
+  const parent = current.getStore();
+  const span = new Span(client.startSpan(String(name), op, undefined, parent ? parent._native : undefined));
+  if (attributes) span.setAttributes(attributes);
+  const fail = (error) => {
+    span.setAttribute('error.type', (error && error.name) || 'Error');
+    span.setStatus({ code: 'error', message: error && error.message });
+  };
+  let result;
+  try {
+    result = current.run(span, () => callback(span));
+  } catch (error) {
+    fail(error);
+    span.end();
+    throw error;
+  }
+  if (result && typeof result.then === 'function') {
+    return result.then(
+      (value) => { span.end(); return value; },
+      (error) => { fail(error); span.end(); throw error; },
+    );
+  }
+  span.end();
+  return result;
+}
+
+function getActiveSpan() {
+  return current.getStore();
+}
+
+/** Tags GenAI calls made within `callback` with gen_ai.conversation.id. */
+function withConversationId(id, callback) {
+  return conversation.run(id, callback);
+}
+
+/** Resolves true once queued spans were attempted (waits off the main thread). */
+function flush(timeoutMs = 2000) {
+  return state.client ? state.client.flush(timeoutMs) : Promise.resolve(true);
+}
+
+function close(timeoutMs) {
+  return state.client ? state.client.close(timeoutMs === undefined ? state.shutdownTimeoutMs : timeoutMs) : Promise.resolve(true);
+}
+
+function stats() {
+  return state.client ? JSON.parse(state.client.statsJson()) : {};
+}
+
+module.exports = {
+  init, startSpan, getActiveSpan, withConversationId, flush, close, stats, Span,
+  version: native.version(),
+};

@@ -1,0 +1,101 @@
+'use strict';
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+
+const llmtel = require('..');
+
+function freshSpool() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmtel-node-'));
+  const spool = path.join(dir, 'spans.jsonl');
+  llmtel.init({ spool, dsn: '', flushInterval: 20 });
+  return async () => {
+    await llmtel.flush(5000);
+    if (!fs.existsSync(spool)) return [];
+    return fs.readFileSync(spool, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  };
+}
+
+test('spans nest through sync callbacks, awaits and timers, and concurrent work keeps its parents', async () => {
+  const read = freshSpool();
+  const result = await llmtel.startSpan({ name: 'Generate Report', op: 'ai.task', attributes: { tier: 'premium' } }, async (root) => {
+    const inner = llmtel.startSpan({ name: 'sync child' }, () => 7);
+    await Promise.all([1, 2, 3].map((i) => llmtel.startSpan({ name: `task ${i}` }, async () => {
+      await new Promise((r) => setTimeout(r, 5 * i));
+      await llmtel.startSpan({ name: `task ${i} child` }, async () => {});
+    })));
+    assert.equal(llmtel.getActiveSpan().spanId, root.spanId);
+    root.recordUsage({ inputTokens: 3, outputTokens: 4 });
+    return inner * 6;
+  });
+  assert.equal(result, 42);
+  assert.equal(llmtel.getActiveSpan(), undefined);
+  const spans = Object.fromEntries((await read()).map((s) => [s.name, s]));
+  assert.equal(Object.keys(spans).length, 8);
+  const root = spans['Generate Report'];
+  assert.equal(root.op, 'ai.task');
+  assert.deepEqual(root.attributes, { tier: 'premium', 'gen_ai.usage.input_tokens': 3, 'gen_ai.usage.output_tokens': 4, 'gen_ai.usage.total_tokens': 7 });
+  assert.equal(spans['sync child'].parent_span_id, root.span_id);
+  for (const i of [1, 2, 3]) {
+    assert.equal(spans[`task ${i}`].parent_span_id, root.span_id);
+    assert.equal(spans[`task ${i} child`].parent_span_id, spans[`task ${i}`].span_id);
+  }
+});
+
+test('errors mark the span and are rethrown unchanged', async () => {
+  const read = freshSpool();
+  class QuotaError extends Error { constructor() { super('over quota'); this.name = 'QuotaError'; } }
+  await assert.rejects(llmtel.startSpan({ name: 'failing' }, async () => { throw new QuotaError(); }), QuotaError);
+  assert.throws(() => llmtel.startSpan({ name: 'failing sync' }, () => { throw new RangeError('bad'); }), RangeError);
+  const spans = Object.fromEntries((await read()).map((s) => [s.name, s]));
+  assert.equal(spans.failing.status, 'error');
+  assert.equal(spans.failing.status_message, 'over quota');
+  assert.equal(spans.failing.attributes['error.type'], 'QuotaError');
+  assert.equal(spans['failing sync'].attributes['error.type'], 'RangeError');
+});
+
+test('attribute types map to the span types', async () => {
+  const read = freshSpool();
+  llmtel.startSpan({ name: 'typed' }, (span) => {
+    span.setAttributes({ s: 'x', i: 3, d: 0.5, b: true, ss: ['a', 'b'], ii: [1, 2], dd: [0.5, 1] });
+    span.setStatus('resource_exhausted');
+  });
+  const [span] = await read();
+  assert.deepEqual(span.attributes, { s: 'x', i: 3, d: 0.5, b: true, ss: ['a', 'b'], ii: [1, 2], dd: [0.5, 1.0] });
+  assert.equal(span.error_code, 'resource_exhausted');
+});
+
+test('bad options throw an error that names the option', () => {
+  assert.throws(() => llmtel.init({ tracesSampleRate: 1.5 }), /traces_sample_rate/);
+  assert.throws(() => llmtel.init({ dsn: 'not a dsn' }), /dsn/);
+  assert.throws(() => llmtel.init({ noSuchOption: 1 }), /unknown option noSuchOption/);
+});
+
+test('a process that calls process.exit() right after recording still delivers its span', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmtel-exit-'));
+  const spool = path.join(dir, 'spans.jsonl');
+  const script = `
+    const llmtel = require(${JSON.stringify(path.join(__dirname, '..'))});
+    llmtel.init({ spool: ${JSON.stringify(spool)}, dsn: '', flushInterval: 60000 });
+    llmtel.startSpan({ name: 'last words' }, () => {});
+    process.exit(0);`;
+  execFileSync(process.execPath, ['-e', script], { stdio: 'pipe', timeout: 30000 });
+  const lines = fs.readFileSync(spool, 'utf8').trim().split('\n');
+  assert.deepEqual(lines.map((l) => JSON.parse(l).name), ['last words']);
+});
+
+test('a process that ends by itself is not kept alive and delivers its spans', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmtel-end-'));
+  const spool = path.join(dir, 'spans.jsonl');
+  const script = `
+    const llmtel = require(${JSON.stringify(path.join(__dirname, '..'))});
+    llmtel.init({ spool: ${JSON.stringify(spool)}, dsn: '', flushInterval: 60000 });
+    llmtel.startSpan({ name: 'done' }, async () => { await new Promise((r) => setTimeout(r, 10)); });`;
+  const started = Date.now();
+  execFileSync(process.execPath, ['-e', script], { stdio: 'pipe', timeout: 30000 });
+  assert.ok(Date.now() - started < 5000, 'the flush thread did not keep the process alive');
+  assert.equal(JSON.parse(fs.readFileSync(spool, 'utf8').trim()).name, 'done');
+});
