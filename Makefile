@@ -57,7 +57,11 @@ node-build: toolchain
 	$(CARGO) build --quiet -p llmtel-node
 	cp target/$(CARGO_BUILD_TARGET)/debug/libllmtel_node.so bindings-node/llmtel.node
 
-test-node: node-build
+bindings-node/node_modules/.installed: bindings-node/package.json
+	cd bindings-node && npm install --no-audit --no-fund --silent
+	touch $@
+
+test-node: node-build bindings-node/node_modules/.installed
 	cd bindings-node && node --test test/
 
 # Tests, the C++ check and the example, compiled strictly against the static library.

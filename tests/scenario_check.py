@@ -60,3 +60,29 @@ def problems(scenario, span):
         if key not in expect["attributes"]:
             found.append(f"unexpected {key} = {attributes[key]!r}")
     return found
+
+
+def main(argv):
+    """`scenario_check.py SCENARIO_NAME SPAN_JSON [HOST:PORT]`: prints the differences between a
+    spool line and the scenario's expected span (exit 1 when there are any). With HOST:PORT the
+    expected server.address / server.port are the loopback server's. For suites in other
+    languages (Node)."""
+    import pathlib
+
+    here = pathlib.Path(__file__).resolve().parent
+    scenario = json.loads((here / "scenarios" / f"{argv[1]}.json").read_text())
+    span = json.loads(argv[2])
+    if len(argv) > 3:
+        host, port = argv[3].rsplit(":", 1)
+        scenario["expect"]["attributes"]["server.address"] = host
+        scenario["expect"]["attributes"]["server.port"] = int(port)
+    found = problems(scenario, span)
+    for line in found:
+        print(line)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv))

@@ -53,3 +53,5 @@ export declare function flush(timeoutMs?: number): Promise<boolean>;
 export declare function close(timeoutMs?: number): Promise<boolean>;
 export declare function stats(): { queued?: number; exported?: number; dropped?: Record<string, number> };
 export declare const version: string;
+/** Traces one OpenAI or AzureOpenAI client's calls in place and returns it. */
+export declare function instrumentOpenAiClient<T>(client: T, options?: { recordInputs?: boolean; recordOutputs?: boolean }): T;

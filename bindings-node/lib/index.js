@@ -167,7 +167,25 @@ function stats() {
   return state.client ? JSON.parse(state.client.statsJson()) : {};
 }
 
+/**
+ * Traces one OpenAI (or AzureOpenAI) client's calls, in place; returns the same client.
+ * `recordInputs` / `recordOutputs` default to `sendDefaultPii`.
+ */
+function instrumentOpenAiClient(client, { recordInputs, recordOutputs } = {}) {
+  return require('./integrations/openai').instrument(client, () => {
+    if (!state.client) return undefined;
+    const parent = current.getStore();
+    return {
+      client: state.client,
+      parent: parent ? parent._native : undefined,
+      recordInputs: recordInputs ?? state.sendDefaultPii,
+      recordOutputs: recordOutputs ?? state.sendDefaultPii,
+      conversationId: conversation.getStore(),
+    };
+  });
+}
+
 module.exports = {
-  init, startSpan, getActiveSpan, withConversationId, flush, close, stats, Span,
+  init, startSpan, getActiveSpan, withConversationId, flush, close, stats, Span, instrumentOpenAiClient,
   version: native.version(),
 };
