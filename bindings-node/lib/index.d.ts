@@ -55,3 +55,5 @@ export declare function stats(): { queued?: number; exported?: number; dropped?:
 export declare const version: string;
 /** Traces one OpenAI or AzureOpenAI client's calls in place and returns it. */
 export declare function instrumentOpenAiClient<T>(client: T, options?: { recordInputs?: boolean; recordOutputs?: boolean }): T;
+/** Traces one Anthropic client's calls in place (messages.create, messages.stream, countTokens) and returns it. */
+export declare function instrumentAnthropicAiClient<T>(client: T, options?: { recordInputs?: boolean; recordOutputs?: boolean }): T;

@@ -167,12 +167,9 @@ function stats() {
   return state.client ? JSON.parse(state.client.statsJson()) : {};
 }
 
-/**
- * Traces one OpenAI (or AzureOpenAI) client's calls, in place; returns the same client.
- * `recordInputs` / `recordOutputs` default to `sendDefaultPii`.
- */
-function instrumentOpenAiClient(client, { recordInputs, recordOutputs } = {}) {
-  return require('./integrations/openai').instrument(client, () => {
+/** What an instrumented client's call needs from the current context. */
+function callContext(recordInputs, recordOutputs) {
+  return () => {
     if (!state.client) return undefined;
     const parent = current.getStore();
     return {
@@ -182,10 +179,24 @@ function instrumentOpenAiClient(client, { recordInputs, recordOutputs } = {}) {
       recordOutputs: recordOutputs ?? state.sendDefaultPii,
       conversationId: conversation.getStore(),
     };
-  });
+  };
+}
+
+/**
+ * Traces one OpenAI (or AzureOpenAI) client's calls, in place; returns the same client.
+ * `recordInputs` / `recordOutputs` default to `sendDefaultPii`.
+ */
+function instrumentOpenAiClient(client, { recordInputs, recordOutputs } = {}) {
+  return require('./integrations/stainless').instrumentOpenAi(client, callContext(recordInputs, recordOutputs));
+}
+
+/** The same for an Anthropic client: messages.create (and so messages.stream), countTokens. */
+function instrumentAnthropicAiClient(client, { recordInputs, recordOutputs } = {}) {
+  return require('./integrations/stainless').instrumentAnthropic(client, callContext(recordInputs, recordOutputs));
 }
 
 module.exports = {
   init, startSpan, getActiveSpan, withConversationId, flush, close, stats, Span, instrumentOpenAiClient,
+  instrumentAnthropicAiClient,
   version: native.version(),
 };

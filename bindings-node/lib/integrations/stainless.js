@@ -1,18 +1,24 @@
 'use strict';
 /**
- * OpenAI and Azure OpenAI clients: chat.completions.create, responses.create and
- * embeddings.create. Platform-neutral (no Node-only imports): the caller passes in how to read
- * the current span and the client, so a browser or edge build can reuse this file.
+ * What the Stainless-generated SDKs (openai, @anthropic-ai/sdk) share: resource methods that
+ * return an APIPromise, and Stream objects that are async iterables. Platform-neutral (no
+ * Node-only imports): the caller passes in how to read the current span and the client, so a
+ * browser or edge build can reuse this file.
  *
- * The client's behaviour is kept: create() still returns the SDK's APIPromise (via its
+ * The client's behaviour is kept: methods still return the SDK's APIPromise (via its
  * _thenUnwrap, so .withResponse() and .asResponse() work), errors are rethrown unchanged, and a
  * problem inside llmtel only costs the span.
  */
 
-const METHODS = [
-  ['chat', 'completions', 'chat_completions'],
-  ['responses', null, 'responses'],
-  ['embeddings', null, 'embeddings'],
+/** [resource, sub-resource, method, API] per SDK. */
+const OPENAI_METHODS = [
+  ['chat', 'completions', 'create', 'chat_completions'],
+  ['responses', null, 'create', 'responses'],
+  ['embeddings', null, 'create', 'embeddings'],
+];
+const ANTHROPIC_METHODS = [
+  ['messages', null, 'create', 'messages'],
+  ['messages', null, 'countTokens', 'count_tokens'],
 ];
 
 function serverOf(client) {
@@ -25,14 +31,17 @@ function serverOf(client) {
   }
 }
 
-function providerOf(client) {
+function openAiProvider(client) {
   return client && (client.constructor.name === 'AzureOpenAI' || 'deploymentName' in client) ? 'azure.ai.openai' : 'openai';
 }
 
 function fail(call, error) {
   try {
+    // OpenAI's error.error is the inner error object; Anthropic's is the whole error body.
     let body;
-    if (error && error.error !== undefined) body = JSON.stringify({ error: error.error });
+    const inner = error && error.error;
+    if (inner && inner.type === 'error' && inner.error) body = JSON.stringify(inner);
+    else if (inner !== undefined) body = JSON.stringify({ error: inner });
     call.fail(typeof error?.status === 'number' ? error.status : undefined, body, error?.name || error?.constructor?.name, error?.message);
   } catch {
     call.finishStream();
@@ -87,19 +96,19 @@ function record(call, data) {
  * { client, parent, recordInputs, recordOutputs, conversationId } for the current call, or
  * undefined when llmtel is not set up (the call then goes through untouched).
  */
-function instrument(client, context) {
-  for (const [outer, inner, api] of METHODS) {
+function instrument(client, methods, provider, context) {
+  for (const [outer, inner, name, api] of methods) {
     const resource = inner ? client[outer]?.[inner] : client[outer];
-    if (!resource || typeof resource.create !== 'function' || resource.create.__llmtel) continue;
-    const original = resource.create.bind(resource);
-    const create = function (body, options) {
+    if (!resource || typeof resource[name] !== 'function' || resource[name].__llmtel) continue;
+    const original = resource[name].bind(resource);
+    const wrapped = function (body, options) {
       const ctx = context();
       let call;
       try {
         if (ctx) {
           const [address, port] = serverOf(client);
           call = ctx.client.beginGenaiCall(
-            providerOf(client), api, JSON.stringify(body ?? {}), address, port,
+            provider(client), api, JSON.stringify(body ?? {}), address, port,
             ctx.parent, Boolean(ctx.recordInputs), Boolean(ctx.recordOutputs),
             Boolean(body && body.stream), ctx.conversationId,
           );
@@ -115,10 +124,13 @@ function instrument(client, context) {
       }
       return Promise.resolve(promise).then((data) => record(call, data), (error) => { fail(call, error); throw error; });
     };
-    create.__llmtel = true;
-    resource.create = create;
+    wrapped.__llmtel = true;
+    resource[name] = wrapped;
   }
   return client;
 }
 
-module.exports = { instrument };
+const instrumentOpenAi = (client, context) => instrument(client, OPENAI_METHODS, openAiProvider, context);
+const instrumentAnthropic = (client, context) => instrument(client, ANTHROPIC_METHODS, () => 'anthropic', context);
+
+module.exports = { instrumentOpenAi, instrumentAnthropic };
