@@ -57,3 +57,5 @@ export declare const version: string;
 export declare function instrumentOpenAiClient<T>(client: T, options?: { recordInputs?: boolean; recordOutputs?: boolean }): T;
 /** Traces one Anthropic client's calls in place (messages.create, messages.stream, countTokens) and returns it. */
 export declare function instrumentAnthropicAiClient<T>(client: T, options?: { recordInputs?: boolean; recordOutputs?: boolean }): T;
+/** Traces one GoogleGenAI client's models and chats calls in place and returns it. */
+export declare function instrumentGoogleGenAIClient<T>(client: T, options?: { recordInputs?: boolean; recordOutputs?: boolean }): T;

@@ -195,8 +195,13 @@ function instrumentAnthropicAiClient(client, { recordInputs, recordOutputs } = {
   return require('./integrations/stainless').instrumentAnthropic(client, callContext(recordInputs, recordOutputs));
 }
 
+/** The same for a GoogleGenAI client: models and chats (a chat call is one span). */
+function instrumentGoogleGenAIClient(client, { recordInputs, recordOutputs } = {}) {
+  return require('./integrations/google').instrument(client, callContext(recordInputs, recordOutputs));
+}
+
 module.exports = {
   init, startSpan, getActiveSpan, withConversationId, flush, close, stats, Span, instrumentOpenAiClient,
-  instrumentAnthropicAiClient,
+  instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
   version: native.version(),
 };

@@ -1,0 +1,41 @@
+'use strict';
+// The real @google/genai against the loopback provider server: every Gemini API scenario gives
+// exactly its expected span, and a chat call gives one span, not two.
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { GoogleGenAI } = require('@google/genai');
+
+const llmtel = require('..');
+const { scenarios, startProviderServer, freshSpool, assertMatches, contentOptions } = require('./helpers');
+
+let provider;
+before(async () => { provider = await startProviderServer(); });
+after(() => provider.server.kill());
+
+for (const scenario of scenarios('gcp.gemini')) {
+  test(`${scenario.name} gives its expected span`, async () => {
+    const read = freshSpool(contentOptions(scenario));
+    const ai = llmtel.instrumentGoogleGenAIClient(
+      new GoogleGenAI({ apiKey: 'test', httpOptions: { baseUrl: `${provider.url}/${scenario.name}` } }),
+      { recordInputs: scenario.options.record_inputs, recordOutputs: scenario.options.record_outputs },
+    );
+    const request = scenario.request;
+    const run = async () => {
+      if (scenario.api === 'chat_send_message') {
+        const chat = ai.chats.create({ model: request.model, history: request.history });
+        return chat.sendMessage({ message: request.message });
+      }
+      const params = { model: request.model, contents: request.contents, config: request.config };
+      if (scenario.stream) {
+        for await (const _ of await ai.models.generateContentStream(params)) { /* read it all */ }
+        return undefined;
+      }
+      return ai.models.generateContent(params);
+    };
+    if ((scenario.response.status || 200) >= 400) await assert.rejects(run());
+    else await run();
+    const lines = await read();
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assertMatches(scenario, lines[0], provider.url);
+  });
+}
