@@ -1,5 +1,14 @@
 /** llmtel for Node. */
+export interface Integration { name: string; recordInputs?: boolean; recordOutputs?: boolean }
+export declare function openAIIntegration(options?: { recordInputs?: boolean; recordOutputs?: boolean }): Integration;
+export declare function anthropicAIIntegration(options?: { recordInputs?: boolean; recordOutputs?: boolean }): Integration;
+export declare function googleGenAIIntegration(options?: { recordInputs?: boolean; recordOutputs?: boolean }): Integration;
+
 export interface InitOptions {
+  /** Integrations with their own options; they replace the defaults of the same name. */
+  integrations?: Integration[];
+  /** OpenAI and Anthropic clients are traced automatically unless this is false. */
+  defaultIntegrations?: boolean;
   dsn?: string;
   otlpEndpoint?: string;
   otlpHeaders?: Record<string, string>;

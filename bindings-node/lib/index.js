@@ -10,7 +10,13 @@ const native = require('./native');
 
 const current = new AsyncLocalStorage();
 const conversation = new AsyncLocalStorage();
-const state = { client: null, shutdownTimeoutMs: 2000, sendDefaultPii: false, exitHooked: false };
+const state = { client: null, shutdownTimeoutMs: 2000, sendDefaultPii: false, exitHooked: false, integrations: {} };
+
+/** Integrations: which SDKs are traced automatically, and their content options (which default
+ * to sendDefaultPii). Pass them as `init({ integrations: [openAIIntegration({ recordInputs: true })] })`. */
+const openAIIntegration = (options = {}) => ({ name: 'openai', ...options });
+const anthropicAIIntegration = (options = {}) => ({ name: 'anthropic', ...options });
+const googleGenAIIntegration = (options = {}) => ({ name: 'google_genai', ...options });
 
 // JavaScript option names -> the core's option names (README's table).
 const OPTION_NAMES = {
@@ -51,7 +57,41 @@ function init(options = {}) {
   state.sendDefaultPii = Boolean(options.sendDefaultPii);
   state.shutdownTimeoutMs = typeof options.shutdownTimeout === 'number' ? options.shutdownTimeout : 2000;
   if (previous) previous.closeSync(state.shutdownTimeoutMs);
+  const chosen = {};
+  if (options.defaultIntegrations !== false) {
+    for (const integration of [openAIIntegration(), anthropicAIIntegration(), googleGenAIIntegration()]) chosen[integration.name] = integration;
+  }
+  for (const integration of options.integrations || []) chosen[integration.name] = integration;
+  state.integrations = chosen;
   hookExit();
+  patchInstalled((modulePath) => require(modulePath));
+  // ESM modules are separate instances: patch those too (at once with `--import llmtel/register`).
+  patchInstalled((modulePath) => import(modulePath)).catch(() => {});
+}
+
+/** Patches the installed SDKs' resource classes, so every client is traced. */
+function patchInstalled(load) {
+  const stainless = require('./integrations/stainless');
+  return Promise.all([
+    stainless.patchOpenAi(load, integrationContext('openai')),
+    stainless.patchAnthropic(load, integrationContext('anthropic')),
+  ]);
+}
+
+/** The context of a call on an automatically traced client: the integration's options. */
+function integrationContext(name) {
+  return () => {
+    const integration = state.integrations[name];
+    if (!state.client || !integration) return undefined;
+    const parent = current.getStore();
+    return {
+      client: state.client,
+      parent: parent ? parent._native : undefined,
+      recordInputs: integration.recordInputs ?? state.sendDefaultPii,
+      recordOutputs: integration.recordOutputs ?? state.sendDefaultPii,
+      conversationId: conversation.getStore(),
+    };
+  };
 }
 
 /** Spans are flushed when the process ends by itself and on process.exit(), within the
@@ -203,5 +243,6 @@ function instrumentGoogleGenAIClient(client, { recordInputs, recordOutputs } = {
 module.exports = {
   init, startSpan, getActiveSpan, withConversationId, flush, close, stats, Span, instrumentOpenAiClient,
   instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
+  openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, _patchInstalled: patchInstalled,
   version: native.version(),
 };

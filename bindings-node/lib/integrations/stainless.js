@@ -92,45 +92,99 @@ function record(call, data) {
 }
 
 /**
- * Wraps one client's methods in place; `context()` returns
- * { client, parent, recordInputs, recordOutputs, conversationId } for the current call, or
- * undefined when llmtel is not set up (the call then goes through untouched).
+ * Wraps `owner[name]` so each call becomes a span. `owner` is a client's resource (one client)
+ * or a resource class's prototype (every client); `clientOf(resource)` finds the client.
+ * `context(client)` returns { client, parent, recordInputs, recordOutputs, conversationId } for
+ * the current call, or undefined when llmtel is not set up (the call then goes through untouched).
  */
+function wrapMethod(owner, name, api, provider, clientOf, context) {
+  let original = owner[name];
+  if (typeof original !== 'function') return;
+  if (original.__llmtel) {
+    if (Object.prototype.hasOwnProperty.call(owner, name)) return; // already wrapped here
+    original = original.__llmtelOriginal; // wrapped on the prototype: wrap what that wraps, so one span
+  }
+  const wrapped = function (body, options) {
+    let call;
+    try {
+      const client = clientOf(this);
+      const ctx = context(client);
+      if (ctx) {
+        const [address, port] = serverOf(client);
+        call = ctx.client.beginGenaiCall(
+          provider(client), api, JSON.stringify(body ?? {}), address, port,
+          ctx.parent, Boolean(ctx.recordInputs), Boolean(ctx.recordOutputs),
+          Boolean(body && body.stream), ctx.conversationId,
+        );
+      }
+    } catch {
+      call = undefined;
+    }
+    const promise = original.call(this, body, options);
+    if (!call) return promise;
+    if (promise && typeof promise._thenUnwrap === 'function') {
+      promise.responsePromise?.then(null, (error) => fail(call, error));
+      return promise._thenUnwrap((data) => record(call, data));
+    }
+    return Promise.resolve(promise).then((data) => record(call, data), (error) => { fail(call, error); throw error; });
+  };
+  wrapped.__llmtel = true;
+  wrapped.__llmtelOriginal = original;
+  owner[name] = wrapped;
+}
+
+/** One client, in place (its own resources get the wrappers); returns the client. */
 function instrument(client, methods, provider, context) {
   for (const [outer, inner, name, api] of methods) {
     const resource = inner ? client[outer]?.[inner] : client[outer];
-    if (!resource || typeof resource[name] !== 'function' || resource[name].__llmtel) continue;
-    const original = resource[name].bind(resource);
-    const wrapped = function (body, options) {
-      const ctx = context();
-      let call;
-      try {
-        if (ctx) {
-          const [address, port] = serverOf(client);
-          call = ctx.client.beginGenaiCall(
-            provider(client), api, JSON.stringify(body ?? {}), address, port,
-            ctx.parent, Boolean(ctx.recordInputs), Boolean(ctx.recordOutputs),
-            Boolean(body && body.stream), ctx.conversationId,
-          );
-        }
-      } catch {
-        call = undefined;
-      }
-      const promise = original(body, options);
-      if (!call) return promise;
-      if (promise && typeof promise._thenUnwrap === 'function') {
-        promise.responsePromise?.then(null, (error) => fail(call, error));
-        return promise._thenUnwrap((data) => record(call, data));
-      }
-      return Promise.resolve(promise).then((data) => record(call, data), (error) => { fail(call, error); throw error; });
-    };
-    wrapped.__llmtel = true;
-    resource[name] = wrapped;
+    if (resource) wrapMethod(resource, name, api, provider, () => client, context);
   }
   return client;
 }
 
-const instrumentOpenAi = (client, context) => instrument(client, OPENAI_METHODS, openAiProvider, context);
-const instrumentAnthropic = (client, context) => instrument(client, ANTHROPIC_METHODS, () => 'anthropic', context);
+/**
+ * Every client of an SDK: `resources` maps a resource module path to [class name, method,
+ * API]; `load(path)` loads a module (require for CommonJS, import for ESM, which are separate
+ * module instances with separate classes).
+ */
+function patchSdk(resources, provider, load, context) {
+  const patch = (module, className, method, api) => {
+    const cls = module && module[className];
+    if (cls && cls.prototype) wrapMethod(cls.prototype, method, api, provider, (resource) => resource._client, context);
+  };
+  const pending = [];
+  for (const [modulePath, className, method, api] of resources) {
+    let module;
+    try {
+      module = load(modulePath);
+    } catch {
+      continue; // not installed, or an SDK version without this API
+    }
+    // require() patches at once; import() when the module has loaded.
+    if (module && typeof module.then === 'function') {
+      pending.push(module.then((m) => patch(m, className, method, api), () => {}));
+    } else {
+      patch(module, className, method, api);
+    }
+  }
+  return Promise.all(pending);
+}
 
-module.exports = { instrumentOpenAi, instrumentAnthropic };
+/** [module, class, method, API] for automatic instrumentation. */
+const OPENAI_RESOURCES = [
+  ['openai/resources/chat/completions/completions', 'Completions', 'create', 'chat_completions'],
+  ['openai/resources/responses/responses', 'Responses', 'create', 'responses'],
+  ['openai/resources/embeddings', 'Embeddings', 'create', 'embeddings'],
+];
+const ANTHROPIC_RESOURCES = [
+  ['@anthropic-ai/sdk/resources/messages/messages', 'Messages', 'create', 'messages'],
+  ['@anthropic-ai/sdk/resources/messages/messages', 'Messages', 'countTokens', 'count_tokens'],
+];
+
+const anthropicProvider = () => 'anthropic';
+const instrumentOpenAi = (client, context) => instrument(client, OPENAI_METHODS, openAiProvider, context);
+const instrumentAnthropic = (client, context) => instrument(client, ANTHROPIC_METHODS, anthropicProvider, context);
+const patchOpenAi = (load, context) => patchSdk(OPENAI_RESOURCES, openAiProvider, load, context);
+const patchAnthropic = (load, context) => patchSdk(ANTHROPIC_RESOURCES, anthropicProvider, load, context);
+
+module.exports = { instrumentOpenAi, instrumentAnthropic, patchOpenAi, patchAnthropic };
