@@ -15,7 +15,10 @@ Python and C suites can all start it.
 """
 
 import argparse
+import base64
+import copy
 import json
+import struct
 import pathlib
 import sys
 import threading
@@ -54,6 +57,17 @@ def sse_body(scenario) -> bytes:
             out.append(f"event: {event['event']}\n")
         out.append(f"data: {text}\n\n")
     return "".join(out).encode()
+
+
+def as_base64_embeddings(payload):
+    """OpenAI answers `encoding_format: "base64"` with little-endian float32 vectors in base64
+    (openai-node 6.x asks for it by default and decodes it itself)."""
+    payload = copy.deepcopy(payload)
+    for item in payload.get("data", []):
+        vector = item.get("embedding")
+        if isinstance(vector, list):
+            item["embedding"] = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+    return payload
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -124,6 +138,8 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(status, sse_body(scenario), "text/event-stream", {"Cache-Control": "no-cache"})
         else:
             payload = response.get("wire_body", response.get("body"))
+            if scenario["api"] == "embeddings" and isinstance(body, dict) and body.get("encoding_format") == "base64":
+                payload = as_base64_embeddings(payload)
             self.reply(status, json.dumps(payload).encode())
 
 

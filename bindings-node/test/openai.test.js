@@ -4,7 +4,16 @@
 // the same comparison the Rust, C and Python suites use.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { OpenAI, AzureOpenAI, APIError } = require('openai');
+const fs = require('node:fs');
+const path = require('node:path');
+
+// The latest 7.x and 6.x (installed as `openai6`), each through every scenario.
+const SDKS = ['openai', 'openai6'].map((name) => ({
+  name,
+  version: JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'node_modules', name, 'package.json'), 'utf8')).version,
+  sdk: require(name),
+}));
+const { OpenAI } = require('openai');
 
 const llmtel = require('..');
 const { scenarios, startProviderServer, freshSpool, assertMatches, contentOptions } = require('./helpers');
@@ -13,18 +22,18 @@ let provider;
 before(async () => { provider = await startProviderServer(); });
 after(() => provider.server.kill());
 
-function makeClient(scenario) {
+function makeClient(sdk, scenario) {
   const url = provider.url;
   if (scenario.provider === 'azure.ai.openai') {
-    return new AzureOpenAI({ endpoint: `${url}/${scenario.name}`, apiKey: 'test', apiVersion: '2024-10-21', maxRetries: 0 });
+    return new sdk.AzureOpenAI({ endpoint: `${url}/${scenario.name}`, apiKey: 'test', apiVersion: '2024-10-21', maxRetries: 0 });
   }
-  return new OpenAI({ baseURL: `${url}/${scenario.name}/v1`, apiKey: 'test', maxRetries: 0 });
+  return new sdk.OpenAI({ baseURL: `${url}/${scenario.name}/v1`, apiKey: 'test', maxRetries: 0 });
 }
 
-for (const scenario of scenarios('openai', 'azure.ai.openai')) {
-  test(`${scenario.name} gives its expected span`, async () => {
+for (const { version, sdk } of SDKS) for (const scenario of scenarios('openai', 'azure.ai.openai')) {
+  test(`openai ${version}: ${scenario.name} gives its expected span`, async () => {
     const read = freshSpool(contentOptions(scenario));
-    const client = llmtel.instrumentOpenAiClient(makeClient(scenario), {
+    const client = llmtel.instrumentOpenAiClient(makeClient(sdk, scenario), {
       recordInputs: scenario.options.record_inputs, recordOutputs: scenario.options.record_outputs,
     });
     const method = { chat_completions: client.chat.completions, responses: client.responses, embeddings: client.embeddings }[scenario.api];
@@ -35,7 +44,7 @@ for (const scenario of scenarios('openai', 'azure.ai.openai')) {
       }
     };
     if ((scenario.response.status || 200) >= 400) {
-      await assert.rejects(run(), (error) => error instanceof APIError && error.status === scenario.response.status);
+      await assert.rejects(run(), (error) => error instanceof sdk.APIError && error.status === scenario.response.status);
     } else {
       await run();
     }

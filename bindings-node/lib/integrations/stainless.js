@@ -82,11 +82,18 @@ function tapStream(stream, call) {
   };
 }
 
-function record(call, data) {
+/** Typed arrays (openai 6.x decodes base64 embeddings into Float32Array) as plain arrays. */
+const typedArraysAsArrays = (_key, value) => (ArrayBuffer.isView(value) ? Array.from(value) : value);
+
+function record(call, data, api) {
   if (data && typeof data[Symbol.asyncIterator] === 'function' && typeof data.controller === 'object') {
     tapStream(data, call);
   } else {
-    try { call.finish(JSON.stringify(data)); } catch { call.finishStream(); }
+    try {
+      call.finish(api === 'embeddings' ? JSON.stringify(data, typedArraysAsArrays) : JSON.stringify(data));
+    } catch {
+      call.finishStream();
+    }
   }
   return data;
 }
@@ -124,9 +131,9 @@ function wrapMethod(owner, name, api, provider, clientOf, context) {
     if (!call) return promise;
     if (promise && typeof promise._thenUnwrap === 'function') {
       promise.responsePromise?.then(null, (error) => fail(call, error));
-      return promise._thenUnwrap((data) => record(call, data));
+      return promise._thenUnwrap((data) => record(call, data, api));
     }
-    return Promise.resolve(promise).then((data) => record(call, data), (error) => { fail(call, error); throw error; });
+    return Promise.resolve(promise).then((data) => record(call, data, api), (error) => { fail(call, error); throw error; });
   };
   wrapped.__llmtel = true;
   wrapped.__llmtelOriginal = original;
