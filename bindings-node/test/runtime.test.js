@@ -1,0 +1,67 @@
+'use strict';
+// Runtime edges: worker_threads (each worker loads the addon and records its own spans), and a
+// stream collected unread still ends its span (the native call ends it when it is collected).
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+
+const { startProviderServer } = require('./helpers');
+
+const PACKAGE = path.join(__dirname, '..');
+let provider;
+before(async () => { provider = await startProviderServer(); });
+after(() => provider.server.kill());
+
+function spoolLines(spool) {
+  return fs.existsSync(spool) ? fs.readFileSync(spool, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+}
+
+test('worker threads record their own spans next to the main thread', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmtel-workers-'));
+  const script = `
+    const { Worker, isMainThread, workerData } = require('node:worker_threads');
+    const llmtel = require(${JSON.stringify(PACKAGE)});
+    const spool = (name) => require('node:path').join(${JSON.stringify(dir)}, name + '.jsonl');
+    if (isMainThread) {
+      llmtel.init({ spool: spool('main'), dsn: '' });
+      llmtel.startSpan({ name: 'main work' }, () => {});
+      const workers = [1, 2].map((i) => new Worker(__filename, { workerData: i }));
+      Promise.all(workers.map((w) => new Promise((r) => w.on('exit', r)))).then(() => llmtel.flush(5000));
+    } else {
+      llmtel.init({ spool: spool('worker' + workerData), dsn: '' });
+      llmtel.startSpan({ name: 'worker ' + workerData }, () => {});
+      llmtel.close(5000);
+    }`;
+  const file = path.join(dir, 'workers.cjs');
+  fs.writeFileSync(file, script);
+  execFileSync(process.execPath, [file], { stdio: 'pipe', timeout: 30000 });
+  assert.deepEqual(spoolLines(path.join(dir, 'main.jsonl')).map((s) => s.name), ['main work']);
+  assert.deepEqual(spoolLines(path.join(dir, 'worker1.jsonl')).map((s) => s.name), ['worker 1']);
+  assert.deepEqual(spoolLines(path.join(dir, 'worker2.jsonl')).map((s) => s.name), ['worker 2']);
+});
+
+test('a stream that is never read ends its span when it is collected', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmtel-gc-'));
+  const spool = path.join(dir, 'spans.jsonl');
+  const script = `
+    const llmtel = require(${JSON.stringify(PACKAGE)});
+    const OpenAI = require(${JSON.stringify(require.resolve('openai'))});
+    llmtel.init({ spool: ${JSON.stringify(spool)}, dsn: '', flushInterval: 20 });
+    const client = new OpenAI({ baseURL: ${JSON.stringify(provider.url)} + '/openai_chat_stream_no_usage/v1', apiKey: 'test', maxRetries: 0 });
+    (async () => {
+      let stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [], stream: true });
+      stream = null; // never read
+      for (let i = 0; i < 10; i++) { global.gc(); await new Promise((r) => setTimeout(r, 20)); }
+      await llmtel.flush(5000);
+      process.exit(0);
+    })();`;
+  const file = path.join(dir, 'gc.cjs');
+  fs.writeFileSync(file, script);
+  execFileSync(process.execPath, ['--expose-gc', file], { stdio: 'pipe', timeout: 30000, cwd: PACKAGE });
+  const spans = spoolLines(spool);
+  assert.equal(spans.length, 1);
+  assert.equal(spans[0].attributes['gen_ai.request.stream'], true);
+});
