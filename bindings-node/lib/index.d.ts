@@ -7,6 +7,8 @@ export declare function googleGenAIIntegration(options?: { recordInputs?: boolea
 export interface InitOptions {
   /** Integrations with their own options; they replace the defaults of the same name. */
   integrations?: Integration[];
+  /** Runs before a span is queued: edit it, or return null to drop it. A hook that throws drops the span. */
+  beforeSendSpan?: (span: { name: string; op?: string; origin: string; traceId: string; spanId: string; parentSpanId?: string; attributes: Record<string, unknown> }) => object | null;
   /** OpenAI and Anthropic clients are traced automatically unless this is false. */
   defaultIntegrations?: boolean;
   dsn?: string;

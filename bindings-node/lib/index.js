@@ -51,7 +51,8 @@ function init(options = {}) {
     if (!name) throw new TypeError(`llmtel: unknown option ${key}`);
     pairs.push([name, name === 'spool' && value === false ? 'false' : optionText(name, value)]);
   }
-  const client = new native.NativeClient(pairs);
+  const hook = typeof options.beforeSendSpan === 'function' ? adaptHook(options.beforeSendSpan) : undefined;
+  const client = new native.NativeClient(pairs, hook);
   const previous = state.client;
   state.client = client;
   state.sendDefaultPii = Boolean(options.sendDefaultPii);
@@ -91,6 +92,22 @@ function integrationContext(name) {
       recordOutputs: integration.recordOutputs ?? state.sendDefaultPii,
       conversationId: conversation.getStore(),
     };
+  };
+}
+
+/**
+ * beforeSendSpan(span) -> span | null, where span is { name, op, origin, traceId, spanId,
+ * parentSpanId, attributes }. It runs before the span is queued; a hook that throws drops the
+ * span (it may be a privacy filter) and never breaks the call.
+ */
+function adaptHook(beforeSendSpan) {
+  return (json) => {
+    try {
+      const result = beforeSendSpan(JSON.parse(json));
+      return result ? JSON.stringify(result) : null;
+    } catch {
+      return null;
+    }
   };
 }
 

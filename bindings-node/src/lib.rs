@@ -3,16 +3,151 @@
 //! Every export catches panics; flush and close wait on the libuv pool and return Promises; the
 //! flush thread never calls into JavaScript (beforeSendSpan runs in JS before the span ends).
 
-use std::sync::Mutex;
+use std::cell::Cell;
+use std::sync::{Arc, Mutex};
+use std::thread::ThreadId;
 use std::time::Duration;
 
 use llmtel_core::genai::{Api, CallError, CallStart, ContentPolicy, GenAiCall, Provider};
-use llmtel_core::{Client, DropReason, ErrorCode, Options, Span, SpanContext, SpanStart, Status};
+use llmtel_core::{
+    Attributes, Client, DropReason, ErrorCode, Options, Span, SpanContext, SpanData, SpanFate,
+    SpanStart, Status, Value,
+};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 fn invalid(reason: impl std::fmt::Display) -> Error {
     Error::new(napi::Status::InvalidArg, reason.to_string())
+}
+
+thread_local! {
+    /// True while one of our span-ending methods runs, i.e. while JavaScript is on the stack and
+    /// the user's hook may be called. Spans ended elsewhere (a GC finalizer) cannot call it.
+    static IN_CALL: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with the hook callable.
+fn in_call<T>(f: impl FnOnce() -> T) -> T {
+    let before = IN_CALL.with(|c| c.replace(true));
+    let result = f();
+    IN_CALL.with(|c| c.set(before));
+    result
+}
+
+/// The user's beforeSendSpan, adapted in JavaScript to `(spanJson) => spanJson | null`.
+struct JsHook {
+    func: FunctionRef<String, Option<String>>,
+    env: napi::sys::napi_env,
+    thread: ThreadId,
+}
+
+// SAFETY: the reference is only used on the thread that created it (checked in `run`), while
+// JavaScript is on that thread's stack.
+unsafe impl Send for JsHook {}
+unsafe impl Sync for JsHook {}
+
+impl JsHook {
+    fn run(&self, span: &mut SpanData) -> SpanFate {
+        if std::thread::current().id() != self.thread || !IN_CALL.with(Cell::get) {
+            return SpanFate::Drop; // the hook may be a privacy filter: never send unfiltered
+        }
+        let env = Env::from_raw(self.env);
+        let Ok(func) = self.func.borrow_back(&env) else {
+            return SpanFate::Drop;
+        };
+        match func.call(span_view(span)) {
+            Ok(Some(json)) => apply_view(span, &json),
+            _ => SpanFate::Drop,
+        }
+    }
+}
+
+fn json_value(value: &Value) -> serde_json::Value {
+    match value {
+        Value::String(s) => s.as_ref().into(),
+        Value::Int(i) => (*i).into(),
+        Value::Double(d) => (*d).into(),
+        Value::Bool(b) => (*b).into(),
+        Value::StringArray(a) => a.iter().map(|s| s.as_ref()).collect::<Vec<_>>().into(),
+        Value::IntArray(a) => a.clone().into(),
+        Value::DoubleArray(a) => a.clone().into(),
+        Value::BoolArray(a) => a.clone().into(),
+    }
+}
+
+fn span_view(span: &SpanData) -> String {
+    let attributes: serde_json::Map<String, serde_json::Value> = span
+        .attributes
+        .iter()
+        .map(|(k, v)| (k.to_owned(), json_value(v)))
+        .collect();
+    serde_json::json!({
+        "name": span.name.as_ref(),
+        "op": span.op.as_deref(),
+        "origin": span.origin.as_ref(),
+        "traceId": span.trace_id.to_hex(),
+        "spanId": span.span_id.to_hex(),
+        "parentSpanId": span.parent_span_id.map(|p| p.to_hex()),
+        "attributes": attributes,
+    })
+    .to_string()
+}
+
+/// Takes back the name and attributes the hook returned.
+fn apply_view(span: &mut SpanData, json: &str) -> SpanFate {
+    let Ok(view) = serde_json::from_str::<serde_json::Value>(json) else {
+        return SpanFate::Drop;
+    };
+    if let Some(name) = view.get("name").and_then(|n| n.as_str()) {
+        span.name = name.to_owned().into();
+    }
+    if let Some(attrs) = view.get("attributes").and_then(|a| a.as_object()) {
+        let mut fresh = Attributes::default();
+        for (key, value) in attrs {
+            let value: Option<Value> = match value {
+                serde_json::Value::String(s) => Some(s.clone().into()),
+                serde_json::Value::Bool(b) => Some((*b).into()),
+                serde_json::Value::Number(n) => {
+                    n.as_i64().map(Value::Int).or(n.as_f64().map(Value::Double))
+                }
+                serde_json::Value::Array(items) => {
+                    if items.iter().all(|i| i.is_string()) {
+                        Some(
+                            items
+                                .iter()
+                                .filter_map(|i| i.as_str().map(str::to_owned))
+                                .collect::<Vec<_>>()
+                                .into(),
+                        )
+                    } else if items.iter().all(|i| i.is_i64()) {
+                        Some(
+                            items
+                                .iter()
+                                .filter_map(|i| i.as_i64())
+                                .collect::<Vec<_>>()
+                                .into(),
+                        )
+                    } else if items.iter().all(|i| i.is_number()) {
+                        Some(
+                            items
+                                .iter()
+                                .filter_map(|i| i.as_f64())
+                                .collect::<Vec<_>>()
+                                .into(),
+                        )
+                    } else {
+                        None
+                    }
+                }
+                _ => None,
+            };
+            if let Some(value) = value {
+                fresh.set(key.clone(), value);
+            }
+        }
+        span.attributes = fresh;
+    }
+    SpanFate::Keep
 }
 
 /// A configured pipeline.
@@ -25,7 +160,11 @@ pub struct NativeClient {
 impl NativeClient {
     /// `options`: [name, text value] pairs as the README's option table names them.
     #[napi(constructor, catch_unwind)]
-    pub fn new(options: Vec<Vec<String>>) -> Result<Self> {
+    pub fn new(
+        env: Env,
+        options: Vec<Vec<String>>,
+        before_send_span: Option<Function<String, Option<String>>>,
+    ) -> Result<Self> {
         let mut o = Options {
             sdk_name: "llmtel.javascript.node".into(),
             sdk_language: "nodejs".into(),
@@ -36,6 +175,14 @@ impl NativeClient {
                 return Err(invalid("each option is a [name, value] pair"));
             };
             o.set(name, value).map_err(invalid)?;
+        }
+        if let Some(func) = before_send_span {
+            let hook = Arc::new(JsHook {
+                func: func.create_ref()?,
+                env: env.raw(),
+                thread: std::thread::current().id(),
+            });
+            o.before_send_span = Some(Arc::new(move |span: &mut SpanData| hook.run(span)));
         }
         let inner = Client::init(o).map_err(invalid)?;
         Ok(NativeClient { inner })
@@ -259,7 +406,7 @@ impl NativeSpan {
     #[napi(catch_unwind)]
     pub fn end(&self) -> bool {
         let taken = self.inner.lock().unwrap_or_else(|p| p.into_inner()).take();
-        taken.map(Span::end).is_some()
+        in_call(|| taken.map(Span::end).is_some())
     }
 
     #[napi(getter)]
@@ -311,8 +458,8 @@ impl NativeCall {
 
     #[napi(catch_unwind)]
     pub fn finish(&self, response_json: String) -> Option<String> {
-        self.take()?
-            .finish(&response_json)
+        let call = self.take()?;
+        in_call(|| call.finish(&response_json))
             .err()
             .map(|e| e.to_string())
     }
@@ -320,7 +467,7 @@ impl NativeCall {
     #[napi(catch_unwind)]
     pub fn finish_stream(&self) {
         if let Some(call) = self.take() {
-            call.finish_stream();
+            in_call(|| call.finish_stream());
         }
     }
 
@@ -333,11 +480,13 @@ impl NativeCall {
         message: Option<String>,
     ) -> Option<String> {
         let call = self.take()?;
-        call.fail(CallError {
-            http_status: http_status.and_then(|s| u16::try_from(s).ok()),
-            body: body.as_deref(),
-            exception: exception.as_deref(),
-            message: message.as_deref(),
+        in_call(|| {
+            call.fail(CallError {
+                http_status: http_status.and_then(|s| u16::try_from(s).ok()),
+                body: body.as_deref(),
+                exception: exception.as_deref(),
+                message: message.as_deref(),
+            })
         })
         .err()
         .map(|e| e.to_string())

@@ -1,0 +1,52 @@
+'use strict';
+// beforeSendSpan: edits and drops, for user spans and GenAI calls; a hook that throws never
+// breaks the call (the span is dropped, as a privacy filter that failed should).
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const OpenAI = require('openai');
+
+const llmtel = require('..');
+const { startProviderServer, freshSpool } = require('./helpers');
+
+let provider;
+before(async () => { provider = await startProviderServer(); });
+after(() => provider.server.kill());
+
+test('beforeSendSpan can edit and drop spans', async () => {
+  const read = freshSpool({
+    beforeSendSpan: (span) => {
+      if (span.name === 'secret') return null;
+      span.attributes['prompt'] = '[Filtered]';
+      span.name = `${span.name} (checked)`;
+      return span;
+    },
+  });
+  llmtel.startSpan({ name: 'visible' }, (span) => span.setAttribute('prompt', 'my password is hunter2'));
+  llmtel.startSpan({ name: 'secret' }, () => {});
+  const spans = (await read()).map((l) => JSON.parse(l));
+  assert.equal(spans.length, 1);
+  assert.equal(spans[0].name, 'visible (checked)');
+  assert.equal(spans[0].attributes.prompt, '[Filtered]');
+  assert.equal(llmtel.stats().dropped.before_send, 1);
+});
+
+test('GenAI spans go through beforeSendSpan too', async () => {
+  const read = freshSpool({
+    defaultIntegrations: false,
+    beforeSendSpan: (span) => { delete span.attributes['gen_ai.response.id']; return span; },
+  });
+  const client = llmtel.instrumentOpenAiClient(new OpenAI({ baseURL: `${provider.url}/openai_chat_plain/v1`, apiKey: 'test', maxRetries: 0 }));
+  await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [] });
+  const [span] = (await read()).map((l) => JSON.parse(l));
+  assert.equal(span.attributes['gen_ai.request.model'], 'gpt-4o-mini');
+  assert.ok(!('gen_ai.response.id' in span.attributes));
+});
+
+test('a beforeSendSpan that throws does not break the call', async () => {
+  const read = freshSpool({ defaultIntegrations: false, beforeSendSpan: () => { throw new Error('bug in the hook'); } });
+  const client = llmtel.instrumentOpenAiClient(new OpenAI({ baseURL: `${provider.url}/openai_chat_plain/v1`, apiKey: 'test', maxRetries: 0 }));
+  const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [] });
+  assert.equal(completion.id, 'chatcmpl-1');
+  assert.deepEqual(await read(), []);
+  assert.equal(llmtel.stats().dropped.before_send, 1);
+});
