@@ -9,7 +9,7 @@ export interface InitOptions {
   integrations?: Integration[];
   /** Runs before a span is queued: edit it, or return null to drop it. A hook that throws drops the span. */
   beforeSendSpan?: (span: { name: string; op?: string; origin: string; traceId: string; spanId: string; parentSpanId?: string; attributes: Record<string, unknown> }) => object | null;
-  /** OpenAI and Anthropic clients are traced automatically unless this is false. */
+  /** OpenAI, Anthropic and Google GenAI clients are traced automatically unless this is false. */
   defaultIntegrations?: boolean;
   dsn?: string;
   otlpEndpoint?: string;

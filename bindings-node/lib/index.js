@@ -73,9 +73,20 @@ function init(options = {}) {
 /** Patches the installed SDKs' resource classes, so every client is traced. */
 function patchInstalled(load) {
   const stainless = require('./integrations/stainless');
+  const google = require('./integrations/google');
+  const patchGoogle = (module) => google.patchClass(module && module.GoogleGenAI, integrationContext('google_genai'));
+  let googleModule;
+  try {
+    googleModule = load('@google/genai');
+  } catch {
+    googleModule = undefined; // not installed
+  }
   return Promise.all([
     stainless.patchOpenAi(load, integrationContext('openai')),
     stainless.patchAnthropic(load, integrationContext('anthropic')),
+    googleModule && typeof googleModule.then === 'function'
+      ? googleModule.then(patchGoogle, () => {})
+      : patchGoogle(googleModule),
   ]);
 }
 

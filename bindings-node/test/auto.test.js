@@ -52,7 +52,7 @@ test('integration options choose the content, and defaultIntegrations: false tur
     llmtel.init({ spool: __SPOOL__, dsn: '', integrations: [llmtel.openAIIntegration({ recordInputs: true })] });
     const OpenAI = require('openai');
     const client = new OpenAI({ baseURL: __URL__ + '/openai_chat_plain/v1', apiKey: 'test', maxRetries: 0 });
-    client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });`);
+    client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }).then(() => {});`);
   assert.equal(spans.length, 1);
   assert.ok('gen_ai.input.messages' in spans[0].attributes);
   assert.ok(!('gen_ai.output.messages' in spans[0].attributes));
@@ -61,7 +61,7 @@ test('integration options choose the content, and defaultIntegrations: false tur
     llmtel.init({ spool: __SPOOL__, dsn: '', defaultIntegrations: false });
     const OpenAI = require('openai');
     new OpenAI({ baseURL: __URL__ + '/openai_chat_plain/v1', apiKey: 'test', maxRetries: 0 })
-      .chat.completions.create({ model: 'gpt-4o-mini', messages: [] });`);
+      .chat.completions.create({ model: 'gpt-4o-mini', messages: [] }).then(() => {});`);
   assert.deepEqual(none, []);
 });
 
@@ -79,4 +79,24 @@ test('ESM with --import llmtel/register: imported clients are traced', () => {
   const chat = byName['chat gpt-4o-mini'];
   assert.equal(chat.parent_span_id, byName['Generate Report'].span_id);
   assert.equal(chat.attributes['gen_ai.usage.output_tokens'], 3);
+});
+
+test('Google GenAI clients are traced automatically, a chat as one span, from CommonJS and ESM', () => {
+  const cjs = run(`
+    const llmtel = require('.');
+    llmtel.init({ spool: __SPOOL__, dsn: '' });
+    const { GoogleGenAI } = require('@google/genai');
+    const ai = new GoogleGenAI({ apiKey: 'test', httpOptions: { baseUrl: __URL__ + '/gemini_chat_session' } });
+    (async () => {
+      const chat = ai.chats.create({ model: 'gemini-2.5-flash', history: [] });
+      await chat.sendMessage({ message: 'How are you?' });
+    })();`);
+  assert.deepEqual(cjs.map((s) => s.name), ['chat gemini-2.5-flash']);
+  const esm = run(`
+    import { GoogleGenAI } from '@google/genai';
+    import llmtel from 'llmtel';
+    llmtel.init({ spool: __SPOOL__, dsn: '' });
+    const ai = new GoogleGenAI({ apiKey: 'test', httpOptions: { baseUrl: __URL__ + '/gemini_text' } });
+    await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Why is the sky blue?' });`, { esm: true, register: true });
+  assert.deepEqual(esm.map((s) => s.name), ['generate_content gemini-2.5-flash']);
 });

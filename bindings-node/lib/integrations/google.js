@@ -59,8 +59,9 @@ async function* traced(generator, call) {
 
 /** Wraps `owner[name]` so each call becomes a span; `request(args)` gives the request JSON. */
 function wrap(owner, name, ai, api, stream, request, context) {
-  const original = owner[name];
-  if (typeof original !== 'function' || original.__llmtel) return;
+  let original = owner[name];
+  if (typeof original !== 'function') return;
+  if (original.__llmtel) original = original.__llmtelOriginal; // re-wrapped with a newer context
   const wrapped = async function (...args) {
     const call = begin(ai, api, request.call(this, ...args), stream, context);
     if (!call) return original.apply(this, args);
@@ -76,22 +77,25 @@ function wrap(owner, name, ai, api, stream, request, context) {
     return result;
   };
   wrapped.__llmtel = true;
+  wrapped.__llmtelOriginal = original;
   owner[name] = wrapped;
 }
+
+const unwrapped = (fn) => (fn && fn.__llmtel ? fn.__llmtelOriginal : fn);
 
 function instrument(ai, context) {
   const models = ai.models;
   const untraced = Object.create(models, {
-    generateContent: { value: models.generateContent, writable: true },
-    generateContentStream: { value: models.generateContentStream, writable: true },
+    generateContent: { value: unwrapped(models.generateContent), writable: true },
+    generateContentStream: { value: unwrapped(models.generateContentStream), writable: true },
   });
   wrap(models, 'generateContent', ai, 'generate_content', false, (params) => params, context);
   wrap(models, 'generateContentStream', ai, 'generate_content', true, (params) => params, context);
   wrap(models, 'embedContent', ai, 'embed_content', false, (params) => params, context);
 
   const chats = ai.chats;
-  const create = chats.create.bind(chats);
-  if (!chats.create.__llmtel) {
+  const create = unwrapped(chats.create).bind(chats);
+  {
     chats.create = function (...args) {
       const chat = create(...args);
       chat.modelsModule = untraced;
@@ -108,8 +112,31 @@ function instrument(ai, context) {
       return chat;
     };
     chats.create.__llmtel = true;
+    chats.create.__llmtelOriginal = unwrapped(create);
   }
   return ai;
 }
 
-module.exports = { instrument };
+/**
+ * Every client of the GoogleGenAI class: its constructor assigns `models` and then `chats`, so
+ * accessors on the prototype see each new client and instrument it once both exist.
+ */
+function patchClass(GoogleGenAI, context) {
+  const proto = GoogleGenAI && GoogleGenAI.prototype;
+  if (!proto || Object.prototype.hasOwnProperty.call(proto, '__llmtelPatched')) return;
+  for (const prop of ['models', 'chats']) {
+    Object.defineProperty(proto, prop, {
+      configurable: true,
+      get() { return undefined; },
+      set(value) {
+        Object.defineProperty(this, prop, { value, writable: true, configurable: true, enumerable: true });
+        if (prop === 'chats' && this.models) {
+          try { instrument(this, context); } catch { /* the client still works, untraced */ }
+        }
+      },
+    });
+  }
+  Object.defineProperty(proto, '__llmtelPatched', { value: true });
+}
+
+module.exports = { instrument, patchClass };
