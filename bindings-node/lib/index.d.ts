@@ -60,6 +60,7 @@ export declare function startSpan<T>(
 ): T;
 export declare function getActiveSpan(): Span | undefined;
 export declare function withConversationId<T>(id: string, callback: () => T): T;
+export declare function setConversationId(id: string): void;
 export declare function flush(timeoutMs?: number): Promise<boolean>;
 export declare function close(timeoutMs?: number): Promise<boolean>;
 export declare function stats(): { queued?: number; exported?: number; dropped?: Record<string, number> };

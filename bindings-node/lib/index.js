@@ -222,6 +222,11 @@ function withConversationId(id, callback) {
   return conversation.run(id, callback);
 }
 
+/** Tags GenAI calls made from here on, in this async context, with gen_ai.conversation.id. */
+function setConversationId(id) {
+  conversation.enterWith(id);
+}
+
 /** Resolves true once queued spans were attempted (waits off the main thread). */
 function flush(timeoutMs = 2000) {
   return state.client ? state.client.flush(timeoutMs) : Promise.resolve(true);
@@ -269,7 +274,7 @@ function instrumentGoogleGenAIClient(client, { recordInputs, recordOutputs } = {
 }
 
 module.exports = {
-  init, startSpan, getActiveSpan, withConversationId, flush, close, stats, Span, instrumentOpenAiClient,
+  init, startSpan, getActiveSpan, withConversationId, setConversationId, flush, close, stats, Span, instrumentOpenAiClient,
   instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
   openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, _patchInstalled: patchInstalled,
   version: native.version(),
