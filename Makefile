@@ -62,7 +62,7 @@ bindings-node/node_modules/.installed: bindings-node/package.json
 	touch $@
 
 test-node: node-build bindings-node/node_modules/.installed
-	cd bindings-node && node --test test/
+	cd bindings-node && node --test test/*.test.js
 
 # Tests, the C++ check and the example, compiled strictly against the static library.
 c-build: toolchain

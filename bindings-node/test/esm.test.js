@@ -8,7 +8,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 
-const { scenarios, startProviderServer, assertMatches } = require('./helpers');
+const { scenarios, startProviderServer, assertMatches } = require('../testing/helpers');
 
 let provider;
 before(async () => { provider = await startProviderServer(); });
@@ -18,7 +18,7 @@ test('every scenario through the ESM SDKs with automatic instrumentation', () =>
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'llmtel-esm-'));
   const pkg = path.join(__dirname, '..');
   execFileSync(process.execPath, [
-    '--import', path.join(pkg, 'lib', 'register.mjs'), path.join(__dirname, 'esm-runner.mjs'),
+    '--import', path.join(pkg, 'lib', 'register.mjs'), path.join(__dirname, '..', 'testing', 'esm-runner.mjs'),
     provider.url, out, path.join(pkg, '..', 'tests', 'scenarios'),
   ], { stdio: 'pipe', timeout: 120000, cwd: pkg });
   const checked = scenarios('openai', 'azure.ai.openai', 'anthropic', 'gcp.gemini');
@@ -32,7 +32,7 @@ test('every scenario through the ESM SDKs with automatic instrumentation', () =>
 
 test('setConversationId tags the calls that follow, and asResponse() still gives the raw response', async () => {
   const llmtel = require('..');
-  const { freshSpool } = require('./helpers');
+  const { freshSpool } = require('../testing/helpers');
   const OpenAI = require('openai');
   const read = freshSpool();
   const client = new OpenAI({ baseURL: `${provider.url}/openai_chat_plain/v1`, apiKey: 'test', maxRetries: 0 });

@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const { GoogleGenAI } = require('@google/genai');
 
 const llmtel = require('..');
-const { scenarios, startProviderServer, freshSpool, assertMatches, contentOptions } = require('./helpers');
+const { scenarios, startProviderServer, freshSpool, assertMatches, contentOptions } = require('../testing/helpers');
 
 let provider;
 before(async () => { provider = await startProviderServer(); });

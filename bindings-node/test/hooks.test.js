@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const OpenAI = require('openai');
 
 const llmtel = require('..');
-const { startProviderServer, freshSpool } = require('./helpers');
+const { startProviderServer, freshSpool } = require('../testing/helpers');
 
 let provider;
 before(async () => { provider = await startProviderServer(); });

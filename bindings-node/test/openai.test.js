@@ -16,7 +16,7 @@ const SDKS = ['openai', 'openai6'].map((name) => ({
 const { OpenAI } = require('openai');
 
 const llmtel = require('..');
-const { scenarios, startProviderServer, freshSpool, assertMatches, contentOptions } = require('./helpers');
+const { scenarios, startProviderServer, freshSpool, assertMatches, contentOptions } = require('../testing/helpers');
 
 let provider;
 before(async () => { provider = await startProviderServer(); });

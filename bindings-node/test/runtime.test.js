@@ -8,7 +8,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 
-const { startProviderServer } = require('./helpers');
+const { startProviderServer } = require('../testing/helpers');
 
 const PACKAGE = path.join(__dirname, '..');
 let provider;
