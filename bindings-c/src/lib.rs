@@ -15,7 +15,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use llmtel_core::genai::{Api, CallError, CallStart, ContentPolicy, GenAiCall, Provider};
-use llmtel_core::{Client, DropReason, ErrorCode, Options, Span, SpanContext, SpanStart, Status};
+use llmtel_core::{
+    Client, DropReason, ErrorCode, Options, Span, SpanContext, SpanStart, Status, Value,
+};
 
 /// Result of every call. Numbers are never reused.
 #[repr(u32)]
@@ -472,6 +474,22 @@ fn with_span(
     }
 }
 
+/// The body every typed setter shares: read the key, build the value, set it on a live span.
+fn set_value(
+    span: *const llmtel_span,
+    key: llmtel_str,
+    value: impl FnOnce() -> Result<Value, llmtel_result>,
+) -> llmtel_result {
+    boundary(|| {
+        let key = tri!(unsafe { read_str(key.data, key.len, "the key") });
+        let value = tri!(value());
+        with_span(span, |s| {
+            s.set_attribute(key.to_owned(), value);
+            LLMTEL_OK
+        })
+    })
+}
+
 /// Sets a string attribute.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn llmtel_span_set_string(
@@ -479,13 +497,10 @@ pub unsafe extern "C" fn llmtel_span_set_string(
     key: llmtel_str,
     value: llmtel_str,
 ) -> llmtel_result {
-    boundary(|| {
-        let key = tri!(unsafe { read_str(key.data, key.len, "the key") });
-        let value = tri!(unsafe { read_str(value.data, value.len, "the value") });
-        with_span(span, |s| {
-            s.set_attribute(key.to_owned(), value.to_owned());
-            LLMTEL_OK
-        })
+    set_value(span, key, || {
+        Ok(Value::from(
+            unsafe { read_str(value.data, value.len, "the value") }?.to_owned(),
+        ))
     })
 }
 
@@ -496,13 +511,7 @@ pub unsafe extern "C" fn llmtel_span_set_int(
     key: llmtel_str,
     value: i64,
 ) -> llmtel_result {
-    boundary(|| {
-        let key = tri!(unsafe { read_str(key.data, key.len, "the key") });
-        with_span(span, |s| {
-            s.set_attribute(key.to_owned(), value);
-            LLMTEL_OK
-        })
-    })
+    set_value(span, key, || Ok(Value::Int(value)))
 }
 
 /// Sets a double attribute.
@@ -512,13 +521,7 @@ pub unsafe extern "C" fn llmtel_span_set_double(
     key: llmtel_str,
     value: f64,
 ) -> llmtel_result {
-    boundary(|| {
-        let key = tri!(unsafe { read_str(key.data, key.len, "the key") });
-        with_span(span, |s| {
-            s.set_attribute(key.to_owned(), value);
-            LLMTEL_OK
-        })
-    })
+    set_value(span, key, || Ok(Value::Double(value)))
 }
 
 /// Sets a boolean attribute.
@@ -528,13 +531,7 @@ pub unsafe extern "C" fn llmtel_span_set_bool(
     key: llmtel_str,
     value: bool,
 ) -> llmtel_result {
-    boundary(|| {
-        let key = tri!(unsafe { read_str(key.data, key.len, "the key") });
-        with_span(span, |s| {
-            s.set_attribute(key.to_owned(), value);
-            LLMTEL_OK
-        })
-    })
+    set_value(span, key, || Ok(Value::Bool(value)))
 }
 
 /// Sets a string-array attribute from `count` strings (`items` may be NULL when `count` is 0).
@@ -545,17 +542,13 @@ pub unsafe extern "C" fn llmtel_span_set_string_array(
     items: *const llmtel_str,
     count: usize,
 ) -> llmtel_result {
-    boundary(|| {
-        let key = tri!(unsafe { read_str(key.data, key.len, "the key") });
-        let items = tri!(unsafe { slice(items, count, "items") });
+    set_value(span, key, || {
+        let items = unsafe { slice(items, count, "items") }?;
         let mut values = Vec::with_capacity(count);
         for item in items {
-            values.push(tri!(unsafe { read_str(item.data, item.len, "an array item") }).to_owned());
+            values.push(unsafe { read_str(item.data, item.len, "an array item") }?.to_owned());
         }
-        with_span(span, |s| {
-            s.set_attribute(key.to_owned(), values);
-            LLMTEL_OK
-        })
+        Ok(Value::from(values))
     })
 }
 
@@ -567,13 +560,10 @@ pub unsafe extern "C" fn llmtel_span_set_int_array(
     items: *const i64,
     count: usize,
 ) -> llmtel_result {
-    boundary(|| {
-        let key = tri!(unsafe { read_str(key.data, key.len, "the key") });
-        let items = tri!(unsafe { slice(items, count, "items") }).to_vec();
-        with_span(span, |s| {
-            s.set_attribute(key.to_owned(), items);
-            LLMTEL_OK
-        })
+    set_value(span, key, || {
+        Ok(Value::IntArray(
+            unsafe { slice(items, count, "items") }?.to_vec(),
+        ))
     })
 }
 
@@ -585,13 +575,10 @@ pub unsafe extern "C" fn llmtel_span_set_double_array(
     items: *const f64,
     count: usize,
 ) -> llmtel_result {
-    boundary(|| {
-        let key = tri!(unsafe { read_str(key.data, key.len, "the key") });
-        let items = tri!(unsafe { slice(items, count, "items") }).to_vec();
-        with_span(span, |s| {
-            s.set_attribute(key.to_owned(), items);
-            LLMTEL_OK
-        })
+    set_value(span, key, || {
+        Ok(Value::DoubleArray(
+            unsafe { slice(items, count, "items") }?.to_vec(),
+        ))
     })
 }
 
@@ -603,13 +590,10 @@ pub unsafe extern "C" fn llmtel_span_set_bool_array(
     items: *const bool,
     count: usize,
 ) -> llmtel_result {
-    boundary(|| {
-        let key = tri!(unsafe { read_str(key.data, key.len, "the key") });
-        let items = tri!(unsafe { slice(items, count, "items") }).to_vec();
-        with_span(span, |s| {
-            s.set_attribute(key.to_owned(), items);
-            LLMTEL_OK
-        })
+    set_value(span, key, || {
+        Ok(Value::BoolArray(
+            unsafe { slice(items, count, "items") }?.to_vec(),
+        ))
     })
 }
 
