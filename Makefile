@@ -12,7 +12,7 @@ C_LIB   := target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a
 CFLAGS_STRICT := -Wall -Wextra -Werror -Iinclude
 C_LINK  := $(C_LIB) -lpthread -ldl -lm
 
-.PHONY: all demo test test-rust test-python python-build bench-python bench-node test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
+.PHONY: all demo test test-rust test-python python-build bench-python bench-node bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
 
 all: test
 
@@ -27,6 +27,7 @@ $(VENV)/.installed: tests/requirements.txt
 
 demo: toolchain
 	$(CARGO) run --quiet --release -p llmtel-core --example demo
+	$(CARGO) run --quiet --release -p llmtel-cli -- report
 
 test: lint header-check test-rust test-c test-node test-python
 
@@ -102,6 +103,10 @@ bench-node: toolchain
 	$(CARGO) build --quiet --release -p llmtel-node
 	cp target/$(CARGO_BUILD_TARGET)/release/libllmtel_node.so bindings-node/llmtel.node
 	node bindings-node/bench/bench.js
+
+bench-cli: toolchain
+	$(CARGO) build --quiet --release -p llmtel-cli
+	python3 cli/bench/report_1m.py target/$(CARGO_BUILD_TARGET)/release/llmtel target/bench-spool-1m.jsonl
 
 bench: toolchain
 	$(CARGO) bench -p llmtel-core --bench hot_path

@@ -1,0 +1,267 @@
+//! `llmtel`: what the LLM calls recorded in the local spool cost and how they behaved.
+//!
+//! Exit codes: 0 on success (also when the spool is missing or holds no model calls, which is
+//! said on one line), 1 when the spool cannot be read, 2 on a usage error.
+
+mod report;
+mod spool;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::{Parser, Subcommand};
+use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use report::{GroupBy, Report, Row};
+
+#[derive(Parser)]
+#[command(
+    name = "llmtel",
+    version,
+    about = "Reports on the LLM calls llmtel recorded"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Calls, errors, tokens, cost and latency per model (or provider, operation, origin).
+    Report(ReportArgs),
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// The spool to read; its rotated files (`PATH.1`, `PATH.2`, …) are read too.
+    #[arg(long, env = "LLMTEL_SPOOL", default_value = ".llmtel/spans.jsonl")]
+    spool: PathBuf,
+    /// Only calls that ended within this long before now: `90s`, `30m`, `12h`, `7d`.
+    #[arg(long, value_parser = parse_duration)]
+    since: Option<Duration>,
+    /// What one row of the table is.
+    #[arg(long, value_enum, default_value = "model")]
+    by: GroupBy,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Report(args) => match run_report(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("llmtel: cannot read the spool: {e}");
+                ExitCode::from(1)
+            }
+        },
+    }
+}
+
+fn run_report(args: &ReportArgs) -> std::io::Result<()> {
+    let files = spool::files(&args.spool);
+    if files.is_empty() {
+        if args.json {
+            print_json(args, &[], None, &spool::ReadStats::default());
+        }
+        eprintln!(
+            "llmtel: no spool at {} yet: nothing has been recorded there (see --spool)",
+            args.spool.display()
+        );
+        return Ok(());
+    }
+    let total_bytes: u64 = files
+        .iter()
+        .filter_map(|f| f.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = progress_bar(total_bytes);
+    let cutoff = args.since.map(|since| {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        now.saturating_sub(since).as_nanos() as u64
+    });
+
+    let mut report = Report::default();
+    let mut last_drawn = 0;
+    let stats = spool::for_each_span(
+        &files,
+        |bytes| {
+            if bytes - last_drawn >= 1 << 20 {
+                bar.set_position(bytes);
+                last_drawn = bytes;
+            }
+        },
+        |span| {
+            if cutoff.is_some_and(|c| span.end_time_unix_nano < c) {
+                return;
+            }
+            if let Some(key) = report::key(span, args.by) {
+                report.add(key, span);
+            }
+        },
+    )?;
+    bar.finish_and_clear();
+
+    let (rows, total) = report.finish();
+    if stats.bad_lines > 0 {
+        eprintln!(
+            "llmtel: skipped {} of {} lines that are not spans (cut off by a crash, or corrupt)",
+            stats.bad_lines, stats.lines
+        );
+    }
+    if args.json {
+        print_json(args, &rows, Some(&total), &stats);
+    } else if rows.is_empty() {
+        emit(&format!(
+            "no model calls in {}{}",
+            args.spool.display(),
+            if args.since.is_some() {
+                " in that time"
+            } else {
+                ""
+            }
+        ));
+    } else {
+        emit(&table(args.by, &rows, &total).to_string());
+    }
+    Ok(())
+}
+
+/// Prints a result; a reader that went away (`llmtel report | head`) is not an error.
+fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("llmtel: cannot write the report: {e}");
+        }
+    }
+}
+
+fn progress_bar(total_bytes: u64) -> ProgressBar {
+    // Only large spools on a terminal get a bar; pipes and small files stay quiet.
+    if total_bytes < 64 << 20 || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "reading the spool {wide_bar} {binary_bytes}/{binary_total_bytes} {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn print_json(args: &ReportArgs, rows: &[Row], total: Option<&Row>, stats: &spool::ReadStats) {
+    let out = serde_json::json!({
+        "spool": args.spool,
+        "by": format!("{:?}", args.by).to_lowercase(),
+        "files": stats.files,
+        "lines": stats.lines,
+        "skipped_lines": stats.bad_lines,
+        "groups": rows,
+        "total": total,
+    });
+    emit(&format!("{out:#}"));
+}
+
+fn table(by: GroupBy, rows: &[Row], total: &Row) -> Table {
+    let mut table = Table::new();
+    table.load_style(UTF8_FULL_CONDENSED);
+    let by = format!("{by:?}").to_lowercase();
+    table.set_header([
+        by.as_str(),
+        "calls",
+        "errors",
+        "input",
+        "output",
+        "cached",
+        "reasoning",
+        "cost",
+        "p50",
+        "p95",
+        "p99",
+        "ttfc p50",
+        "tok/s",
+    ]);
+    for row in rows.iter().chain([total]) {
+        let cells = [
+            row.key.clone(),
+            row.calls.to_string(),
+            format!("{} ({:.1}%)", row.errors, row.error_rate * 100.0),
+            row.input_tokens.to_string(),
+            row.output_tokens.to_string(),
+            row.cached_tokens.to_string(),
+            row.reasoning_tokens.to_string(),
+            row.cost_usd
+                .map_or_else(|| "-".to_owned(), |c| format!("${c:.4}")),
+            seconds(row.latency_p50_s),
+            seconds(row.latency_p95_s),
+            seconds(row.latency_p99_s),
+            seconds(row.time_to_first_chunk_p50_s),
+            row.tokens_per_second_p50
+                .map_or_else(|| "-".to_owned(), |t| format!("{t:.1}")),
+        ];
+        table.add_row(cells.into_iter().enumerate().map(|(i, text)| {
+            let cell = Cell::new(text);
+            if i == 0 {
+                cell
+            } else {
+                cell.set_alignment(CellAlignment::Right)
+            }
+        }));
+    }
+    table
+}
+
+fn seconds(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_owned(), |s| format!("{s:.2} s"))
+}
+
+/// `90s`, `30m`, `12h`, `7d`, `2w`: a whole number and one unit.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("{text:?} has no unit; write e.g. 30m, 12h or 7d"))?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} does not start with a whole number"))?;
+    let unit_secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => {
+            return Err(format!(
+                "unknown unit {unit:?} in {text:?}; use s, m, h, d or w"
+            ));
+        }
+    };
+    number
+        .checked_mul(unit_secs)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("{text:?} is too long"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_parse_and_bad_ones_are_named() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert!(parse_duration("30").unwrap_err().contains("no unit"));
+        assert!(parse_duration("3y").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("h").unwrap_err().contains("whole number"));
+    }
+}

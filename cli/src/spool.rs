@@ -1,0 +1,127 @@
+//! Reading the spool: the live file and its rotated siblings, oldest first, one line at a time,
+//! so a spool of any size streams through in bounded memory. Lines that are not a span (a
+//! truncated last line after a crash, non-UTF-8 bytes, foreign JSON) are counted, not fatal.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The fields of a spool line (schema v1, see the README) that the reports read.
+#[derive(Deserialize)]
+pub struct SpanLine<'a> {
+    #[serde(borrow)]
+    pub origin: Cow<'a, str>,
+    #[serde(borrow)]
+    pub status: Cow<'a, str>,
+    pub start_time_unix_nano: u64,
+    pub end_time_unix_nano: u64,
+    #[serde(borrow, default)]
+    pub attributes: GenAiAttributes<'a>,
+}
+
+/// The GenAI attributes the report aggregates (conventions.md); everything else is skipped.
+#[derive(Deserialize, Default)]
+pub struct GenAiAttributes<'a> {
+    #[serde(borrow, rename = "gen_ai.operation.name")]
+    pub operation: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "gen_ai.provider.name")]
+    pub provider: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "gen_ai.system")]
+    pub system: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "gen_ai.request.model")]
+    pub request_model: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "gen_ai.response.model")]
+    pub response_model: Option<Cow<'a, str>>,
+    #[serde(rename = "gen_ai.usage.input_tokens")]
+    pub input_tokens: Option<f64>,
+    #[serde(rename = "gen_ai.usage.output_tokens")]
+    pub output_tokens: Option<f64>,
+    #[serde(rename = "gen_ai.usage.cache_read.input_tokens")]
+    pub cached_tokens: Option<f64>,
+    #[serde(rename = "gen_ai.usage.reasoning.output_tokens")]
+    pub reasoning_tokens: Option<f64>,
+    #[serde(rename = "gen_ai.cost.total_tokens")]
+    pub cost: Option<f64>,
+    #[serde(rename = "gen_ai.response.time_to_first_chunk")]
+    pub time_to_first_chunk: Option<f64>,
+    #[serde(rename = "gen_ai.response.tokens_per_second")]
+    pub tokens_per_second: Option<f64>,
+}
+
+/// The files of a spool, oldest first: `spans.jsonl.N` … `spans.jsonl.1`, then `spans.jsonl`.
+/// Only those that exist are returned.
+pub fn files(spool: &Path) -> Vec<PathBuf> {
+    let mut rotated = Vec::new();
+    for n in 1.. {
+        let mut name = spool.as_os_str().to_owned();
+        name.push(format!(".{n}"));
+        let path = PathBuf::from(name);
+        if !path.is_file() {
+            break;
+        }
+        rotated.push(path);
+    }
+    rotated.reverse();
+    if spool.is_file() {
+        rotated.push(spool.to_path_buf());
+    }
+    rotated
+}
+
+/// What a pass over the spool found besides the spans it handed on.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ReadStats {
+    pub files: usize,
+    pub lines: u64,
+    pub bad_lines: u64,
+    pub bytes: u64,
+}
+
+/// Calls `each` for every span line of the spool's files, oldest first; `progress` gets the bytes
+/// read so far after every line. I/O errors end the pass and name the file.
+pub fn for_each_span(
+    files: &[PathBuf],
+    mut progress: impl FnMut(u64),
+    mut each: impl FnMut(&SpanLine<'_>),
+) -> io::Result<ReadStats> {
+    let mut stats = ReadStats::default();
+    let mut line = Vec::with_capacity(4096);
+    for path in files {
+        let file = File::open(path)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        stats.files += 1;
+        let mut reader = BufReader::with_capacity(1 << 20, file);
+        loop {
+            line.clear();
+            let n = reader
+                .read_until(b'\n', &mut line)
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+            if n == 0 {
+                break;
+            }
+            stats.bytes += n as u64;
+            let text = trim_newline(&line);
+            if text.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            stats.lines += 1;
+            match std::str::from_utf8(text)
+                .ok()
+                .and_then(|t| serde_json::from_str::<SpanLine<'_>>(t).ok())
+            {
+                Some(span) => each(&span),
+                None => stats.bad_lines += 1,
+            }
+            progress(stats.bytes);
+        }
+    }
+    Ok(stats)
+}
+
+fn trim_newline(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
