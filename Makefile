@@ -27,6 +27,7 @@ $(VENV)/.installed: tests/requirements.txt
 
 demo: toolchain
 	$(CARGO) run --quiet --release -p llmtel-core --example demo
+	$(CARGO) run --quiet --release -p llmtel-cli -- traces --last 1
 	$(CARGO) run --quiet --release -p llmtel-cli -- report
 
 test: lint header-check test-rust test-c test-node test-python

@@ -5,6 +5,7 @@
 
 mod report;
 mod spool;
+mod traces;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -32,13 +33,33 @@ struct Cli {
 enum Command {
     /// Calls, errors, tokens, cost and latency per model (or provider, operation, origin).
     Report(ReportArgs),
+    /// The latest traces drawn as trees, one model call per line.
+    Traces(TracesArgs),
+}
+
+#[derive(clap::Args)]
+struct SpoolArg {
+    /// The spool to read; its rotated files (`PATH.1`, `PATH.2`, …) are read too.
+    #[arg(long, env = "LLMTEL_SPOOL", default_value = ".llmtel/spans.jsonl")]
+    spool: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct TracesArgs {
+    #[command(flatten)]
+    spool: SpoolArg,
+    /// How many of the most recent traces to draw.
+    #[arg(long, default_value_t = 5)]
+    last: usize,
+    /// Draw this trace only (32 hex digits).
+    #[arg(long, value_parser = parse_trace_id)]
+    trace: Option<String>,
 }
 
 #[derive(clap::Args)]
 struct ReportArgs {
-    /// The spool to read; its rotated files (`PATH.1`, `PATH.2`, …) are read too.
-    #[arg(long, env = "LLMTEL_SPOOL", default_value = ".llmtel/spans.jsonl")]
-    spool: PathBuf,
+    #[command(flatten)]
+    spool: SpoolArg,
     /// Only calls that ended within this long before now: `90s`, `30m`, `12h`, `7d`.
     #[arg(long, value_parser = parse_duration)]
     since: Option<Duration>,
@@ -51,29 +72,66 @@ struct ReportArgs {
 }
 
 fn main() -> ExitCode {
-    match Cli::parse().command {
-        Command::Report(args) => match run_report(&args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("llmtel: cannot read the spool: {e}");
-                ExitCode::from(1)
-            }
-        },
+    let result = match Cli::parse().command {
+        Command::Report(args) => run_report(&args),
+        Command::Traces(args) => run_traces(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("llmtel: cannot read the spool: {e}");
+            ExitCode::from(1)
+        }
     }
 }
 
-fn run_report(args: &ReportArgs) -> std::io::Result<()> {
-    let files = spool::files(&args.spool);
+/// The spool's files, or `None` (said on stderr) when there is no spool yet.
+fn spool_files(spool: &SpoolArg) -> Option<Vec<PathBuf>> {
+    let files = spool::files(&spool.spool);
     if files.is_empty() {
+        eprintln!(
+            "llmtel: no spool at {} yet: nothing has been recorded there (see --spool)",
+            spool.spool.display()
+        );
+        return None;
+    }
+    Some(files)
+}
+
+fn warn_skipped(stats: &spool::ReadStats) {
+    if stats.bad_lines > 0 {
+        eprintln!(
+            "llmtel: skipped {} of {} lines that are not spans (cut off by a crash, or corrupt)",
+            stats.bad_lines, stats.lines
+        );
+    }
+}
+
+fn run_traces(args: &TracesArgs) -> std::io::Result<()> {
+    let Some(files) = spool_files(&args.spool) else {
+        return Ok(());
+    };
+    let (ids, _) = traces::pick(&files, args.last, args.trace.as_deref())?;
+    let (text, stats) = traces::draw(&files, &ids)?;
+    warn_skipped(&stats);
+    if text.is_empty() {
+        emit(&match &args.trace {
+            Some(id) => format!("no trace {id} in {}", args.spool.spool.display()),
+            None => format!("no traces in {}", args.spool.spool.display()),
+        });
+    } else {
+        emit(text.trim_end());
+    }
+    Ok(())
+}
+
+fn run_report(args: &ReportArgs) -> std::io::Result<()> {
+    let Some(files) = spool_files(&args.spool) else {
         if args.json {
             print_json(args, &[], None, &spool::ReadStats::default());
         }
-        eprintln!(
-            "llmtel: no spool at {} yet: nothing has been recorded there (see --spool)",
-            args.spool.display()
-        );
         return Ok(());
-    }
+    };
     let total_bytes: u64 = files
         .iter()
         .filter_map(|f| f.metadata().ok())
@@ -109,18 +167,13 @@ fn run_report(args: &ReportArgs) -> std::io::Result<()> {
     bar.finish_and_clear();
 
     let (rows, total) = report.finish();
-    if stats.bad_lines > 0 {
-        eprintln!(
-            "llmtel: skipped {} of {} lines that are not spans (cut off by a crash, or corrupt)",
-            stats.bad_lines, stats.lines
-        );
-    }
+    warn_skipped(&stats);
     if args.json {
         print_json(args, &rows, Some(&total), &stats);
     } else if rows.is_empty() {
         emit(&format!(
             "no model calls in {}{}",
-            args.spool.display(),
+            args.spool.spool.display(),
             if args.since.is_some() {
                 " in that time"
             } else {
@@ -159,7 +212,7 @@ fn progress_bar(total_bytes: u64) -> ProgressBar {
 
 fn print_json(args: &ReportArgs, rows: &[Row], total: Option<&Row>, stats: &spool::ReadStats) {
     let out = serde_json::json!({
-        "spool": args.spool,
+        "spool": args.spool.spool,
         "by": format!("{:?}", args.by).to_lowercase(),
         "files": stats.files,
         "lines": stats.lines,
@@ -221,6 +274,15 @@ fn table(by: GroupBy, rows: &[Row], total: &Row) -> Table {
 
 fn seconds(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_owned(), |s| format!("{s:.2} s"))
+}
+
+fn parse_trace_id(text: &str) -> Result<String, String> {
+    let id = text.trim().to_ascii_lowercase();
+    if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(id)
+    } else {
+        Err(format!("{text:?} is not a trace id (32 hex digits)"))
+    }
 }
 
 /// `90s`, `30m`, `12h`, `7d`, `2w`: a whole number and one unit.

@@ -13,9 +13,21 @@ use serde::Deserialize;
 #[derive(Deserialize)]
 pub struct SpanLine<'a> {
     #[serde(borrow)]
+    pub trace_id: Cow<'a, str>,
+    #[serde(borrow)]
+    pub span_id: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub parent_span_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub op: Option<Cow<'a, str>>,
+    #[serde(borrow)]
     pub origin: Cow<'a, str>,
     #[serde(borrow)]
     pub status: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub status_message: Option<Cow<'a, str>>,
     pub start_time_unix_nano: u64,
     pub end_time_unix_nano: u64,
     #[serde(borrow, default)]
