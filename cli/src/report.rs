@@ -138,6 +138,16 @@ pub fn percentile<T>(sorted: &[T], p: f64) -> Option<&T> {
     sorted.get(rank.clamp(1, sorted.len()) - 1)
 }
 
+/// Dollars for people: four decimals, or two significant digits below a hundredth of a cent.
+pub fn usd(cost: f64) -> String {
+    if cost != 0.0 && cost.abs() < 1e-4 {
+        let decimals = (-cost.abs().log10()).ceil() as usize + 1;
+        format!("${cost:.decimals$}")
+    } else {
+        format!("${cost:.4}")
+    }
+}
+
 /// One line of the report.
 #[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct Row {
@@ -189,5 +199,28 @@ impl Report {
                 .then(a.key.cmp(&b.key))
         });
         (rows, total.summary("total".to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{percentile, usd};
+
+    #[test]
+    fn small_costs_keep_two_significant_digits() {
+        assert_eq!(usd(0.004875), "$0.0049");
+        assert_eq!(usd(0.000007), "$0.0000070");
+        assert_eq!(usd(4e-8), "$0.000000040");
+        assert_eq!(usd(0.0), "$0.0000");
+        assert_eq!(usd(12.5), "$12.5000");
+    }
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v: Vec<u32> = (1..=10).collect();
+        assert_eq!(percentile(&v, 50.0), Some(&5));
+        assert_eq!(percentile(&v, 95.0), Some(&10));
+        assert_eq!(percentile(&v, 0.0), Some(&1));
+        assert_eq!(percentile::<u32>(&[], 50.0), None);
     }
 }

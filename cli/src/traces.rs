@@ -38,7 +38,7 @@ impl Node {
                 (None, None) => {}
             }
             if let Some(cost) = a.cost {
-                let _ = write!(label, "  ${cost:.4}");
+                let _ = write!(label, "  {}", crate::report::usd(cost));
             }
         } else if let Some(op) = &span.op {
             let _ = write!(label, " ({op})");
