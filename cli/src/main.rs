@@ -111,7 +111,10 @@ fn run_traces(args: &TracesArgs) -> std::io::Result<()> {
     let Some(files) = spool_files(&args.spool) else {
         return Ok(());
     };
-    let (ids, _) = traces::pick(&files, args.last, args.trace.as_deref())?;
+    let ids = match &args.trace {
+        Some(id) => vec![id.clone()],
+        None => traces::latest(&files, args.last)?,
+    };
     let (text, stats) = traces::draw(&files, &ids)?;
     warn_skipped(&stats);
     if text.is_empty() {
@@ -213,7 +216,7 @@ fn progress_bar(total_bytes: u64) -> ProgressBar {
 fn print_json(args: &ReportArgs, rows: &[Row], total: Option<&Row>, stats: &spool::ReadStats) {
     let out = serde_json::json!({
         "spool": args.spool.spool,
-        "by": format!("{:?}", args.by).to_lowercase(),
+        "by": args.by.name(),
         "files": stats.files,
         "lines": stats.lines,
         "skipped_lines": stats.bad_lines,
@@ -226,9 +229,8 @@ fn print_json(args: &ReportArgs, rows: &[Row], total: Option<&Row>, stats: &spoo
 fn table(by: GroupBy, rows: &[Row], total: &Row) -> Table {
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED);
-    let by = format!("{by:?}").to_lowercase();
     table.set_header([
-        by.as_str(),
+        by.name(),
         "calls",
         "errors",
         "input",
@@ -251,8 +253,7 @@ fn table(by: GroupBy, rows: &[Row], total: &Row) -> Table {
             row.output_tokens.to_string(),
             row.cached_tokens.to_string(),
             row.reasoning_tokens.to_string(),
-            row.cost_usd
-                .map_or_else(|| "-".to_owned(), |c| format!("${c:.4}")),
+            row.cost_usd.map_or_else(|| "-".to_owned(), report::usd),
             seconds(row.latency_p50_s),
             seconds(row.latency_p95_s),
             seconds(row.latency_p99_s),

@@ -20,6 +20,18 @@ pub enum GroupBy {
     Origin,
 }
 
+impl GroupBy {
+    /// The name `--by` takes, used as the table's first heading and in the JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            GroupBy::Model => "model",
+            GroupBy::Provider => "provider",
+            GroupBy::Operation => "operation",
+            GroupBy::Origin => "origin",
+        }
+    }
+}
+
 /// The group key of a GenAI span, or `None` for spans that are not model calls.
 pub fn key(span: &SpanLine<'_>, by: GroupBy) -> Option<String> {
     let a = &span.attributes;

@@ -59,32 +59,27 @@ impl Node {
     }
 }
 
-/// The trace ids to draw: `only` if given, else the `last` traces by their latest end time.
-/// (A first pass keeps one end time per trace, not the spans.)
-pub fn pick(
-    files: &[PathBuf],
-    last: usize,
-    only: Option<&str>,
-) -> std::io::Result<(Vec<String>, ReadStats)> {
-    if let Some(id) = only {
-        return Ok((vec![id.to_owned()], ReadStats::default()));
-    }
-    let mut ends: HashMap<String, u64> = HashMap::new();
-    let stats = spool::for_each_span(
+/// The `last` traces by their latest end time, oldest first. One pass keeps one end time per
+/// trace, keyed by the id's 128-bit value (no string per trace), never the spans.
+pub fn latest(files: &[PathBuf], last: usize) -> std::io::Result<Vec<String>> {
+    let mut ends: HashMap<u128, u64> = HashMap::new();
+    spool::for_each_span(
         files,
         |_| {},
         |span| {
-            let end = ends.entry(span.trace_id.to_string()).or_default();
-            *end = (*end).max(span.end_time_unix_nano);
+            if let Ok(id) = u128::from_str_radix(&span.trace_id, 16) {
+                let end = ends.entry(id).or_default();
+                *end = (*end).max(span.end_time_unix_nano);
+            }
         },
     )?;
-    let mut traces: Vec<(u64, String)> = ends.into_iter().map(|(id, end)| (end, id)).collect();
+    let mut traces: Vec<(u64, u128)> = ends.into_iter().map(|(id, end)| (end, id)).collect();
     traces.sort_unstable();
     let skip = traces.len().saturating_sub(last);
-    Ok((
-        traces.into_iter().skip(skip).map(|(_, id)| id).collect(),
-        stats,
-    ))
+    Ok(traces[skip..]
+        .iter()
+        .map(|(_, id)| format!("{id:032x}"))
+        .collect())
 }
 
 /// Draws the given traces, oldest first; traces with no span in the spool are left out.
