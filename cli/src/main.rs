@@ -5,6 +5,7 @@
 
 mod report;
 mod spool;
+mod tail;
 mod traces;
 
 use std::io::{IsTerminal, Write};
@@ -35,6 +36,17 @@ enum Command {
     Report(ReportArgs),
     /// The latest traces drawn as trees, one model call per line.
     Traces(TracesArgs),
+    /// Follows the spool and prints each model call as it lands (Ctrl-C stops).
+    Tail(TailArgs),
+}
+
+#[derive(clap::Args)]
+struct TailArgs {
+    #[command(flatten)]
+    spool: SpoolArg,
+    /// Print the calls already in the spool first, then follow.
+    #[arg(long)]
+    from_start: bool,
 }
 
 #[derive(clap::Args)]
@@ -75,6 +87,7 @@ fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Report(args) => run_report(&args),
         Command::Traces(args) => run_traces(&args),
+        Command::Tail(args) => run_tail(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -126,6 +139,51 @@ fn run_traces(args: &TracesArgs) -> std::io::Result<()> {
         emit(text.trim_end());
     }
     Ok(())
+}
+
+fn run_tail(args: &TailArgs) -> std::io::Result<()> {
+    let path = &args.spool.spool;
+    let mut follower = tail::Follower::new(path, args.from_start)?;
+    if !path.exists() {
+        eprintln!("llmtel: waiting for {} to be written", path.display());
+    }
+    let mut bad_lines = 0u64;
+    let mut out = anstream::stdout();
+    loop {
+        let mut written = Ok(());
+        let read_any = follower.poll(&mut |seen| match seen {
+            tail::Seen::Call(span) if written.is_ok() => {
+                let secs = span
+                    .end_time_unix_nano
+                    .saturating_sub(span.start_time_unix_nano) as f64
+                    / 1e9;
+                written = writeln!(
+                    out,
+                    "{}  {:<58} {secs:>7.2} s  {}",
+                    tail::clock(span.end_time_unix_nano),
+                    traces::label(span),
+                    traces::paint_status(&traces::status(span)),
+                );
+            }
+            tail::Seen::Call(_) => {}
+            tail::Seen::Bad => bad_lines += 1,
+        })?;
+        match written {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            Err(e) => {
+                eprintln!("llmtel: cannot write: {e}");
+                return Ok(());
+            }
+            Ok(()) => {}
+        }
+        if bad_lines > 0 {
+            eprintln!("llmtel: skipped {bad_lines} lines that are not spans");
+            bad_lines = 0;
+        }
+        if !read_any {
+            std::thread::sleep(tail::POLL);
+        }
+    }
 }
 
 fn run_report(args: &ReportArgs) -> std::io::Result<()> {
@@ -191,7 +249,7 @@ fn run_report(args: &ReportArgs) -> std::io::Result<()> {
 
 /// Prints a result; a reader that went away (`llmtel report | head`) is not an error.
 fn emit(text: &str) {
-    let mut out = std::io::stdout().lock();
+    let mut out = anstream::stdout().lock();
     if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("llmtel: cannot write the report: {e}");

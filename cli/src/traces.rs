@@ -19,43 +19,53 @@ struct Node {
 
 impl Node {
     fn new(span: &SpanLine<'_>) -> Node {
-        let a = &span.attributes;
-        let mut label = span.name.to_string();
-        if a.operation.is_some() {
-            if let Some(provider) = a.provider.as_ref().or(a.system.as_ref()) {
-                let _ = write!(label, "  {provider}");
-            }
-            match (a.input_tokens, a.output_tokens) {
-                (Some(i), Some(o)) => {
-                    let _ = write!(label, "  {i} in / {o} out");
-                }
-                (Some(i), None) => {
-                    let _ = write!(label, "  {i} in");
-                }
-                (None, Some(o)) => {
-                    let _ = write!(label, "  {o} out");
-                }
-                (None, None) => {}
-            }
-            if let Some(cost) = a.cost {
-                let _ = write!(label, "  {}", crate::report::usd(cost));
-            }
-        } else if let Some(op) = &span.op {
-            let _ = write!(label, " ({op})");
-        }
-        let status = match (&*span.status, &span.status_message) {
-            ("error", Some(message)) => format!("error: {message}"),
-            ("unset", _) => String::new(),
-            (status, _) => status.to_owned(),
-        };
         Node {
             span_id: span.span_id.to_string(),
             parent: span.parent_span_id.as_ref().map(|p| p.to_string()),
-            label,
+            label: label(span),
             start: span.start_time_unix_nano,
             end: span.end_time_unix_nano,
-            status,
+            status: status(span),
         }
+    }
+}
+
+/// A span as one line of text: a model call with its provider, tokens and cost; any other span
+/// with its op.
+pub fn label(span: &SpanLine<'_>) -> String {
+    let a = &span.attributes;
+    let mut label = span.name.to_string();
+    if a.operation.is_some() {
+        if let Some(provider) = a.provider.as_ref().or(a.system.as_ref()) {
+            let _ = write!(label, "  {provider}");
+        }
+        match (a.input_tokens, a.output_tokens) {
+            (Some(i), Some(o)) => {
+                let _ = write!(label, "  {i} in / {o} out");
+            }
+            (Some(i), None) => {
+                let _ = write!(label, "  {i} in");
+            }
+            (None, Some(o)) => {
+                let _ = write!(label, "  {o} out");
+            }
+            (None, None) => {}
+        }
+        if let Some(cost) = a.cost {
+            let _ = write!(label, "  {}", crate::report::usd(cost));
+        }
+    } else if let Some(op) = &span.op {
+        let _ = write!(label, " ({op})");
+    }
+    label
+}
+
+/// `ok`, `error: message`, another status by name, or nothing for an unset status.
+pub fn status(span: &SpanLine<'_>) -> String {
+    match (&*span.status, &span.status_message) {
+        ("error", Some(message)) => format!("error: {message}"),
+        ("unset", _) => String::new(),
+        (status, _) => status.to_owned(),
     }
 }
 
@@ -109,6 +119,19 @@ pub fn draw(files: &[PathBuf], ids: &[String]) -> std::io::Result<(String, ReadS
         }
     }
     Ok((out, stats))
+}
+
+/// `ok` in green and errors in red, on a terminal that takes colours (anstream strips them
+/// elsewhere, and honours `NO_COLOR`).
+pub fn paint_status(status: &str) -> String {
+    let style = if status == "ok" {
+        anstyle::AnsiColor::Green.on_default()
+    } else if status.starts_with("error") {
+        anstyle::AnsiColor::Red.on_default().bold()
+    } else {
+        return status.to_owned();
+    };
+    format!("{style}{status}{style:#}")
 }
 
 const MIN_WIDTH: usize = 60;
@@ -171,7 +194,7 @@ fn line(out: &mut String, node: &Node, prefix: &str, width: usize) {
     let secs = node.end.saturating_sub(node.start) as f64 / 1e9;
     let _ = write!(out, "{label}{:pad$} {secs:>7.2} s", "");
     if !node.status.is_empty() {
-        let _ = write!(out, "  {}", node.status);
+        let _ = write!(out, "  {}", paint_status(&node.status));
     }
     out.push('\n');
 }
