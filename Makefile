@@ -12,7 +12,7 @@ C_LIB   := target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a
 CFLAGS_STRICT := -Wall -Wextra -Werror -Iinclude
 C_LINK  := $(C_LIB) -lpthread -ldl -lm
 
-.PHONY: all demo test test-rust test-python python-build bench-python bench-node bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
+.PHONY: all demo test test-browser test-rust test-python python-build bench-python bench-node bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
 
 all: test
 
@@ -30,7 +30,7 @@ demo: toolchain
 	$(CARGO) run --quiet --release -p llmtel-cli -- traces --last 1
 	$(CARGO) run --quiet --release -p llmtel-cli -- report
 
-test: lint header-check test-rust test-c test-node test-python
+test: lint header-check test-rust test-c test-node test-python test-browser
 
 lint: toolchain
 	$(CARGO) fmt --all -- --check
@@ -91,6 +91,21 @@ c-lib: toolchain
 	cp target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.so $(C_OUT)/dist/lib/
 	cp include/llmtel.h $(C_OUT)/dist/include/
 	sed -e 's#@PREFIX@#$(PREFIX)#' -e 's#@VERSION@#$(VERSION)#' bindings-c/llmtel.pc.in > $(C_OUT)/dist/lib/pkgconfig/llmtel.pc
+
+# The HTML report in Debian's headless Chromium, driven by playwright-core (which downloads no
+# browser of its own).
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+tests/browser/node_modules/.installed: tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+	touch $@
+
+test-browser: toolchain $(CHROMIUM) tests/browser/node_modules/.installed
+	$(CARGO) build --quiet -p llmtel-cli --bins --examples
+	cd tests/browser && CHROMIUM=$(CHROMIUM) LLMTEL_BIN=target/$(CARGO_BUILD_TARGET)/debug/llmtel \
+		SAMPLE_SPOOL_BIN=target/$(CARGO_BUILD_TARGET)/debug/examples/sample_spool node --test *.test.mjs
 
 # The Python overhead benchmark wants an optimised extension and sentry-sdk to compare with.
 bench-python: toolchain $(VENV)/.installed

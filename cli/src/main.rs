@@ -1,8 +1,10 @@
 //! `llmtel`: what the LLM calls recorded in the local spool cost and how they behaved.
 //!
 //! Exit codes: 0 on success (also when the spool is missing or holds no model calls, which is
-//! said on one line), 1 when the spool cannot be read, 2 on a usage error.
+//! said on one line), 1 when the spool cannot be read (or the HTML report written), 2 on a usage
+//! error.
 
+mod html;
 mod report;
 mod spool;
 mod tail;
@@ -73,14 +75,17 @@ struct ReportArgs {
     #[command(flatten)]
     spool: SpoolArg,
     /// Only calls that ended within this long before now: `90s`, `30m`, `12h`, `7d`.
-    #[arg(long, value_parser = parse_duration)]
-    since: Option<Duration>,
+    #[arg(long, value_parser = parse_since)]
+    since: Option<Since>,
     /// What one row of the table is.
     #[arg(long, value_enum, default_value = "model")]
     by: GroupBy,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Also write the report as one self-contained HTML page with charts to this file.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -92,7 +97,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("llmtel: cannot read the spool: {e}");
+            eprintln!("llmtel: {e}");
             ExitCode::from(1)
         }
     }
@@ -199,14 +204,15 @@ fn run_report(args: &ReportArgs) -> std::io::Result<()> {
         .map(|m| m.len())
         .sum();
     let bar = progress_bar(total_bytes);
-    let cutoff = args.since.map(|since| {
+    let cutoff = args.since.as_ref().map(|since| {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
-        now.saturating_sub(since).as_nanos() as u64
+        now.saturating_sub(since.duration).as_nanos() as u64
     });
 
     let mut report = Report::default();
+    let mut timeline = html::Timeline::default();
     let mut last_drawn = 0;
     let stats = spool::for_each_span(
         &files,
@@ -222,6 +228,9 @@ fn run_report(args: &ReportArgs) -> std::io::Result<()> {
             }
             if let Some(key) = report::key(span, args.by) {
                 report.add(key, span);
+                if args.html.is_some() {
+                    timeline.add(span);
+                }
             }
         },
     )?;
@@ -243,6 +252,18 @@ fn run_report(args: &ReportArgs) -> std::io::Result<()> {
         ));
     } else {
         emit(&table(args.by, &rows, &total).to_string());
+    }
+    if let Some(path) = &args.html {
+        let page = html::Page {
+            spool: &args.spool.spool.display().to_string(),
+            by: args.by.name(),
+            since: args.since.as_ref().map(|s| s.text.as_str()),
+            skipped_lines: stats.bad_lines,
+        };
+        std::fs::write(path, html::render(&page, &rows, &total, &timeline)).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
+        })?;
+        eprintln!("llmtel: HTML report written to {}", path.display());
     }
     Ok(())
 }
@@ -342,6 +363,20 @@ fn parse_trace_id(text: &str) -> Result<String, String> {
     } else {
         Err(format!("{text:?} is not a trace id (32 hex digits)"))
     }
+}
+
+/// `--since`: the duration, and the words it was given in (for the HTML report's heading).
+#[derive(Clone)]
+struct Since {
+    duration: Duration,
+    text: String,
+}
+
+fn parse_since(text: &str) -> Result<Since, String> {
+    Ok(Since {
+        duration: parse_duration(text)?,
+        text: text.trim().to_owned(),
+    })
 }
 
 /// `90s`, `30m`, `12h`, `7d`, `2w`: a whole number and one unit.

@@ -126,6 +126,7 @@ impl Group {
             latency_p99_s: secs(percentile(&self.latencies_us, 99.0)),
             time_to_first_chunk_p50_s: secs(percentile(&self.ttfc_us, 50.0)),
             tokens_per_second_p50: percentile(&self.tokens_per_second, 50.0).map(|&t| f64::from(t)),
+            latencies_us: self.latencies_us,
         }
     }
 }
@@ -179,6 +180,9 @@ pub struct Row {
     pub latency_p99_s: Option<f64>,
     pub time_to_first_chunk_p50_s: Option<f64>,
     pub tokens_per_second_p50: Option<f64>,
+    /// Every call's duration in microseconds, sorted: what the HTML report draws.
+    #[serde(skip)]
+    pub latencies_us: Vec<u32>,
 }
 
 /// The groups of a report, and the totals over all of them.

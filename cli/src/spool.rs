@@ -102,15 +102,16 @@ pub fn for_each_span(
     let mut stats = ReadStats::default();
     let mut line = Vec::with_capacity(4096);
     for path in files {
-        let file = File::open(path)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        let file = File::open(path).map_err(|e| {
+            io::Error::new(e.kind(), format!("cannot read {}: {e}", path.display()))
+        })?;
         stats.files += 1;
         let mut reader = BufReader::with_capacity(1 << 20, file);
         loop {
             line.clear();
-            let n = reader
-                .read_until(b'\n', &mut line)
-                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+            let n = reader.read_until(b'\n', &mut line).map_err(|e| {
+                io::Error::new(e.kind(), format!("cannot read {}: {e}", path.display()))
+            })?;
             if n == 0 {
                 break;
             }

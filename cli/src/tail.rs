@@ -60,7 +60,10 @@ impl Follower {
     }
 
     fn named(&self, e: io::Error) -> io::Error {
-        io::Error::new(e.kind(), format!("{}: {e}", self.path.display()))
+        io::Error::new(
+            e.kind(),
+            format!("cannot read {}: {e}", self.path.display()),
+        )
     }
 
     /// Hands every complete new line to `each`; returns whether any were read.
@@ -89,7 +92,12 @@ impl Follower {
         let mut new = Vec::new();
         file.seek(SeekFrom::Start(self.offset))
             .and_then(|_| file.read_to_end(&mut new))
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", self.path.display())))?;
+            .map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("cannot read {}: {e}", self.path.display()),
+                )
+            })?;
         self.offset += new.len() as u64;
         self.partial.extend_from_slice(&new);
         let Some(last_newline) = self.partial.iter().rposition(|&b| b == b'\n') else {
@@ -131,7 +139,7 @@ mod tests {
     #[test]
     fn clock_is_utc_time_of_day() {
         // 2026-11-24T13:05:09Z
-        assert_eq!(clock(1_795_957_509_000_000_000), "13:05:09");
+        assert_eq!(clock(1_795_525_509_000_000_000), "13:05:09");
         assert_eq!(clock(0), "00:00:00");
     }
 }

@@ -274,3 +274,45 @@ fn missing_or_empty_spools_say_so_in_one_line_and_exit_0() {
             .contains("unknown unit")
     );
 }
+
+#[test]
+fn the_html_report_is_one_file_that_fetches_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = dir.path().join("spans.jsonl");
+    record(&spool, 90);
+    let page = dir.path().join("report.html");
+    let out = llmtel(&[
+        "report",
+        "--spool",
+        spool.to_str().unwrap(),
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!doctype html>"));
+    // Nothing to fetch, and a policy that would refuse it anyway.
+    for outside in ["http:", "https:", "src=", "<script", "<link", "url("] {
+        assert!(!html.contains(outside), "the page has {outside:?}");
+    }
+    assert!(html.contains("Content-Security-Policy\" content=\"default-src 'none'"));
+    assert_eq!(html.matches("<svg").count(), 4);
+    // A cost bar and a latency box per model; the table's totals row has every call.
+    assert_eq!(html.matches("<rect class=\"cost\" x=\"230\"").count(), 3);
+    assert_eq!(html.matches("<rect class=\"box\"").count(), 3);
+    assert!(html.contains("<tr class=\"total\"><td>total</td><td>90</td>"));
+
+    let out = llmtel(&[
+        "report",
+        "--spool",
+        spool.to_str().unwrap(),
+        "--html",
+        dir.path().join("no/such/dir/report.html").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("cannot write") && stderr.contains("no/such/dir/report.html"),
+        "{stderr}"
+    );
+}
