@@ -6,6 +6,8 @@
  * does the work; this file keeps the current span and turns options into the core's names.
  */
 const { AsyncLocalStorage } = require('node:async_hooks');
+const { createRequire } = require('node:module');
+const path = require('node:path');
 const native = require('./native');
 
 const current = new AsyncLocalStorage();
@@ -65,9 +67,23 @@ function init(options = {}) {
   for (const integration of options.integrations || []) chosen[integration.name] = integration;
   state.integrations = chosen;
   hookExit();
-  patchInstalled((modulePath) => require(modulePath));
+  for (const load of applicationRequires()) patchInstalled(load);
   // ESM modules are separate instances: patch those too (at once with `--import llmtel/register`).
   patchInstalled((modulePath) => import(modulePath)).catch(() => {});
+}
+
+/**
+ * Where the application's packages resolve from: its main module and working directory first
+ * (llmtel may be linked from elsewhere, as `npm install ../llmtel` or a workspace does, and then
+ * its own `require('openai')` finds another copy than the application's), then llmtel's own
+ * location. Each copy of an SDK found is patched once.
+ */
+function applicationRequires() {
+  const bases = [require.main && require.main.filename, path.join(process.cwd(), 'package.json'), __filename];
+  return [...new Set(bases.filter(Boolean))].map((base) => {
+    const load = createRequire(base);
+    return (modulePath) => load(modulePath);
+  });
 }
 
 /** Patches the installed SDKs' resource classes, so every client is traced. */

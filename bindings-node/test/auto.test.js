@@ -100,3 +100,28 @@ test('Google GenAI clients are traced automatically, a chat as one span, from Co
     await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Why is the sky blue?' });`, { esm: true, register: true });
   assert.deepEqual(esm.map((s) => s.name), ['generate_content gemini-2.5-flash']);
 });
+
+test('a linked llmtel (npm install ../llmtel, workspaces) traces the application\'s own SDK copy', () => {
+  // The application resolves `openai` to its own copy (6.x here); llmtel, linked from
+  // elsewhere, would find another (7.x, its dev dependency) if it looked from its own place.
+  const app = fs.mkdtempSync(path.join(os.tmpdir(), 'llmtel-linked-'));
+  fs.mkdirSync(path.join(app, 'node_modules'));
+  fs.symlinkSync(PACKAGE, path.join(app, 'node_modules', 'llmtel'), 'dir');
+  fs.symlinkSync(path.join(PACKAGE, 'node_modules', 'openai6'), path.join(app, 'node_modules', 'openai'), 'dir');
+  const spool = path.join(app, 'spans.jsonl');
+  fs.writeFileSync(path.join(app, 'main.js'), `
+    const llmtel = require('llmtel');
+    llmtel.init({ spool: ${JSON.stringify(spool)}, dsn: '' });
+    const OpenAI = require('openai');
+    const manifest = require('path').join(require('path').dirname(require.resolve('openai')), 'package.json');
+    if (!JSON.parse(require('fs').readFileSync(manifest, 'utf8')).version.startsWith('6.')) throw new Error('not the app copy');
+    new OpenAI({ baseURL: ${JSON.stringify(provider.url)} + '/openai_chat_plain/v1', apiKey: 'test', maxRetries: 0 })
+      .chat.completions.create({ model: 'gpt-4o-mini', messages: [] }).then(() => {});`);
+  try {
+    execFileSync(process.execPath, ['main.js'], { cwd: app, stdio: 'pipe', timeout: 30000 });
+    const spans = fs.readFileSync(spool, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(spans.map((s) => s.name), ['chat gpt-4o-mini']);
+  } finally {
+    fs.rmSync(app, { recursive: true, force: true });
+  }
+});
