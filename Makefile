@@ -25,10 +25,16 @@ $(VENV)/.installed: tests/requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 	touch $@
 
-demo: toolchain
-	$(CARGO) run --quiet --release -p llmtel-core --example demo
-	$(CARGO) run --quiet --release -p llmtel-cli -- traces --last 1
-	$(CARGO) run --quiet --release -p llmtel-cli -- report
+# The Generate Report task from Node, Python and C, then the llmtel command's reports on it.
+demo: toolchain node-build python-build c-lib examples/node/node_modules/.installed
+	$(CARGO) build --quiet --release -p llmtel-cli
+	$(CC) -std=c99 $(CFLAGS_STRICT) examples/c/quickstart.c $(C_LINK) -o $(C_OUT)/quickstart
+	LLMTEL_BIN=target/$(CARGO_BUILD_TARGET)/release/llmtel PY=$(PY) C_QUICKSTART=$(C_OUT)/quickstart \
+		bash examples/demo.sh
+
+examples/node/node_modules/.installed: examples/node/package.json
+	cd examples/node && npm install --no-audit --no-fund --silent
+	touch $@
 
 test: lint header-check test-rust test-c test-node test-python test-browser
 
