@@ -58,19 +58,40 @@ def generate(path):
     os.replace(path + ".tmp", path)
 
 
+# Runs one command in a child Python, so each figure has its own peak RSS (RUSAGE_CHILDREN is a
+# maximum over every child a process ever waited for).
+MEASURE = """
+import resource, subprocess, sys, time
+started = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+"""
+
+
+def measure(*command):
+    out = subprocess.run([sys.executable, "-c", MEASURE, *command], check=True,
+                         capture_output=True, text=True).stdout.split()
+    return float(out[0]), float(out[1])
+
+
 def main():
     binary, spool = sys.argv[1], sys.argv[2]
     if not os.path.exists(spool):
         print(f"generating {SPANS} spans into {spool} ...", flush=True)
         generate(spool)
     size_mb = os.path.getsize(spool) / 1e6
-    started = time.perf_counter()
-    subprocess.run([binary, "report", "--spool", spool], check=True, stdout=subprocess.DEVNULL)
-    seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"llmtel report, {SPANS} spans ({size_mb:.0f} MB): {seconds:.2f} s "
-          f"({seconds / 5:.2f} of the 5 s goal), peak RSS {peak_mb:.1f} MB "
-          f"({peak_mb / 200:.2f} of the 200 MB goal), {size_mb / seconds:.0f} MB/s")
+    html = spool + ".html"
+    runs = [
+        ("llmtel report", [binary, "report", "--spool", spool]),
+        ("llmtel report --html", [binary, "report", "--spool", spool, "--html", html]),
+        ("llmtel traces --last 2", [binary, "traces", "--spool", spool, "--last", "2"]),
+    ]
+    for name, command in runs:
+        seconds, peak_mb = measure(*command)
+        print(f"{name}, {SPANS} spans ({size_mb:.0f} MB): {seconds:.2f} s "
+              f"({seconds / 5:.2f} of the 5 s goal), peak RSS {peak_mb:.1f} MB "
+              f"({peak_mb / 200:.2f} of the 200 MB goal), {size_mb / seconds:.0f} MB/s")
+    print(f"the HTML report is {os.path.getsize(html) / 1e3:.0f} kB")
 
 
 if __name__ == "__main__":
