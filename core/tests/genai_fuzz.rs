@@ -243,3 +243,59 @@ proptest! {
         }
     }
 }
+
+/// Found by the property test: token counts near `i64::MAX` (or floats far past it) made the
+/// sums of the contract (input + output, Anthropic's input + cache, Gemini's candidates +
+/// thoughts, an embedding batch's counts) overflow. They saturate instead.
+#[test]
+fn absurd_token_counts_saturate_instead_of_overflowing() {
+    let huge = "1.7e182";
+    let cases = [
+        (
+            Provider::OpenAi,
+            Api::ChatCompletions,
+            format!(r#"{{"usage":{{"prompt_tokens":{huge},"completion_tokens":{huge}}}}}"#),
+        ),
+        (
+            Provider::Anthropic,
+            Api::Messages,
+            format!(
+                r#"{{"usage":{{"input_tokens":{huge},"cache_read_input_tokens":{huge},"output_tokens":{huge}}}}}"#
+            ),
+        ),
+        (
+            Provider::Gemini,
+            Api::GenerateContent,
+            format!(
+                r#"{{"usageMetadata":{{"promptTokenCount":{huge},"candidatesTokenCount":{huge},"thoughtsTokenCount":{huge}}}}}"#
+            ),
+        ),
+        (
+            Provider::Gemini,
+            Api::EmbedContent,
+            format!(
+                r#"{{"embeddings":[{{"statistics":{{"tokenCount":{huge}}}}},{{"statistics":{{"tokenCount":{huge}}}}}]}}"#
+            ),
+        ),
+    ];
+    for (provider, api, response) in cases {
+        let spans: Arc<Mutex<Vec<SpanData>>> = Arc::default();
+        let mut options = support::quiet_options();
+        let sink = spans.clone();
+        options
+            .exporters
+            .push(Arc::new(move || Box::new(Memory(sink.clone()))));
+        let client = Client::init(options).unwrap();
+        let (call, _) = client.begin_genai_call(CallStart::new(provider, api, r#"{"model":"m"}"#));
+        call.finish(&response).unwrap();
+        client.flush(Duration::from_secs(5)).unwrap();
+        let spans = spans.lock().unwrap();
+        assert_eq!(spans.len(), 1, "{provider:?} {api:?}");
+        assert_eq!(
+            spans[0].attributes.get("gen_ai.usage.input_tokens"),
+            Some(&Value::Int(i64::MAX)),
+            "{provider:?} {api:?}: {:?}",
+            spans[0].attributes
+        );
+    }
+}

@@ -211,8 +211,8 @@ impl RawUsage {
     /// The contract's input includes cache reads and writes.
     fn usage(&self) -> Usage {
         let input = self.input_tokens.map(|i| {
-            i + self.cache_read_input_tokens.unwrap_or(0)
-                + self.cache_creation_input_tokens.unwrap_or(0)
+            i.saturating_add(self.cache_read_input_tokens.unwrap_or(0))
+                .saturating_add(self.cache_creation_input_tokens.unwrap_or(0))
         });
         Usage {
             input,

@@ -282,7 +282,7 @@ pub(super) fn map_response(
                             .pointer("/statistics/tokenCount")
                             .or(e.pointer("/statistics/token_count")))
                     })
-                    .sum()
+                    .fold(0i64, i64::saturating_add)
             })
             .unwrap_or(0);
         if tokens > 0 {
@@ -320,7 +320,7 @@ fn map_generate(resp: &Json, outcome: &mut Outcome, ctx: &MapContext<'_>) {
         let thoughts = int(get(meta, &["thoughtsTokenCount", "thoughts_token_count"]));
         let output = match (candidates, thoughts) {
             (None, None) => None,
-            (c, t) => Some(c.unwrap_or(0) + t.unwrap_or(0)),
+            (c, t) => Some(c.unwrap_or(0).saturating_add(t.unwrap_or(0))),
         };
         outcome.usage.merge(Usage {
             input: int(get(meta, &["promptTokenCount", "prompt_token_count"])),

@@ -227,7 +227,8 @@ pub struct Usage {
 impl Usage {
     fn total_tokens(&self) -> Option<i64> {
         self.total.or(match (self.input, self.output) {
-            (Some(i), Some(o)) => Some(i + o),
+            // Counts come from the wire: absurd ones saturate rather than overflow.
+            (Some(i), Some(o)) => Some(i.saturating_add(o)),
             (Some(i), None) => Some(i),
             _ => None,
         })
