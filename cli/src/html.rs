@@ -121,7 +121,7 @@ h2 { font-size: 16px; margin: 0 0 10px; }
   margin-bottom: 18px; }
 .card, section { background: #fff; border: 1px solid var(--line); border-radius: 8px; }
 .card { padding: 12px 14px; }
-.card b { display: block; font-size: 20px; }
+.card b { display: block; font-size: 18px; white-space: nowrap; }
 .card span { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
 section { padding: 16px 18px; margin-bottom: 18px; }
 svg { display: block; width: 100%; height: auto; }
@@ -138,7 +138,7 @@ svg rect:hover { fill-opacity: .75; }
 .legend { color: var(--muted); font-size: 12px; margin: 6px 0 0; }
 .legend i { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin: 0 4px 0 12px; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
-th, td { padding: 6px 6px; font-size: 13px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
+th, td { padding: 5px 5px; font-size: 12.5px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; }
 .scroll { overflow-x: auto; }
 th { color: var(--muted); font-weight: 600; font-size: 12px; }
@@ -274,21 +274,7 @@ fn section(out: &mut String, title: &str, svg: &str, legend: &[(&str, &str)]) {
 
 fn table(out: &mut String, by: &str, rows: &[Row], total: &Row) {
     out.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
-    for heading in [
-        by,
-        "calls",
-        "errors",
-        "input",
-        "output",
-        "cached",
-        "reasoning",
-        "cost",
-        "p50",
-        "p95",
-        "p99",
-        "ttfc p50",
-        "tok/s",
-    ] {
+    for heading in [by].into_iter().chain(crate::report::COLUMNS) {
         let _ = write!(out, "<th>{}</th>", escape(heading));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
@@ -297,22 +283,7 @@ fn table(out: &mut String, by: &str, rows: &[Row], total: &Row) {
         .map(|r| (r, ""))
         .chain([(total, " class=\"total\"")])
     {
-        let cells = [
-            row.key.clone(),
-            row.calls.to_string(),
-            format!("{} ({:.1}%)", row.errors, row.error_rate * 100.0),
-            row.input_tokens.to_string(),
-            row.output_tokens.to_string(),
-            row.cached_tokens.to_string(),
-            row.reasoning_tokens.to_string(),
-            row.cost_usd.map_or_else(|| "-".to_owned(), usd),
-            seconds(row.latency_p50_s),
-            seconds(row.latency_p95_s),
-            seconds(row.latency_p99_s),
-            seconds(row.time_to_first_chunk_p50_s),
-            row.tokens_per_second_p50
-                .map_or_else(|| "-".to_owned(), |t| format!("{t:.1}")),
-        ];
+        let cells = row.cells();
         let _ = write!(out, "<tr{class}>");
         for cell in cells {
             let _ = write!(out, "<td>{}</td>", escape(&cell));

@@ -308,38 +308,9 @@ fn print_json(args: &ReportArgs, rows: &[Row], total: Option<&Row>, stats: &spoo
 fn table(by: GroupBy, rows: &[Row], total: &Row) -> Table {
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED);
-    table.set_header([
-        by.name(),
-        "calls",
-        "errors",
-        "input",
-        "output",
-        "cached",
-        "reasoning",
-        "cost",
-        "p50",
-        "p95",
-        "p99",
-        "ttfc p50",
-        "tok/s",
-    ]);
+    table.set_header([by.name()].into_iter().chain(report::COLUMNS));
     for row in rows.iter().chain([total]) {
-        let cells = [
-            row.key.clone(),
-            row.calls.to_string(),
-            format!("{} ({:.1}%)", row.errors, row.error_rate * 100.0),
-            row.input_tokens.to_string(),
-            row.output_tokens.to_string(),
-            row.cached_tokens.to_string(),
-            row.reasoning_tokens.to_string(),
-            row.cost_usd.map_or_else(|| "-".to_owned(), report::usd),
-            seconds(row.latency_p50_s),
-            seconds(row.latency_p95_s),
-            seconds(row.latency_p99_s),
-            seconds(row.time_to_first_chunk_p50_s),
-            row.tokens_per_second_p50
-                .map_or_else(|| "-".to_owned(), |t| format!("{t:.1}")),
-        ];
+        let cells = row.cells();
         table.add_row(cells.into_iter().enumerate().map(|(i, text)| {
             let cell = Cell::new(text);
             if i == 0 {
@@ -350,10 +321,6 @@ fn table(by: GroupBy, rows: &[Row], total: &Row) -> Table {
         }));
     }
     table
-}
-
-fn seconds(value: Option<f64>) -> String {
-    value.map_or_else(|| "-".to_owned(), |s| format!("{s:.2} s"))
 }
 
 fn parse_trace_id(text: &str) -> Result<String, String> {

@@ -161,6 +161,22 @@ pub fn usd(cost: f64) -> String {
     }
 }
 
+/// The report's columns after the group's own.
+pub const COLUMNS: [&str; 12] = [
+    "calls",
+    "errors",
+    "input",
+    "output",
+    "cached",
+    "reasoning",
+    "cost",
+    "p50",
+    "p95",
+    "p99",
+    "ttfc p50",
+    "tok/s",
+];
+
 /// One line of the report.
 #[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct Row {
@@ -183,6 +199,30 @@ pub struct Row {
     /// Every call's duration in microseconds, sorted: what the HTML report draws.
     #[serde(skip)]
     pub latencies_us: Vec<u32>,
+}
+
+impl Row {
+    /// The row as text, the group's key first and then [`COLUMNS`].
+    pub fn cells(&self) -> [String; 13] {
+        let seconds =
+            |value: Option<f64>| value.map_or_else(|| "-".to_owned(), |s| format!("{s:.2} s"));
+        [
+            self.key.clone(),
+            self.calls.to_string(),
+            format!("{} ({:.1}%)", self.errors, self.error_rate * 100.0),
+            self.input_tokens.to_string(),
+            self.output_tokens.to_string(),
+            self.cached_tokens.to_string(),
+            self.reasoning_tokens.to_string(),
+            self.cost_usd.map_or_else(|| "-".to_owned(), usd),
+            seconds(self.latency_p50_s),
+            seconds(self.latency_p95_s),
+            seconds(self.latency_p99_s),
+            seconds(self.time_to_first_chunk_p50_s),
+            self.tokens_per_second_p50
+                .map_or_else(|| "-".to_owned(), |t| format!("{t:.1}")),
+        ]
+    }
 }
 
 /// The groups of a report, and the totals over all of them.
