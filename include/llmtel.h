@@ -51,6 +51,8 @@ enum llmtel_result
   LLMTEL_ERROR_BUFFER_TOO_SMALL = 10,
   // The client was closed; nothing new is recorded.
   LLMTEL_ERROR_CLOSED = 11,
+  // The span has no such attribute (or it is not of the type asked for).
+  LLMTEL_ERROR_NOT_FOUND = 12,
   // A bug inside llmtel was caught at the boundary; the host goes on.
   LLMTEL_ERROR_PANIC = 99,
 };
@@ -87,6 +89,26 @@ typedef uint32_t llmtel_drop_reason;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// What a `before_send_span` hook returns. Any other value drops the span too: a hook meant to
+// filter must never let a span through by mistake.
+enum llmtel_span_fate
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Send the span, with whatever the hook changed.
+  LLMTEL_SPAN_KEEP = 0,
+  // Drop the span (counted as `LLMTEL_DROP_BEFORE_SEND`).
+  LLMTEL_SPAN_DROP = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum llmtel_span_fate llmtel_span_fate;
+#else
+typedef uint32_t llmtel_span_fate;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // A configured pipeline. Thread-safe.
 typedef struct llmtel_client llmtel_client;
 
@@ -98,6 +120,11 @@ typedef struct llmtel_options llmtel_options;
 
 // A span being recorded. Thread-safe.
 typedef struct llmtel_span llmtel_span;
+
+// A finished span lent to the `before_send_span` hook for the length of one call: read and
+// edit it with the `llmtel_span_data_*` functions. Strings read from it stay valid until the
+// hook returns or the span is edited.
+typedef struct llmtel_span_data llmtel_span_data;
 
 // Counters of a client, summed over its exporters.
 typedef struct llmtel_stats {
@@ -134,6 +161,11 @@ typedef struct llmtel_genai_start {
   // The host called a streaming method.
   bool stream;
 } llmtel_genai_start;
+
+// `before_send_span(span, user_data)`: runs on the thread that ends each span (so it must be
+// safe to call from any thread that records spans), after the privacy filter and before the
+// span is queued; returns a `llmtel_span_fate`. The hook must not call back into the client.
+typedef uint32_t (*llmtel_before_send_span_fn)(struct llmtel_span_data *span, void *user_data);
 
 #ifdef __cplusplus
 extern "C" {
@@ -289,6 +321,36 @@ llmtel_result llmtel_genai_fail(const struct llmtel_genai_call *call,
 // Frees a call handle, ending the call with what it gathered if it was not ended. NULL is
 // accepted.
 void llmtel_genai_call_free(struct llmtel_genai_call *call);
+
+// Sets (or, with a NULL `hook`, clears) the `before_send_span` hook; `user_data` is passed to
+// every call and must outlive the client.
+llmtel_result llmtel_options_set_before_send_span(struct llmtel_options *options,
+                                                  llmtel_before_send_span_fn hook,
+                                                  void *user_data);
+
+// The span's name.
+llmtel_result llmtel_span_data_name(struct llmtel_span_data *span, struct llmtel_str *out);
+
+// The span's op (`gen_ai.chat`, `ai.task`, …); `{NULL, 0}` when it has none.
+llmtel_result llmtel_span_data_op(struct llmtel_span_data *span, struct llmtel_str *out);
+
+// A string attribute; `LLMTEL_ERROR_NOT_FOUND` when the span has none of that name (or it is
+// not a string).
+llmtel_result llmtel_span_data_get_string(struct llmtel_span_data *span,
+                                          struct llmtel_str key,
+                                          struct llmtel_str *out);
+
+// Sets (or replaces) a string attribute.
+llmtel_result llmtel_span_data_set_string(struct llmtel_span_data *span,
+                                          struct llmtel_str key,
+                                          struct llmtel_str value);
+
+// Removes an attribute; removing one the span does not have is not an error.
+llmtel_result llmtel_span_data_remove_attribute(struct llmtel_span_data *span,
+                                                struct llmtel_str key);
+
+// Renames the span.
+llmtel_result llmtel_span_data_set_name(struct llmtel_span_data *span, struct llmtel_str name);
 
 #ifdef __cplusplus
 }  // extern "C"

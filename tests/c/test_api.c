@@ -28,8 +28,8 @@ static int passed = 0, failed = 0;
 
 static char spool_path[256];
 
-static char *read_spool(void) {
-    FILE *f = fopen(spool_path, "rb");
+static char *read_file(const char *path) {
+    FILE *f = fopen(path, "rb");
     if (!f) return NULL;
     fseek(f, 0, SEEK_END);
     long size = ftell(f);
@@ -40,6 +40,8 @@ static char *read_spool(void) {
     fclose(f);
     return text;
 }
+
+static char *read_spool(void) { return read_file(spool_path); }
 
 static int count_lines(const char *text) {
     int n = 0;
@@ -248,6 +250,75 @@ static void test_genai(llmtel_client *client) {
     free(spool);
 }
 
+/* A filter as a C user writes one: drops spans named "drop me", removes the attribute
+ * "secret", renames "rename me", and counts its calls through user_data. */
+static uint32_t filter(llmtel_span_data *span, void *user_data) {
+    int *calls = user_data;
+    (*calls)++;
+    llmtel_str name = NONE, op = NONE, value = NONE;
+    if (llmtel_span_data_name(span, &name) != LLMTEL_OK) return LLMTEL_SPAN_DROP;
+    if (name.len == 7 && memcmp(name.data, "drop me", 7) == 0) return LLMTEL_SPAN_DROP;
+    if (llmtel_span_data_op(span, &op) != LLMTEL_OK) return LLMTEL_SPAN_DROP;
+    if (llmtel_span_data_get_string(span, S("secret"), &value) == LLMTEL_OK) {
+        if (llmtel_span_data_remove_attribute(span, S("secret")) != LLMTEL_OK) return LLMTEL_SPAN_DROP;
+        llmtel_span_data_set_string(span, S("secret.removed"), S("yes"));
+    }
+    if (name.len == 9 && memcmp(name.data, "rename me", 9) == 0) {
+        llmtel_span_data_set_name(span, S("renamed"));
+    }
+    return op.data == NULL ? 7 /* not a fate: dropped all the same */ : LLMTEL_SPAN_KEEP;
+}
+
+static void test_before_send_span(void) {
+    char path[300];
+    snprintf(path, sizeof path, "%s.hook", spool_path);
+    int calls = 0;
+    llmtel_options *options = NULL;
+    EXPECT(LLMTEL_OK, llmtel_options_new(&options));
+    EXPECT(LLMTEL_OK, llmtel_options_set(options, "spool", 5, path, strlen(path)));
+    EXPECT(LLMTEL_OK, llmtel_options_set(options, "dsn", 3, "", 0));
+    EXPECT(LLMTEL_ERROR_NULL_ARGUMENT, llmtel_options_set_before_send_span(NULL, filter, &calls));
+    EXPECT(LLMTEL_OK, llmtel_options_set_before_send_span(options, filter, &calls));
+    llmtel_client *client = NULL;
+    EXPECT(LLMTEL_OK, llmtel_client_new(options, &client));
+    llmtel_options_free(options);
+
+    const char *names[] = {"kept", "drop me", "rename me", "no op"};
+    for (int i = 0; i < 4; i++) {
+        llmtel_span *span = NULL;
+        llmtel_str op = i == 3 ? NONE : S("ai.task");
+        EXPECT(LLMTEL_OK, llmtel_span_start(client, (llmtel_str){names[i], strlen(names[i])}, op, NULL, &span));
+        EXPECT(LLMTEL_OK, llmtel_span_set_string(span, S("secret"), S("hunter2")));
+        EXPECT(LLMTEL_OK, llmtel_span_set_string(span, S("visible"), S("fine")));
+        EXPECT(LLMTEL_OK, llmtel_span_end(span));
+        llmtel_span_free(span);
+    }
+    EXPECT(LLMTEL_OK, llmtel_client_close(client, 5000));
+    llmtel_stats stats;
+    EXPECT(LLMTEL_OK, llmtel_client_stats(client, &stats));
+    llmtel_client_free(client);
+
+    CHECK(calls == 4);
+    CHECK(stats.dropped_by_reason[LLMTEL_DROP_BEFORE_SEND] == 2);
+    char *spool = read_file(path);
+    CHECK(count_lines(spool) == 2);
+    CHECK(spool && strstr(spool, "\"name\":\"kept\""));
+    CHECK(spool && strstr(spool, "\"name\":\"renamed\""));
+    CHECK(spool && !strstr(spool, "drop me") && !strstr(spool, "no op"));
+    CHECK(spool && !strstr(spool, "hunter2"));
+    CHECK(spool && strstr(spool, "\"secret.removed\":\"yes\""));
+    CHECK(spool && strstr(spool, "\"visible\":\"fine\""));
+    free(spool);
+    unlink(path);
+
+    /* The accessors outside a hook: NULL span or out, a missing attribute. */
+    llmtel_str out;
+    EXPECT(LLMTEL_ERROR_NULL_ARGUMENT, llmtel_span_data_name(NULL, &out));
+    EXPECT(LLMTEL_ERROR_NULL_ARGUMENT, llmtel_span_data_set_name(NULL, S("x")));
+    EXPECT(LLMTEL_ERROR_NULL_ARGUMENT, llmtel_span_data_remove_attribute(NULL, S("x")));
+    CHECK(strcmp(llmtel_result_name(LLMTEL_ERROR_NOT_FOUND), "LLMTEL_ERROR_NOT_FOUND") == 0);
+}
+
 static void test_stats_and_shutdown(llmtel_client *client) {
     llmtel_stats stats;
     EXPECT(LLMTEL_OK, llmtel_client_stats(client, &stats));
@@ -283,6 +354,7 @@ int main(void) {
     test_genai(client);
     test_stats_and_shutdown(client);
     llmtel_client_free(client);
+    test_before_send_span();
     llmtel_client_free(NULL);
 
     unlink(spool_path);
