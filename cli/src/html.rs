@@ -227,30 +227,25 @@ fn meta_line(page: &Page<'_>, timeline: &Timeline) -> String {
 }
 
 fn cards(out: &mut String, total: &Row) {
+    let p95 = format!("latency p50 (p95 {})", seconds(total.latency_p95_s));
     let cards = [
-        ("calls", total.calls.to_string()),
+        (total.calls.to_string(), "calls"),
         (
-            "errors",
             format!("{} ({:.1}%)", total.errors, total.error_rate * 100.0),
+            "errors",
         ),
-        ("input tokens", compact(total.input_tokens as f64)),
-        ("output tokens", compact(total.output_tokens as f64)),
-        ("cost", total.cost_usd.map_or_else(|| "-".to_owned(), usd)),
-        (
-            "latency p50 / p95",
-            format!(
-                "{} / {}",
-                seconds(total.latency_p50_s),
-                seconds(total.latency_p95_s)
-            ),
-        ),
+        (compact(total.input_tokens as f64), "input tokens"),
+        (compact(total.output_tokens as f64), "output tokens"),
+        (total.cost_usd.map_or_else(|| "-".to_owned(), usd), "cost"),
+        (seconds(total.latency_p50_s), p95.as_str()),
     ];
     out.push_str("<div class=\"cards\">\n");
-    for (name, value) in cards {
+    for (value, name) in cards {
         let _ = writeln!(
             out,
-            "<div class=\"card\"><b>{}</b><span>{name}</span></div>",
-            escape(&value)
+            "<div class=\"card\"><b>{}</b><span>{}</span></div>",
+            escape(&value),
+            escape(name)
         );
     }
     out.push_str("</div>\n");
