@@ -102,39 +102,57 @@ pub fn for_each_span(
     let mut stats = ReadStats::default();
     let mut line = Vec::with_capacity(4096);
     for path in files {
-        let file = File::open(path).map_err(|e| {
-            io::Error::new(e.kind(), format!("cannot read {}: {e}", path.display()))
-        })?;
+        let file = File::open(path).map_err(|e| read_error(path, e))?;
         stats.files += 1;
         let mut reader = BufReader::with_capacity(1 << 20, file);
         loop {
             line.clear();
-            let n = reader.read_until(b'\n', &mut line).map_err(|e| {
-                io::Error::new(e.kind(), format!("cannot read {}: {e}", path.display()))
-            })?;
+            let n = reader
+                .read_until(b'\n', &mut line)
+                .map_err(|e| read_error(path, e))?;
             if n == 0 {
                 break;
             }
             stats.bytes += n as u64;
-            let text = trim_newline(&line);
-            if text.iter().all(u8::is_ascii_whitespace) {
-                continue;
+            match parse(&line) {
+                Line::Blank => continue,
+                Line::Span(span) => each(&span),
+                Line::Bad => stats.bad_lines += 1,
             }
             stats.lines += 1;
-            match std::str::from_utf8(text)
-                .ok()
-                .and_then(|t| serde_json::from_str::<SpanLine<'_>>(t).ok())
-            {
-                Some(span) => each(&span),
-                None => stats.bad_lines += 1,
-            }
             progress(stats.bytes);
         }
     }
     Ok(stats)
 }
 
-fn trim_newline(line: &[u8]) -> &[u8] {
+/// One line of a spool file, with or without its line ending.
+// Returned once per line and matched at once, never stored: boxing the span would cost an
+// allocation per line of a million-line spool.
+#[allow(clippy::large_enum_variant)]
+pub enum Line<'a> {
+    Blank,
+    Span(SpanLine<'a>),
+    /// Not a span: cut off by a crash, not UTF-8, or other JSON.
+    Bad,
+}
+
+pub fn parse(line: &[u8]) -> Line<'_> {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
-    line.strip_suffix(b"\r").unwrap_or(line)
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Line::Blank;
+    }
+    match std::str::from_utf8(line)
+        .ok()
+        .and_then(|t| serde_json::from_str::<SpanLine<'_>>(t).ok())
+    {
+        Some(span) => Line::Span(span),
+        None => Line::Bad,
+    }
+}
+
+/// An I/O error that names the file it happened on.
+pub fn read_error(path: &Path, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("cannot read {}: {e}", path.display()))
 }

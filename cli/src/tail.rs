@@ -11,7 +11,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::spool::SpanLine;
+use crate::spool::{self, Line, SpanLine};
 
 /// What a followed line turned out to be.
 pub enum Seen<'a> {
@@ -54,16 +54,9 @@ impl Follower {
                 Some((file, inode))
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-            Err(e) => return Err(self.named(e)),
+            Err(e) => return Err(spool::read_error(&self.path, e)),
         };
         Ok(self.file.is_some())
-    }
-
-    fn named(&self, e: io::Error) -> io::Error {
-        io::Error::new(
-            e.kind(),
-            format!("cannot read {}: {e}", self.path.display()),
-        )
     }
 
     /// Hands every complete new line to `each`; returns whether any were read.
@@ -76,7 +69,7 @@ impl Follower {
         let replaced = match (std::fs::metadata(&self.path), &self.file) {
             (Ok(meta), Some((_, inode))) => meta.ino() != *inode || meta.len() < self.offset,
             (Err(e), _) if e.kind() == io::ErrorKind::NotFound => true,
-            (Err(e), _) => return Err(self.named(e)),
+            (Err(e), _) => return Err(spool::read_error(&self.path, e)),
             (Ok(_), None) => true,
         };
         if replaced && self.open()? {
@@ -92,12 +85,7 @@ impl Follower {
         let mut new = Vec::new();
         file.seek(SeekFrom::Start(self.offset))
             .and_then(|_| file.read_to_end(&mut new))
-            .map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!("cannot read {}: {e}", self.path.display()),
-                )
-            })?;
+            .map_err(|e| spool::read_error(&self.path, e))?;
         self.offset += new.len() as u64;
         self.partial.extend_from_slice(&new);
         let Some(last_newline) = self.partial.iter().rposition(|&b| b == b'\n') else {
@@ -106,17 +94,10 @@ impl Follower {
         let rest = self.partial.split_off(last_newline + 1);
         let complete = std::mem::replace(&mut self.partial, rest);
         for line in complete.split(|&b| b == b'\n') {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            match std::str::from_utf8(line)
-                .ok()
-                .and_then(|t| serde_json::from_str::<SpanLine<'_>>(t).ok())
-            {
-                Some(span) if span.attributes.operation.is_some() => each(Seen::Call(&span)),
-                Some(_) => {}
-                None => each(Seen::Bad),
+            match spool::parse(line) {
+                Line::Span(span) if span.attributes.operation.is_some() => each(Seen::Call(&span)),
+                Line::Span(_) | Line::Blank => {}
+                Line::Bad => each(Seen::Bad),
             }
         }
         Ok(true)
