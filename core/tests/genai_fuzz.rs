@@ -7,11 +7,10 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use llmtel_core::genai::{Api, CallError, CallStart, ContentPolicy, Provider};
-use llmtel_core::{Client, ExportTally, Segment, SpanData, SpanExporter, Value};
+use llmtel_core::{Client, Value};
 use proptest::prelude::*;
 use serde_json::Value as Json;
 
@@ -159,22 +158,6 @@ fn ending() -> impl Strategy<Value = Ending> {
     ]
 }
 
-struct Memory(Arc<Mutex<Vec<SpanData>>>);
-
-impl SpanExporter for Memory {
-    fn name(&self) -> &str {
-        "memory"
-    }
-    fn export(&mut self, segments: &[Segment], _: Instant) -> ExportTally {
-        let n = segments.iter().map(|s| s.len() as u64).sum();
-        self.0
-            .lock()
-            .unwrap()
-            .extend(segments.iter().flat_map(Segment::spans).cloned());
-        ExportTally::exported(n)
-    }
-}
-
 fn value_bytes(v: &Value) -> usize {
     match v {
         Value::String(s) => s.len(),
@@ -196,11 +179,8 @@ proptest! {
         replay in proptest::option::of((any::<prop::sample::Index>(), prop::collection::vec(any::<prop::sample::Index>(), 0..40))),
         end in ending(),
     ) {
-        let spans: Arc<Mutex<Vec<SpanData>>> = Arc::default();
-        let mut options = support::quiet_options();
+        let (mut options, spans) = support::memory_options();
         options.max_content_bytes = CAP;
-        let sink = spans.clone();
-        options.exporters.push(Arc::new(move || Box::new(Memory(sink.clone()))));
         let client = Client::init(options).unwrap();
 
         let mut start = CallStart::new(PROVIDERS[provider], APIS[api], &request);
@@ -279,12 +259,7 @@ fn absurd_token_counts_saturate_instead_of_overflowing() {
         ),
     ];
     for (provider, api, response) in cases {
-        let spans: Arc<Mutex<Vec<SpanData>>> = Arc::default();
-        let mut options = support::quiet_options();
-        let sink = spans.clone();
-        options
-            .exporters
-            .push(Arc::new(move || Box::new(Memory(sink.clone()))));
+        let (options, spans) = support::memory_options();
         let client = Client::init(options).unwrap();
         let (call, _) = client.begin_genai_call(CallStart::new(provider, api, r#"{"model":"m"}"#));
         call.finish(&response).unwrap();

@@ -11,26 +11,11 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use llmtel_core::genai::{Api, CallError, CallStart, ContentPolicy, Provider};
-use llmtel_core::{Client, ExportTally, Segment, SpanData, SpanExporter, SpanKind, Status, Value};
+use llmtel_core::{Client, SpanData, SpanKind, Status, Value};
 use serde_json::Value as Json;
-
-struct Memory(Arc<Mutex<Vec<SpanData>>>);
-
-impl SpanExporter for Memory {
-    fn name(&self) -> &str {
-        "memory"
-    }
-    fn export(&mut self, segments: &[Segment], _: Instant) -> ExportTally {
-        let spans: Vec<SpanData> = segments.iter().flat_map(Segment::spans).cloned().collect();
-        let n = spans.len() as u64;
-        self.0.lock().unwrap().extend(spans);
-        ExportTally::exported(n)
-    }
-}
 
 pub fn scenario_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios")
@@ -45,12 +30,7 @@ fn data_text(data: &Json) -> String {
 
 /// Runs one scenario through the core and returns the span it produced.
 fn run(scenario: &Json) -> SpanData {
-    let spans: Arc<Mutex<Vec<SpanData>>> = Arc::default();
-    let mut options = support::quiet_options();
-    let sink = spans.clone();
-    options
-        .exporters
-        .push(Arc::new(move || Box::new(Memory(sink.clone()))));
+    let (mut options, spans) = support::memory_options();
     let opts = &scenario["options"];
     if let Some(format) = opts["content_format"].as_str() {
         options.set("content_format", format).unwrap();

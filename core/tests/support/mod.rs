@@ -212,6 +212,43 @@ pub fn quiet_options() -> Options {
     }
 }
 
+/// Spans exported into memory, for tests that look at what the pipeline produced.
+pub type Spans = Arc<Mutex<Vec<llmtel_core::SpanData>>>;
+
+struct Memory(Spans);
+
+impl llmtel_core::SpanExporter for Memory {
+    fn name(&self) -> &str {
+        "memory"
+    }
+    fn export(
+        &mut self,
+        segments: &[llmtel_core::Segment],
+        _: Instant,
+    ) -> llmtel_core::ExportTally {
+        let mut spans = self.0.lock().unwrap();
+        let before = spans.len();
+        spans.extend(
+            segments
+                .iter()
+                .flat_map(llmtel_core::Segment::spans)
+                .cloned(),
+        );
+        llmtel_core::ExportTally::exported((spans.len() - before) as u64)
+    }
+}
+
+/// `quiet_options()` with one more exporter that keeps every span in the returned list.
+pub fn memory_options() -> (Options, Spans) {
+    let spans = Spans::default();
+    let mut options = quiet_options();
+    let sink = spans.clone();
+    options
+        .exporters
+        .push(Arc::new(move || Box::new(Memory(sink.clone()))));
+    (options, spans)
+}
+
 pub fn sentry_client(sink: &Sink, tweak: impl FnOnce(&mut Options)) -> Client {
     let mut o = quiet_options();
     o.dsn = Some(sink.dsn());
