@@ -13,9 +13,16 @@ export interface InitOptions {
   defaultIntegrations?: boolean;
   dsn?: string;
   otlpEndpoint?: string;
+  /** OTLP traces URL, used as is (no `/v1/traces` appended). */
+  otlpTracesEndpoint?: string;
   otlpHeaders?: Record<string, string>;
   otlpProtocol?: 'http/protobuf' | 'http/json';
+  otlpCompression?: 'none' | 'gzip';
   spool?: string | false;
+  /** bytes; the spool rotates before a file passes this */
+  spoolMaxBytes?: number;
+  /** rotated spool files kept */
+  spoolMaxFiles?: number;
   spotlight?: boolean | string;
   environment?: string;
   release?: string;
@@ -28,6 +35,11 @@ export interface InitOptions {
   prices?: Record<string, number[]>;
   debug?: boolean;
   queueCapacity?: number;
+  maxExportBatchSize?: number;
+  maxConcurrentRequests?: number;
+  /** Keep gen_ai.* spans inside the Sentry transaction (self-hosted Sentry without span ingestion). */
+  sentryAiSpansInTransaction?: boolean;
+  sentryCompression?: 'gzip' | 'none';
   /** milliseconds */
   flushInterval?: number;
   /** milliseconds */

@@ -9,6 +9,7 @@ const { AsyncLocalStorage } = require('node:async_hooks');
 const { createRequire } = require('node:module');
 const path = require('node:path');
 const native = require('./native');
+const { optionPairs } = require('./options');
 
 const current = new AsyncLocalStorage();
 const conversation = new AsyncLocalStorage();
@@ -20,39 +21,11 @@ const openAIIntegration = (options = {}) => ({ name: 'openai', ...options });
 const anthropicAIIntegration = (options = {}) => ({ name: 'anthropic', ...options });
 const googleGenAIIntegration = (options = {}) => ({ name: 'google_genai', ...options });
 
-// JavaScript option names -> the core's option names (README's table).
-const OPTION_NAMES = {
-  dsn: 'dsn', otlpEndpoint: 'otlp_endpoint', otlpHeaders: 'otlp_headers', otlpProtocol: 'otlp_protocol',
-  spool: 'spool', spotlight: 'spotlight', environment: 'environment', release: 'release',
-  serviceName: 'service_name', sendDefaultPii: 'send_default_pii', tracesSampleRate: 'traces_sample_rate',
-  contentFormat: 'content_format', maxContentBytes: 'max_content_bytes', debug: 'debug',
-  queueCapacity: 'queue_capacity', flushInterval: 'flush_interval', exportTimeout: 'export_timeout',
-  shutdownTimeout: 'shutdown_timeout', prices: 'prices', scrubSecrets: 'scrub_secrets',
-};
-
-function optionText(name, value) {
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (name === 'otlp_headers' && typeof value === 'object') {
-    return Object.entries(value).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join(',');
-  }
-  if (name === 'prices' && typeof value === 'object') return JSON.stringify(value);
-  // JavaScript gives durations in milliseconds.
-  if (['flush_interval', 'export_timeout', 'shutdown_timeout'].includes(name) && typeof value === 'number') return `${value}ms`;
-  return String(value);
-}
-
 /**
  * Starts llmtel. A bad option throws an Error naming it. Calling init again replaces the setup.
  */
 function init(options = {}) {
-  const pairs = [];
-  for (const [key, value] of Object.entries(options)) {
-    if (value === undefined || value === null) continue;
-    if (['integrations', 'defaultIntegrations', 'beforeSendSpan'].includes(key)) continue;
-    const name = OPTION_NAMES[key];
-    if (!name) throw new TypeError(`llmtel: unknown option ${key}`);
-    pairs.push([name, name === 'spool' && value === false ? 'false' : optionText(name, value)]);
-  }
+  const pairs = optionPairs(options);
   const hook = typeof options.beforeSendSpan === 'function' ? adaptHook(options.beforeSendSpan) : undefined;
   const client = new native.NativeClient(pairs, hook);
   const previous = state.client;

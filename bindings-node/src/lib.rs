@@ -498,3 +498,28 @@ impl NativeCall {
 pub fn version() -> &'static str {
     llmtel_core::VERSION
 }
+
+/// One row of the core's option table.
+#[napi(object)]
+pub struct OptionRow {
+    pub name: String,
+    pub camel_name: String,
+    pub kind: String,
+    pub example: String,
+    pub public: bool,
+}
+
+/// The core's option table, so the JavaScript layer spells and converts options from it.
+#[napi]
+pub fn option_table() -> Vec<OptionRow> {
+    llmtel_core::options::OPTIONS
+        .iter()
+        .map(|o| OptionRow {
+            name: o.name.to_owned(),
+            camel_name: llmtel_core::options::camel_case(o.name),
+            kind: o.kind.as_str().to_owned(),
+            example: o.example.to_owned(),
+            public: o.public,
+        })
+        .collect()
+}

@@ -47,6 +47,19 @@ create_exception!(
     "An unexpected failure inside llmtel."
 );
 
+/// A `ConfigError` carrying the option's name and the reason as attributes, as JS errors do.
+fn config_error(e: llmtel_core::ConfigError) -> PyErr {
+    Python::attach(|py| {
+        let err = ConfigError::new_err(e.to_string());
+        let value = err.value(py);
+        // Setting attributes on a fresh exception instance cannot fail in practice; if it
+        // did, the message still names the option.
+        let _ = value.setattr("option", &e.option);
+        let _ = value.setattr("reason", &e.reason);
+        err
+    })
+}
+
 fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     // bool before int: Python's bool is an int.
     if obj.is_instance_of::<PyBool>() {
@@ -164,8 +177,7 @@ impl Client {
             ..Options::default()
         };
         for (name, value) in &options {
-            o.set(name, value)
-                .map_err(|e| ConfigError::new_err(e.to_string()))?;
+            o.set(name, value).map_err(config_error)?;
         }
         if let Some(hook) = before_send_span {
             let hook = Arc::new(hook);
@@ -173,7 +185,7 @@ impl Client {
                 before_send(&hook, span)
             }));
         }
-        let inner = CoreClient::init(o).map_err(|e| ConfigError::new_err(e.to_string()))?;
+        let inner = CoreClient::init(o).map_err(config_error)?;
         Ok(Client { inner })
     }
 
@@ -451,6 +463,16 @@ fn version() -> &'static str {
     llmtel_core::VERSION
 }
 
+/// The core's option table: `(name, kind, example, public)` per option, so the Python layer
+/// converts options from it.
+#[pyfunction]
+fn option_table() -> Vec<(&'static str, &'static str, &'static str, bool)> {
+    llmtel_core::options::OPTIONS
+        .iter()
+        .map(|o| (o.name, o.kind.as_str(), o.example, o.public))
+        .collect()
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -458,6 +480,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Span>()?;
     m.add_class::<GenAiCallHandle>()?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(option_table, m)?)?;
     m.add("ConfigError", py.get_type::<ConfigError>())?;
     m.add("MappingError", py.get_type::<MappingError>())?;
     m.add("FlushTimeout", py.get_type::<FlushTimeout>())?;

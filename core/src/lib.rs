@@ -30,6 +30,7 @@ mod fork;
 pub mod genai;
 mod ids;
 pub mod keys;
+mod option_table;
 pub mod options;
 mod pipeline;
 pub mod privacy;

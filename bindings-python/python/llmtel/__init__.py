@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable, Optional, TypeVar, Union
 
 from . import _native
 from ._native import ConfigError, FlushTimeout, MappingError, SpanEnded
+from ._options import option_pairs
 
 __all__ = [
     "init", "start_span", "trace", "get_active_span", "set_conversation_id", "flush", "close",
@@ -44,15 +45,6 @@ class _State:
 
 
 _state = _State()
-
-
-def _text(value: Any) -> str:
-    """An option value in the text form the core reads."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return ",".join(f"{k}={v}" for k, v in value.items())
-    return str(value)
 
 
 def init(
@@ -79,21 +71,14 @@ def init(
     """Starts llmtel. Every option of the core is accepted by name (queue_capacity,
     flush_interval, export_timeout, prices, …). A bad value raises ConfigError (a ValueError)
     naming the option. Calling init again replaces the previous setup."""
-    pairs = []
-    named = {
+    pairs = option_pairs({
         "dsn": dsn, "otlp_endpoint": otlp_endpoint, "otlp_headers": otlp_headers, "spool": spool,
         "spotlight": spotlight, "environment": environment, "release": release,
         "service_name": service_name, "send_default_pii": send_default_pii,
         "traces_sample_rate": traces_sample_rate, "content_format": content_format,
         "max_content_bytes": max_content_bytes, "debug": debug, "shutdown_timeout": shutdown_timeout,
         **options,
-    }
-    for name, value in named.items():
-        if value is None:
-            continue
-        if name == "spool" and value is False:
-            value = "false"
-        pairs.append((name, _text(value)))
+    })
     client = _native.Client(pairs, before_send_span)
     previous, _state.client = _state.client, client
     if previous is not None:

@@ -1,0 +1,56 @@
+'use strict';
+/**
+ * init()'s options to the core's [name, text] pairs, driven by the core's option table
+ * (core/src/option_table.rs): every option it lists is accepted here in camelCase, converted by
+ * its kind. Nothing is spelled twice, so Node cannot fall behind the core again.
+ */
+const native = require('./native');
+
+/** camelCase name -> { name, kind } */
+const TABLE = new Map(native.optionTable().filter((o) => o.public).map((o) => [o.camelName, o]));
+/** Options of the JavaScript layer itself, not of the core. */
+const HOST_OPTIONS = new Set(['integrations', 'defaultIntegrations']);
+
+const CONVERT = {
+  text: String,
+  bool: (v) => (typeof v === 'boolean' ? (v ? 'true' : 'false') : String(v)),
+  integer: String,
+  number: String,
+  // JavaScript gives durations in milliseconds.
+  duration: (v) => (typeof v === 'number' ? `${v}ms` : String(v)),
+  // The OTEL_EXPORTER_OTLP_HEADERS form; the core percent-decodes the values.
+  headers: (v) => (typeof v === 'object'
+    ? Object.entries(v).map(([k, x]) => `${k}=${encodeURIComponent(String(x))}`).join(',')
+    : String(v)),
+  json: (v) => (typeof v === 'object' ? JSON.stringify(v) : String(v)),
+  path_or_off: (v) => (v === false ? 'false' : String(v)),
+  url_or_bool: (v) => (typeof v === 'boolean' ? (v ? 'true' : 'false') : String(v)),
+  callback: null, // passed to the native client as a function, never as text
+};
+
+/** The [snake_name, text] pairs for the core; throws a TypeError naming an unknown option. */
+function optionPairs(options) {
+  const pairs = [];
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined || value === null || HOST_OPTIONS.has(key)) continue;
+    const spec = TABLE.get(key);
+    if (!spec) {
+      const error = new TypeError(`llmtel: unknown option ${key}; known options are ${[...TABLE.keys(), ...HOST_OPTIONS].join(', ')}`);
+      error.code = 'invalid_option';
+      error.option = key;
+      throw error;
+    }
+    const convert = CONVERT[spec.kind];
+    if (convert === null) continue;
+    if (!convert) throw new TypeError(`llmtel: option ${key} has a kind this package does not know (${spec.kind})`);
+    pairs.push([spec.name, convert(value)]);
+  }
+  return pairs;
+}
+
+/** Every option with a valid example value, in camelCase (for tests and tools). */
+function optionExamples() {
+  return [...TABLE.values()].filter((o) => o.kind !== 'callback').map((o) => [o.camelName, o.example, o.kind]);
+}
+
+module.exports = { optionPairs, optionExamples };
