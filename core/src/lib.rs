@@ -34,6 +34,7 @@ mod option_table;
 pub mod options;
 mod pipeline;
 pub mod privacy;
+pub mod propagation;
 pub mod span;
 pub mod stats;
 
@@ -123,6 +124,15 @@ impl Client {
     pub fn start_span(&self, start: SpanStart) -> Span {
         let span_id = SpanId::random();
         let (trace_id, segment_id, parent_span_id, sampled) = match start.parent {
+            // A remote parent's child is the local root of its segment in the caller's trace.
+            Some(p) if p.remote => {
+                let sampled = if start.remote_decided {
+                    p.sampled
+                } else {
+                    self.sample()
+                };
+                (p.trace_id, span_id, Some(p.span_id), sampled)
+            }
             Some(p) => (p.trace_id, p.segment_id, Some(p.span_id), p.sampled),
             None => (TraceId::random(), span_id, None, self.sample()),
         };
@@ -131,9 +141,10 @@ impl Client {
             span_id,
             segment_id,
             sampled,
+            remote: false,
         };
         if !sampled {
-            if parent_span_id.is_none() {
+            if segment_id == span_id {
                 self.inner
                     .pipeline
                     .record_drop(DropReason::SampleRate, true);
@@ -239,6 +250,8 @@ pub struct SpanStart {
     origin: Str,
     kind: SpanKind,
     parent: Option<SpanContext>,
+    /// False when a remote parent deferred its sampling decision to us.
+    remote_decided: bool,
     attributes: Attributes,
     start_time_unix_nano: Option<u64>,
 }
@@ -251,6 +264,7 @@ impl SpanStart {
             origin: Str::Borrowed("manual"),
             kind: SpanKind::Internal,
             parent: None,
+            remote_decided: true,
             attributes: Attributes::default(),
             start_time_unix_nano: None,
         }
@@ -278,6 +292,15 @@ impl SpanStart {
 
     pub fn parent_opt(mut self, parent: Option<SpanContext>) -> Self {
         self.parent = parent;
+        self
+    }
+
+    /// Continues a trace another process started: the span is the local root of its segment,
+    /// a child of the caller's span, sampled as the caller decided (or by the sample rate when
+    /// the caller deferred).
+    pub fn remote_parent(mut self, parent: &propagation::RemoteParent) -> Self {
+        self.parent = Some(parent.context(|| true));
+        self.remote_decided = parent.sampled.is_some();
         self
     }
 

@@ -87,6 +87,9 @@ pub struct SpanContext {
     /// The local root ("segment" in Sentry's words) this span belongs to.
     pub segment_id: SpanId,
     pub sampled: bool,
+    /// A span of another process (from `traceparent` / `sentry-trace`): a child of it is the
+    /// local root of its own segment.
+    pub remote: bool,
 }
 
 /// OpenTelemetry span kind.
@@ -478,6 +481,7 @@ impl SpanData {
             span_id: self.span_id,
             segment_id: self.segment_id,
             sampled: true,
+            remote: false,
         }
     }
 

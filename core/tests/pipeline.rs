@@ -326,6 +326,49 @@ fn sampling_decides_at_the_root_and_children_inherit() {
 }
 
 #[test]
+fn a_remote_parent_makes_a_local_root_in_the_callers_trace_with_the_callers_decision() {
+    use llmtel_core::propagation::RemoteParent;
+    let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let caller = "00f067aa0ba902b7";
+    // The caller's decision wins over our sample rate, both ways.
+    let (client, received, spans) = memory_client(|o| o.traces_sample_rate = 0.0);
+    let sampled = RemoteParent::from_traceparent(&format!("00-{trace}-{caller}-01"), None).unwrap();
+    let root = client.start_span(SpanStart::new("POST /api/chat").remote_parent(&sampled));
+    assert!(root.is_recording());
+    let ctx = root.context();
+    assert_eq!(ctx.trace_id.to_hex(), trace);
+    assert_eq!(ctx.segment_id, ctx.span_id, "the local root of its segment");
+    assert!(!ctx.remote);
+    let child = client.start_span(SpanStart::new("chat").parent(ctx));
+    assert_eq!(child.context().segment_id, ctx.span_id);
+    child.end();
+    root.end();
+    client.flush(5 * SECOND).unwrap();
+    assert_eq!(
+        *received.lock().unwrap(),
+        vec![(Some("POST /api/chat".into()), vec!["chat".into()])]
+    );
+    let root_data = spans.lock().unwrap()[0].clone();
+    assert_eq!(root_data.parent_span_id.unwrap().to_hex(), caller);
+    assert!(root_data.is_segment());
+
+    let (client, _, spans) = memory_client(|_| {});
+    let unsampled = RemoteParent::from_sentry_trace(&format!("{trace}-{caller}-0"), None).unwrap();
+    let root = client.start_span(SpanStart::new("declined").remote_parent(&unsampled));
+    assert!(!root.is_recording());
+    root.end();
+    client.flush(5 * SECOND).unwrap();
+    assert!(spans.lock().unwrap().is_empty());
+    assert_eq!(client.stats().dropped.get(DropReason::SampleRate), 1);
+
+    // A caller that deferred leaves the decision to our sample rate.
+    let (client, _, _) = memory_client(|o| o.traces_sample_rate = 0.0);
+    let deferred = RemoteParent::from_sentry_trace(&format!("{trace}-{caller}"), None).unwrap();
+    let root = client.start_span(SpanStart::new("deferred").remote_parent(&deferred));
+    assert!(!root.context().sampled);
+}
+
+#[test]
 fn before_send_can_edit_or_drop_and_a_panicking_hook_only_costs_the_span() {
     let (client, _, spans) = memory_client(|o| {
         o.before_send_span = Some(Arc::new(|span| match &*span.name {
