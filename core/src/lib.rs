@@ -35,6 +35,7 @@ pub mod options;
 mod pipeline;
 pub mod privacy;
 pub mod propagation;
+mod rollup;
 pub mod span;
 pub mod stats;
 
@@ -61,6 +62,8 @@ struct ClientInner {
     before_send: Option<BeforeSendSpan>,
     pipeline: pipeline::Pipeline,
     genai: Arc<genai::GenAiSettings>,
+    /// Token usage and cost gathered for the agent spans still open.
+    rollups: rollup::Rollups,
 }
 
 impl Client {
@@ -107,6 +110,7 @@ impl Client {
                 before_send: options.before_send_span.clone(),
                 pipeline,
                 genai,
+                rollups: rollup::Rollups::default(),
             }),
         })
     }
@@ -136,13 +140,22 @@ impl Client {
             Some(p) => (p.trace_id, p.segment_id, Some(p.span_id), p.sampled),
             None => (TraceId::random(), span_id, None, self.sample()),
         };
+        let agent = match start.parent {
+            _ if start.rolls_up_usage && sampled => Some(span_id),
+            Some(p) if !p.remote => p.agent,
+            _ => None,
+        };
         let context = SpanContext {
             trace_id,
             span_id,
             segment_id,
             sampled,
             remote: false,
+            agent,
         };
+        if agent == Some(span_id) {
+            self.inner.rollups.open(span_id);
+        }
         if !sampled {
             if segment_id == span_id {
                 self.inner
@@ -153,6 +166,7 @@ impl Client {
                 context,
                 data: None,
                 client: None,
+                parent_agent: None,
             };
         }
         let mut attributes = start.attributes;
@@ -179,6 +193,7 @@ impl Client {
             context,
             data: Some(data),
             client: Some(self.inner.clone()),
+            parent_agent: start.parent.filter(|p| !p.remote).and_then(|p| p.agent),
         }
     }
 
@@ -252,6 +267,8 @@ pub struct SpanStart {
     parent: Option<SpanContext>,
     /// False when a remote parent deferred its sampling decision to us.
     remote_decided: bool,
+    /// An agent span: the usage of the model calls beneath it is summed onto it.
+    rolls_up_usage: bool,
     attributes: Attributes,
     start_time_unix_nano: Option<u64>,
 }
@@ -265,6 +282,7 @@ impl SpanStart {
             kind: SpanKind::Internal,
             parent: None,
             remote_decided: true,
+            rolls_up_usage: false,
             attributes: Attributes::default(),
             start_time_unix_nano: None,
         }
@@ -304,6 +322,13 @@ impl SpanStart {
         self
     }
 
+    /// Sums the token usage and cost of the model calls beneath this span onto it when it
+    /// ends (agent spans).
+    pub fn rolls_up_usage(mut self) -> Self {
+        self.rolls_up_usage = true;
+        self
+    }
+
     /// Attributes known at start (samplers and backends read them there).
     pub fn attribute(mut self, key: impl Into<Str>, value: impl Into<Value>) -> Self {
         self.attributes.set(key, value);
@@ -322,6 +347,8 @@ pub struct Span {
     context: SpanContext,
     data: Option<SpanData>,
     client: Option<Arc<ClientInner>>,
+    /// For an agent span: the agent above it, which its sums go on to.
+    parent_agent: Option<SpanId>,
 }
 
 impl Span {
@@ -336,6 +363,20 @@ impl Span {
 
     pub fn data(&self) -> Option<&SpanData> {
         self.data.as_ref()
+    }
+
+    /// The attributes, while the span records.
+    pub fn attributes_mut(&mut self) -> Option<&mut Attributes> {
+        self.data.as_mut().map(|d| &mut d.attributes)
+    }
+
+    /// Adds a model call's usage and cost to the enclosing agent span, if there is one.
+    pub fn report_usage(&self, usage: &genai::Usage, cost: Option<genai::Cost>) {
+        if let (Some(agent), Some(client)) = (self.context.agent, &self.client)
+            && agent != self.context.span_id
+        {
+            client.rollups.add(agent, usage, cost);
+        }
     }
 
     pub fn set_attribute(&mut self, key: impl Into<Str>, value: impl Into<Value>) {
@@ -385,6 +426,14 @@ impl Span {
         data.end_time_unix_nano = end_time
             .unwrap_or_else(span::now_unix_nano)
             .max(data.start_time_unix_nano);
+        if self.context.agent == Some(self.context.span_id)
+            && let Some(rollup) = client.rollups.close(self.context.span_id)
+        {
+            rollup.record(&mut data.attributes);
+            if let Some(above) = self.parent_agent {
+                client.rollups.merge(above, &rollup);
+            }
+        }
         client.finish(data);
     }
 }

@@ -172,6 +172,7 @@ impl RemoteParent {
             segment_id: self.span_id,
             sampled: self.sampled.unwrap_or_else(decide),
             remote: true,
+            agent: None,
         }
     }
 }

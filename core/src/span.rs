@@ -90,6 +90,8 @@ pub struct SpanContext {
     /// A span of another process (from `traceparent` / `sentry-trace`): a child of it is the
     /// local root of its own segment.
     pub remote: bool,
+    /// The nearest enclosing agent span, whose token usage sums its model calls'.
+    pub agent: Option<SpanId>,
 }
 
 /// OpenTelemetry span kind.
@@ -482,6 +484,7 @@ impl SpanData {
             segment_id: self.segment_id,
             sampled: true,
             remote: false,
+            agent: None,
         }
     }
 

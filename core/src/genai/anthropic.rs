@@ -12,8 +12,8 @@ use super::{
     Api, BlockKind, Failure, MapContext, MappingError, Outcome, RequestFacts, StreamState, Usage,
     parse, record_present,
 };
-use crate::Span;
 use crate::keys as k;
+use crate::span::Attributes;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -39,15 +39,15 @@ struct Request<'a> {
 pub(super) fn map_request(
     api: Api,
     json: &str,
-    span: &mut Span,
+    attrs: &mut Attributes,
     facts: &mut RequestFacts,
     ctx: &MapContext<'_>,
 ) -> Result<(), MappingError> {
     let req: Request<'_> = parse("request", json)?;
-    facts.record_model(span, req.model.as_deref());
-    record_present(span, [(k::GEN_AI_REQUEST_MAX_TOKENS, req.max_tokens)]);
+    facts.record_model(attrs, req.model.as_deref());
+    record_present(attrs, [(k::GEN_AI_REQUEST_MAX_TOKENS, req.max_tokens)]);
     record_present(
-        span,
+        attrs,
         [
             (k::GEN_AI_REQUEST_TEMPERATURE, req.temperature),
             (k::GEN_AI_REQUEST_TOP_P, req.top_p),
@@ -55,7 +55,7 @@ pub(super) fn map_request(
         ],
     );
     if let Some(stop) = req.stop_sequences {
-        span.set_attribute(k::GEN_AI_REQUEST_STOP_SEQUENCES, stop.into_vec());
+        attrs.set(k::GEN_AI_REQUEST_STOP_SEQUENCES, stop.into_vec());
     }
     facts.stream = req.stream == Some(true) && api == Api::Messages;
     if ctx.content.record_inputs {
@@ -112,7 +112,7 @@ pub(super) fn map_request(
                 Json::Object(out)
             })
             .collect();
-        content::record_inputs(span, system, messages, tools, ctx.settings);
+        content::record_inputs(attrs, system, messages, tools, ctx.settings);
     }
     Ok(())
 }

@@ -5,12 +5,12 @@
 use std::sync::OnceLock;
 
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use super::{Choice, GenAiSettings};
-use crate::Span;
 use crate::keys as k;
+use crate::span::Attributes;
 
 /// What replaces inline binary media.
 pub const BLOB_SUBSTITUTE: &str = "[Blob substitute]";
@@ -38,16 +38,18 @@ impl ContentFormat {
 }
 
 /// One message of the contract's schema.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Message {
     pub role: String,
+    #[serde(default)]
     pub parts: Vec<Part>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finish_reason: Option<String>,
 }
 
 /// A message part (conventions §3).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Part {
     Text {
@@ -184,7 +186,7 @@ pub(crate) fn output_messages(choices: Vec<Choice>) -> Vec<Message> {
 
 /// Records the request's content: system instructions, input messages, tool definitions.
 pub(crate) fn record_inputs(
-    span: &mut Span,
+    attrs: &mut Attributes,
     system: Vec<Part>,
     messages: Vec<Message>,
     tools: Vec<Json>,
@@ -194,13 +196,13 @@ pub(crate) fn record_inputs(
         ContentFormat::Json => {
             if !system.is_empty() {
                 let (json, _) = capped_json_list(&system, settings.max_content_bytes);
-                span.set_attribute(k::GEN_AI_SYSTEM_INSTRUCTIONS, scrub(json, settings));
+                attrs.set(k::GEN_AI_SYSTEM_INSTRUCTIONS, scrub(json, settings));
             }
             if !messages.is_empty() {
                 let (json, original) = capped_json_list(&messages, settings.max_content_bytes);
-                span.set_attribute(k::GEN_AI_INPUT_MESSAGES, scrub(json, settings));
+                attrs.set(k::GEN_AI_INPUT_MESSAGES, scrub(json, settings));
                 if let Some(n) = original {
-                    span.set_attribute(k::LLMTEL_CONTENT_ORIGINAL_LENGTH, n as i64);
+                    attrs.set(k::LLMTEL_CONTENT_ORIGINAL_LENGTH, n as i64);
                 }
             }
         }
@@ -214,31 +216,35 @@ pub(crate) fn record_inputs(
                 });
             }
             all.extend(messages);
-            record_indexed(span, "gen_ai.prompt", &all, settings);
+            record_indexed(attrs, "gen_ai.prompt", &all, settings);
         }
     }
     if !tools.is_empty() {
         let (json, _) = capped_json_list(&tools, settings.max_content_bytes);
-        span.set_attribute(k::GEN_AI_TOOL_DEFINITIONS, scrub(json, settings));
+        attrs.set(k::GEN_AI_TOOL_DEFINITIONS, scrub(json, settings));
     }
 }
 
-pub(crate) fn record_outputs(span: &mut Span, messages: Vec<Message>, settings: &GenAiSettings) {
+pub(crate) fn record_outputs(
+    attrs: &mut Attributes,
+    messages: Vec<Message>,
+    settings: &GenAiSettings,
+) {
     if messages.iter().all(|m| m.parts.is_empty()) {
         return;
     }
     match settings.content_format {
         ContentFormat::Json => {
             let (json, _) = capped_json_list(&messages, settings.max_content_bytes);
-            span.set_attribute(k::GEN_AI_OUTPUT_MESSAGES, scrub(json, settings));
+            attrs.set(k::GEN_AI_OUTPUT_MESSAGES, scrub(json, settings));
         }
-        ContentFormat::Indexed => record_indexed(span, "gen_ai.completion", &messages, settings),
+        ContentFormat::Indexed => record_indexed(attrs, "gen_ai.completion", &messages, settings),
     }
 }
 
 /// Embedding inputs: one text as is, several as a JSON array.
 pub(crate) fn record_embeddings_input(
-    span: &mut Span,
+    attrs: &mut Attributes,
     inputs: Vec<String>,
     settings: &GenAiSettings,
 ) {
@@ -247,13 +253,18 @@ pub(crate) fn record_embeddings_input(
         1 => crop_str(&inputs[0], settings.max_content_bytes).to_owned(),
         _ => capped_json_list(&inputs, settings.max_content_bytes).0,
     };
-    span.set_attribute(k::GEN_AI_EMBEDDINGS_INPUT, scrub(text, settings));
+    attrs.set(k::GEN_AI_EMBEDDINGS_INPUT, scrub(text, settings));
 }
 
-fn record_indexed(span: &mut Span, prefix: &str, messages: &[Message], settings: &GenAiSettings) {
+fn record_indexed(
+    attrs: &mut Attributes,
+    prefix: &str,
+    messages: &[Message],
+    settings: &GenAiSettings,
+) {
     let cap = settings.max_content_bytes;
     for (i, message) in messages.iter().enumerate() {
-        span.set_attribute(format!("{prefix}.{i}.role"), message.role.clone());
+        attrs.set(format!("{prefix}.{i}.role"), message.role.clone());
         let texts: Vec<&str> = message
             .parts
             .iter()
@@ -273,7 +284,7 @@ fn record_indexed(span: &mut Span, prefix: &str, messages: &[Message], settings:
             serde_json::to_string(&message.parts).expect("parts serialize")
         };
         if !content.is_empty() {
-            span.set_attribute(
+            attrs.set(
                 format!("{prefix}.{i}.content"),
                 scrub(crop_str(&content, cap).to_owned(), settings),
             );
@@ -285,7 +296,7 @@ fn record_indexed(span: &mut Span, prefix: &str, messages: &[Message], settings:
             .collect();
         if !calls.is_empty() {
             let json = serde_json::to_string(&calls).expect("parts serialize");
-            span.set_attribute(
+            attrs.set(
                 format!("{prefix}.{i}.tool_calls"),
                 scrub(crop_str(&json, cap).to_owned(), settings),
             );

@@ -28,6 +28,21 @@ pub struct Cost {
     pub output: f64,
 }
 
+impl Cost {
+    /// `gen_ai.cost.{input,output,total}_tokens` in USD.
+    pub fn record(&self, attrs: &mut crate::span::Attributes) {
+        use crate::keys as k;
+        attrs.set(k::GEN_AI_COST_INPUT_TOKENS, self.input);
+        attrs.set(k::GEN_AI_COST_OUTPUT_TOKENS, self.output);
+        attrs.set(k::GEN_AI_COST_TOTAL_TOKENS, self.input + self.output);
+    }
+
+    pub fn add(&mut self, other: &Cost) {
+        self.input += other.input;
+        self.output += other.output;
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct PriceTable {
     prices: HashMap<String, Price>,

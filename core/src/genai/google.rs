@@ -7,8 +7,8 @@ use serde_json::Value as Json;
 
 use super::content::{self, Message, Part, modality_of};
 use super::{Api, MapContext, MappingError, Outcome, RequestFacts, Usage, parse, record_present};
-use crate::Span;
 use crate::keys as k;
+use crate::span::Attributes;
 
 /// The first of the given spellings present in an object.
 fn get<'a>(value: &'a Json, names: &[&str]) -> Option<&'a Json> {
@@ -25,13 +25,13 @@ fn int(value: Option<&Json>) -> Option<i64> {
 pub(super) fn map_request(
     api: Api,
     json: &str,
-    span: &mut Span,
+    attrs: &mut Attributes,
     facts: &mut RequestFacts,
     ctx: &MapContext<'_>,
 ) -> Result<(), MappingError> {
     let req: Json = parse("request", json)?;
     let model = req.get("model").and_then(Json::as_str);
-    facts.record_model(span, model.map(|m| m.strip_prefix("models/").unwrap_or(m)));
+    facts.record_model(attrs, model.map(|m| m.strip_prefix("models/").unwrap_or(m)));
     // Generation settings live in `config` (SDKs) or `generationConfig` (the wire).
     let empty = Json::Null;
     let config = get(&req, &["config"]).unwrap_or(&empty);
@@ -53,11 +53,11 @@ pub(super) fn map_request(
         ),
     ] {
         if let Some(v) = setting(names).and_then(Json::as_f64) {
-            span.set_attribute(key, v);
+            attrs.set(key, v);
         }
     }
     record_present(
-        span,
+        attrs,
         [
             (
                 k::GEN_AI_REQUEST_MAX_TOKENS,
@@ -71,10 +71,10 @@ pub(super) fn map_request(
             .iter()
             .filter_map(|s| s.as_str().map(str::to_owned))
             .collect();
-        span.set_attribute(k::GEN_AI_REQUEST_STOP_SEQUENCES, stops);
+        attrs.set(k::GEN_AI_REQUEST_STOP_SEQUENCES, stops);
     }
     if let Some(n) = int(setting(&["candidateCount", "candidate_count"])).filter(|n| *n != 1) {
-        span.set_attribute(k::GEN_AI_REQUEST_CHOICE_COUNT, n);
+        attrs.set(k::GEN_AI_REQUEST_CHOICE_COUNT, n);
     }
     let modalities: Vec<String> = setting(&["responseModalities", "response_modalities"])
         .and_then(Json::as_array)
@@ -93,7 +93,7 @@ pub(super) fn map_request(
             _ => None,
         };
     if let Some(t) = output_type {
-        span.set_attribute(k::GEN_AI_OUTPUT_TYPE, t);
+        attrs.set(k::GEN_AI_OUTPUT_TYPE, t);
     }
 
     if ctx.content.record_inputs {
@@ -117,7 +117,7 @@ pub(super) fn map_request(
                     _ => None,
                 })
                 .collect();
-            content::record_embeddings_input(span, texts, settings);
+            content::record_embeddings_input(attrs, texts, settings);
             return Ok(());
         }
         let system = get(&req, &["systemInstruction", "system_instruction"])
@@ -129,7 +129,7 @@ pub(super) fn map_request(
             .and_then(Json::as_array)
             .map(|tools| tools.iter().flat_map(tool_definitions).collect())
             .unwrap_or_default();
-        content::record_inputs(span, system, messages, tools, settings);
+        content::record_inputs(attrs, system, messages, tools, settings);
     }
     Ok(())
 }

@@ -4,22 +4,27 @@
 //! else when the call finishes. With content off, messages are never parsed.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
 use crate::keys as k;
-use crate::span::{ErrorCode, SpanContext, SpanKind, Status, Str, Value};
-use crate::{Client, Span, SpanStart};
+use crate::span::{Attributes, ErrorCode, SpanContext, Str, Value};
 
+mod agent;
 mod anthropic;
+mod call;
 pub mod content;
 pub mod cost;
 mod google;
+mod normalized;
 mod openai;
+mod wire;
 
+pub use agent::{AgentRun, AgentSpec, SpecError, ToolSpec};
+pub use call::{CallPlacement, GenAiCall};
 pub use content::{ContentFormat, Message, Part};
-pub use cost::{Price, PriceTable};
+pub use cost::{Cost, Price, PriceTable};
+pub use normalized::{NormalizedRequest, NormalizedResponse};
 
 /// Who serves the model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,14 +64,6 @@ impl Provider {
             "google" | "google_genai" | "gcp.gen_ai" => Provider::Google,
             _ => return None,
         })
-    }
-
-    fn origin(self) -> &'static str {
-        match self {
-            Provider::OpenAi | Provider::AzureOpenAi => "auto.ai.openai",
-            Provider::Anthropic => "auto.ai.anthropic",
-            Provider::Gemini | Provider::VertexAi | Provider::Google => "auto.ai.google_genai",
-        }
     }
 }
 
@@ -213,18 +210,69 @@ pub struct CallError<'a> {
 }
 
 /// Token counts as the contract defines them: input includes cached, output includes reasoning.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Hosts write them as `input_tokens`, `output_tokens`, `cache_read_input_tokens`,
+/// `cache_creation_input_tokens`, `reasoning_tokens`, `total_tokens`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Usage {
+    #[serde(rename = "input_tokens")]
     pub input: Option<i64>,
+    #[serde(rename = "output_tokens")]
     pub output: Option<i64>,
+    #[serde(rename = "cache_read_input_tokens")]
     pub cache_read: Option<i64>,
+    #[serde(rename = "cache_creation_input_tokens")]
     pub cache_creation: Option<i64>,
+    #[serde(rename = "reasoning_tokens")]
     pub reasoning: Option<i64>,
     /// The provider's own total, when it gives one.
+    #[serde(rename = "total_tokens")]
     pub total: Option<i64>,
 }
 
 impl Usage {
+    /// Writes the counts that are known, never negative.
+    pub fn record(&self, attrs: &mut Attributes) {
+        let clamp = |v: Option<i64>| v.map(|n| n.max(0));
+        for (key, value) in [
+            (k::GEN_AI_USAGE_INPUT_TOKENS, clamp(self.input)),
+            (k::GEN_AI_USAGE_OUTPUT_TOKENS, clamp(self.output)),
+            (
+                k::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+                clamp(self.cache_read),
+            ),
+            (
+                k::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+                clamp(self.cache_creation),
+            ),
+            (
+                k::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+                clamp(self.reasoning),
+            ),
+            (k::GEN_AI_USAGE_TOTAL_TOKENS, clamp(self.total_tokens())),
+        ] {
+            if let Some(n) = value {
+                attrs.set(key, n);
+            }
+        }
+    }
+
+    /// Adds another call's counts (an agent's usage is the sum of its model calls'). A count
+    /// stays absent only while no call reported it.
+    pub fn add(&mut self, other: &Usage) {
+        let sum = |a: &mut Option<i64>, b: Option<i64>| {
+            if let Some(b) = b {
+                *a = Some(a.unwrap_or(0).saturating_add(b.max(0)));
+            }
+        };
+        sum(&mut self.input, other.input);
+        sum(&mut self.output, other.output);
+        sum(&mut self.cache_read, other.cache_read);
+        sum(&mut self.cache_creation, other.cache_creation);
+        sum(&mut self.reasoning, other.reasoning);
+        sum(&mut self.total, other.total_tokens());
+    }
+
     fn total_tokens(&self) -> Option<i64> {
         self.total.or(match (self.input, self.output) {
             // Counts come from the wire: absurd ones saturate rather than overflow.
@@ -235,7 +283,7 @@ impl Usage {
     }
 
     /// Fields the other reports overwrite these (later stream chunks carry fuller counts).
-    fn merge(&mut self, other: Usage) {
+    pub(crate) fn merge(&mut self, other: Usage) {
         let pick = |a: &mut Option<i64>, b: Option<i64>| {
             if b.is_some() {
                 *a = b;
@@ -378,22 +426,6 @@ impl Failure {
     }
 }
 
-/// A GenAI call being recorded. Dropping it without `finish`, `finish_stream` or `fail` ends
-/// the span with what was gathered so far.
-pub struct GenAiCall {
-    span: Option<Span>,
-    provider: Provider,
-    api: Api,
-    content: ContentPolicy,
-    settings: Arc<GenAiSettings>,
-    started: Instant,
-    first_chunk: Option<Duration>,
-    streamed: bool,
-    request_model: Option<String>,
-    outcome: Outcome,
-    stream: StreamState,
-}
-
 /// Per-provider stream bookkeeping that is not part of the outcome.
 #[derive(Debug, Default)]
 pub(crate) struct StreamState {
@@ -409,90 +441,6 @@ pub(crate) enum BlockKind {
     Other,
 }
 
-impl Client {
-    /// Starts a GenAI call span with the request's attributes.
-    pub fn begin_genai_call(&self, start: CallStart<'_>) -> (GenAiCall, Result<(), MappingError>) {
-        let settings = self.genai_settings().clone();
-        let operation = start.api.operation();
-        let origin = start
-            .origin
-            .clone()
-            .unwrap_or(Str::Borrowed(start.provider.origin()));
-        let mut span = self.start_span(
-            SpanStart::new(operation)
-                .op(op_for(operation))
-                .origin(origin)
-                .kind(SpanKind::Client)
-                .parent_opt(start.parent)
-                .attribute(k::GEN_AI_OPERATION_NAME, operation)
-                .attribute(k::GEN_AI_PROVIDER_NAME, start.provider.name()),
-        );
-        let mut call = GenAiCall {
-            span: None,
-            provider: start.provider,
-            api: start.api,
-            content: start.content,
-            settings,
-            started: Instant::now(),
-            first_chunk: None,
-            streamed: false,
-            request_model: None,
-            outcome: Outcome::default(),
-            stream: StreamState::default(),
-        };
-        if !span.is_recording() {
-            call.span = Some(span);
-            return (call, Ok(()));
-        }
-        if let Some(address) = start.server_address.filter(|a| !a.is_empty()) {
-            span.set_attribute(k::SERVER_ADDRESS, address.to_owned());
-        }
-        if let Some(port) = start.server_port {
-            span.set_attribute(k::SERVER_PORT, i64::from(port));
-        }
-        let mut request = RequestFacts::default();
-        let result = match start.provider {
-            Provider::OpenAi | Provider::AzureOpenAi => openai::map_request(
-                start.api,
-                start.request_json,
-                &mut span,
-                &mut request,
-                &call.ctx(),
-            ),
-            Provider::Anthropic => anthropic::map_request(
-                start.api,
-                start.request_json,
-                &mut span,
-                &mut request,
-                &call.ctx(),
-            ),
-            Provider::Gemini | Provider::VertexAi | Provider::Google => google::map_request(
-                start.api,
-                start.request_json,
-                &mut span,
-                &mut request,
-                &call.ctx(),
-            ),
-        };
-        if request.conversation_id.is_none()
-            && let Some(id) = start.conversation_id.filter(|c| !c.is_empty())
-        {
-            request.conversation_id = Some(id.to_owned());
-        }
-        if let Some(id) = &request.conversation_id {
-            span.set_attribute(k::GEN_AI_CONVERSATION_ID, id.clone());
-        }
-        if request.stream || start.stream {
-            call.streamed = true;
-            span.set_attribute(k::GEN_AI_REQUEST_STREAM, true);
-        }
-        span.set_name(span_name(operation, request.model.as_deref(), None));
-        call.request_model = request.model;
-        call.span = Some(span);
-        (call, result)
-    }
-}
-
 /// What the request mapping learned that the call needs later.
 #[derive(Debug, Default)]
 pub(crate) struct RequestFacts {
@@ -503,9 +451,9 @@ pub(crate) struct RequestFacts {
 
 impl RequestFacts {
     /// `gen_ai.request.model`, remembered for the span name and the cost.
-    pub fn record_model(&mut self, span: &mut Span, model: Option<&str>) {
+    pub fn record_model(&mut self, attrs: &mut Attributes, model: Option<&str>) {
         if let Some(model) = model {
-            span.set_attribute(k::GEN_AI_REQUEST_MODEL, model.to_owned());
+            attrs.set(k::GEN_AI_REQUEST_MODEL, model.to_owned());
             self.model = Some(model.to_owned());
         }
     }
@@ -513,12 +461,12 @@ impl RequestFacts {
 
 /// Sets the numeric request parameters that are present.
 pub(crate) fn record_present<V: Into<Value>>(
-    span: &mut Span,
+    attrs: &mut Attributes,
     values: impl IntoIterator<Item = (&'static str, Option<V>)>,
 ) {
     for (key, value) in values {
         if let Some(v) = value {
-            span.set_attribute(key, v);
+            attrs.set(key, v);
         }
     }
 }
@@ -527,224 +475,6 @@ pub(crate) fn record_present<V: Into<Value>>(
 pub(crate) struct MapContext<'a> {
     pub content: ContentPolicy,
     pub settings: &'a GenAiSettings,
-}
-
-fn op_for(operation: &str) -> Str {
-    match operation {
-        "chat" => Str::Borrowed("gen_ai.chat"),
-        "embeddings" => Str::Borrowed("gen_ai.embeddings"),
-        "generate_content" => Str::Borrowed("gen_ai.generate_content"),
-        "text_completion" => Str::Borrowed("gen_ai.text_completion"),
-        other => Str::Owned(format!("gen_ai.{other}")),
-    }
-}
-
-fn span_name(operation: &str, request_model: Option<&str>, response_model: Option<&str>) -> String {
-    let model = request_model.or(response_model).unwrap_or("unknown");
-    format!("{operation} {model}")
-}
-
-impl GenAiCall {
-    fn ctx(&self) -> MapContext<'_> {
-        MapContext {
-            content: self.content,
-            settings: &self.settings,
-        }
-    }
-
-    /// The span's context, for children (tool calls made inside the call).
-    pub fn context(&self) -> Option<SpanContext> {
-        self.span.as_ref().map(Span::context)
-    }
-
-    pub fn is_recording(&self) -> bool {
-        self.span.as_ref().is_some_and(Span::is_recording)
-    }
-
-    /// Feeds one stream chunk: `event` is the SSE event name when there is one, `data` the JSON.
-    pub fn chunk(&mut self, event: Option<&str>, data: &str) -> Result<(), MappingError> {
-        if !self.is_recording() {
-            return Ok(());
-        }
-        if self.first_chunk.is_none() {
-            self.first_chunk = Some(self.started.elapsed());
-        }
-        self.streamed = true;
-        let data = data.trim();
-        if data.is_empty() || data == "[DONE]" {
-            return Ok(());
-        }
-        let ctx = MapContext {
-            content: self.content,
-            settings: &self.settings,
-        };
-        match self.provider {
-            Provider::OpenAi | Provider::AzureOpenAi => {
-                openai::map_chunk(self.api, event, data, &mut self.outcome, &ctx)
-            }
-            Provider::Anthropic => {
-                anthropic::map_chunk(event, data, &mut self.outcome, &mut self.stream, &ctx)
-            }
-            Provider::Gemini | Provider::VertexAi | Provider::Google => {
-                google::map_chunk(self.api, data, &mut self.outcome, &ctx)
-            }
-        }
-    }
-
-    /// Ends the call with its (non-streamed) response.
-    pub fn finish(mut self, response_json: &str) -> Result<(), MappingError> {
-        let result = if self.is_recording() {
-            let ctx = MapContext {
-                content: self.content,
-                settings: &self.settings,
-            };
-            match self.provider {
-                Provider::OpenAi | Provider::AzureOpenAi => {
-                    openai::map_response(self.api, response_json, &mut self.outcome, &ctx)
-                }
-                Provider::Anthropic => {
-                    anthropic::map_response(self.api, response_json, &mut self.outcome, &ctx)
-                }
-                Provider::Gemini | Provider::VertexAi | Provider::Google => {
-                    google::map_response(self.api, response_json, &mut self.outcome, &ctx)
-                }
-            }
-        } else {
-            Ok(())
-        };
-        self.end(None);
-        result
-    }
-
-    /// Ends a streamed call: exhausted, stopped early by the consumer, or collected unread.
-    pub fn finish_stream(mut self) {
-        self.end(None);
-    }
-
-    /// Ends the call as failed. A stream that errors part-way keeps what it gathered.
-    pub fn fail(mut self, error: CallError<'_>) -> Result<(), MappingError> {
-        let (failure, result) = classify(self.provider, &error);
-        self.end(Some(failure));
-        result
-    }
-
-    fn end(&mut self, failure: Option<Failure>) {
-        let Some(mut span) = self.span.take() else {
-            return;
-        };
-        if span.is_recording() {
-            let failure = failure.or_else(|| self.outcome.error.take());
-            self.apply(&mut span, failure);
-        }
-        span.end();
-    }
-
-    /// Writes the outcome onto the span.
-    fn apply(&mut self, span: &mut Span, failure: Option<Failure>) {
-        let outcome = &mut self.outcome;
-        let operation = self.api.operation();
-        if self.request_model.is_none()
-            && let Some(model) = &outcome.model
-        {
-            span.set_name(span_name(operation, None, Some(model)));
-        }
-        if let Some(id) = outcome.id.take() {
-            span.set_attribute(k::GEN_AI_RESPONSE_ID, id);
-        }
-        if let Some(model) = &outcome.model {
-            span.set_attribute(k::GEN_AI_RESPONSE_MODEL, model.clone());
-        }
-        let reasons: Vec<String> = outcome
-            .choices
-            .iter()
-            .filter_map(|c| c.finish_reason.clone())
-            .collect();
-        if !reasons.is_empty() {
-            span.set_attribute(k::GEN_AI_RESPONSE_FINISH_REASONS, reasons);
-        }
-        if let Some(conversation) = outcome.conversation_id.take() {
-            span.set_attribute(k::GEN_AI_CONVERSATION_ID, conversation);
-        }
-        if let Some(fp) = outcome.system_fingerprint.take() {
-            span.set_attribute(k::OPENAI_RESPONSE_SYSTEM_FINGERPRINT, fp);
-        }
-        if let Some(tier) = outcome.service_tier.take() {
-            span.set_attribute(k::OPENAI_RESPONSE_SERVICE_TIER, tier);
-        }
-        if let Some(dims) = outcome.embedding_dims {
-            span.set_attribute(k::GEN_AI_EMBEDDINGS_DIMENSION_COUNT, dims);
-        }
-        for (key, value) in outcome.extra.drain(..) {
-            span.set_attribute(key, value);
-        }
-
-        let usage = outcome.usage;
-        let clamp = |v: Option<i64>| v.map(|n| n.max(0));
-        for (key, value) in [
-            (k::GEN_AI_USAGE_INPUT_TOKENS, clamp(usage.input)),
-            (k::GEN_AI_USAGE_OUTPUT_TOKENS, clamp(usage.output)),
-            (
-                k::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
-                clamp(usage.cache_read),
-            ),
-            (
-                k::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
-                clamp(usage.cache_creation),
-            ),
-            (
-                k::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
-                clamp(usage.reasoning),
-            ),
-            (k::GEN_AI_USAGE_TOTAL_TOKENS, clamp(usage.total_tokens())),
-        ] {
-            if let Some(n) = value {
-                span.set_attribute(key, n);
-            }
-        }
-        let model = outcome.model.as_deref().or(self.request_model.as_deref());
-        if let Some(cost) = model.and_then(|m| self.settings.prices.cost(m, &usage)) {
-            span.set_attribute(k::GEN_AI_COST_INPUT_TOKENS, cost.input);
-            span.set_attribute(k::GEN_AI_COST_OUTPUT_TOKENS, cost.output);
-            span.set_attribute(k::GEN_AI_COST_TOTAL_TOKENS, cost.input + cost.output);
-        }
-
-        let elapsed = self.started.elapsed();
-        if self.streamed
-            && let Some(first) = self.first_chunk
-        {
-            span.set_attribute(k::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, first.as_secs_f64());
-        }
-        if let Some(output) = usage.output.filter(|o| *o > 0)
-            && elapsed.as_secs_f64() > 0.0
-        {
-            span.set_attribute(
-                k::GEN_AI_RESPONSE_TOKENS_PER_SECOND,
-                output as f64 / elapsed.as_secs_f64(),
-            );
-        }
-
-        if self.content.record_outputs && !outcome.choices.is_empty() {
-            let messages = content::output_messages(std::mem::take(&mut outcome.choices));
-            content::record_outputs(span, messages, &self.settings);
-        }
-
-        match failure {
-            Some(f) => {
-                span.set_attribute(k::ERROR_TYPE, f.error_type);
-                span.set_status(Status::Error {
-                    code: f.code,
-                    message: f.message,
-                });
-            }
-            None => span.set_status(Status::Ok),
-        }
-    }
-}
-
-impl Drop for GenAiCall {
-    fn drop(&mut self) {
-        self.end(None);
-    }
 }
 
 /// Parses JSON or explains why not.
@@ -756,70 +486,6 @@ pub(crate) fn parse<'a, T: Deserialize<'a>>(
         what,
         reason: e.to_string(),
     })
-}
-
-/// Error type and status for a failed call: the provider's error code, else the HTTP status,
-/// else the exception class.
-fn classify(provider: Provider, error: &CallError<'_>) -> (Failure, Result<(), MappingError>) {
-    #[derive(Deserialize, Default)]
-    #[serde(default)]
-    struct Body<'a> {
-        #[serde(borrow)]
-        error: Option<ErrorObject<'a>>,
-    }
-    #[derive(Deserialize, Default)]
-    #[serde(default)]
-    struct ErrorObject<'a> {
-        #[serde(rename = "type", borrow)]
-        kind: Option<std::borrow::Cow<'a, str>>,
-        code: Option<serde_json::Value>,
-        #[serde(borrow)]
-        status: Option<std::borrow::Cow<'a, str>>,
-        #[serde(borrow)]
-        message: Option<std::borrow::Cow<'a, str>>,
-    }
-    let mut result = Ok(());
-    let body: Body<'_> = match error.body.map(str::trim).filter(|b| !b.is_empty()) {
-        Some(text) => parse("error body", text).unwrap_or_else(|e| {
-            result = Err(e);
-            Body::default()
-        }),
-        None => Body::default(),
-    };
-    let err = body.error.unwrap_or_default();
-    let provider_type: Option<String> = match provider {
-        Provider::Anthropic => err.kind.as_deref().map(str::to_owned),
-        Provider::Gemini | Provider::VertexAi | Provider::Google => err
-            .status
-            .as_deref()
-            .map(str::to_owned)
-            .or_else(|| err.kind.as_deref().map(str::to_owned)),
-        Provider::OpenAi | Provider::AzureOpenAi => match &err.code {
-            Some(serde_json::Value::String(code)) => Some(code.clone()),
-            _ => err.kind.as_deref().map(str::to_owned),
-        },
-    };
-    let code = provider_type
-        .as_deref()
-        .and_then(code_for_error_type)
-        .or_else(|| error.http_status.map(code_for_http_status))
-        .unwrap_or(ErrorCode::InternalError);
-    let error_type = provider_type
-        .or_else(|| error.http_status.map(|s| s.to_string()))
-        .or_else(|| error.exception.map(str::to_owned))
-        .unwrap_or_else(|| "error".to_owned());
-    let message = err
-        .message
-        .map(|m| m.into_owned())
-        .or_else(|| error.message.map(str::to_owned));
-    (
-        Failure {
-            code,
-            error_type,
-            message,
-        },
-        result,
-    )
 }
 
 /// Anthropic's error types (conventions §6) and Google's canonical statuses.

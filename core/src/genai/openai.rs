@@ -11,8 +11,8 @@ use super::de::{self, OneOrMany};
 use super::{
     Api, Failure, MapContext, MappingError, Outcome, RequestFacts, Usage, parse, record_present,
 };
-use crate::Span;
 use crate::keys as k;
+use crate::span::Attributes;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -73,14 +73,14 @@ struct TextConfig<'a> {
 pub(super) fn map_request(
     api: Api,
     json: &str,
-    span: &mut Span,
+    attrs: &mut Attributes,
     facts: &mut RequestFacts,
     ctx: &MapContext<'_>,
 ) -> Result<(), MappingError> {
     let req: Request<'_> = parse("request", json)?;
-    facts.record_model(span, req.model.as_deref());
+    facts.record_model(attrs, req.model.as_deref());
     record_present(
-        span,
+        attrs,
         [
             (k::GEN_AI_REQUEST_TEMPERATURE, req.temperature),
             (k::GEN_AI_REQUEST_TOP_P, req.top_p),
@@ -93,16 +93,16 @@ pub(super) fn map_request(
         .or(req.max_completion_tokens)
         .or(req.max_output_tokens)
     {
-        span.set_attribute(k::GEN_AI_REQUEST_MAX_TOKENS, max);
+        attrs.set(k::GEN_AI_REQUEST_MAX_TOKENS, max);
     }
     if let Some(stop) = req.stop {
-        span.set_attribute(k::GEN_AI_REQUEST_STOP_SEQUENCES, stop.into_vec());
+        attrs.set(k::GEN_AI_REQUEST_STOP_SEQUENCES, stop.into_vec());
     }
     if let Some(seed) = req.seed {
-        span.set_attribute(k::GEN_AI_REQUEST_SEED, seed);
+        attrs.set(k::GEN_AI_REQUEST_SEED, seed);
     }
     if let Some(n) = req.n.filter(|n| *n != 1) {
-        span.set_attribute(k::GEN_AI_REQUEST_CHOICE_COUNT, n);
+        attrs.set(k::GEN_AI_REQUEST_CHOICE_COUNT, n);
     }
     facts.stream = req.stream == Some(true);
     let format = req
@@ -122,10 +122,10 @@ pub(super) fn map_request(
             .map(|_| "speech")
     });
     if let Some(t) = output_type {
-        span.set_attribute(k::GEN_AI_OUTPUT_TYPE, t);
+        attrs.set(k::GEN_AI_OUTPUT_TYPE, t);
     }
     if api != Api::Embeddings {
-        span.set_attribute(
+        attrs.set(
             k::OPENAI_API_TYPE,
             if api == Api::Responses {
                 "responses"
@@ -151,7 +151,7 @@ pub(super) fn map_request(
                 .and_then(|raw| serde_json::from_str::<Json>(raw.get()).ok())
                 .map(embedding_inputs)
                 .unwrap_or_default();
-            content::record_embeddings_input(span, inputs, settings);
+            content::record_embeddings_input(attrs, inputs, settings);
         } else {
             let mut system = Vec::new();
             let mut messages = Vec::new();
@@ -177,7 +177,7 @@ pub(super) fn map_request(
                 .and_then(|raw| serde_json::from_str::<Vec<Json>>(raw.get()).ok())
                 .map(|tools| tools.into_iter().map(tool_definition).collect())
                 .unwrap_or_default();
-            content::record_inputs(span, system, messages, tools, settings);
+            content::record_inputs(attrs, system, messages, tools, settings);
         }
     }
     Ok(())

@@ -1,0 +1,437 @@
+//! One GenAI call's life: begun from the provider's request JSON (or from a request a framework
+//! already normalized), fed stream chunks, finished with the response (or failed), and written
+//! onto its span from the neutral outcome. Wire and normalized calls share every rule after the
+//! request: content gating, scrubbing, capping, usage, cost, timing, status.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use super::content;
+use super::normalized::{NormalizedRequest, NormalizedResponse};
+use super::wire::{ErrorObject, WireMapping};
+use super::{
+    Api, CallError, CallStart, ContentPolicy, Failure, GenAiSettings, MapContext, MappingError,
+    Outcome, RequestFacts, StreamState, code_for_error_type, code_for_http_status, parse,
+};
+use crate::keys as k;
+use crate::span::{Attributes, ErrorCode, SpanContext, SpanKind, Status, Str};
+use crate::{Client, Span, SpanStart};
+
+/// A GenAI call being recorded. Dropping it without `finish`, `finish_stream` or `fail` ends
+/// the span with what was gathered so far.
+pub struct GenAiCall {
+    span: Option<Span>,
+    /// The provider's wire format and API; `None` for a normalized call.
+    wire: Option<(&'static dyn WireMapping, Api)>,
+    operation: Str,
+    content: ContentPolicy,
+    settings: Arc<GenAiSettings>,
+    started: Instant,
+    first_chunk: Option<Duration>,
+    streamed: bool,
+    request_model: Option<String>,
+    outcome: Outcome,
+    stream: StreamState,
+}
+
+/// Where a call sits and what it may record, for calls begun from normalized input.
+#[derive(Clone, Debug, Default)]
+pub struct CallPlacement {
+    pub parent: Option<SpanContext>,
+    pub content: ContentPolicy,
+    /// The integration's origin (`auto.ai.langchain`, …); `manual` when unset.
+    pub origin: Option<Str>,
+}
+
+impl Client {
+    /// Starts a GenAI call span with the request's attributes, read from the provider's
+    /// request JSON. The call exists even when the request could not be read.
+    pub fn begin_genai_call(&self, start: CallStart<'_>) -> (GenAiCall, Result<(), MappingError>) {
+        let wire = start.provider.wire();
+        let operation = Str::Borrowed(start.api.operation());
+        let origin = start.origin.clone().unwrap_or(Str::Borrowed(wire.origin()));
+        let (mut call, mut span) = self.open_call(
+            operation,
+            start.provider.name().into(),
+            origin,
+            start.parent,
+            start.content,
+        );
+        call.wire = Some((wire, start.api));
+        let Some(attrs) = span.attributes_mut() else {
+            call.span = Some(span);
+            return (call, Ok(()));
+        };
+        server(attrs, start.server_address, start.server_port);
+        let mut request = RequestFacts::default();
+        let result = wire.map_request(
+            start.api,
+            start.request_json,
+            attrs,
+            &mut request,
+            &call.ctx(),
+        );
+        if request.conversation_id.is_none() {
+            request.conversation_id = start
+                .conversation_id
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned);
+        }
+        call.settle_request(span, request, start.stream);
+        (call, result)
+    }
+
+    /// Starts a GenAI call from a request a framework already normalized (model, messages,
+    /// parameters); the provider is named as the framework knows it.
+    pub fn begin_normalized_call(
+        &self,
+        request: NormalizedRequest,
+        placement: CallPlacement,
+    ) -> GenAiCall {
+        let operation: Str = request
+            .operation
+            .clone()
+            .filter(|o| !o.is_empty())
+            .map_or(Str::Borrowed("chat"), Str::Owned);
+        let origin = placement.origin.unwrap_or(Str::Borrowed("manual"));
+        let provider = request.provider.clone().unwrap_or_else(|| "unknown".into());
+        let (mut call, mut span) = self.open_call(
+            operation,
+            provider.into(),
+            origin,
+            placement.parent,
+            placement.content,
+        );
+        let Some(attrs) = span.attributes_mut() else {
+            call.span = Some(span);
+            return call;
+        };
+        server(
+            attrs,
+            request.server_address.as_deref(),
+            request.server_port,
+        );
+        let stream = request.stream;
+        let facts = request.record(attrs, &call.ctx());
+        call.settle_request(span, facts, stream);
+        call
+    }
+
+    fn open_call(
+        &self,
+        operation: Str,
+        provider: Str,
+        origin: Str,
+        parent: Option<SpanContext>,
+        content: ContentPolicy,
+    ) -> (GenAiCall, Span) {
+        let span = self.start_span(
+            SpanStart::new(operation.clone())
+                .op(op_for(&operation))
+                .origin(origin)
+                .kind(SpanKind::Client)
+                .parent_opt(parent)
+                .attribute(k::GEN_AI_OPERATION_NAME, operation.clone())
+                .attribute(k::GEN_AI_PROVIDER_NAME, provider),
+        );
+        let call = GenAiCall {
+            span: None,
+            wire: None,
+            operation,
+            content,
+            settings: self.genai_settings().clone(),
+            started: Instant::now(),
+            first_chunk: None,
+            streamed: false,
+            request_model: None,
+            outcome: Outcome::default(),
+            stream: StreamState::default(),
+        };
+        (call, span)
+    }
+}
+
+fn server(attrs: &mut Attributes, address: Option<&str>, port: Option<u16>) {
+    if let Some(address) = address.filter(|a| !a.is_empty()) {
+        attrs.set(k::SERVER_ADDRESS, address.to_owned());
+    }
+    if let Some(port) = port {
+        attrs.set(k::SERVER_PORT, i64::from(port));
+    }
+}
+
+pub(crate) fn op_for(operation: &str) -> Str {
+    match operation {
+        "chat" => Str::Borrowed("gen_ai.chat"),
+        "embeddings" => Str::Borrowed("gen_ai.embeddings"),
+        "generate_content" => Str::Borrowed("gen_ai.generate_content"),
+        "text_completion" => Str::Borrowed("gen_ai.text_completion"),
+        other => Str::Owned(format!("gen_ai.{other}")),
+    }
+}
+
+fn span_name(operation: &str, request_model: Option<&str>, response_model: Option<&str>) -> String {
+    let model = request_model.or(response_model).unwrap_or("unknown");
+    format!("{operation} {model}")
+}
+
+impl GenAiCall {
+    fn ctx(&self) -> MapContext<'_> {
+        MapContext {
+            content: self.content,
+            settings: &self.settings,
+        }
+    }
+
+    /// What every call sets once its request is read: conversation, stream flag, name.
+    fn settle_request(&mut self, mut span: Span, request: RequestFacts, stream: bool) {
+        if let Some(id) = &request.conversation_id {
+            span.set_attribute(k::GEN_AI_CONVERSATION_ID, id.clone());
+        }
+        if request.stream || stream {
+            self.streamed = true;
+            span.set_attribute(k::GEN_AI_REQUEST_STREAM, true);
+        }
+        span.set_name(span_name(&self.operation, request.model.as_deref(), None));
+        self.request_model = request.model;
+        self.span = Some(span);
+    }
+
+    /// The span's context, for children (tool calls made inside the call).
+    pub fn context(&self) -> Option<SpanContext> {
+        self.span.as_ref().map(Span::context)
+    }
+
+    pub fn is_recording(&self) -> bool {
+        self.span.as_ref().is_some_and(Span::is_recording)
+    }
+
+    /// Notes that a chunk arrived (time to first chunk) without mapping it: for normalized
+    /// calls, whose host reads the stream itself.
+    pub fn mark_chunk(&mut self) {
+        if self.first_chunk.is_none() {
+            self.first_chunk = Some(self.started.elapsed());
+        }
+        self.streamed = true;
+    }
+
+    /// Feeds one stream event as received: `event` is the SSE event name when there is one,
+    /// `data` its data text.
+    pub fn chunk(&mut self, event: Option<&str>, data: &str) -> Result<(), MappingError> {
+        if !self.is_recording() {
+            return Ok(());
+        }
+        self.mark_chunk();
+        let data = data.trim();
+        if data.is_empty() || data == "[DONE]" {
+            return Ok(());
+        }
+        let Some((wire, api)) = self.wire else {
+            return Err(MappingError {
+                what: "chunk",
+                reason: "a normalized call takes its result through finish_normalized".into(),
+            });
+        };
+        let ctx = MapContext {
+            content: self.content,
+            settings: &self.settings,
+        };
+        wire.map_chunk(api, event, data, &mut self.outcome, &mut self.stream, &ctx)
+    }
+
+    /// Ends the call with its (non-streamed) response JSON.
+    pub fn finish(mut self, response_json: &str) -> Result<(), MappingError> {
+        let result = match self.wire {
+            _ if !self.is_recording() => Ok(()),
+            Some((wire, api)) => {
+                let ctx = MapContext {
+                    content: self.content,
+                    settings: &self.settings,
+                };
+                wire.map_response(api, response_json, &mut self.outcome, &ctx)
+            }
+            None => Err(MappingError {
+                what: "response",
+                reason: "a normalized call takes its result through finish_normalized".into(),
+            }),
+        };
+        self.end(None);
+        result
+    }
+
+    /// Ends the call with a result the host already normalized.
+    pub fn finish_normalized(mut self, response: NormalizedResponse) {
+        if self.is_recording() {
+            response.into_outcome(&mut self.outcome);
+        }
+        self.end(None);
+    }
+
+    /// Ends a streamed call: exhausted, stopped early by the consumer, or collected unread.
+    pub fn finish_stream(mut self) {
+        self.end(None);
+    }
+
+    /// Ends the call as failed. A stream that errors part-way keeps what it gathered.
+    pub fn fail(mut self, error: CallError<'_>) -> Result<(), MappingError> {
+        let (failure, result) = classify(self.wire.map(|(w, _)| w), &error);
+        self.end(Some(failure));
+        result
+    }
+
+    fn end(&mut self, failure: Option<Failure>) {
+        let Some(mut span) = self.span.take() else {
+            return;
+        };
+        if span.is_recording() {
+            let failure = failure.or_else(|| self.outcome.error.take());
+            self.apply(&mut span, failure);
+        }
+        span.end();
+    }
+
+    /// Writes the outcome onto the span.
+    fn apply(&mut self, span: &mut Span, failure: Option<Failure>) {
+        let outcome = &mut self.outcome;
+        if self.request_model.is_none()
+            && let Some(model) = &outcome.model
+        {
+            span.set_name(span_name(&self.operation, None, Some(model)));
+        }
+        let usage = outcome.usage;
+        let model = outcome.model.clone().or_else(|| self.request_model.clone());
+        let cost = model
+            .as_deref()
+            .and_then(|m| self.settings.prices.cost(m, &usage));
+        span.report_usage(&usage, cost);
+        let Some(attrs) = span.attributes_mut() else {
+            return;
+        };
+        if let Some(id) = outcome.id.take() {
+            attrs.set(k::GEN_AI_RESPONSE_ID, id);
+        }
+        if let Some(model) = &outcome.model {
+            attrs.set(k::GEN_AI_RESPONSE_MODEL, model.clone());
+        }
+        let reasons: Vec<String> = outcome
+            .choices
+            .iter()
+            .filter_map(|c| c.finish_reason.clone())
+            .collect();
+        if !reasons.is_empty() {
+            attrs.set(k::GEN_AI_RESPONSE_FINISH_REASONS, reasons);
+        }
+        if let Some(conversation) = outcome.conversation_id.take() {
+            attrs.set(k::GEN_AI_CONVERSATION_ID, conversation);
+        }
+        if let Some(fp) = outcome.system_fingerprint.take() {
+            attrs.set(k::OPENAI_RESPONSE_SYSTEM_FINGERPRINT, fp);
+        }
+        if let Some(tier) = outcome.service_tier.take() {
+            attrs.set(k::OPENAI_RESPONSE_SERVICE_TIER, tier);
+        }
+        if let Some(dims) = outcome.embedding_dims {
+            attrs.set(k::GEN_AI_EMBEDDINGS_DIMENSION_COUNT, dims);
+        }
+        for (key, value) in outcome.extra.drain(..) {
+            attrs.set(key, value);
+        }
+        usage.record(attrs);
+        if let Some(cost) = cost {
+            cost.record(attrs);
+        }
+
+        let elapsed = self.started.elapsed();
+        if self.streamed
+            && let Some(first) = self.first_chunk
+        {
+            attrs.set(k::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, first.as_secs_f64());
+        }
+        if let Some(output) = usage.output.filter(|o| *o > 0)
+            && elapsed.as_secs_f64() > 0.0
+        {
+            attrs.set(
+                k::GEN_AI_RESPONSE_TOKENS_PER_SECOND,
+                output as f64 / elapsed.as_secs_f64(),
+            );
+        }
+
+        if self.content.record_outputs && !outcome.choices.is_empty() {
+            let messages = content::output_messages(std::mem::take(&mut outcome.choices));
+            content::record_outputs(attrs, messages, &self.settings);
+        }
+
+        match failure {
+            Some(f) => {
+                attrs.set(k::ERROR_TYPE, f.error_type);
+                span.set_status(Status::Error {
+                    code: f.code,
+                    message: f.message,
+                });
+            }
+            None => span.set_status(Status::Ok),
+        }
+    }
+}
+
+impl Drop for GenAiCall {
+    fn drop(&mut self) {
+        self.end(None);
+    }
+}
+
+/// Error type and status for a failed call: the provider's error code, else the HTTP status,
+/// else the exception class.
+fn classify(
+    wire: Option<&'static dyn WireMapping>,
+    error: &CallError<'_>,
+) -> (Failure, Result<(), MappingError>) {
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct Body<'a> {
+        #[serde(borrow)]
+        error: Option<ErrorObject<'a>>,
+    }
+    let mut result = Ok(());
+    let body: Body<'_> = match error.body.map(str::trim).filter(|b| !b.is_empty()) {
+        Some(text) => parse("error body", text).unwrap_or_else(|e| {
+            result = Err(e);
+            Body::default()
+        }),
+        None => Body::default(),
+    };
+    let err = body.error.unwrap_or_default();
+    let provider_type = match wire {
+        Some(wire) => wire.error_type(&err),
+        // A framework's error body has no known shape: its type, else its code.
+        None => err.kind.as_deref().map(str::to_owned).or_else(|| {
+            err.code
+                .as_ref()
+                .and_then(|c| c.as_str())
+                .map(str::to_owned)
+        }),
+    };
+    let code = provider_type
+        .as_deref()
+        .and_then(code_for_error_type)
+        .or_else(|| error.http_status.map(code_for_http_status))
+        .unwrap_or(ErrorCode::InternalError);
+    let error_type = provider_type
+        .or_else(|| error.http_status.map(|s| s.to_string()))
+        .or_else(|| error.exception.map(str::to_owned))
+        .unwrap_or_else(|| "error".to_owned());
+    let message = err
+        .message
+        .map(|m| m.into_owned())
+        .or_else(|| error.message.map(str::to_owned));
+    (
+        Failure {
+            code,
+            error_type,
+            message,
+        },
+        result,
+    )
+}
