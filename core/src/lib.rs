@@ -26,6 +26,7 @@ use std::time::Duration;
 
 pub mod dsn;
 pub mod export;
+pub mod facade;
 mod fork;
 pub mod genai;
 mod ids;
@@ -40,6 +41,10 @@ pub mod span;
 pub mod stats;
 
 pub use export::{Segment, SpanExporter};
+pub use facade::{
+    CallHandle, CallSpec, Error, ErrorKind, FailSpec, PlacementSpec, RunHandle, SpanHandle,
+    SpanSpec,
+};
 pub use options::{BeforeSendSpan, Config, ConfigError, Options, SpanFate};
 pub use pipeline::WaitError;
 pub use span::{

@@ -219,6 +219,15 @@ impl Status {
     pub fn is_error(&self) -> bool {
         matches!(self, Status::Error { .. })
     }
+
+    /// `unset`, `ok`, or the error's Sentry status (`internal_error`, …).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Unset => "unset",
+            Status::Ok => "ok",
+            Status::Error { code, .. } => code.as_str(),
+        }
+    }
 }
 
 /// A typed attribute value. Arrays are homogeneous, as OpenTelemetry requires.
@@ -461,6 +470,25 @@ pub struct SpanData {
 }
 
 impl SpanData {
+    /// A bare span for unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests(name: &'static str) -> Self {
+        SpanData {
+            trace_id: TraceId::random(),
+            span_id: SpanId::random(),
+            parent_span_id: None,
+            segment_id: SpanId([1; 8]),
+            name: Str::Borrowed(name),
+            op: None,
+            origin: Str::Borrowed("manual"),
+            kind: SpanKind::Internal,
+            status: Status::Unset,
+            start_time_unix_nano: 0,
+            end_time_unix_nano: 0,
+            attributes: Attributes::default(),
+        }
+    }
+
     /// True for the local root (Sentry's segment, which becomes the transaction).
     pub fn is_segment(&self) -> bool {
         self.segment_id == self.span_id

@@ -153,6 +153,22 @@ impl Stats {
     pub fn exporter(&self, name: &str) -> Option<&ExporterStats> {
         self.exporters.iter().find(|e| e.name == name)
     }
+
+    /// Spans delivered, summed over the exporters.
+    pub fn exported_total(&self) -> u64 {
+        self.exporters.iter().map(|e| e.exported).sum()
+    }
+
+    /// Spans dropped by reason, before the queue and by every exporter.
+    pub fn dropped_total(&self) -> DropCounts {
+        let mut total = self.dropped;
+        for exporter in &self.exporters {
+            for (reason, n) in exporter.dropped.iter() {
+                total.add(reason, n);
+            }
+        }
+        total
+    }
 }
 
 /// The tally an exporter returns for one call.

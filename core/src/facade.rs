@@ -1,0 +1,713 @@
+//! The one API every binding wraps, one to one: handles any thread may use through `&self`
+//! (a span, a GenAI call, an agent / workflow / tool run) that end once, owned start specs a JS
+//! object, a Python dict or a C struct all fill, and one error type with stable codes. Bindings
+//! convert types and errors and nothing else.
+
+use std::fmt;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::genai::{
+    AgentRun, AgentSpec, Api, CallError, CallPlacement, CallStart, ContentPolicy, GenAiCall,
+    MappingError, Message, NormalizedRequest, NormalizedResponse, Provider, SpecError, ToolSpec,
+    Usage,
+};
+use crate::propagation::{RemoteParent, TraceHeaderError};
+use crate::span::{Attributes, ErrorCode, SpanContext, SpanData, SpanKind, Status, Str, Value};
+use crate::{Client, ConfigError, Span, SpanFate, SpanStart, WaitError};
+
+/// What went wrong, by a code that never changes meaning. The numbers are the C ABI's
+/// `llmtel_result` values; the names are what JS errors carry as `code` and Python exceptions
+/// as `.code`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum ErrorKind {
+    InvalidOption = 3,
+    Timeout = 4,
+    AlreadyEnded = 5,
+    MalformedJson = 6,
+    UnknownProvider = 7,
+    UnknownApi = 8,
+    InvalidArgument = 9,
+    Closed = 11,
+    Panic = 99,
+}
+
+impl ErrorKind {
+    pub const ALL: [ErrorKind; 9] = [
+        ErrorKind::InvalidOption,
+        ErrorKind::Timeout,
+        ErrorKind::AlreadyEnded,
+        ErrorKind::MalformedJson,
+        ErrorKind::UnknownProvider,
+        ErrorKind::UnknownApi,
+        ErrorKind::InvalidArgument,
+        ErrorKind::Closed,
+        ErrorKind::Panic,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidOption => "invalid_option",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::AlreadyEnded => "already_ended",
+            ErrorKind::MalformedJson => "malformed_json",
+            ErrorKind::UnknownProvider => "unknown_provider",
+            ErrorKind::UnknownApi => "unknown_api",
+            ErrorKind::InvalidArgument => "invalid_argument",
+            ErrorKind::Closed => "closed",
+            ErrorKind::Panic => "panic",
+        }
+    }
+
+    pub fn number(self) -> u32 {
+        self as u32
+    }
+}
+
+/// An error of the facade: its kind, the field it concerns (an option's name, a spec's field,
+/// `request` / `response` / `chunk` for JSON), and the reason in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub field: Option<String>,
+    pub reason: String,
+}
+
+impl Error {
+    pub fn new(kind: ErrorKind, field: Option<&str>, reason: impl Into<String>) -> Self {
+        Error {
+            kind,
+            field: field.map(str::to_owned),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn already_ended(what: &str) -> Self {
+        Error::new(
+            ErrorKind::AlreadyEnded,
+            None,
+            format!("the {what} was already ended"),
+        )
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.kind.as_str()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.kind, &self.field) {
+            (ErrorKind::InvalidOption, Some(field)) => {
+                write!(f, "invalid option `{field}`: {}", self.reason)
+            }
+            (ErrorKind::MalformedJson, Some(field)) => {
+                write!(f, "cannot read the {field} JSON: {}", self.reason)
+            }
+            (_, Some(field)) => write!(f, "invalid `{field}`: {}", self.reason),
+            (_, None) => f.write_str(&self.reason),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Error::new(ErrorKind::InvalidOption, Some(&e.option), e.reason)
+    }
+}
+
+impl From<MappingError> for Error {
+    fn from(e: MappingError) -> Self {
+        Error::new(ErrorKind::MalformedJson, Some(e.what), e.reason)
+    }
+}
+
+impl From<SpecError> for Error {
+    fn from(e: SpecError) -> Self {
+        Error::new(ErrorKind::InvalidArgument, Some(e.field), e.reason)
+    }
+}
+
+impl From<TraceHeaderError> for Error {
+    fn from(e: TraceHeaderError) -> Self {
+        Error::new(ErrorKind::InvalidArgument, Some(e.header), e.reason)
+    }
+}
+
+impl From<WaitError> for Error {
+    fn from(_: WaitError) -> Self {
+        Error::new(
+            ErrorKind::Timeout,
+            None,
+            "the wait ended before the work did; the flush thread carries on",
+        )
+    }
+}
+
+/// Reads a spec from JSON text (what the Node and wasm bindings hand over); an unknown or
+/// mistyped field is an `InvalidArgument` naming it.
+pub fn spec_from_json<T: for<'de> Deserialize<'de>>(what: &str, json: &str) -> Result<T, Error> {
+    serde_json::from_str(json)
+        .map_err(|e| Error::new(ErrorKind::InvalidArgument, Some(what), e.to_string()))
+}
+
+/// A user span's start. The parent is set by the binding from a handle, never from JSON.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SpanSpec {
+    pub name: String,
+    pub op: Option<String>,
+    /// `manual` when unset.
+    pub origin: Option<String>,
+    /// `internal` (default), `client`, `server`, `producer` or `consumer`.
+    pub kind: Option<String>,
+    pub start_time_unix_nano: Option<u64>,
+    #[serde(skip)]
+    pub parent: Option<SpanContext>,
+    #[serde(skip)]
+    pub remote_parent: Option<RemoteParent>,
+}
+
+/// A provider call's start: the provider's request as it went on the wire.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CallSpec {
+    /// `openai`, `azure.ai.openai`, `anthropic`, `gcp.gemini`, `gcp.vertex_ai`, `gcp.gen_ai`.
+    pub provider: String,
+    /// `chat_completions`, `responses`, `embeddings`, `messages`, `count_tokens`,
+    /// `generate_content`, `chat_send_message`, `embed_content`.
+    pub api: String,
+    /// The request parameters as JSON text.
+    pub request: String,
+    pub server_address: Option<String>,
+    pub server_port: Option<u16>,
+    pub record_inputs: bool,
+    pub record_outputs: bool,
+    /// The host called a streaming method.
+    pub stream: bool,
+    pub origin: Option<String>,
+    pub conversation_id: Option<String>,
+    #[serde(skip)]
+    pub parent: Option<SpanContext>,
+}
+
+/// Placement of a framework span (normalized call, agent, tool): content policy and origin.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlacementSpec {
+    pub record_inputs: bool,
+    pub record_outputs: bool,
+    pub origin: Option<String>,
+    #[serde(skip)]
+    pub parent: Option<SpanContext>,
+}
+
+impl PlacementSpec {
+    fn placement(self) -> CallPlacement {
+        CallPlacement {
+            parent: self.parent,
+            content: ContentPolicy {
+                record_inputs: self.record_inputs,
+                record_outputs: self.record_outputs,
+            },
+            origin: self.origin.map(Str::Owned),
+        }
+    }
+}
+
+/// A failed call as the host saw it (owned, for bindings).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FailSpec {
+    pub http_status: Option<u16>,
+    /// The provider's error body (JSON text).
+    pub body: Option<String>,
+    /// The exception class name.
+    pub exception: Option<String>,
+    pub message: Option<String>,
+}
+
+/// `Mutex<Option<T>>` for a handle that ends once; a poisoned lock is used as is (the data is
+/// a span being built, never left half-written by a panic that matters).
+struct Once<T>(Mutex<Option<T>>);
+
+impl<T> Once<T> {
+    fn new(value: T) -> Self {
+        Once(Mutex::new(Some(value)))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<T>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn with<R>(&self, what: &str, f: impl FnOnce(&mut T) -> R) -> Result<R, Error> {
+        self.lock()
+            .as_mut()
+            .map(f)
+            .ok_or_else(|| Error::already_ended(what))
+    }
+
+    fn take(&self, what: &str) -> Result<T, Error> {
+        self.lock().take().ok_or_else(|| Error::already_ended(what))
+    }
+
+    fn is_ended(&self) -> bool {
+        self.lock().is_none()
+    }
+}
+
+/// A user span any thread may use. Dropping the handle ends the span.
+pub struct SpanHandle {
+    span: Once<Span>,
+    context: SpanContext,
+}
+
+/// A GenAI call any thread may use. Dropping the handle ends the call with what it gathered.
+pub struct CallHandle {
+    call: Once<GenAiCall>,
+    context: Option<SpanContext>,
+}
+
+/// An agent, workflow or tool run any thread may use.
+pub struct RunHandle {
+    run: Once<AgentRun>,
+    context: SpanContext,
+}
+
+impl Client {
+    /// Starts a user span.
+    pub fn span(&self, spec: SpanSpec) -> Result<SpanHandle, Error> {
+        let kind = match spec.kind.as_deref() {
+            None => SpanKind::Internal,
+            Some(text) => SpanKind::parse(text).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidArgument,
+                    Some("kind"),
+                    format!(
+                        "expected internal, client, server, producer or consumer, got {text:?}"
+                    ),
+                )
+            })?,
+        };
+        let mut start = SpanStart::new(spec.name).kind(kind).parent_opt(spec.parent);
+        if let Some(remote) = &spec.remote_parent {
+            start = start.remote_parent(remote);
+        }
+        if let Some(op) = spec.op {
+            start = start.op(op);
+        }
+        if let Some(origin) = spec.origin {
+            start = start.origin(origin);
+        }
+        if let Some(at) = spec.start_time_unix_nano {
+            start = start.start_time_unix_nano(at);
+        }
+        let span = self.start_span(start);
+        Ok(SpanHandle {
+            context: span.context(),
+            span: Once::new(span),
+        })
+    }
+
+    /// Starts a provider call from its wire request. The handle exists even when the request
+    /// could not be read; the second value says why it could not.
+    pub fn call(&self, spec: CallSpec) -> Result<(CallHandle, Option<Error>), Error> {
+        let provider = Provider::parse(&spec.provider).ok_or_else(|| {
+            Error::new(
+                ErrorKind::UnknownProvider,
+                Some("provider"),
+                format!("llmtel does not map the provider {:?}", spec.provider),
+            )
+        })?;
+        let api = Api::parse(&spec.api).ok_or_else(|| {
+            Error::new(
+                ErrorKind::UnknownApi,
+                Some("api"),
+                format!("llmtel does not map the API {:?}", spec.api),
+            )
+        })?;
+        let mut start = CallStart::new(provider, api, &spec.request);
+        start.server_address = spec.server_address.as_deref();
+        start.server_port = spec.server_port;
+        start.parent = spec.parent;
+        start.content = ContentPolicy {
+            record_inputs: spec.record_inputs,
+            record_outputs: spec.record_outputs,
+        };
+        start.origin = spec.origin.map(Str::Owned);
+        start.conversation_id = spec.conversation_id.as_deref();
+        start.stream = spec.stream;
+        let (call, begun) = self.begin_genai_call(start);
+        Ok((CallHandle::new(call), begun.err().map(Error::from)))
+    }
+
+    /// Starts a call a framework normalized.
+    pub fn normalized_call(
+        &self,
+        request: NormalizedRequest,
+        placement: PlacementSpec,
+    ) -> CallHandle {
+        CallHandle::new(self.begin_normalized_call(request, placement.placement()))
+    }
+
+    /// Starts an agent or workflow run.
+    pub fn agent(&self, spec: AgentSpec, placement: PlacementSpec) -> Result<RunHandle, Error> {
+        Ok(RunHandle::new(
+            self.start_agent(spec, placement.placement())?,
+        ))
+    }
+
+    /// Starts a tool run.
+    pub fn tool(&self, spec: ToolSpec, placement: PlacementSpec) -> Result<RunHandle, Error> {
+        Ok(RunHandle::new(
+            self.start_tool(spec, placement.placement())?,
+        ))
+    }
+
+    /// `flush` with the facade's error.
+    pub fn flush_within(&self, timeout: Duration) -> Result<(), Error> {
+        Ok(self.flush(timeout)?)
+    }
+
+    /// `close` with the facade's error.
+    pub fn close_within(&self, timeout: Duration) -> Result<(), Error> {
+        Ok(self.close(timeout)?)
+    }
+}
+
+impl SpanHandle {
+    pub fn context(&self) -> SpanContext {
+        self.context
+    }
+
+    pub fn is_recording(&self) -> bool {
+        self.span.lock().as_ref().is_some_and(Span::is_recording)
+    }
+
+    pub fn is_ended(&self) -> bool {
+        self.span.is_ended()
+    }
+
+    pub fn set_attribute(&self, key: impl Into<Str>, value: impl Into<Value>) -> Result<(), Error> {
+        self.span.with("span", |s| s.set_attribute(key, value))
+    }
+
+    pub fn remove_attribute(&self, key: &str) -> Result<(), Error> {
+        self.span.with("span", |s| s.remove_attribute(key))
+    }
+
+    pub fn set_name(&self, name: impl Into<Str>) -> Result<(), Error> {
+        self.span.with("span", |s| s.set_name(name))
+    }
+
+    pub fn set_op(&self, op: impl Into<Str>) -> Result<(), Error> {
+        self.span.with("span", |s| s.set_op(op))
+    }
+
+    pub fn set_status(&self, status: Status) -> Result<(), Error> {
+        self.span.with("span", |s| s.set_status(status))
+    }
+
+    /// `ok`, or a Sentry status name (`internal_error`, `resource_exhausted`, …) with a message.
+    pub fn set_status_text(&self, code: &str, message: Option<String>) -> Result<(), Error> {
+        let status = match code {
+            "ok" => Status::Ok,
+            "error" => Status::Error {
+                code: ErrorCode::InternalError,
+                message,
+            },
+            other => Status::Error {
+                code: ErrorCode::parse(other).ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::InvalidArgument,
+                        Some("status"),
+                        format!("{other:?} is not a Sentry status"),
+                    )
+                })?,
+                message,
+            },
+        };
+        self.set_status(status)
+    }
+
+    /// Token counts as the contract defines them (input includes cached, output reasoning);
+    /// the total is input + output unless given. Counts below zero are refused.
+    pub fn record_usage(&self, usage: &Usage) -> Result<(), Error> {
+        for (field, value) in [
+            ("input_tokens", usage.input),
+            ("output_tokens", usage.output),
+            ("cache_read_input_tokens", usage.cache_read),
+            ("cache_creation_input_tokens", usage.cache_creation),
+            ("reasoning_tokens", usage.reasoning),
+            ("total_tokens", usage.total),
+        ] {
+            if value.is_some_and(|v| v < 0) {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    Some(field),
+                    "token counts are never negative",
+                ));
+            }
+        }
+        self.span.with("span", |s| {
+            if let Some(attrs) = s.attributes_mut() {
+                usage.record(attrs);
+            }
+        })
+    }
+
+    pub fn end(&self) -> Result<(), Error> {
+        self.span.take("span").map(Span::end)
+    }
+
+    pub fn end_at(&self, end_time_unix_nano: u64) -> Result<(), Error> {
+        self.span.take("span").map(|s| s.end_at(end_time_unix_nano))
+    }
+}
+
+impl CallHandle {
+    fn new(call: GenAiCall) -> Self {
+        CallHandle {
+            context: call.context(),
+            call: Once::new(call),
+        }
+    }
+
+    /// The call span's context (none when unsampled and nothing records).
+    pub fn context(&self) -> Option<SpanContext> {
+        self.context
+    }
+
+    pub fn is_ended(&self) -> bool {
+        self.call.is_ended()
+    }
+
+    /// One stream event as received: SSE event name and data text.
+    pub fn chunk(&self, event: Option<&str>, data: &str) -> Result<(), Error> {
+        Ok(self.call.with("call", |c| c.chunk(event, data))??)
+    }
+
+    /// A chunk arrived that the host reads itself (normalized streams).
+    pub fn mark_chunk(&self) -> Result<(), Error> {
+        self.call.with("call", GenAiCall::mark_chunk)
+    }
+
+    pub fn finish(&self, response_json: &str) -> Result<(), Error> {
+        Ok(self.call.take("call")?.finish(response_json)?)
+    }
+
+    pub fn finish_normalized(&self, response: NormalizedResponse) -> Result<(), Error> {
+        self.call.take("call")?.finish_normalized(response);
+        Ok(())
+    }
+
+    pub fn finish_stream(&self) -> Result<(), Error> {
+        self.call.take("call")?.finish_stream();
+        Ok(())
+    }
+
+    pub fn fail(&self, error: &FailSpec) -> Result<(), Error> {
+        let call = self.call.take("call")?;
+        Ok(call.fail(CallError {
+            http_status: error.http_status,
+            body: error.body.as_deref(),
+            exception: error.exception.as_deref(),
+            message: error.message.as_deref(),
+        })?)
+    }
+}
+
+impl RunHandle {
+    fn new(run: AgentRun) -> Self {
+        RunHandle {
+            context: run.context(),
+            run: Once::new(run),
+        }
+    }
+
+    pub fn context(&self) -> SpanContext {
+        self.context
+    }
+
+    pub fn is_ended(&self) -> bool {
+        self.run.is_ended()
+    }
+
+    pub fn set_attribute(&self, key: impl Into<Str>, value: impl Into<Value>) -> Result<(), Error> {
+        self.run
+            .with("run", |r| r.span_mut().set_attribute(key, value))
+    }
+
+    /// An agent's output messages (recorded when outputs are).
+    pub fn set_output(&self, messages: Vec<Message>) -> Result<(), Error> {
+        self.run.with("run", |r| r.set_output(messages))
+    }
+
+    /// A tool's result (recorded when outputs are).
+    pub fn set_result(&self, result: serde_json::Value) -> Result<(), Error> {
+        self.run.with("run", |r| r.set_result(result))
+    }
+
+    pub fn end(&self) -> Result<(), Error> {
+        self.run.take("run").map(AgentRun::end)
+    }
+
+    pub fn fail(&self, error_type: &str, message: Option<&str>) -> Result<(), Error> {
+        self.run.take("run").map(|r| r.fail(error_type, message))
+    }
+}
+
+/// The span a `before_send_span` hook sees, as JSON (for hosts that hand the hook an object):
+/// name, op, origin, ids, status and typed attributes.
+pub fn span_view(span: &SpanData) -> serde_json::Value {
+    let attributes: serde_json::Map<String, serde_json::Value> = span
+        .attributes
+        .iter()
+        .map(|(k, v)| (k.to_owned(), json_of(v)))
+        .collect();
+    serde_json::json!({
+        "name": span.name.as_ref(),
+        "op": span.op.as_deref(),
+        "origin": span.origin.as_ref(),
+        "traceId": span.trace_id.to_hex(),
+        "spanId": span.span_id.to_hex(),
+        "parentSpanId": span.parent_span_id.map(|p| p.to_hex()),
+        "status": span.status.as_str(),
+        "attributes": attributes,
+    })
+}
+
+fn json_of(value: &Value) -> serde_json::Value {
+    match value {
+        Value::String(s) => s.as_ref().into(),
+        Value::Int(i) => (*i).into(),
+        Value::Double(d) => (*d).into(),
+        Value::Bool(b) => (*b).into(),
+        Value::StringArray(a) => a.iter().map(|s| s.as_ref()).collect::<Vec<_>>().into(),
+        Value::IntArray(a) => a.clone().into(),
+        Value::DoubleArray(a) => a.clone().into(),
+        Value::BoolArray(a) => a.clone().into(),
+    }
+}
+
+/// Takes back the name, op and attributes a hook returned. A number keeps the type the
+/// attribute had (JSON cannot tell `1.0` from `1`); a new whole number is an integer. Values
+/// JSON cannot carry as an attribute (objects, mixed arrays) are left out.
+pub fn apply_span_view(span: &mut SpanData, view: &serde_json::Value) -> SpanFate {
+    let Some(view) = view.as_object() else {
+        return SpanFate::Drop;
+    };
+    if let Some(name) = view.get("name").and_then(|n| n.as_str()) {
+        span.name = name.to_owned().into();
+    }
+    match view.get("op") {
+        Some(serde_json::Value::String(op)) => span.op = Some(op.clone().into()),
+        Some(serde_json::Value::Null) => span.op = None,
+        _ => {}
+    }
+    if let Some(attrs) = view.get("attributes").and_then(|a| a.as_object()) {
+        let mut fresh = Attributes::with_capacity(attrs.len());
+        for (key, value) in attrs {
+            let was = span.attributes.get(key);
+            if let Some(value) = value_of(value, was) {
+                fresh.set(key.clone(), value);
+            }
+        }
+        span.attributes = fresh;
+    }
+    SpanFate::Keep
+}
+
+fn value_of(json: &serde_json::Value, was: Option<&Value>) -> Option<Value> {
+    use serde_json::Value as J;
+    let doubles = matches!(was, Some(Value::Double(_) | Value::DoubleArray(_)));
+    Some(match json {
+        J::String(s) => Value::from(s.clone()),
+        J::Bool(b) => Value::Bool(*b),
+        J::Number(n) if doubles => Value::Double(n.as_f64()?),
+        J::Number(n) => n
+            .as_i64()
+            .map(Value::Int)
+            .or(n.as_f64().map(Value::Double))?,
+        J::Array(items) if items.iter().all(J::is_string) => Value::StringArray(
+            items
+                .iter()
+                .filter_map(|i| i.as_str().map(|s| Str::Owned(s.to_owned())))
+                .collect(),
+        ),
+        J::Array(items) if items.iter().all(J::is_boolean) && !items.is_empty() => {
+            Value::BoolArray(items.iter().filter_map(J::as_bool).collect())
+        }
+        J::Array(items) if !doubles && items.iter().all(J::is_i64) => {
+            Value::IntArray(items.iter().filter_map(J::as_i64).collect())
+        }
+        J::Array(items) if items.iter().all(J::is_number) => {
+            Value::DoubleArray(items.iter().filter_map(J::as_f64).collect())
+        }
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hook_round_trip_through_json_keeps_doubles_doubles() {
+        let mut span = SpanData::for_tests("chat");
+        span.attributes.set("gen_ai.request.temperature", 1.0);
+        span.attributes.set("gen_ai.usage.input_tokens", 5i64);
+        span.attributes.set("scores", vec![1.0, 2.0]);
+        let text = span_view(&span).to_string();
+        // What JavaScript's JSON.parse + JSON.stringify gives back: 1.0 becomes 1.
+        let back: serde_json::Value =
+            serde_json::from_str(&text.replace("1.0", "1").replace("2.0", "2")).unwrap();
+        assert_eq!(apply_span_view(&mut span, &back), SpanFate::Keep);
+        assert_eq!(
+            span.attributes.get("gen_ai.request.temperature"),
+            Some(&Value::Double(1.0))
+        );
+        assert_eq!(
+            span.attributes.get("gen_ai.usage.input_tokens"),
+            Some(&Value::Int(5))
+        );
+        assert_eq!(
+            span.attributes.get("scores"),
+            Some(&Value::DoubleArray(vec![1.0, 2.0]))
+        );
+        assert_eq!(
+            apply_span_view(&mut span, &serde_json::json!("drop")),
+            SpanFate::Drop
+        );
+    }
+
+    #[test]
+    fn error_kinds_keep_their_numbers_and_names() {
+        let numbers: Vec<(u32, &str)> = ErrorKind::ALL
+            .iter()
+            .map(|k| (k.number(), k.as_str()))
+            .collect();
+        assert_eq!(
+            numbers,
+            [
+                (3, "invalid_option"),
+                (4, "timeout"),
+                (5, "already_ended"),
+                (6, "malformed_json"),
+                (7, "unknown_provider"),
+                (8, "unknown_api"),
+                (9, "invalid_argument"),
+                (11, "closed"),
+                (99, "panic"),
+            ]
+        );
+        let e = Error::from(ConfigError::new("dsn", "no public key"));
+        assert_eq!(e.to_string(), "invalid option `dsn`: no public key");
+        assert_eq!(e.code(), "invalid_option");
+    }
+}
