@@ -87,7 +87,7 @@ function integrationContext(name) {
     const parent = current.getStore();
     return {
       client: state.client,
-      parent: parent ? parent._native : undefined,
+      parent: parent ? parent._context : undefined,
       recordInputs: integration.recordInputs ?? state.sendDefaultPii,
       recordOutputs: integration.recordOutputs ?? state.sendDefaultPii,
       conversationId: conversation.getStore(),
@@ -124,10 +124,13 @@ function hookExit() {
 class Span {
   constructor(nativeSpan) {
     this._native = nativeSpan;
+    /** Where children start (a NativeContext, read once). */
+    this._context = nativeSpan.context;
   }
 
   setAttribute(key, value) {
     const n = this._native;
+    if (n.ended) return this;
     if (typeof value === 'string') n.setString(key, value);
     else if (typeof value === 'number') n.setNumber(key, value);
     else if (typeof value === 'boolean') n.setBool(key, value);
@@ -143,13 +146,12 @@ class Span {
 
   /** Token counts as the span contract defines them: input includes cached, output includes reasoning. */
   recordUsage({ inputTokens, outputTokens, cachedInputTokens, reasoningTokens } = {}) {
-    const set = (key, v) => { if (typeof v === 'number') this._native.setNumber(key, Math.trunc(v)); };
-    set('gen_ai.usage.input_tokens', inputTokens);
-    set('gen_ai.usage.output_tokens', outputTokens);
-    set('gen_ai.usage.cache_read.input_tokens', cachedInputTokens);
-    set('gen_ai.usage.reasoning.output_tokens', reasoningTokens);
-    if (typeof inputTokens === 'number' || typeof outputTokens === 'number') {
-      set('gen_ai.usage.total_tokens', (inputTokens || 0) + (outputTokens || 0));
+    const count = (v) => (typeof v === 'number' && v >= 0 ? Math.trunc(v) : undefined);
+    if (!this._native.ended) {
+      this._native.recordUsage({
+        inputTokens: count(inputTokens), outputTokens: count(outputTokens),
+        cacheReadInputTokens: count(cachedInputTokens), reasoningTokens: count(reasoningTokens),
+      });
     }
     return this;
   }
@@ -157,13 +159,12 @@ class Span {
   /** `{ code: 'ok' }`, `{ code: 'error', message }`, or a Sentry status such as 'resource_exhausted'. */
   setStatus(status) {
     const { code, message } = typeof status === 'string' ? { code: status } : status || {};
-    if (code === 'ok') this._native.setStatusOk();
-    else this._native.setStatusError(code === 'error' || !code ? 'internal_error' : code, message);
+    if (!this._native.ended) this._native.setStatus(code || 'error', message);
     return this;
   }
 
   end() {
-    this._native.end();
+    if (!this._native.ended) this._native.end();
   }
 
   get traceId() { return this._native.traceId; }
@@ -178,7 +179,7 @@ function startSpan({ name, op, attributes } = {}, callback) {
   const client = state.client;
   if (!client) return callback(undefined);
   const parent = current.getStore();
-  const span = new Span(client.startSpan(String(name), op, undefined, parent ? parent._native : undefined));
+  const span = new Span(client.startSpan({ name: String(name), op }, parent ? parent._context : undefined));
   if (attributes) span.setAttributes(attributes);
   const fail = (error) => {
     span.setAttribute('error.type', (error && error.name) || 'Error');
@@ -226,7 +227,7 @@ function close(timeoutMs) {
 }
 
 function stats() {
-  return state.client ? JSON.parse(state.client.statsJson()) : {};
+  return state.client ? state.client.stats() : {};
 }
 
 /** What an instrumented client's call needs from the current context. */
@@ -236,7 +237,7 @@ function callContext(recordInputs, recordOutputs) {
     const parent = current.getStore();
     return {
       client: state.client,
-      parent: parent ? parent._native : undefined,
+      parent: parent ? parent._context : undefined,
       recordInputs: recordInputs ?? state.sendDefaultPii,
       recordOutputs: recordOutputs ?? state.sendDefaultPii,
       conversationId: conversation.getStore(),
@@ -266,5 +267,7 @@ module.exports = {
   init, startSpan, getActiveSpan, withConversationId, setConversationId, flush, close, stats, Span, instrumentOpenAiClient,
   instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
   openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, _patchInstalled: patchInstalled,
+  /** The native client, for integrations built on the facade (LangChain, the AI SDK). */
+  _client: () => state.client,
   version: native.version(),
 };

@@ -1,23 +1,33 @@
-//! napi binding over `llmtel-core`: converts types and errors, nothing else. The JavaScript
-//! layer (`bindings-node/lib`) keeps the current span in AsyncLocalStorage and wraps clients.
-//! Every export catches panics; flush and close wait on the libuv pool and return Promises; the
-//! flush thread never calls into JavaScript (beforeSendSpan runs in JS before the span ends).
+//! napi binding over the core's facade (`llmtel_core::facade`), one to one: it converts types
+//! and errors and nothing else. The JavaScript layer (`bindings-node/lib`) keeps the current
+//! span in AsyncLocalStorage and wraps clients. Every export catches panics; flush and close
+//! wait on the libuv pool and return Promises; the flush thread never calls into JavaScript
+//! (beforeSendSpan runs in JS, on the thread that ends the span).
 
 use std::cell::Cell;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::ThreadId;
 use std::time::Duration;
 
-use llmtel_core::genai::{Api, CallError, CallStart, ContentPolicy, GenAiCall, Provider};
+use llmtel_core::facade::{self, spec_from_json};
+use llmtel_core::genai::Usage;
+use llmtel_core::propagation::{self, RemoteParent};
 use llmtel_core::{
-    Attributes, Client, DropReason, ErrorCode, Options, Span, SpanContext, SpanData, SpanFate,
-    SpanStart, Status, Value,
+    CallHandle, CallSpec, Client, DropReason, FailSpec, Options, PlacementSpec, RunHandle,
+    SpanContext, SpanData, SpanFate, SpanHandle, SpanSpec, Value,
 };
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-fn invalid(reason: impl std::fmt::Display) -> Error {
-    Error::new(napi::Status::InvalidArg, reason.to_string())
+type Outcome<T> = napi::Result<T>;
+
+/// Throws the facade's error as a JS Error whose `code` is its stable name
+/// (`error.code === 'already_ended'`), and tells napi the exception is pending.
+fn thrown(env: &Env, e: llmtel_core::Error) -> napi::Error {
+    match env.throw_error(&e.to_string(), Some(e.code())) {
+        Ok(()) => napi::Error::from_status(napi::Status::PendingException),
+        Err(_) => napi::Error::new(napi::Status::GenericFailure, e.to_string()),
+    }
 }
 
 thread_local! {
@@ -55,99 +65,165 @@ impl JsHook {
         let Ok(func) = self.func.borrow_back(&env) else {
             return SpanFate::Drop;
         };
-        match func.call(span_view(span)) {
-            Ok(Some(json)) => apply_view(span, &json),
+        match func.call(facade::span_view(span).to_string()) {
+            Ok(Some(json)) => match serde_json::from_str(&json) {
+                Ok(view) => facade::apply_span_view(span, &view),
+                Err(_) => SpanFate::Drop,
+            },
             _ => SpanFate::Drop,
         }
     }
 }
 
-fn json_value(value: &Value) -> serde_json::Value {
-    match value {
-        Value::String(s) => s.as_ref().into(),
-        Value::Int(i) => (*i).into(),
-        Value::Double(d) => (*d).into(),
-        Value::Bool(b) => (*b).into(),
-        Value::StringArray(a) => a.iter().map(|s| s.as_ref()).collect::<Vec<_>>().into(),
-        Value::IntArray(a) => a.clone().into(),
-        Value::DoubleArray(a) => a.clone().into(),
-        Value::BoolArray(a) => a.clone().into(),
+/// A span's place in a trace: what a child is started under.
+#[napi]
+pub struct NativeContext {
+    inner: SpanContext,
+    /// What the incoming headers said, for a context from `continueTrace`.
+    remote: Option<RemoteParent>,
+}
+
+#[napi]
+impl NativeContext {
+    #[napi(getter)]
+    pub fn trace_id(&self) -> String {
+        self.inner.trace_id.to_hex()
+    }
+
+    #[napi(getter)]
+    pub fn span_id(&self) -> String {
+        self.inner.span_id.to_hex()
+    }
+
+    #[napi(getter)]
+    pub fn sampled(&self) -> bool {
+        self.inner.sampled
+    }
+
+    #[napi(getter)]
+    pub fn remote(&self) -> bool {
+        self.inner.remote
+    }
+
+    /// W3C `traceparent` for an outgoing request.
+    #[napi]
+    pub fn traceparent(&self) -> String {
+        propagation::traceparent(&self.inner)
+    }
+
+    /// Sentry `sentry-trace` for an outgoing request.
+    #[napi]
+    pub fn sentry_trace(&self) -> String {
+        propagation::sentry_trace(&self.inner)
     }
 }
 
-fn span_view(span: &SpanData) -> String {
-    let attributes: serde_json::Map<String, serde_json::Value> = span
-        .attributes
-        .iter()
-        .map(|(k, v)| (k.to_owned(), json_value(v)))
-        .collect();
-    serde_json::json!({
-        "name": span.name.as_ref(),
-        "op": span.op.as_deref(),
-        "origin": span.origin.as_ref(),
-        "traceId": span.trace_id.to_hex(),
-        "spanId": span.span_id.to_hex(),
-        "parentSpanId": span.parent_span_id.map(|p| p.to_hex()),
-        "attributes": attributes,
+fn context(inner: SpanContext) -> NativeContext {
+    NativeContext {
+        inner,
+        remote: None,
+    }
+}
+
+/// Incoming trace headers (any may be absent).
+#[napi(object)]
+pub struct TraceHeaders {
+    pub sentry_trace: Option<String>,
+    pub baggage: Option<String>,
+    pub traceparent: Option<String>,
+    pub tracestate: Option<String>,
+}
+
+/// A remote parent from incoming headers, or null when they carry no trace.
+#[napi(catch_unwind)]
+pub fn continue_trace(env: Env, headers: TraceHeaders) -> Outcome<Option<NativeContext>> {
+    let remote = RemoteParent::from_headers(|name| match name {
+        "sentry-trace" => headers.sentry_trace.as_deref(),
+        "baggage" => headers.baggage.as_deref(),
+        "traceparent" => headers.traceparent.as_deref(),
+        "tracestate" => headers.tracestate.as_deref(),
+        _ => None,
     })
-    .to_string()
+    .map_err(|e| thrown(&env, e.into()))?;
+    // A deferred decision is taken by the span that continues the trace.
+    Ok(remote.map(|r| NativeContext {
+        inner: r.context(|| true),
+        remote: Some(r),
+    }))
 }
 
-/// Takes back the name and attributes the hook returned.
-fn apply_view(span: &mut SpanData, json: &str) -> SpanFate {
-    let Ok(view) = serde_json::from_str::<serde_json::Value>(json) else {
-        return SpanFate::Drop;
-    };
-    if let Some(name) = view.get("name").and_then(|n| n.as_str()) {
-        span.name = name.to_owned().into();
+/// A user span's start.
+#[napi(object)]
+pub struct SpanStartJs {
+    pub name: String,
+    pub op: Option<String>,
+    pub origin: Option<String>,
+    pub kind: Option<String>,
+}
+
+/// A provider call's start; the request JSON goes beside it.
+#[napi(object)]
+pub struct CallStartJs {
+    pub provider: String,
+    pub api: String,
+    pub server_address: Option<String>,
+    pub server_port: Option<u32>,
+    pub record_inputs: Option<bool>,
+    pub record_outputs: Option<bool>,
+    pub stream: Option<bool>,
+    pub origin: Option<String>,
+    pub conversation_id: Option<String>,
+}
+
+/// Where a framework span goes: its content policy and origin.
+#[napi(object)]
+pub struct PlacementJs {
+    pub record_inputs: Option<bool>,
+    pub record_outputs: Option<bool>,
+    pub origin: Option<String>,
+}
+
+fn placement(p: Option<PlacementJs>, parent: Option<&NativeContext>) -> PlacementSpec {
+    let p = p.unwrap_or(PlacementJs {
+        record_inputs: None,
+        record_outputs: None,
+        origin: None,
+    });
+    PlacementSpec {
+        record_inputs: p.record_inputs.unwrap_or(false),
+        record_outputs: p.record_outputs.unwrap_or(false),
+        origin: p.origin,
+        parent: parent.map(|c| c.inner),
     }
-    if let Some(attrs) = view.get("attributes").and_then(|a| a.as_object()) {
-        let mut fresh = Attributes::default();
-        for (key, value) in attrs {
-            let value: Option<Value> = match value {
-                serde_json::Value::String(s) => Some(s.clone().into()),
-                serde_json::Value::Bool(b) => Some((*b).into()),
-                serde_json::Value::Number(n) => {
-                    n.as_i64().map(Value::Int).or(n.as_f64().map(Value::Double))
-                }
-                serde_json::Value::Array(items) => {
-                    if items.iter().all(|i| i.is_string()) {
-                        Some(
-                            items
-                                .iter()
-                                .filter_map(|i| i.as_str().map(str::to_owned))
-                                .collect::<Vec<_>>()
-                                .into(),
-                        )
-                    } else if items.iter().all(|i| i.is_i64()) {
-                        Some(
-                            items
-                                .iter()
-                                .filter_map(|i| i.as_i64())
-                                .collect::<Vec<_>>()
-                                .into(),
-                        )
-                    } else if items.iter().all(|i| i.is_number()) {
-                        Some(
-                            items
-                                .iter()
-                                .filter_map(|i| i.as_f64())
-                                .collect::<Vec<_>>()
-                                .into(),
-                        )
-                    } else {
-                        None
-                    }
-                }
-                _ => None,
-            };
-            if let Some(value) = value {
-                fresh.set(key.clone(), value);
-            }
-        }
-        span.attributes = fresh;
-    }
-    SpanFate::Keep
+}
+
+/// A failed call as the JavaScript layer saw it.
+#[napi(object)]
+pub struct FailJs {
+    pub http_status: Option<u32>,
+    pub body: Option<String>,
+    pub exception: Option<String>,
+    pub message: Option<String>,
+}
+
+/// Token counts (the contract's meaning).
+#[napi(object)]
+pub struct UsageJs {
+    pub input_tokens: Option<i64>,
+    pub output_tokens: Option<i64>,
+    pub cache_read_input_tokens: Option<i64>,
+    pub cache_creation_input_tokens: Option<i64>,
+    pub reasoning_tokens: Option<i64>,
+    pub total_tokens: Option<i64>,
+}
+
+/// What happened to finished spans.
+#[napi(object)]
+pub struct StatsJs {
+    pub queued: i64,
+    pub exported: i64,
+    /// Non-zero drop counts by reason.
+    pub dropped: std::collections::HashMap<String, i64>,
 }
 
 /// A configured pipeline.
@@ -158,7 +234,7 @@ pub struct NativeClient {
 
 #[napi]
 impl NativeClient {
-    /// `options`: [name, text value] pairs as the README's option table names them.
+    /// `options`: [name, text value] pairs as the core's option table names them.
     #[napi(constructor, catch_unwind)]
     pub fn new(
         env: Env,
@@ -172,9 +248,16 @@ impl NativeClient {
         };
         for pair in &options {
             let [name, value] = pair.as_slice() else {
-                return Err(invalid("each option is a [name, value] pair"));
+                return Err(thrown(
+                    &env,
+                    llmtel_core::Error::new(
+                        llmtel_core::ErrorKind::InvalidArgument,
+                        Some("options"),
+                        "each option is a [name, value] pair",
+                    ),
+                ));
             };
-            o.set(name, value).map_err(invalid)?;
+            o.set(name, value).map_err(|e| thrown(&env, e.into()))?;
         }
         if let Some(func) = before_send_span {
             let hook = Arc::new(JsHook {
@@ -184,67 +267,115 @@ impl NativeClient {
             });
             o.before_send_span = Some(Arc::new(move |span: &mut SpanData| hook.run(span)));
         }
-        let inner = Client::init(o).map_err(invalid)?;
+        let inner = Client::init(o).map_err(|e| thrown(&env, e.into()))?;
         Ok(NativeClient { inner })
     }
 
     #[napi(catch_unwind)]
     pub fn start_span(
         &self,
-        name: String,
-        op: Option<String>,
-        origin: Option<String>,
-        parent: Option<&NativeSpan>,
-    ) -> NativeSpan {
-        let mut start = SpanStart::new(name).parent_opt(parent.map(|p| p.context));
-        if let Some(op) = op {
-            start = start.op(op);
-        }
-        if let Some(origin) = origin {
-            start = start.origin(origin);
-        }
-        let span = self.inner.start_span(start);
-        NativeSpan {
-            context: span.context(),
-            inner: Mutex::new(Some(span)),
-        }
+        env: Env,
+        spec: SpanStartJs,
+        parent: Option<&NativeContext>,
+    ) -> Outcome<NativeSpan> {
+        let remote_parent = parent.and_then(|p| p.remote.clone());
+        let span = self
+            .inner
+            .span(SpanSpec {
+                name: spec.name,
+                op: spec.op,
+                origin: spec.origin,
+                kind: spec.kind,
+                start_time_unix_nano: None,
+                parent: parent.filter(|p| p.remote.is_none()).map(|p| p.inner),
+                remote_parent,
+            })
+            .map_err(|e| thrown(&env, e))?;
+        Ok(NativeSpan { inner: span })
     }
 
-    /// Starts a GenAI call span; `problem` on the result explains a request that could not be
+    /// Starts a provider call; `problem` on the result explains a request that could not be
     /// read (the call exists either way).
     #[napi(catch_unwind)]
-    #[allow(clippy::too_many_arguments)]
-    pub fn begin_genai_call(
+    pub fn call(
         &self,
-        provider: String,
-        api: String,
-        request_json: String,
-        server_address: Option<String>,
-        server_port: Option<u32>,
-        parent: Option<&NativeSpan>,
-        record_inputs: bool,
-        record_outputs: bool,
-        stream: bool,
-        conversation_id: Option<String>,
-    ) -> Result<NativeCall> {
-        let provider = Provider::parse(&provider)
-            .ok_or_else(|| invalid(format!("unknown provider {provider:?}")))?;
-        let api = Api::parse(&api).ok_or_else(|| invalid(format!("unknown API {api:?}")))?;
-        let mut start = CallStart::new(provider, api, &request_json);
-        start.server_address = server_address.as_deref();
-        start.server_port = server_port.and_then(|p| u16::try_from(p).ok());
-        start.parent = parent.map(|p| p.context);
-        start.content = ContentPolicy {
-            record_inputs,
-            record_outputs,
-        };
-        start.stream = stream;
-        start.conversation_id = conversation_id.as_deref();
-        let (call, begun) = self.inner.begin_genai_call(start);
+        env: Env,
+        spec: CallStartJs,
+        request: String,
+        parent: Option<&NativeContext>,
+    ) -> Outcome<NativeCall> {
+        let (inner, problem) = self
+            .inner
+            .call(CallSpec {
+                provider: spec.provider,
+                api: spec.api,
+                request,
+                server_address: spec.server_address,
+                server_port: spec.server_port.and_then(|p| u16::try_from(p).ok()),
+                record_inputs: spec.record_inputs.unwrap_or(false),
+                record_outputs: spec.record_outputs.unwrap_or(false),
+                stream: spec.stream.unwrap_or(false),
+                origin: spec.origin,
+                conversation_id: spec.conversation_id,
+                parent: parent.map(|p| p.inner),
+            })
+            .map_err(|e| thrown(&env, e))?;
         Ok(NativeCall {
-            inner: Mutex::new(Some(call)),
-            problem: begun.err().map(|e| e.to_string()),
+            inner,
+            problem: problem.map(|e| e.to_string()),
         })
+    }
+
+    /// Starts a call a framework normalized; `request` is a NormalizedRequest as JSON.
+    #[napi(catch_unwind)]
+    pub fn normalized_call(
+        &self,
+        env: Env,
+        request: String,
+        placement_js: Option<PlacementJs>,
+        parent: Option<&NativeContext>,
+    ) -> Outcome<NativeCall> {
+        let request = spec_from_json("request", &request).map_err(|e| thrown(&env, e))?;
+        Ok(NativeCall {
+            inner: self
+                .inner
+                .normalized_call(request, placement(placement_js, parent)),
+            problem: None,
+        })
+    }
+
+    /// Starts an agent or workflow run; `spec` is an AgentSpec as JSON.
+    #[napi(catch_unwind)]
+    pub fn agent(
+        &self,
+        env: Env,
+        spec: String,
+        placement_js: Option<PlacementJs>,
+        parent: Option<&NativeContext>,
+    ) -> Outcome<NativeRun> {
+        let spec = spec_from_json("agent", &spec).map_err(|e| thrown(&env, e))?;
+        let inner = self
+            .inner
+            .agent(spec, placement(placement_js, parent))
+            .map_err(|e| thrown(&env, e))?;
+        Ok(NativeRun { inner })
+    }
+
+    /// Starts a tool run; `spec` is a ToolSpec as JSON.
+    #[napi(catch_unwind)]
+    pub fn tool(
+        &self,
+        env: Env,
+        spec: String,
+        placement_js: Option<PlacementJs>,
+        parent: Option<&NativeContext>,
+    ) -> Outcome<NativeRun> {
+        let spec = spec_from_json("tool", &spec).map_err(|e| thrown(&env, e))?;
+        let inner = self
+            .inner
+            .tool(spec, placement(placement_js, parent))
+            .map_err(|e| thrown(&env, e))?;
+        Ok(NativeRun { inner })
     }
 
     /// Resolves true once what was queued has been attempted, false at the timeout.
@@ -275,29 +406,18 @@ impl NativeClient {
             .is_ok()
     }
 
-    /// `{"queued", "exported", "dropped": {reason: n}}` as JSON.
     #[napi(catch_unwind)]
-    pub fn stats_json(&self) -> String {
+    pub fn stats(&self) -> StatsJs {
         let stats = self.inner.stats();
-        let dropped: serde_json::Map<String, serde_json::Value> = DropReason::ALL
-            .iter()
-            .map(|r| {
-                let n = stats.dropped.get(*r)
-                    + stats
-                        .exporters
-                        .iter()
-                        .map(|e| e.dropped.get(*r))
-                        .sum::<u64>();
-                (r.as_str().to_owned(), n.into())
-            })
-            .filter(|(_, n)| n != &serde_json::Value::from(0))
-            .collect();
-        serde_json::json!({
-            "queued": stats.queued,
-            "exported": stats.exporters.iter().map(|e| e.exported).sum::<u64>(),
-            "dropped": dropped,
-        })
-        .to_string()
+        StatsJs {
+            queued: stats.queued as i64,
+            exported: stats.exported_total() as i64,
+            dropped: stats
+                .dropped_total()
+                .iter()
+                .map(|(r, n)| (DropReason::as_str(r).to_owned(), n as i64))
+                .collect(),
+        }
     }
 }
 
@@ -325,112 +445,131 @@ impl Task for Wait {
     }
 }
 
-/// A span being recorded.
+/// Whole numbers within 2^53 become integers, others doubles (JavaScript has one number type).
+fn number(value: f64) -> Value {
+    if value.fract() == 0.0 && value.abs() < 9.0e15 {
+        Value::Int(value as i64)
+    } else {
+        Value::Double(value)
+    }
+}
+
+fn numbers(values: Vec<f64>) -> Value {
+    if values.iter().all(|v| v.fract() == 0.0 && v.abs() < 9.0e15) {
+        Value::IntArray(values.iter().map(|v| *v as i64).collect())
+    } else {
+        Value::DoubleArray(values)
+    }
+}
+
+/// A user span being recorded.
 #[napi]
 pub struct NativeSpan {
-    inner: Mutex<Option<Span>>,
-    context: SpanContext,
-}
-
-impl NativeSpan {
-    fn with(&self, f: impl FnOnce(&mut Span)) {
-        if let Some(span) = self
-            .inner
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_mut()
-        {
-            f(span);
-        }
-    }
+    inner: SpanHandle,
 }
 
 #[napi]
 impl NativeSpan {
-    #[napi(catch_unwind)]
-    pub fn set_string(&self, key: String, value: String) {
-        self.with(|s| s.set_attribute(key, value));
-    }
-
-    /// Whole numbers become integers, others doubles.
-    #[napi(catch_unwind)]
-    pub fn set_number(&self, key: String, value: f64) {
-        self.with(|s| {
-            if value.fract() == 0.0 && value.abs() < 9.0e15 {
-                s.set_attribute(key, value as i64)
-            } else {
-                s.set_attribute(key, value)
-            }
-        });
-    }
-
-    #[napi(catch_unwind)]
-    pub fn set_bool(&self, key: String, value: bool) {
-        self.with(|s| s.set_attribute(key, value));
-    }
-
-    #[napi(catch_unwind)]
-    pub fn set_string_array(&self, key: String, value: Vec<String>) {
-        self.with(|s| s.set_attribute(key, value));
-    }
-
-    #[napi(catch_unwind)]
-    pub fn set_number_array(&self, key: String, value: Vec<f64>) {
-        self.with(|s| {
-            if value.iter().all(|v| v.fract() == 0.0 && v.abs() < 9.0e15) {
-                s.set_attribute(key, value.iter().map(|v| *v as i64).collect::<Vec<i64>>())
-            } else {
-                s.set_attribute(key, value)
-            }
-        });
-    }
-
-    #[napi(catch_unwind)]
-    pub fn set_status_ok(&self) {
-        self.with(|s| s.set_status(Status::Ok));
-    }
-
-    /// `code` is a Sentry status (`internal_error`, `resource_exhausted`, …).
-    #[napi(catch_unwind)]
-    pub fn set_status_error(&self, code: Option<String>, message: Option<String>) -> Result<()> {
-        let code = match code {
-            None => ErrorCode::InternalError,
-            Some(c) => ErrorCode::parse(&c)
-                .ok_or_else(|| invalid(format!("{c:?} is not a Sentry status")))?,
-        };
-        self.with(|s| s.set_status(Status::Error { code, message }));
-        Ok(())
-    }
-
-    /// Ends the span; false when it was already ended.
-    #[napi(catch_unwind)]
-    pub fn end(&self) -> bool {
-        let taken = self.inner.lock().unwrap_or_else(|p| p.into_inner()).take();
-        in_call(|| taken.map(Span::end).is_some())
+    #[napi(getter)]
+    pub fn context(&self) -> NativeContext {
+        context(self.inner.context())
     }
 
     #[napi(getter)]
     pub fn trace_id(&self) -> String {
-        self.context.trace_id.to_hex()
+        self.inner.context().trace_id.to_hex()
     }
 
     #[napi(getter)]
     pub fn span_id(&self) -> String {
-        self.context.span_id.to_hex()
+        self.inner.context().span_id.to_hex()
+    }
+
+    #[napi(getter)]
+    pub fn ended(&self) -> bool {
+        self.inner.is_ended()
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_string(&self, env: Env, key: String, value: String) -> Outcome<()> {
+        self.inner
+            .set_attribute(key, value)
+            .map_err(|e| thrown(&env, e))
+    }
+
+    /// Whole numbers become integers, others doubles.
+    #[napi(catch_unwind)]
+    pub fn set_number(&self, env: Env, key: String, value: f64) -> Outcome<()> {
+        self.inner
+            .set_attribute(key, number(value))
+            .map_err(|e| thrown(&env, e))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_bool(&self, env: Env, key: String, value: bool) -> Outcome<()> {
+        self.inner
+            .set_attribute(key, value)
+            .map_err(|e| thrown(&env, e))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_string_array(&self, env: Env, key: String, value: Vec<String>) -> Outcome<()> {
+        self.inner
+            .set_attribute(key, value)
+            .map_err(|e| thrown(&env, e))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_number_array(&self, env: Env, key: String, value: Vec<f64>) -> Outcome<()> {
+        self.inner
+            .set_attribute(key, numbers(value))
+            .map_err(|e| thrown(&env, e))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_name(&self, env: Env, name: String) -> Outcome<()> {
+        self.inner.set_name(name).map_err(|e| thrown(&env, e))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_op(&self, env: Env, op: String) -> Outcome<()> {
+        self.inner.set_op(op).map_err(|e| thrown(&env, e))
+    }
+
+    /// `ok`, `error`, or a Sentry status (`internal_error`, `resource_exhausted`, …).
+    #[napi(catch_unwind)]
+    pub fn set_status(&self, env: Env, code: String, message: Option<String>) -> Outcome<()> {
+        self.inner
+            .set_status_text(&code, message)
+            .map_err(|e| thrown(&env, e))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn record_usage(&self, env: Env, usage: UsageJs) -> Outcome<()> {
+        self.inner
+            .record_usage(&Usage {
+                input: usage.input_tokens,
+                output: usage.output_tokens,
+                cache_read: usage.cache_read_input_tokens,
+                cache_creation: usage.cache_creation_input_tokens,
+                reasoning: usage.reasoning_tokens,
+                total: usage.total_tokens,
+            })
+            .map_err(|e| thrown(&env, e))
+    }
+
+    /// Ends the span; a second end throws `already_ended`.
+    #[napi(catch_unwind)]
+    pub fn end(&self, env: Env) -> Outcome<()> {
+        in_call(|| self.inner.end()).map_err(|e| thrown(&env, e))
     }
 }
 
 /// A GenAI call being recorded.
 #[napi]
 pub struct NativeCall {
-    inner: Mutex<Option<GenAiCall>>,
+    inner: CallHandle,
     problem: Option<String>,
-}
-
-impl NativeCall {
-    fn take(&self) -> Option<GenAiCall> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).take()
-    }
 }
 
 #[napi]
@@ -443,53 +582,112 @@ impl NativeCall {
 
     #[napi(getter)]
     pub fn ended(&self) -> bool {
-        self.inner.lock().map(|g| g.is_none()).unwrap_or(true)
+        self.inner.is_ended()
     }
 
-    /// One stream chunk; returns a problem description instead of throwing.
-    #[napi(catch_unwind)]
-    pub fn chunk(&self, event: Option<String>, data: String) -> Option<String> {
-        let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let call = guard.as_mut()?;
-        call.chunk(event.as_deref(), &data)
-            .err()
-            .map(|e| e.to_string())
+    /// Null when the call is not sampled.
+    #[napi(getter)]
+    pub fn context(&self) -> Option<NativeContext> {
+        self.inner.context().map(context)
     }
 
+    /// One stream event as received (SSE event name, data text).
     #[napi(catch_unwind)]
-    pub fn finish(&self, response_json: String) -> Option<String> {
-        let call = self.take()?;
-        in_call(|| call.finish(&response_json))
-            .err()
-            .map(|e| e.to_string())
+    pub fn chunk(&self, env: Env, event: Option<String>, data: String) -> Outcome<()> {
+        self.inner
+            .chunk(event.as_deref(), &data)
+            .map_err(|e| thrown(&env, e))
     }
 
+    /// A chunk the host reads itself arrived (normalized streams: time to first chunk).
     #[napi(catch_unwind)]
-    pub fn finish_stream(&self) {
-        if let Some(call) = self.take() {
-            in_call(|| call.finish_stream());
-        }
+    pub fn mark_chunk(&self, env: Env) -> Outcome<()> {
+        self.inner.mark_chunk().map_err(|e| thrown(&env, e))
     }
 
     #[napi(catch_unwind)]
-    pub fn fail(
-        &self,
-        http_status: Option<u32>,
-        body: Option<String>,
-        exception: Option<String>,
-        message: Option<String>,
-    ) -> Option<String> {
-        let call = self.take()?;
-        in_call(|| {
-            call.fail(CallError {
-                http_status: http_status.and_then(|s| u16::try_from(s).ok()),
-                body: body.as_deref(),
-                exception: exception.as_deref(),
-                message: message.as_deref(),
-            })
-        })
-        .err()
-        .map(|e| e.to_string())
+    pub fn finish(&self, env: Env, response_json: String) -> Outcome<()> {
+        in_call(|| self.inner.finish(&response_json)).map_err(|e| thrown(&env, e))
+    }
+
+    /// Ends a normalized call; `response` is a NormalizedResponse as JSON.
+    #[napi(catch_unwind)]
+    pub fn finish_normalized(&self, env: Env, response: String) -> Outcome<()> {
+        let response = spec_from_json("response", &response).map_err(|e| thrown(&env, e))?;
+        in_call(|| self.inner.finish_normalized(response)).map_err(|e| thrown(&env, e))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn finish_stream(&self, env: Env) -> Outcome<()> {
+        in_call(|| self.inner.finish_stream()).map_err(|e| thrown(&env, e))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn fail(&self, env: Env, error: FailJs) -> Outcome<()> {
+        let spec = FailSpec {
+            http_status: error.http_status.and_then(|s| u16::try_from(s).ok()),
+            body: error.body,
+            exception: error.exception,
+            message: error.message,
+        };
+        in_call(|| self.inner.fail(&spec)).map_err(|e| thrown(&env, e))
+    }
+}
+
+/// An agent, workflow or tool run.
+#[napi]
+pub struct NativeRun {
+    inner: RunHandle,
+}
+
+#[napi]
+impl NativeRun {
+    #[napi(getter)]
+    pub fn context(&self) -> NativeContext {
+        context(self.inner.context())
+    }
+
+    #[napi(getter)]
+    pub fn ended(&self) -> bool {
+        self.inner.is_ended()
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_string(&self, env: Env, key: String, value: String) -> Outcome<()> {
+        self.inner
+            .set_attribute(key, value)
+            .map_err(|e| thrown(&env, e))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_number(&self, env: Env, key: String, value: f64) -> Outcome<()> {
+        self.inner
+            .set_attribute(key, number(value))
+            .map_err(|e| thrown(&env, e))
+    }
+
+    /// An agent's output messages (JSON array of messages), recorded when outputs are.
+    #[napi(catch_unwind)]
+    pub fn set_output(&self, env: Env, messages: String) -> Outcome<()> {
+        let messages = spec_from_json("messages", &messages).map_err(|e| thrown(&env, e))?;
+        self.inner.set_output(messages).map_err(|e| thrown(&env, e))
+    }
+
+    /// A tool's result (JSON text), recorded when outputs are.
+    #[napi(catch_unwind)]
+    pub fn set_result(&self, env: Env, result: String) -> Outcome<()> {
+        let result = serde_json::from_str(&result).unwrap_or(serde_json::Value::String(result));
+        self.inner.set_result(result).map_err(|e| thrown(&env, e))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn end(&self, env: Env) -> Outcome<()> {
+        in_call(|| self.inner.end()).map_err(|e| thrown(&env, e))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn fail(&self, env: Env, error_type: String, message: Option<String>) -> Outcome<()> {
+        in_call(|| self.inner.fail(&error_type, message.as_deref())).map_err(|e| thrown(&env, e))
     }
 }
 
@@ -521,5 +719,14 @@ pub fn option_table() -> Vec<OptionRow> {
             example: o.example.to_owned(),
             public: o.public,
         })
+        .collect()
+}
+
+/// The facade's operations, for the parity check (tests/parity).
+#[napi]
+pub fn error_codes() -> Vec<String> {
+    llmtel_core::ErrorKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_owned())
         .collect()
 }

@@ -23,7 +23,7 @@ function fail(call, error) {
     let body;
     const text = error && typeof error.message === 'string' ? error.message.slice(error.message.indexOf('{')) : '';
     try { if (JSON.parse(text).error) body = text; } catch { /* not JSON */ }
-    call.fail(typeof error?.status === 'number' ? error.status : undefined, body, error?.name, error?.message);
+    call.fail({ httpStatus: typeof error?.status === 'number' ? error.status : undefined, body, exception: error?.name, message: error?.message });
   } catch {
     call.finishStream();
   }
@@ -34,10 +34,10 @@ function begin(ai, api, request, stream, context) {
   if (!ctx) return undefined;
   try {
     const [address, port] = serverOf(ai);
-    return ctx.client.beginGenaiCall(
-      ai.vertexai ? 'gcp.vertex_ai' : 'gcp.gemini', api, JSON.stringify(request ?? {}), address, port,
-      ctx.parent, Boolean(ctx.recordInputs), Boolean(ctx.recordOutputs), stream, ctx.conversationId,
-    );
+    return ctx.client.call({
+      provider: ai.vertexai ? 'gcp.vertex_ai' : 'gcp.gemini', api, serverAddress: address, serverPort: port,
+      recordInputs: Boolean(ctx.recordInputs), recordOutputs: Boolean(ctx.recordOutputs), stream, conversationId: ctx.conversationId,
+    }, JSON.stringify(request ?? {}), ctx.parent);
   } catch {
     return undefined;
   }

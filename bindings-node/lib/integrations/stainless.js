@@ -42,7 +42,10 @@ function fail(call, error) {
     const inner = error && error.error;
     if (inner && inner.type === 'error' && inner.error) body = JSON.stringify(inner);
     else if (inner !== undefined) body = JSON.stringify({ error: inner });
-    call.fail(typeof error?.status === 'number' ? error.status : undefined, body, error?.name || error?.constructor?.name, error?.message);
+    call.fail({
+      httpStatus: typeof error?.status === 'number' ? error.status : undefined, body,
+      exception: error?.name || error?.constructor?.name, message: error?.message,
+    });
   } catch {
     call.finishStream();
   }
@@ -118,11 +121,11 @@ function wrapMethod(owner, name, api, provider, clientOf, context) {
       const ctx = context(client);
       if (ctx) {
         const [address, port] = serverOf(client);
-        call = ctx.client.beginGenaiCall(
-          provider(client), api, JSON.stringify(body ?? {}), address, port,
-          ctx.parent, Boolean(ctx.recordInputs), Boolean(ctx.recordOutputs),
-          Boolean(body && body.stream), ctx.conversationId,
-        );
+        call = ctx.client.call({
+          provider: provider(client), api, serverAddress: address, serverPort: port,
+          recordInputs: Boolean(ctx.recordInputs), recordOutputs: Boolean(ctx.recordOutputs),
+          stream: Boolean(body && body.stream), conversationId: ctx.conversationId,
+        }, JSON.stringify(body ?? {}), ctx.parent);
       }
     } catch {
       call = undefined;
