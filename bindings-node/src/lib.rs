@@ -676,8 +676,9 @@ impl NativeRun {
     /// A tool's result (JSON text), recorded when outputs are.
     #[napi(catch_unwind)]
     pub fn set_result(&self, env: Env, result: String) -> Outcome<()> {
-        let result = serde_json::from_str(&result).unwrap_or(serde_json::Value::String(result));
-        self.inner.set_result(result).map_err(|e| thrown(&env, e))
+        self.inner
+            .set_result_text(&result)
+            .map_err(|e| thrown(&env, e))
     }
 
     #[napi(catch_unwind)]

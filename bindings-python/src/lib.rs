@@ -1,15 +1,20 @@
-//! `llmtel._native`: the pyo3 binding over `llmtel-core`. It converts types and errors and
-//! nothing else; the Python package (`python/llmtel`) holds the integration layer. Waits
-//! release the GIL; the flush thread never calls into Python (`before_send_span` runs on the
-//! thread that ends the span).
+//! `llmtel._native`: the pyo3 binding over the core's facade (`llmtel_core::facade`), one to
+//! one. It converts types and errors and nothing else; the Python package (`python/llmtel`)
+//! holds the integration layer. Waits release the GIL; the flush thread never calls into
+//! Python (`before_send_span` runs on the thread that ends the span). A panic inside llmtel
+//! becomes `LlmtelError` (an `Exception`), never pyo3's `PanicException`, which derives from
+//! `BaseException` and would escape the integration layer's `except Exception`.
 
-use std::sync::{Arc, Mutex};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 use std::time::Duration;
 
-use llmtel_core::genai::{Api, CallError, CallStart, ContentPolicy, GenAiCall, Provider};
+use llmtel_core::facade::spec_from_json;
+use llmtel_core::genai::Usage;
+use llmtel_core::propagation::{self, RemoteParent};
 use llmtel_core::{
-    Client as CoreClient, DropReason, ErrorCode, Options, Span as CoreSpan, SpanContext, SpanData,
-    SpanFate, SpanKind, SpanStart, Status, Value,
+    CallHandle, CallSpec, Client as CoreClient, Error, ErrorKind, FailSpec, Options, PlacementSpec,
+    RunHandle, SpanContext, SpanData, SpanFate, SpanHandle, SpanSpec, Value,
 };
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyRuntimeError, PyTimeoutError, PyTypeError, PyValueError};
@@ -30,6 +35,12 @@ create_exception!(
 );
 create_exception!(
     _native,
+    InvalidArgument,
+    PyValueError,
+    "An argument llmtel cannot use (an unknown provider, a misspelt spec field, a bad header)."
+);
+create_exception!(
+    _native,
     FlushTimeout,
     PyTimeoutError,
     "A flush or close ended at its timeout."
@@ -47,17 +58,44 @@ create_exception!(
     "An unexpected failure inside llmtel."
 );
 
-/// A `ConfigError` carrying the option's name and the reason as attributes, as JS errors do.
-fn config_error(e: llmtel_core::ConfigError) -> PyErr {
+/// The facade's error as the exception of its kind, with `.code`, `.field` and `.reason`.
+fn py_error(e: Error) -> PyErr {
+    let message = e.to_string();
+    let err = match e.kind {
+        ErrorKind::InvalidOption => ConfigError::new_err(message),
+        ErrorKind::MalformedJson => MappingError::new_err(message),
+        ErrorKind::InvalidArgument | ErrorKind::UnknownProvider | ErrorKind::UnknownApi => {
+            InvalidArgument::new_err(message)
+        }
+        ErrorKind::Timeout => FlushTimeout::new_err(message),
+        ErrorKind::AlreadyEnded => SpanEnded::new_err(message),
+        ErrorKind::Closed | ErrorKind::Panic => LlmtelError::new_err(message),
+    };
     Python::attach(|py| {
-        let err = ConfigError::new_err(e.to_string());
         let value = err.value(py);
-        // Setting attributes on a fresh exception instance cannot fail in practice; if it
-        // did, the message still names the option.
-        let _ = value.setattr("option", &e.option);
+        // Attributes on a fresh exception instance; should one fail, the message still says it.
+        let _ = value.setattr("code", e.code());
+        let _ = value.setattr("option", e.field.as_deref());
+        let _ = value.setattr("field", e.field.as_deref());
         let _ = value.setattr("reason", &e.reason);
-        err
+    });
+    err
+}
+
+/// Runs a binding body; a panic becomes `LlmtelError` with code `panic`.
+fn guard<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(py_error(Error::new(
+            ErrorKind::Panic,
+            None,
+            "a bug inside llmtel was caught; the call goes on",
+        )))
     })
+}
+
+/// The facade's result as Python's.
+fn done<T>(result: Result<T, Error>) -> PyResult<T> {
+    result.map_err(py_error)
 }
 
 fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
@@ -135,6 +173,8 @@ fn before_send(hook: &Py<PyAny>, span: &mut SpanData) -> SpanFate {
             view.set_item("origin", span.origin.as_ref())?;
             view.set_item("trace_id", span.trace_id.to_hex())?;
             view.set_item("span_id", span.span_id.to_hex())?;
+            view.set_item("parent_span_id", span.parent_span_id.map(|p| p.to_hex()))?;
+            view.set_item("status", span.status.as_str())?;
             view.set_item("attributes", &attributes)?;
             let result = hook.bind(py).call1((&view,))?;
             if result.is_none() {
@@ -143,6 +183,9 @@ fn before_send(hook: &Py<PyAny>, span: &mut SpanData) -> SpanFate {
             let returned = result.cast::<PyDict>()?;
             if let Some(name) = returned.get_item("name")? {
                 span.name = name.extract::<String>()?.into();
+            }
+            if let Some(op) = returned.get_item("op")? {
+                span.op = op.extract::<Option<String>>()?.map(Into::into);
             }
             if let Some(attrs) = returned.get_item("attributes")? {
                 let attrs = attrs.cast::<PyDict>()?;
@@ -167,119 +210,167 @@ struct Client {
 
 #[pymethods]
 impl Client {
-    /// `options` is a list of (name, text value) pairs as `Options.set` takes them.
+    /// `options` is a list of (name, text value) pairs as the core's option table names them.
     #[new]
     #[pyo3(signature = (options, before_send_span=None))]
     fn new(options: Vec<(String, String)>, before_send_span: Option<Py<PyAny>>) -> PyResult<Self> {
-        let mut o = Options {
-            sdk_name: "llmtel.python".into(),
-            sdk_language: "python".into(),
-            ..Options::default()
-        };
-        for (name, value) in &options {
-            o.set(name, value).map_err(config_error)?;
-        }
-        if let Some(hook) = before_send_span {
-            let hook = Arc::new(hook);
-            o.before_send_span = Some(Arc::new(move |span: &mut SpanData| {
-                before_send(&hook, span)
-            }));
-        }
-        let inner = CoreClient::init(o).map_err(config_error)?;
-        Ok(Client { inner })
+        guard(|| {
+            let mut o = Options {
+                sdk_name: "llmtel.python".into(),
+                sdk_language: "python".into(),
+                ..Options::default()
+            };
+            for (name, value) in &options {
+                o.set(name, value).map_err(|e| py_error(e.into()))?;
+            }
+            if let Some(hook) = before_send_span {
+                let hook = Arc::new(hook);
+                o.before_send_span = Some(Arc::new(move |span: &mut SpanData| {
+                    before_send(&hook, span)
+                }));
+            }
+            let inner = CoreClient::init(o).map_err(|e| py_error(e.into()))?;
+            Ok(Client { inner })
+        })
     }
 
+    /// Starts a user span under `parent` (a `Context`; a remote one from `continue_trace`
+    /// makes this span the local root of its segment in the caller's trace).
     #[pyo3(signature = (name, op=None, origin=None, parent=None, attributes=None, kind=None))]
     fn start_span(
         &self,
         name: String,
         op: Option<String>,
         origin: Option<String>,
-        parent: Option<&Span>,
+        parent: Option<&Context>,
         attributes: Option<&Bound<'_, PyDict>>,
-        kind: Option<&str>,
+        kind: Option<String>,
     ) -> PyResult<Span> {
-        let mut start = SpanStart::new(name).parent_opt(parent.map(|p| p.context));
-        if let Some(op) = op {
-            start = start.op(op);
-        }
-        if let Some(origin) = origin {
-            start = start.origin(origin);
-        }
-        if let Some(kind) = kind {
-            start = start.kind(
-                SpanKind::parse(kind)
-                    .ok_or_else(|| PyValueError::new_err(format!("unknown span kind {kind:?}")))?,
-            );
-        }
-        if let Some(attributes) = attributes {
-            for (k, v) in attributes.iter() {
-                start = start.attribute(k.extract::<String>()?, to_value(&v)?);
+        guard(|| {
+            let span = done(self.inner.span(SpanSpec {
+                name,
+                op,
+                origin,
+                kind,
+                start_time_unix_nano: None,
+                parent: parent.filter(|p| p.remote.is_none()).map(|p| p.inner),
+                remote_parent: parent.and_then(|p| p.remote.clone()),
+            }))?;
+            if let Some(attributes) = attributes {
+                for (k, v) in attributes.iter() {
+                    done(span.set_attribute(k.extract::<String>()?, to_value(&v)?))?;
+                }
             }
-        }
-        let span = self.inner.start_span(start);
-        Ok(Span {
-            context: span.context(),
-            inner: Mutex::new(Some(span)),
+            Ok(Span { inner: span })
         })
     }
 
-    /// Starts a GenAI call span; returns `(call, problem)` where `problem` explains a request
-    /// that could not be read (the call exists either way).
+    /// Starts a provider call from its request JSON; returns `(call, problem)` where `problem`
+    /// explains a request that could not be read (the call exists either way).
     #[pyo3(signature = (provider, api, request_json, *, server_address=None, server_port=None, parent=None, record_inputs=false, record_outputs=false, stream=false, origin=None, conversation_id=None))]
     #[allow(clippy::too_many_arguments)]
-    fn begin_genai_call(
+    fn call(
         &self,
-        provider: &str,
-        api: &str,
-        request_json: &str,
-        server_address: Option<&str>,
+        provider: String,
+        api: String,
+        request_json: String,
+        server_address: Option<String>,
         server_port: Option<u16>,
-        parent: Option<&Span>,
+        parent: Option<&Context>,
         record_inputs: bool,
         record_outputs: bool,
         stream: bool,
         origin: Option<String>,
-        conversation_id: Option<&str>,
+        conversation_id: Option<String>,
     ) -> PyResult<(GenAiCallHandle, Option<String>)> {
-        let provider = Provider::parse(provider)
-            .ok_or_else(|| PyValueError::new_err(format!("unknown provider {provider:?}")))?;
-        let api =
-            Api::parse(api).ok_or_else(|| PyValueError::new_err(format!("unknown API {api:?}")))?;
-        let mut start = CallStart::new(provider, api, request_json);
-        start.server_address = server_address;
-        start.server_port = server_port;
-        start.parent = parent.map(|p| p.context);
-        start.content = ContentPolicy {
-            record_inputs,
-            record_outputs,
-        };
-        start.stream = stream;
-        start.origin = origin.map(Into::into);
-        start.conversation_id = conversation_id;
-        let (call, begun) = self.inner.begin_genai_call(start);
-        let context = call.context();
-        Ok((
-            GenAiCallHandle {
-                inner: Mutex::new(Some(call)),
-                context,
-            },
-            begun.err().map(|e| e.to_string()),
-        ))
+        guard(|| {
+            let (inner, problem) = done(self.inner.call(CallSpec {
+                provider,
+                api,
+                request: request_json,
+                server_address,
+                server_port,
+                record_inputs,
+                record_outputs,
+                stream,
+                origin,
+                conversation_id,
+                parent: parent.map(|p| p.inner),
+            }))?;
+            Ok((GenAiCallHandle { inner }, problem.map(|e| e.to_string())))
+        })
     }
 
-    /// Waits (without the GIL) until what was queued has been attempted; False on timeout.
-    #[pyo3(signature = (timeout=2.0))]
-    fn flush(&self, py: Python<'_>, timeout: f64) -> bool {
-        let wait = Duration::from_secs_f64(timeout.max(0.0));
-        py.detach(|| self.inner.flush(wait).is_ok())
+    /// Starts a call a framework normalized; `request_json` is a NormalizedRequest.
+    #[pyo3(signature = (request_json, *, parent=None, record_inputs=false, record_outputs=false, origin=None))]
+    fn normalized_call(
+        &self,
+        request_json: &str,
+        parent: Option<&Context>,
+        record_inputs: bool,
+        record_outputs: bool,
+        origin: Option<String>,
+    ) -> PyResult<GenAiCallHandle> {
+        guard(|| {
+            let request = done(spec_from_json("request", request_json))?;
+            let placement = placement(parent, record_inputs, record_outputs, origin);
+            Ok(GenAiCallHandle {
+                inner: self.inner.normalized_call(request, placement),
+            })
+        })
     }
 
-    /// Stops intake and drains (without the GIL); False on timeout.
+    /// Starts an agent or workflow run; `spec_json` is an AgentSpec.
+    #[pyo3(signature = (spec_json, *, parent=None, record_inputs=false, record_outputs=false, origin=None))]
+    fn agent(
+        &self,
+        spec_json: &str,
+        parent: Option<&Context>,
+        record_inputs: bool,
+        record_outputs: bool,
+        origin: Option<String>,
+    ) -> PyResult<Run> {
+        guard(|| {
+            let spec = done(spec_from_json("agent", spec_json))?;
+            let placement = placement(parent, record_inputs, record_outputs, origin);
+            Ok(Run {
+                inner: done(self.inner.agent(spec, placement))?,
+            })
+        })
+    }
+
+    /// Starts a tool run; `spec_json` is a ToolSpec.
+    #[pyo3(signature = (spec_json, *, parent=None, record_inputs=false, record_outputs=false, origin=None))]
+    fn tool(
+        &self,
+        spec_json: &str,
+        parent: Option<&Context>,
+        record_inputs: bool,
+        record_outputs: bool,
+        origin: Option<String>,
+    ) -> PyResult<Run> {
+        guard(|| {
+            let spec = done(spec_from_json("tool", spec_json))?;
+            let placement = placement(parent, record_inputs, record_outputs, origin);
+            Ok(Run {
+                inner: done(self.inner.tool(spec, placement))?,
+            })
+        })
+    }
+
+    /// Waits (without the GIL) until what was queued has been attempted; raises
+    /// `FlushTimeout` when the timeout comes first.
     #[pyo3(signature = (timeout=2.0))]
-    fn close(&self, py: Python<'_>, timeout: f64) -> bool {
+    fn flush(&self, py: Python<'_>, timeout: f64) -> PyResult<()> {
         let wait = Duration::from_secs_f64(timeout.max(0.0));
-        py.detach(|| self.inner.close(wait).is_ok())
+        guard(|| done(py.detach(|| self.inner.flush_within(wait))))
+    }
+
+    /// Stops intake and drains (without the GIL); raises `FlushTimeout` at the timeout.
+    #[pyo3(signature = (timeout=2.0))]
+    fn close(&self, py: Python<'_>, timeout: f64) -> PyResult<()> {
+        let wait = Duration::from_secs_f64(timeout.max(0.0));
+        guard(|| done(py.detach(|| self.inner.close_within(wait))))
     }
 
     fn is_closed(&self) -> bool {
@@ -288,172 +379,307 @@ impl Client {
 
     /// `{"queued": n, "exported": n, "dropped": {reason: n}}`, summed over exporters.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let stats = self.inner.stats();
-        let out = PyDict::new(py);
-        out.set_item("queued", stats.queued)?;
-        out.set_item(
-            "exported",
-            stats.exporters.iter().map(|e| e.exported).sum::<u64>(),
-        )?;
-        let dropped = PyDict::new(py);
-        for reason in DropReason::ALL {
-            let n = stats.dropped.get(reason)
-                + stats
-                    .exporters
-                    .iter()
-                    .map(|e| e.dropped.get(reason))
-                    .sum::<u64>();
-            if n > 0 {
+        guard(|| {
+            let stats = self.inner.stats();
+            let out = PyDict::new(py);
+            out.set_item("queued", stats.queued)?;
+            out.set_item("exported", stats.exported_total())?;
+            let dropped = PyDict::new(py);
+            for (reason, n) in stats.dropped_total().iter() {
                 dropped.set_item(reason.as_str(), n)?;
             }
-        }
-        out.set_item("dropped", dropped)?;
-        Ok(out)
+            out.set_item("dropped", dropped)?;
+            Ok(out)
+        })
     }
+}
+
+fn placement(
+    parent: Option<&Context>,
+    record_inputs: bool,
+    record_outputs: bool,
+    origin: Option<String>,
+) -> PlacementSpec {
+    PlacementSpec {
+        record_inputs,
+        record_outputs,
+        origin,
+        parent: parent.map(|p| p.inner),
+    }
+}
+
+/// A span's place in a trace: what children start under.
+#[pyclass(frozen, module = "llmtel._native")]
+struct Context {
+    inner: SpanContext,
+    /// What the incoming headers said, for a context from `continue_trace`.
+    remote: Option<RemoteParent>,
+}
+
+fn context(inner: SpanContext) -> Context {
+    Context {
+        inner,
+        remote: None,
+    }
+}
+
+#[pymethods]
+impl Context {
+    #[getter]
+    fn trace_id(&self) -> String {
+        self.inner.trace_id.to_hex()
+    }
+
+    #[getter]
+    fn span_id(&self) -> String {
+        self.inner.span_id.to_hex()
+    }
+
+    #[getter]
+    fn sampled(&self) -> bool {
+        self.inner.sampled
+    }
+
+    #[getter]
+    fn remote(&self) -> bool {
+        self.inner.remote
+    }
+
+    /// W3C `traceparent` for an outgoing request.
+    fn traceparent(&self) -> String {
+        propagation::traceparent(&self.inner)
+    }
+
+    /// Sentry `sentry-trace` for an outgoing request.
+    fn sentry_trace(&self) -> String {
+        propagation::sentry_trace(&self.inner)
+    }
+}
+
+/// A remote parent from incoming headers, or None when they carry no trace.
+#[pyfunction]
+#[pyo3(signature = (*, sentry_trace=None, baggage=None, traceparent=None, tracestate=None))]
+fn continue_trace(
+    sentry_trace: Option<&str>,
+    baggage: Option<&str>,
+    traceparent: Option<&str>,
+    tracestate: Option<&str>,
+) -> PyResult<Option<Context>> {
+    guard(|| {
+        let remote = RemoteParent::from_headers(|name| match name {
+            "sentry-trace" => sentry_trace,
+            "baggage" => baggage,
+            "traceparent" => traceparent,
+            "tracestate" => tracestate,
+            _ => None,
+        })
+        .map_err(|e| py_error(e.into()))?;
+        // A deferred decision is taken by the span that continues the trace.
+        Ok(remote.map(|r| Context {
+            inner: r.context(|| true),
+            remote: Some(r),
+        }))
+    })
 }
 
 /// A span being recorded.
 #[pyclass(frozen, module = "llmtel._native")]
 struct Span {
-    inner: Mutex<Option<CoreSpan>>,
-    context: SpanContext,
-}
-
-impl Span {
-    fn with<T>(&self, f: impl FnOnce(&mut CoreSpan) -> T) -> PyResult<T> {
-        let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        guard
-            .as_mut()
-            .map(f)
-            .ok_or_else(|| SpanEnded::new_err("the span was already ended"))
-    }
+    inner: SpanHandle,
 }
 
 #[pymethods]
 impl Span {
     fn set_attribute(&self, key: String, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let value = to_value(value)?;
-        self.with(|s| s.set_attribute(key, value))
+        guard(|| done(self.inner.set_attribute(key, value)))
     }
 
-    fn set_status_ok(&self) -> PyResult<()> {
-        self.with(|s| s.set_status(Status::Ok))
-    }
-
-    /// `code` is a Sentry status (`internal_error`, `resource_exhausted`, …).
-    #[pyo3(signature = (code="internal_error", message=None))]
-    fn set_status_error(&self, code: &str, message: Option<String>) -> PyResult<()> {
-        let code = ErrorCode::parse(code)
-            .ok_or_else(|| PyValueError::new_err(format!("{code:?} is not a Sentry status")))?;
-        self.with(|s| s.set_status(Status::Error { code, message }))
+    /// "ok", "error", or a Sentry status ("resource_exhausted", …).
+    #[pyo3(signature = (code, message=None))]
+    fn set_status(&self, code: &str, message: Option<String>) -> PyResult<()> {
+        guard(|| done(self.inner.set_status_text(code, message)))
     }
 
     fn set_name(&self, name: String) -> PyResult<()> {
-        self.with(|s| s.set_name(name))
+        guard(|| done(self.inner.set_name(name)))
+    }
+
+    fn set_op(&self, op: String) -> PyResult<()> {
+        guard(|| done(self.inner.set_op(op)))
+    }
+
+    /// Token counts as the contract defines them; the total is input + output unless given.
+    #[pyo3(signature = (*, input_tokens=None, output_tokens=None, cache_read_input_tokens=None, cache_creation_input_tokens=None, reasoning_tokens=None, total_tokens=None))]
+    fn record_usage(
+        &self,
+        input_tokens: Option<i64>,
+        output_tokens: Option<i64>,
+        cache_read_input_tokens: Option<i64>,
+        cache_creation_input_tokens: Option<i64>,
+        reasoning_tokens: Option<i64>,
+        total_tokens: Option<i64>,
+    ) -> PyResult<()> {
+        guard(|| {
+            done(self.inner.record_usage(&Usage {
+                input: input_tokens,
+                output: output_tokens,
+                cache_read: cache_read_input_tokens,
+                cache_creation: cache_creation_input_tokens,
+                reasoning: reasoning_tokens,
+                total: total_tokens,
+            }))
+        })
     }
 
     fn end(&self) -> PyResult<()> {
-        let taken = self.inner.lock().unwrap_or_else(|p| p.into_inner()).take();
-        taken
-            .map(CoreSpan::end)
-            .ok_or_else(|| SpanEnded::new_err("the span was already ended"))
+        guard(|| done(self.inner.end()))
+    }
+
+    #[getter]
+    fn context(&self) -> Context {
+        context(self.inner.context())
     }
 
     #[getter]
     fn is_recording(&self) -> bool {
-        self.inner
-            .lock()
-            .map(|g| g.as_ref().is_some_and(CoreSpan::is_recording))
-            .unwrap_or(false)
+        self.inner.is_recording()
     }
 
     #[getter]
     fn trace_id(&self) -> String {
-        self.context.trace_id.to_hex()
+        self.inner.context().trace_id.to_hex()
     }
 
     #[getter]
     fn span_id(&self) -> String {
-        self.context.span_id.to_hex()
+        self.inner.context().span_id.to_hex()
     }
 
     #[getter]
     fn sampled(&self) -> bool {
-        self.context.sampled
+        self.inner.context().sampled
     }
 }
 
 /// A GenAI call being recorded.
 #[pyclass(frozen, name = "GenAiCall", module = "llmtel._native")]
 struct GenAiCallHandle {
-    inner: Mutex<Option<GenAiCall>>,
-    context: Option<SpanContext>,
-}
-
-impl GenAiCallHandle {
-    fn take(&self) -> PyResult<GenAiCall> {
-        self.inner
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-            .ok_or_else(|| SpanEnded::new_err("the call was already ended"))
-    }
-}
-
-fn mapped(result: Result<(), llmtel_core::genai::MappingError>) -> PyResult<()> {
-    result.map_err(|e| MappingError::new_err(e.to_string()))
+    inner: CallHandle,
 }
 
 #[pymethods]
 impl GenAiCallHandle {
-    /// One stream chunk: the SSE event name (or None) and its data.
+    /// One stream event as received: the SSE event name (or None) and its data text.
     #[pyo3(signature = (event, data))]
     fn chunk(&self, event: Option<&str>, data: &str) -> PyResult<()> {
-        let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let call = guard
-            .as_mut()
-            .ok_or_else(|| SpanEnded::new_err("the call was already ended"))?;
-        mapped(call.chunk(event, data))
+        guard(|| done(self.inner.chunk(event, data)))
+    }
+
+    /// A chunk the host reads itself arrived (normalized streams: time to first chunk).
+    fn mark_chunk(&self) -> PyResult<()> {
+        guard(|| done(self.inner.mark_chunk()))
     }
 
     fn finish(&self, response_json: &str) -> PyResult<()> {
-        mapped(self.take()?.finish(response_json))
+        guard(|| done(self.inner.finish(response_json)))
+    }
+
+    /// Ends a normalized call; `response_json` is a NormalizedResponse.
+    fn finish_normalized(&self, response_json: &str) -> PyResult<()> {
+        guard(|| {
+            let response = done(spec_from_json("response", response_json))?;
+            done(self.inner.finish_normalized(response))
+        })
     }
 
     fn finish_stream(&self) -> PyResult<()> {
-        self.take()?.finish_stream();
-        Ok(())
+        guard(|| done(self.inner.finish_stream()))
     }
 
     #[pyo3(signature = (http_status=None, body=None, exception=None, message=None))]
     fn fail(
         &self,
         http_status: Option<u16>,
-        body: Option<&str>,
-        exception: Option<&str>,
-        message: Option<&str>,
+        body: Option<String>,
+        exception: Option<String>,
+        message: Option<String>,
     ) -> PyResult<()> {
-        mapped(self.take()?.fail(CallError {
-            http_status,
-            body,
-            exception,
-            message,
-        }))
+        guard(|| {
+            done(self.inner.fail(&FailSpec {
+                http_status,
+                body,
+                exception,
+                message,
+            }))
+        })
     }
 
     #[getter]
     fn is_ended(&self) -> bool {
-        self.inner.lock().map(|g| g.is_none()).unwrap_or(true)
+        self.inner.is_ended()
+    }
+
+    /// None when the call is not sampled.
+    #[getter]
+    fn context(&self) -> Option<Context> {
+        self.inner.context().map(context)
     }
 
     #[getter]
     fn span_id(&self) -> Option<String> {
-        self.context.map(|c| c.span_id.to_hex())
+        self.inner.context().map(|c| c.span_id.to_hex())
     }
 
     #[getter]
     fn trace_id(&self) -> Option<String> {
-        self.context.map(|c| c.trace_id.to_hex())
+        self.inner.context().map(|c| c.trace_id.to_hex())
+    }
+}
+
+/// An agent, workflow or tool run.
+#[pyclass(frozen, module = "llmtel._native")]
+struct Run {
+    inner: RunHandle,
+}
+
+#[pymethods]
+impl Run {
+    fn set_attribute(&self, key: String, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let value = to_value(value)?;
+        guard(|| done(self.inner.set_attribute(key, value)))
+    }
+
+    /// An agent's output messages (a JSON array of messages), recorded when outputs are.
+    fn set_output(&self, messages_json: &str) -> PyResult<()> {
+        guard(|| {
+            let messages = done(spec_from_json("messages", messages_json))?;
+            done(self.inner.set_output(messages))
+        })
+    }
+
+    /// A tool's result (JSON, or text as it came), recorded when outputs are.
+    fn set_result(&self, result: &str) -> PyResult<()> {
+        guard(|| done(self.inner.set_result_text(result)))
+    }
+
+    fn end(&self) -> PyResult<()> {
+        guard(|| done(self.inner.end()))
+    }
+
+    #[pyo3(signature = (error_type, message=None))]
+    fn fail(&self, error_type: &str, message: Option<&str>) -> PyResult<()> {
+        guard(|| done(self.inner.fail(error_type, message)))
+    }
+
+    #[getter]
+    fn context(&self) -> Context {
+        context(self.inner.context())
+    }
+
+    #[getter]
+    fn is_ended(&self) -> bool {
+        self.inner.is_ended()
     }
 }
 
@@ -477,12 +703,16 @@ fn option_table() -> Vec<(&'static str, &'static str, &'static str, bool)> {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<Client>()?;
+    m.add_class::<Context>()?;
     m.add_class::<Span>()?;
     m.add_class::<GenAiCallHandle>()?;
+    m.add_class::<Run>()?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(option_table, m)?)?;
+    m.add_function(wrap_pyfunction!(continue_trace, m)?)?;
     m.add("ConfigError", py.get_type::<ConfigError>())?;
     m.add("MappingError", py.get_type::<MappingError>())?;
+    m.add("InvalidArgument", py.get_type::<InvalidArgument>())?;
     m.add("FlushTimeout", py.get_type::<FlushTimeout>())?;
     m.add("SpanEnded", py.get_type::<SpanEnded>())?;
     m.add("LlmtelError", py.get_type::<LlmtelError>())?;

@@ -553,6 +553,13 @@ impl RunHandle {
         self.run.with("run", |r| r.set_result(result))
     }
 
+    /// The same from text: JSON when it parses, else the text as it came.
+    pub fn set_result_text(&self, result: &str) -> Result<(), Error> {
+        let value = serde_json::from_str(result)
+            .unwrap_or_else(|_| serde_json::Value::String(result.to_owned()));
+        self.set_result(value)
+    }
+
     pub fn end(&self) -> Result<(), Error> {
         self.run.take("run").map(AgentRun::end)
     }

@@ -22,12 +22,12 @@ from contextvars import ContextVar, Token
 from typing import Any, Callable, Iterable, Optional, TypeVar, Union
 
 from . import _native
-from ._native import ConfigError, FlushTimeout, MappingError, SpanEnded
+from ._native import ConfigError, FlushTimeout, InvalidArgument, MappingError, SpanEnded
 from ._options import option_pairs
 
 __all__ = [
     "init", "start_span", "trace", "get_active_span", "set_conversation_id", "flush", "close",
-    "instrument_client", "Span", "ConfigError", "MappingError", "FlushTimeout", "SpanEnded",
+    "instrument_client", "Span", "ConfigError", "MappingError", "FlushTimeout", "SpanEnded", "InvalidArgument",
     "OpenAIIntegration", "AnthropicIntegration", "GoogleGenAIIntegration", "__version__",
 ]
 __version__ = _native.version()
@@ -82,7 +82,10 @@ def init(
     client = _native.Client(pairs, before_send_span)
     previous, _state.client = _state.client, client
     if previous is not None:
-        previous.close(shutdown_timeout)
+        try:
+            previous.close(shutdown_timeout)
+        except FlushTimeout:
+            pass  # the old pipeline's thread finishes on its own
     _state.send_default_pii = send_default_pii
     _state.shutdown_timeout = shutdown_timeout
     _state.debug = debug
@@ -111,7 +114,11 @@ def _atexit() -> None:
     if client is None or client.is_closed():
         return
     started = time.monotonic()
-    done = client.close(_state.shutdown_timeout)
+    try:
+        client.close(_state.shutdown_timeout)
+        done = True
+    except FlushTimeout:
+        done = False
     waited = time.monotonic() - started
     if waited > 0.25 or not done:
         print(f"llmtel: waited {waited:.1f} s at exit to send spans" + ("" if done else " (some may be lost)"), file=sys.stderr)
@@ -123,10 +130,11 @@ atexit.register(_atexit)
 class Span:
     """A span being recorded (from start_span, trace or get_active_span)."""
 
-    __slots__ = ("_native", "_token", "__weakref__")
+    __slots__ = ("_native", "_context", "_token", "__weakref__")
 
     def __init__(self, native: "_native.Span") -> None:
         self._native = native
+        self._context = native.context  # where children start, read once
         self._token: Optional[Token] = None
 
     def set_attribute(self, key: str, value: Any) -> None:
@@ -143,21 +151,18 @@ class Span:
                      cached_input_tokens: Optional[int] = None, reasoning_tokens: Optional[int] = None) -> None:
         """Token counts as the span contract defines them: input includes cached, output
         includes reasoning. Counts left as None are not recorded."""
-        for key, value in (("gen_ai.usage.input_tokens", input_tokens), ("gen_ai.usage.output_tokens", output_tokens),
-                           ("gen_ai.usage.cache_read.input_tokens", cached_input_tokens),
-                           ("gen_ai.usage.reasoning.output_tokens", reasoning_tokens)):
-            if value is not None:
-                self.set_attribute(key, int(value))
-        if input_tokens is not None or output_tokens is not None:
-            self.set_attribute("gen_ai.usage.total_tokens", int(input_tokens or 0) + int(output_tokens or 0))
+        count = lambda v: None if v is None else int(v)  # noqa: E731
+        try:
+            self._native.record_usage(input_tokens=count(input_tokens), output_tokens=count(output_tokens),
+                                      cache_read_input_tokens=count(cached_input_tokens),
+                                      reasoning_tokens=count(reasoning_tokens))
+        except SpanEnded:
+            pass
 
     def set_status(self, status: str, message: Optional[str] = None) -> None:
         """"ok", "error", or one of Sentry's statuses ("resource_exhausted", …)."""
         try:
-            if status == "ok":
-                self._native.set_status_ok()
-            else:
-                self._native.set_status_error("internal_error" if status == "error" else status, message)
+            self._native.set_status(status, message)
         except SpanEnded:
             pass
 
@@ -194,7 +199,7 @@ class start_span:
         if client is None:
             return None
         parent = _current.get()
-        native = client.start_span(self._name, self._op, None, parent._native if parent else None, self._attributes)
+        native = client.start_span(self._name, self._op, None, parent._context if parent else None, self._attributes)
         self._span = Span(native)
         self._token = _current.set(self._span)
         return self._span
@@ -253,12 +258,21 @@ def set_conversation_id(conversation_id: Optional[str]) -> None:
 def flush(timeout: float = 2.0) -> bool:
     """Waits (without holding the GIL) until queued spans were attempted; False on timeout."""
     client = _state.client
-    return True if client is None else client.flush(timeout)
+    try:
+        client is None or client.flush(timeout)
+    except FlushTimeout:
+        return False
+    return True
 
 
 def close(timeout: Optional[float] = None) -> bool:
+    """Stops intake and delivers what is queued; False when the timeout came first."""
     client = _state.client
-    return True if client is None else client.close(_state.shutdown_timeout if timeout is None else timeout)
+    try:
+        client is None or client.close(_state.shutdown_timeout if timeout is None else timeout)
+    except FlushTimeout:
+        return False
+    return True
 
 
 def stats() -> dict:

@@ -105,13 +105,13 @@ def begin(resource: Any, api: str, kwargs: dict, spec: "Spec") -> Any:
             body.update(extra)
         url = owner.base_url
         parent = _current.get()
-        call, problem = client.begin_genai_call(
+        call, problem = client.call(
             spec.provider(owner),
             api,
             to_json(body),
             server_address=url.host or None,
             server_port=url.port or (443 if url.scheme == "https" else 80),
-            parent=parent._native if parent is not None else None,
+            parent=parent._context if parent is not None else None,
             record_inputs=content[0],
             record_outputs=content[1],
             stream=bool(body.get("stream")),

@@ -79,13 +79,13 @@ def _begin(api_client: Any, api: str, request: dict, stream: bool) -> Any:
         record_inputs, record_outputs = content or integration.content()
         base = urlparse(str(getattr(api_client._http_options, "base_url", "") or ""))
         parent = _current.get()
-        call, problem = client.begin_genai_call(
+        call, problem = client.call(
             "gcp.vertex_ai" if getattr(api_client, "vertexai", False) else "gcp.gemini",
             api,
             to_json({k: v for k, v in request.items() if v is not None}),
             server_address=base.hostname,
             server_port=base.port or (443 if base.scheme == "https" else 80 if base.scheme else None),
-            parent=parent._native if parent is not None else None,
+            parent=parent._context if parent is not None else None,
             record_inputs=record_inputs,
             record_outputs=record_outputs,
             stream=stream,
