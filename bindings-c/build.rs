@@ -11,6 +11,6 @@ fn main() {
         .generate()
         .expect("the C header generates")
         .write_to_file(format!("{crate_dir}/../include/llmtel.h"));
-    println!("cargo:rerun-if-changed=src/lib.rs");
+    println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
 }

@@ -22,6 +22,8 @@ int main(void) {
     llmtel_span *task = NULL;
     llmtel_span_start(client, S("Generate Report"), S("ai.task"), NULL, &task);
     llmtel_span_set_string(task, S("customer.tier"), S("premium"));
+    llmtel_context in_task; /* where children start */
+    llmtel_span_context(task, &in_task);
 
     /* A model call: hand llmtel the request and the response as JSON; it maps them to the
      * GenAI span contract (model, usage, cost, finish reasons, …). */
@@ -34,7 +36,7 @@ int main(void) {
     llmtel_genai_start start = {
         .provider = S("openai"), .api = S("chat_completions"),
         .request_json = {request, sizeof request - 1},
-        .server_address = S("api.openai.com"), .server_port = 443, .parent = task,
+        .server_address = S("api.openai.com"), .server_port = 443, .parent = &in_task,
         .record_inputs = false, .record_outputs = false, .stream = false,
     };
     llmtel_genai_call *call = NULL;
@@ -45,7 +47,7 @@ int main(void) {
 
     /* A span of your own with usage you counted yourself. */
     llmtel_span *step = NULL;
-    llmtel_span_start(client, S("rerank"), S("ai.rerank"), task, &step);
+    llmtel_span_start(client, S("rerank"), S("ai.rerank"), &in_task, &step);
     llmtel_span_record_usage(step, 40, 2, -1, -1); /* -1: not reported */
     llmtel_span_end(step);
     llmtel_span_free(step);

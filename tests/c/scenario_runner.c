@@ -80,7 +80,7 @@ int main(int argc, char **argv) {
         }
         failures += report("finish_stream", llmtel_genai_finish_stream(call));
     } else if (strcmp(argv[7], "error") == 0) {
-        failures += report("fail", llmtel_genai_fail(call, (uint16_t)atoi(argv[9]), (llmtel_str){response, response_len}, (llmtel_str){NULL, 0}));
+        failures += report("fail", llmtel_genai_fail(call, (uint16_t)atoi(argv[9]), (llmtel_str){response, response_len}, (llmtel_str){NULL, 0}, (llmtel_str){NULL, 0}));
     } else {
         failures += report("finish", llmtel_genai_finish(call, (llmtel_str){response, response_len}));
     }

@@ -110,7 +110,11 @@ static void test_options(void) {
 static void test_spans(llmtel_client *client) {
     llmtel_span *root = NULL, *child = NULL;
     EXPECT(LLMTEL_OK, llmtel_span_start(client, S("Generate Report"), S("ai.task"), NULL, &root));
-    EXPECT(LLMTEL_OK, llmtel_span_start(client, S("chat gpt-4o"), S("gen_ai.chat"), root, &child));
+    llmtel_context root_ctx;
+    EXPECT(LLMTEL_OK, llmtel_span_context(root, &root_ctx));
+    CHECK(root_ctx.flags & LLMTEL_CONTEXT_SAMPLED);
+    EXPECT(LLMTEL_ERROR_NULL_ARGUMENT, llmtel_span_context(root, NULL));
+    EXPECT(LLMTEL_OK, llmtel_span_start(client, S("chat gpt-4o"), S("gen_ai.chat"), &root_ctx, &child));
     EXPECT(LLMTEL_ERROR_NULL_ARGUMENT, llmtel_span_start(NULL, S("x"), NONE, NULL, &child));
     EXPECT(LLMTEL_ERROR_NULL_ARGUMENT, llmtel_span_start(client, S("x"), NONE, NULL, NULL));
     EXPECT(LLMTEL_ERROR_INVALID_UTF8, llmtel_span_start(client, (llmtel_str){"\xc3\x28", 2}, NONE, NULL, &child));
@@ -184,7 +188,9 @@ static void test_genai(llmtel_client *client) {
         .stream = false,
     };
     llmtel_genai_call *call = NULL;
+    llmtel_str problem = NONE;
     EXPECT(LLMTEL_OK, llmtel_genai_begin(client, &start, &call));
+    EXPECT(LLMTEL_ERROR_NOT_FOUND, llmtel_genai_problem(call, &problem));
     EXPECT(LLMTEL_OK, llmtel_genai_finish(call, (llmtel_str){RESPONSE, sizeof RESPONSE - 1}));
     EXPECT(LLMTEL_ERROR_ALREADY_ENDED, llmtel_genai_finish(call, (llmtel_str){RESPONSE, sizeof RESPONSE - 1}));
     EXPECT(LLMTEL_ERROR_ALREADY_ENDED, llmtel_genai_finish_stream(call));
@@ -208,13 +214,16 @@ static void test_genai(llmtel_client *client) {
     start.api = S("messages");
     start.request_json = S("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":5,\"messages\":[]}");
     EXPECT(LLMTEL_OK, llmtel_genai_begin(client, &start, &call));
-    EXPECT(LLMTEL_OK, llmtel_genai_fail(call, 429, S("{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"}}"), S("RateLimitError")));
+    EXPECT(LLMTEL_OK, llmtel_genai_fail(call, 429, S("{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"}}"), S("RateLimitError"), NONE));
     llmtel_genai_call_free(call);
+    /* A request that cannot be read: the call exists (success), and says why. */
     start.request_json = S("{\"model\": ");
     call = NULL;
-    EXPECT(LLMTEL_ERROR_MALFORMED_JSON, llmtel_genai_begin(client, &start, &call));
+    EXPECT(LLMTEL_OK, llmtel_genai_begin(client, &start, &call));
     CHECK(call != NULL);
-    EXPECT(LLMTEL_OK, llmtel_genai_fail(call, 0, NONE, S("TimeoutError")));
+    EXPECT(LLMTEL_OK, llmtel_genai_problem(call, &problem));
+    CHECK(problem.len > 23 && memcmp(problem.data, "cannot read the request", 23) == 0);
+    EXPECT(LLMTEL_OK, llmtel_genai_fail(call, 0, NONE, S("TimeoutError"), S("no answer in 30 s")));
     llmtel_genai_call_free(call);
 
     /* a call freed without being ended is ended with what it gathered */
@@ -237,7 +246,7 @@ static void test_genai(llmtel_client *client) {
     EXPECT(LLMTEL_ERROR_NULL_ARGUMENT, llmtel_genai_chunk(NULL, NONE, S("{}")));
     EXPECT(LLMTEL_ERROR_NULL_ARGUMENT, llmtel_genai_finish(NULL, S("{}")));
     EXPECT(LLMTEL_ERROR_NULL_ARGUMENT, llmtel_genai_finish_stream(NULL));
-    EXPECT(LLMTEL_ERROR_NULL_ARGUMENT, llmtel_genai_fail(NULL, 500, NONE, NONE));
+    EXPECT(LLMTEL_ERROR_NULL_ARGUMENT, llmtel_genai_fail(NULL, 500, NONE, NONE, NONE));
 
     EXPECT(LLMTEL_OK, llmtel_client_flush(client, 5000));
     char *spool = read_spool();
@@ -246,6 +255,7 @@ static void test_genai(llmtel_client *client) {
     CHECK(strstr(spool, "\"gen_ai.cost.total_tokens\"") != NULL);
     CHECK(strstr(spool, "\"error.type\":\"rate_limit_error\"") != NULL);
     CHECK(strstr(spool, "\"error.type\":\"TimeoutError\"") != NULL);
+    CHECK(strstr(spool, "\"error_message\":\"no answer in 30 s\"") != NULL || strstr(spool, "no answer in 30 s") != NULL);
     CHECK(strstr(spool, "\"gen_ai.response.time_to_first_chunk\"") != NULL);
     free(spool);
 }
@@ -319,11 +329,69 @@ static void test_before_send_span(void) {
     CHECK(strcmp(llmtel_result_name(LLMTEL_ERROR_NOT_FOUND), "LLMTEL_ERROR_NOT_FOUND") == 0);
 }
 
+/* Agents, tools, normalized calls and continued traces, as a framework integration in C
+ * would drive them. */
+static void test_agents_and_traces(llmtel_client *client) {
+    llmtel_run *agent = NULL, *tool = NULL;
+    llmtel_placement content = {.record_inputs = true, .record_outputs = true, .origin = S("auto.ai.custom")};
+    EXPECT(LLMTEL_OK, llmtel_agent_start(client, S("{\"name\":\"Researcher\"}"), NULL, NULL, &agent));
+    llmtel_context agent_ctx;
+    EXPECT(LLMTEL_OK, llmtel_run_context(agent, &agent_ctx));
+    CHECK(agent_ctx.flags & LLMTEL_CONTEXT_IN_AGENT);
+    llmtel_genai_call *call = NULL;
+    EXPECT(LLMTEL_OK, llmtel_genai_begin_normalized(client, S("{\"provider\":\"openai\",\"model\":\"gpt-4o-mini\"}"), &content, &agent_ctx, &call));
+    EXPECT(LLMTEL_OK, llmtel_genai_mark_chunk(call));
+    EXPECT(LLMTEL_OK, llmtel_genai_finish_normalized(call, S("{\"usage\":{\"input_tokens\":40,\"output_tokens\":2}}")));
+    EXPECT(LLMTEL_ERROR_ALREADY_ENDED, llmtel_genai_finish_normalized(call, S("{}")));
+    llmtel_genai_call_free(call);
+    EXPECT(LLMTEL_OK, llmtel_tool_start(client, S("{\"name\":\"search\",\"arguments\":{\"q\":\"x\"}}"), &content, &agent_ctx, &tool));
+    EXPECT(LLMTEL_OK, llmtel_run_set_result(tool, S("3 hits")));
+    EXPECT(LLMTEL_OK, llmtel_run_fail(tool, S("TimeoutError"), S("slow")));
+    EXPECT(LLMTEL_ERROR_ALREADY_ENDED, llmtel_run_end(tool));
+    llmtel_run_free(tool);
+    EXPECT(LLMTEL_OK, llmtel_run_end(agent));
+    llmtel_run_free(agent);
+    EXPECT(LLMTEL_ERROR_INVALID_ARGUMENT, llmtel_agent_start(client, S("{\"nmae\":\"x\"}"), NULL, NULL, &agent));
+    last_error_mentions("nmae");
+    EXPECT(LLMTEL_ERROR_INVALID_ARGUMENT, llmtel_tool_start(client, S("{}"), NULL, NULL, &tool));
+    EXPECT(LLMTEL_ERROR_NULL_ARGUMENT, llmtel_run_set_output(NULL, S("[]")));
+
+    /* A continued trace: the span joins the caller's trace under the caller's span. */
+    llmtel_context remote;
+    EXPECT(LLMTEL_OK, llmtel_continue_trace(NONE, NONE, S("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"), NONE, &remote));
+    CHECK(remote.flags & LLMTEL_CONTEXT_REMOTE);
+    llmtel_span *server = NULL;
+    EXPECT(LLMTEL_OK, llmtel_span_start(client, S("POST /api/chat"), S("http.server"), &remote, &server));
+    llmtel_context server_ctx;
+    EXPECT(LLMTEL_OK, llmtel_span_context(server, &server_ctx));
+    char header[64];
+    size_t len = 0;
+    EXPECT(LLMTEL_OK, llmtel_context_traceparent(&server_ctx, header, sizeof header, &len));
+    CHECK(len == 55 && memcmp(header, "00-4bf92f3577b34da6a3ce929d0e0e4736-", 36) == 0);
+    EXPECT(LLMTEL_OK, llmtel_context_sentry_trace(&server_ctx, header, sizeof header, &len));
+    CHECK(len == 51 && header[50] == '1');
+    EXPECT(LLMTEL_ERROR_BUFFER_TOO_SMALL, llmtel_context_traceparent(&server_ctx, header, 10, &len));
+    EXPECT(LLMTEL_OK, llmtel_span_end(server));
+    llmtel_span_free(server);
+    EXPECT(LLMTEL_ERROR_NOT_FOUND, llmtel_continue_trace(NONE, NONE, NONE, NONE, &remote));
+    EXPECT(LLMTEL_ERROR_INVALID_ARGUMENT, llmtel_continue_trace(S("garbage"), NONE, NONE, NONE, &remote));
+    last_error_mentions("sentry-trace");
+
+    EXPECT(LLMTEL_OK, llmtel_client_flush(client, 5000));
+    char *spool = read_spool();
+    CHECK(strstr(spool, "\"name\":\"invoke_agent Researcher\"") != NULL);
+    CHECK(strstr(spool, "\"gen_ai.usage.input_tokens\":40") != NULL);
+    CHECK(strstr(spool, "\"gen_ai.tool.call.result\":\"3 hits\"") != NULL);
+    CHECK(strstr(spool, "\"parent_span_id\":\"00f067aa0ba902b7\"") != NULL);
+    CHECK(strstr(spool, "\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\"") != NULL);
+    free(spool);
+}
+
 static void test_stats_and_shutdown(llmtel_client *client) {
     llmtel_stats stats;
     EXPECT(LLMTEL_OK, llmtel_client_stats(client, &stats));
-    CHECK(stats.queued == 7);
-    CHECK(stats.exported == 7);
+    CHECK(stats.queued == 7 + 4);
+    CHECK(stats.exported == 7 + 4);
     EXPECT(LLMTEL_ERROR_NULL_ARGUMENT, llmtel_client_stats(client, NULL));
     EXPECT(LLMTEL_ERROR_NULL_ARGUMENT, llmtel_client_stats(NULL, &stats));
 
@@ -333,7 +401,7 @@ static void test_stats_and_shutdown(llmtel_client *client) {
     llmtel_span *late = NULL;
     EXPECT(LLMTEL_ERROR_CLOSED, llmtel_span_start(client, S("late"), NONE, NULL, &late));
     CHECK(late == NULL);
-    llmtel_genai_start start = {S("openai"), S("chat_completions"), S("{}"), NONE, 0, NULL, false, false, false};
+    llmtel_genai_start start = {S("openai"), S("chat_completions"), S("{}"), NONE, 0, NULL, false, false, false, NONE, NONE};
     llmtel_genai_call *call = NULL;
     EXPECT(LLMTEL_ERROR_CLOSED, llmtel_genai_begin(client, &start, &call));
     EXPECT(LLMTEL_ERROR_NULL_ARGUMENT, llmtel_client_close(NULL, 10));
@@ -352,6 +420,7 @@ int main(void) {
     llmtel_client *client = new_client();
     test_spans(client);
     test_genai(client);
+    test_agents_and_traces(client);
     test_stats_and_shutdown(client);
     llmtel_client_free(client);
     test_before_send_span();
