@@ -49,7 +49,7 @@ test-rust: toolchain
 python-build: toolchain $(VENV)/.installed
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --quiet -m bindings-python/Cargo.toml
 
-test-python: toolchain $(VENV)/.installed c-build python-build
+test-python: toolchain $(VENV)/.installed c-build c-lib python-build
 	$(CARGO) build --quiet -p llmtel-core --example sentry_envelope
 	$(PY) -m pytest -q -p no:warnings tests/relay tests/provider tests/c bindings-python/tests
 	cd bindings-python/python && ../../$(PY) -m mypy.stubtest llmtel._native

@@ -463,6 +463,15 @@ llmtel_result llmtel_span_set_bool_array(const struct llmtel_span *span,
                                          const bool *items,
                                          size_t count);
 
+// Removes an attribute; removing one the span does not have is not an error.
+llmtel_result llmtel_span_remove_attribute(const struct llmtel_span *span, struct llmtel_str key);
+
+// Renames the span.
+llmtel_result llmtel_span_set_name(const struct llmtel_span *span, struct llmtel_str name);
+
+// Sets the span's op (`ai.task`, …).
+llmtel_result llmtel_span_set_op(const struct llmtel_span *span, struct llmtel_str op);
+
 // Records token usage as the span contract counts it: `input` includes `cached_input`,
 // `output` includes `reasoning`. A negative value means "not reported" and is left out.
 llmtel_result llmtel_span_record_usage(const struct llmtel_span *span,

@@ -120,7 +120,7 @@ pub unsafe extern "C" fn llmtel_run_set_result(
     boundary(|| {
         let r = tri!(run(handle));
         let text = tri!(unsafe { read_str(result, "the result") });
-        status(r.inner.set_result_text(text))
+        status(r.inner.set_result(text))
     })
 }
 

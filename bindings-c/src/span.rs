@@ -3,7 +3,7 @@
 use std::ffi::c_char;
 
 use llmtel_core::genai::Usage;
-use llmtel_core::{SpanHandle, SpanSpec, Status, Value};
+use llmtel_core::{SpanHandle, SpanSpec, Value};
 
 use crate::client::llmtel_client;
 use crate::context::{llmtel_context, parent_of, write_context};
@@ -180,6 +180,45 @@ pub unsafe extern "C" fn llmtel_span_set_bool_array(
     })
 }
 
+/// Removes an attribute; removing one the span does not have is not an error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn llmtel_span_remove_attribute(
+    span: *const llmtel_span,
+    key: llmtel_str,
+) -> llmtel_result {
+    boundary(|| {
+        let span = tri!(require(span, "span"));
+        let key = tri!(unsafe { read_str(key, "the key") });
+        status(span.inner.remove_attribute(key))
+    })
+}
+
+/// Renames the span.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn llmtel_span_set_name(
+    span: *const llmtel_span,
+    name: llmtel_str,
+) -> llmtel_result {
+    boundary(|| {
+        let span = tri!(require(span, "span"));
+        let name = tri!(unsafe { read_str(name, "the name") });
+        status(span.inner.set_name(name.to_owned()))
+    })
+}
+
+/// Sets the span's op (`ai.task`, …).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn llmtel_span_set_op(
+    span: *const llmtel_span,
+    op: llmtel_str,
+) -> llmtel_result {
+    boundary(|| {
+        let span = tri!(require(span, "span"));
+        let op = tri!(unsafe { read_str(op, "the op") });
+        status(span.inner.set_op(op.to_owned()))
+    })
+}
+
 /// Records token usage as the span contract counts it: `input` includes `cached_input`,
 /// `output` includes `reasoning`. A negative value means "not reported" and is left out.
 #[unsafe(no_mangle)]
@@ -208,7 +247,7 @@ pub unsafe extern "C" fn llmtel_span_record_usage(
 pub unsafe extern "C" fn llmtel_span_set_status_ok(span: *const llmtel_span) -> llmtel_result {
     boundary(|| {
         let span = tri!(require(span, "span"));
-        status(span.inner.set_status(Status::Ok))
+        status(span.inner.set_status("ok", None))
     })
 }
 
@@ -224,7 +263,7 @@ pub unsafe extern "C" fn llmtel_span_set_status_error(
         let span = tri!(require(span, "span"));
         let code = tri!(unsafe { read_opt(code, "the status code") }).unwrap_or("internal_error");
         let message = tri!(unsafe { read_owned(message, "the message") });
-        status(span.inner.set_status_text(code, message))
+        status(span.inner.set_status(code, message))
     })
 }
 

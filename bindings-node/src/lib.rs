@@ -490,10 +490,23 @@ impl NativeSpan {
         self.inner.is_ended()
     }
 
+    /// False for an unsampled span and once it ended.
+    #[napi(getter)]
+    pub fn recording(&self) -> bool {
+        self.inner.is_recording()
+    }
+
     #[napi(catch_unwind)]
     pub fn set_string(&self, env: Env, key: String, value: String) -> Outcome<()> {
         self.inner
             .set_attribute(key, value)
+            .map_err(|e| thrown(&env, e))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn remove_attribute(&self, env: Env, key: String) -> Outcome<()> {
+        self.inner
+            .remove_attribute(&key)
             .map_err(|e| thrown(&env, e))
     }
 
@@ -540,7 +553,7 @@ impl NativeSpan {
     #[napi(catch_unwind)]
     pub fn set_status(&self, env: Env, code: String, message: Option<String>) -> Outcome<()> {
         self.inner
-            .set_status_text(&code, message)
+            .set_status(&code, message)
             .map_err(|e| thrown(&env, e))
     }
 
@@ -676,9 +689,7 @@ impl NativeRun {
     /// A tool's result (JSON text), recorded when outputs are.
     #[napi(catch_unwind)]
     pub fn set_result(&self, env: Env, result: String) -> Outcome<()> {
-        self.inner
-            .set_result_text(&result)
-            .map_err(|e| thrown(&env, e))
+        self.inner.set_result(&result).map_err(|e| thrown(&env, e))
     }
 
     #[napi(catch_unwind)]

@@ -495,10 +495,14 @@ impl Span {
         guard(|| done(self.inner.set_attribute(key, value)))
     }
 
+    fn remove_attribute(&self, key: &str) -> PyResult<()> {
+        guard(|| done(self.inner.remove_attribute(key)))
+    }
+
     /// "ok", "error", or a Sentry status ("resource_exhausted", …).
     #[pyo3(signature = (code, message=None))]
     fn set_status(&self, code: &str, message: Option<String>) -> PyResult<()> {
-        guard(|| done(self.inner.set_status_text(code, message)))
+        guard(|| done(self.inner.set_status(code, message)))
     }
 
     fn set_name(&self, name: String) -> PyResult<()> {
@@ -544,6 +548,11 @@ impl Span {
     #[getter]
     fn is_recording(&self) -> bool {
         self.inner.is_recording()
+    }
+
+    #[getter]
+    fn is_ended(&self) -> bool {
+        self.inner.is_ended()
     }
 
     #[getter]
@@ -660,7 +669,7 @@ impl Run {
 
     /// A tool's result (JSON, or text as it came), recorded when outputs are.
     fn set_result(&self, result: &str) -> PyResult<()> {
-        guard(|| done(self.inner.set_result_text(result)))
+        guard(|| done(self.inner.set_result(result)))
     }
 
     fn end(&self) -> PyResult<()> {

@@ -409,12 +409,9 @@ impl SpanHandle {
         self.span.with("span", |s| s.set_op(op))
     }
 
-    pub fn set_status(&self, status: Status) -> Result<(), Error> {
-        self.span.with("span", |s| s.set_status(status))
-    }
-
-    /// `ok`, or a Sentry status name (`internal_error`, `resource_exhausted`, …) with a message.
-    pub fn set_status_text(&self, code: &str, message: Option<String>) -> Result<(), Error> {
+    /// `ok`, `error`, or a Sentry status name (`internal_error`, `resource_exhausted`, …),
+    /// with a message for errors.
+    pub fn set_status(&self, code: &str, message: Option<String>) -> Result<(), Error> {
         let status = match code {
             "ok" => Status::Ok,
             "error" => Status::Error {
@@ -432,7 +429,7 @@ impl SpanHandle {
                 message,
             },
         };
-        self.set_status(status)
+        self.span.with("span", |s| s.set_status(status))
     }
 
     /// Token counts as the contract defines them (input includes cached, output reasoning);
@@ -463,10 +460,6 @@ impl SpanHandle {
 
     pub fn end(&self) -> Result<(), Error> {
         self.span.take("span").map(Span::end)
-    }
-
-    pub fn end_at(&self, end_time_unix_nano: u64) -> Result<(), Error> {
-        self.span.take("span").map(|s| s.end_at(end_time_unix_nano))
     }
 }
 
@@ -548,16 +541,12 @@ impl RunHandle {
         self.run.with("run", |r| r.set_output(messages))
     }
 
-    /// A tool's result (recorded when outputs are).
-    pub fn set_result(&self, result: serde_json::Value) -> Result<(), Error> {
-        self.run.with("run", |r| r.set_result(result))
-    }
-
-    /// The same from text: JSON when it parses, else the text as it came.
-    pub fn set_result_text(&self, result: &str) -> Result<(), Error> {
+    /// A tool's result (recorded when outputs are): JSON when it parses, else the text as
+    /// it came.
+    pub fn set_result(&self, result: &str) -> Result<(), Error> {
         let value = serde_json::from_str(result)
             .unwrap_or_else(|_| serde_json::Value::String(result.to_owned()));
-        self.set_result(value)
+        self.run.with("run", |r| r.set_result(value))
     }
 
     pub fn end(&self) -> Result<(), Error> {
