@@ -3,6 +3,7 @@
 
 use std::cell::Cell;
 
+#[cfg(feature = "runtime")]
 use crate::fork;
 
 thread_local! {
@@ -10,9 +11,35 @@ thread_local! {
     static STATE: Cell<(u64, u64)> = const { Cell::new((u64::MAX, 0)) };
 }
 
+/// Which process the generator state belongs to: a forked child reseeds.
+fn fork_generation() -> u64 {
+    #[cfg(feature = "runtime")]
+    return fork::generation();
+    #[cfg(not(feature = "runtime"))]
+    return 0;
+}
+
+/// A seed the host gives where the platform has no randomness of its own (wasm: JavaScript's
+/// `crypto.getRandomValues`); 0 until then.
+static HOST_SEED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Registers the host's random seed (the wasm binding does, once, at load).
+pub fn set_host_seed(seed: u64) {
+    HOST_SEED.store(seed | 1, std::sync::atomic::Ordering::Relaxed);
+}
+
 fn os_seed() -> u64 {
+    #[cfg_attr(not(feature = "runtime"), allow(unused_mut))]
     let mut seed = [0u8; 8];
-    if getrandom::fill(&mut seed).is_err() {
+    let host = HOST_SEED.load(std::sync::atomic::Ordering::Relaxed);
+    #[cfg(feature = "runtime")]
+    let filled = getrandom::fill(&mut seed).is_ok();
+    #[cfg(not(feature = "runtime"))]
+    let filled = false;
+    if !filled && host != 0 {
+        return host;
+    }
+    if !filled {
         // No OS randomness: fall back to time and stack-address entropy, distinct per thread.
         let local = 0u8;
         let address = (&local as *const u8 as u64).rotate_left(32);
@@ -25,7 +52,7 @@ fn os_seed() -> u64 {
 fn next_u64() -> u64 {
     STATE.with(|cell| {
         let (generation, mut state) = cell.get();
-        let current = fork::generation();
+        let current = fork_generation();
         if generation != current || state == 0 {
             state = os_seed();
         }

@@ -24,15 +24,19 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod buffer;
+pub mod clock;
 pub mod dsn;
 pub mod export;
 pub mod facade;
+#[cfg(feature = "runtime")]
 mod fork;
 pub mod genai;
-mod ids;
+pub mod ids;
 pub mod keys;
 mod option_table;
 pub mod options;
+#[cfg(feature = "runtime")]
 mod pipeline;
 pub mod privacy;
 pub mod propagation;
@@ -46,7 +50,21 @@ pub use facade::{
     SpanSpec,
 };
 pub use options::{BeforeSendSpan, Config, ConfigError, Options, SpanFate};
-pub use pipeline::WaitError;
+
+/// Why a bounded wait ended without finishing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitError {
+    /// The deadline passed; the flush thread carries on in the background.
+    Timeout,
+}
+
+impl std::fmt::Display for WaitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("timed out waiting for the flush thread")
+    }
+}
+
+impl std::error::Error for WaitError {}
 pub use span::{
     Attributes, ErrorCode, SpanContext, SpanData, SpanId, SpanKind, Status, Str, TraceId, Value,
 };
@@ -65,14 +83,87 @@ pub struct Client {
 struct ClientInner {
     config: Config,
     before_send: Option<BeforeSendSpan>,
-    pipeline: pipeline::Pipeline,
+    sink: Sink,
     genai: Arc<genai::GenAiSettings>,
     /// Token usage and cost gathered for the agent spans still open.
     rollups: rollup::Rollups,
 }
 
+/// Where finished spans go: the native pipeline (queue, flush thread, exporters), or a buffer
+/// the host empties itself (the wasm build).
+enum Sink {
+    #[cfg(feature = "runtime")]
+    Pipeline(pipeline::Pipeline),
+    Buffer(buffer::Buffer),
+}
+
+impl Sink {
+    #[inline]
+    fn submit(&self, span: SpanData) {
+        match self {
+            #[cfg(feature = "runtime")]
+            Sink::Pipeline(p) => p.submit(span),
+            Sink::Buffer(b) => b.submit(span),
+        }
+    }
+
+    #[inline]
+    fn record_drop(&self, reason: DropReason, is_segment: bool) {
+        match self {
+            #[cfg(feature = "runtime")]
+            Sink::Pipeline(p) => p.record_drop(reason, is_segment),
+            Sink::Buffer(b) => b.record_drop(reason, is_segment),
+        }
+    }
+
+    #[inline]
+    fn recycled_attributes(&self) -> Option<span::AttributeStorage> {
+        match self {
+            #[cfg(feature = "runtime")]
+            Sink::Pipeline(p) => p.recycled_attributes(),
+            Sink::Buffer(_) => None,
+        }
+    }
+
+    fn flush(&self, _timeout: Duration) -> Result<(), WaitError> {
+        match self {
+            #[cfg(feature = "runtime")]
+            Sink::Pipeline(p) => p.flush(_timeout),
+            Sink::Buffer(_) => Ok(()),
+        }
+    }
+
+    fn close(&self, _timeout: Duration) -> Result<(), WaitError> {
+        match self {
+            #[cfg(feature = "runtime")]
+            Sink::Pipeline(p) => p.close(_timeout),
+            Sink::Buffer(b) => {
+                b.close();
+                Ok(())
+            }
+        }
+    }
+
+    fn is_closed(&self) -> bool {
+        match self {
+            #[cfg(feature = "runtime")]
+            Sink::Pipeline(p) => p.is_closed(),
+            Sink::Buffer(b) => b.is_closed(),
+        }
+    }
+
+    fn stats(&self) -> Stats {
+        match self {
+            #[cfg(feature = "runtime")]
+            Sink::Pipeline(p) => p.stats(),
+            Sink::Buffer(b) => b.stats(),
+        }
+    }
+}
+
 impl Client {
     /// Validates the options (with environment fallbacks) and starts the flush thread.
+    #[cfg(feature = "runtime")]
     pub fn init(options: Options) -> Result<Client, ConfigError> {
         let config = options.resolve()?;
         Self::with_config(config, &options)
@@ -80,6 +171,7 @@ impl Client {
 
     /// Starts from an already resolved config; `options` supplies the callbacks and the
     /// embedder's own exporters.
+    #[cfg(feature = "runtime")]
     pub fn with_config(config: Config, options: &Options) -> Result<Client, ConfigError> {
         let settings = pipeline::Settings {
             capacity: config.queue_capacity,
@@ -103,21 +195,42 @@ impl Client {
                 spool.path.display()
             );
         }
+        Ok(Self::assemble(config, options, Sink::Pipeline(pipeline)))
+    }
+
+    /// A client whose finished spans wait in memory for the host (`take_finished`): no thread,
+    /// no exporter, no environment read. The wasm build runs on this.
+    pub fn buffered(options: &Options) -> Result<Client, ConfigError> {
+        let config = options.resolve_with_env(|_| None)?;
+        let buffer = buffer::Buffer::new(config.queue_capacity);
+        Ok(Self::assemble(config, options, Sink::Buffer(buffer)))
+    }
+
+    fn assemble(config: Config, options: &Options, sink: Sink) -> Client {
         let genai = Arc::new(genai::GenAiSettings {
             content_format: config.content_format,
             max_content_bytes: config.max_content_bytes,
             scrub_secrets: config.scrub_secrets,
             prices: config.prices.clone(),
         });
-        Ok(Client {
+        Client {
             inner: Arc::new(ClientInner {
                 config,
                 before_send: options.before_send_span.clone(),
-                pipeline,
+                sink,
                 genai,
                 rollups: rollup::Rollups::default(),
             }),
-        })
+        }
+    }
+
+    /// The spans finished since the last call, for a buffered client; empty otherwise.
+    pub fn take_finished(&self) -> Vec<SpanData> {
+        match &self.inner.sink {
+            Sink::Buffer(b) => b.take(),
+            #[cfg(feature = "runtime")]
+            Sink::Pipeline(_) => Vec::new(),
+        }
     }
 
     pub fn config(&self) -> &Config {
@@ -163,9 +276,7 @@ impl Client {
         }
         if !sampled {
             if segment_id == span_id {
-                self.inner
-                    .pipeline
-                    .record_drop(DropReason::SampleRate, true);
+                self.inner.sink.record_drop(DropReason::SampleRate, true);
             }
             return Span {
                 context,
@@ -175,7 +286,7 @@ impl Client {
             };
         }
         let mut attributes = start.attributes;
-        if let Some(storage) = self.inner.pipeline.recycled_attributes() {
+        if let Some(storage) = self.inner.sink.recycled_attributes() {
             attributes.adopt(storage);
         }
         let data = SpanData {
@@ -210,22 +321,22 @@ impl Client {
     /// Waits until every span queued before this call has been attempted by every exporter
     /// (in-flight requests included). Returns at once when nothing is pending.
     pub fn flush(&self, timeout: Duration) -> Result<(), WaitError> {
-        self.inner.pipeline.flush(timeout)
+        self.inner.sink.flush(timeout)
     }
 
     /// Stops taking spans, exports what is queued and stops the flush thread, waiting at most
     /// `timeout`. A second call returns at once.
     pub fn close(&self, timeout: Duration) -> Result<(), WaitError> {
-        self.inner.pipeline.close(timeout)
+        self.inner.sink.close(timeout)
     }
 
     pub fn is_closed(&self) -> bool {
-        self.inner.pipeline.is_closed()
+        self.inner.sink.is_closed()
     }
 
     /// Counters of queued, exported and dropped spans.
     pub fn stats(&self) -> Stats {
-        self.inner.pipeline.stats()
+        self.inner.sink.stats()
     }
 }
 
@@ -238,7 +349,7 @@ impl ClientInner {
                 Ok(SpanFate::Keep) => {}
                 Ok(SpanFate::Drop) => {
                     return self
-                        .pipeline
+                        .sink
                         .record_drop(DropReason::BeforeSend, data.is_segment());
                 }
                 Err(_) => {
@@ -246,18 +357,18 @@ impl ClientInner {
                         eprintln!("llmtel: before_send_span panicked; the span is dropped");
                     }
                     return self
-                        .pipeline
+                        .sink
                         .record_drop(DropReason::InternalSdkError, data.is_segment());
                 }
             }
         }
-        self.pipeline.submit(data);
+        self.sink.submit(data);
     }
 }
 
 impl Drop for ClientInner {
     fn drop(&mut self) {
-        let _ = self.pipeline.close(self.config.shutdown_timeout);
+        let _ = self.sink.close(self.config.shutdown_timeout);
     }
 }
 

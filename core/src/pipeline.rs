@@ -18,6 +18,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
 use crossbeam_queue::ArrayQueue;
 use crossbeam_utils::CachePadded;
 
+use crate::WaitError;
 use crate::export::{Segment, SpanExporter};
 use crate::fork;
 use crate::options::ConfigError;
@@ -26,21 +27,6 @@ use crate::stats::{AtomicDrops, DropReason, ExportTally, ExporterCounters, Expor
 
 /// Children wait this long for their local root before they are exported without it.
 const ORPHAN_WAIT: Duration = Duration::from_secs(30);
-
-/// Why a bounded wait ended without finishing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WaitError {
-    /// The deadline passed; the flush thread carries on in the background.
-    Timeout,
-}
-
-impl std::fmt::Display for WaitError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("timed out waiting for the flush thread")
-    }
-}
-
-impl std::error::Error for WaitError {}
 
 /// Builds a lane's exporters; called at init and again in a forked child.
 pub(crate) type ExporterFactory =

@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::ids;
 
@@ -382,6 +381,7 @@ impl Attributes {
     }
 
     /// Gives up the storage, emptied, so the flush thread can hand it to a new span.
+    #[cfg(feature = "runtime")]
     pub(crate) fn into_storage(mut self) -> AttributeStorage {
         self.entries.clear();
         AttributeStorage(self.entries)
@@ -525,10 +525,7 @@ impl SpanData {
 
 /// Wall-clock now in nanoseconds since the Unix epoch.
 pub fn now_unix_nano() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0)
+    crate::clock::now_unix_nano()
 }
 
 /// Float seconds since the epoch with microsecond precision, as Sentry writes timestamps.

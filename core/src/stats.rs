@@ -105,6 +105,7 @@ impl AtomicDrops {
         }))
     }
 
+    #[cfg(feature = "runtime")]
     pub fn segments(&self) -> DropCounts {
         DropCounts(std::array::from_fn(|i| {
             self.segments[i].load(Ordering::Relaxed)
@@ -113,12 +114,14 @@ impl AtomicDrops {
 }
 
 /// Counters one exporter keeps.
+#[cfg(feature = "runtime")]
 pub(crate) struct ExporterCounters {
     pub name: String,
     pub exported: AtomicU64,
     pub dropped: AtomicDrops,
 }
 
+#[cfg(feature = "runtime")]
 impl ExporterCounters {
     pub fn new(name: &str) -> Self {
         ExporterCounters {

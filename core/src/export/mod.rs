@@ -5,12 +5,16 @@ use std::time::Instant;
 use crate::span::SpanData;
 use crate::stats::ExportTally;
 
+#[cfg(feature = "runtime")]
 mod http;
 pub mod otlp;
+#[cfg(feature = "runtime")]
 pub mod ratelimit;
 pub mod sentry;
 pub mod spool;
+#[cfg(feature = "runtime")]
 mod spotlight;
+mod values;
 
 /// The spans of one local root (Sentry's segment) that travel together. `root` is `None` when
 /// children are exported before their root ended (on flush, close, or after waiting too long).
@@ -59,6 +63,7 @@ pub trait SpanExporter: Send {
 }
 
 /// The exporters a resolved config asks for.
+#[cfg(feature = "runtime")]
 pub(crate) fn build(
     config: &crate::options::Config,
     pipeline_drops: &std::sync::Arc<crate::stats::AtomicDrops>,

@@ -1,5 +1,6 @@
 //! OTLP/HTTP traces, protobuf or JSON, built from opentelemetry-proto's generated types.
 
+#[cfg(feature = "runtime")]
 use std::time::Instant;
 
 use opentelemetry_proto::tonic::collector::trace::v1::{
@@ -12,10 +13,16 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{self as proto, ResourceSpans, ScopeSpans};
 use prost::Message;
 
+use super::Segment;
+#[cfg(feature = "runtime")]
+use super::SpanExporter;
+#[cfg(feature = "runtime")]
 use super::http::{HttpClient, HttpFailure, Request};
-use super::{Segment, SpanExporter};
-use crate::options::{Config, OtlpConfig, OtlpProtocol};
+#[cfg(feature = "runtime")]
+use crate::options::OtlpConfig;
+use crate::options::{Config, OtlpProtocol};
 use crate::span::{SpanData, SpanKind, Status, Value};
+#[cfg(feature = "runtime")]
 use crate::stats::{DropReason, ExportTally};
 
 /// The semantic-conventions version our attributes follow.
@@ -24,14 +31,16 @@ pub const SCHEMA_URL: &str = "https://opentelemetry.io/schemas/1.41.0";
 /// W3C sampled flag plus "parent is not remote" (OTLP's HAS_IS_REMOTE set, IS_REMOTE clear).
 const SPAN_FLAGS: u32 = 0x01 | 0x100;
 
-pub struct OtlpExporter {
-    config: OtlpConfig,
+/// Encodes segments as OTLP/HTTP request bodies: no I/O, so the wasm build uses it too.
+#[derive(Clone, Debug)]
+pub struct OtlpEncoder {
+    protocol: OtlpProtocol,
     resource: Resource,
-    http: HttpClient,
 }
 
-impl OtlpExporter {
-    pub(crate) fn new(otlp: &OtlpConfig, config: &Config) -> Self {
+impl OtlpEncoder {
+    /// The resource (`service.name`, SDK, environment, release) from the config.
+    pub fn new(protocol: OtlpProtocol, config: &Config) -> Self {
         let mut attributes = vec![
             kv("service.name", Value::from(config.service_name.clone())),
             kv("telemetry.sdk.name", Value::from("llmtel")),
@@ -48,33 +57,64 @@ impl OtlpExporter {
         if let Some(release) = &config.release {
             attributes.push(kv("service.version", Value::from(release.clone())));
         }
-        OtlpExporter {
-            config: otlp.clone(),
+        OtlpEncoder {
+            protocol,
             resource: Resource {
                 attributes,
                 ..Default::default()
             },
-            http: HttpClient::new(config.debug, 1),
         }
     }
 
     /// The request body for these segments, as protobuf or JSON.
     pub fn encode(&self, segments: &[Segment]) -> Vec<u8> {
         let request = build_request(&self.resource, segments);
-        match self.config.protocol {
+        match self.protocol {
             OtlpProtocol::Protobuf => request.encode_to_vec(),
             OtlpProtocol::Json => serde_json::to_vec(&request).expect("OTLP JSON serializes"),
         }
     }
 
-    fn rejected_spans(&self, body: &[u8]) -> u64 {
-        let response = match self.config.protocol {
+    pub fn content_type(&self) -> &'static str {
+        match self.protocol {
+            OtlpProtocol::Protobuf => "application/x-protobuf",
+            OtlpProtocol::Json => "application/json",
+        }
+    }
+
+    /// Spans a partial success rejected, from the response body.
+    pub fn rejected_spans(&self, body: &[u8]) -> u64 {
+        let response = match self.protocol {
             OtlpProtocol::Protobuf => ExportTraceServiceResponse::decode(body).ok(),
             OtlpProtocol::Json => serde_json::from_slice(body).ok(),
         };
         response
             .and_then(|r| r.partial_success)
             .map_or(0, |p| p.rejected_spans.max(0) as u64)
+    }
+}
+
+/// Posts encoded segments to the OTLP endpoint (native runtime).
+#[cfg(feature = "runtime")]
+pub struct OtlpExporter {
+    config: OtlpConfig,
+    encoder: OtlpEncoder,
+    http: HttpClient,
+}
+
+#[cfg(feature = "runtime")]
+impl OtlpExporter {
+    pub(crate) fn new(otlp: &OtlpConfig, config: &Config) -> Self {
+        OtlpExporter {
+            config: otlp.clone(),
+            encoder: OtlpEncoder::new(otlp.protocol, config),
+            http: HttpClient::new(config.debug, 1),
+        }
+    }
+
+    /// The request body for these segments, as protobuf or JSON.
+    pub fn encode(&self, segments: &[Segment]) -> Vec<u8> {
+        self.encoder.encode(segments)
     }
 }
 
@@ -176,6 +216,7 @@ fn any_value(value: Value) -> AnyValue {
     AnyValue { value: Some(value) }
 }
 
+#[cfg(feature = "runtime")]
 impl SpanExporter for OtlpExporter {
     fn name(&self) -> &str {
         "otlp"
@@ -186,10 +227,7 @@ impl SpanExporter for OtlpExporter {
         if count == 0 {
             return ExportTally::default();
         }
-        let content_type = match self.config.protocol {
-            OtlpProtocol::Protobuf => "application/x-protobuf",
-            OtlpProtocol::Json => "application/json",
-        };
+        let content_type = self.encoder.content_type();
         let mut headers = vec![("Content-Type".to_owned(), content_type.to_owned())];
         headers.extend(self.config.headers.iter().cloned());
         let outcome = self.http.send(Request {
@@ -203,7 +241,7 @@ impl SpanExporter for OtlpExporter {
         match outcome {
             Ok(response) if response.is_success() => {
                 // A partial success is final: the rejected spans are counted, not retried.
-                let rejected = self.rejected_spans(&response.body).min(count);
+                let rejected = self.encoder.rejected_spans(&response.body).min(count);
                 let mut tally = ExportTally::exported(count - rejected);
                 tally.dropped.add(DropReason::SendError, rejected);
                 tally

@@ -3,40 +3,68 @@
 //! rotated before it would pass `max_bytes`, keeping `max_files` old files, so it never fills the
 //! disk.
 
+#[cfg(feature = "runtime")]
 use std::fs::{self, File, OpenOptions};
+#[cfg(feature = "runtime")]
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+#[cfg(feature = "runtime")]
 use std::time::Instant;
 
 use serde::Serialize;
 
-use super::sentry::PlainValue;
+use super::values::PlainValue;
+#[cfg(feature = "runtime")]
 use super::{Segment, SpanExporter};
-use crate::options::{Config, ConfigError, SpoolConfig};
+use crate::options::Config;
+#[cfg(feature = "runtime")]
+use crate::options::{ConfigError, SpoolConfig};
 use crate::span::{SpanData, Status};
+#[cfg(feature = "runtime")]
 use crate::stats::{DropReason, ExportTally};
 
 /// The spool line schema version.
 pub const SCHEMA_VERSION: u32 = 1;
 
+#[cfg(feature = "runtime")]
 pub struct SpoolExporter {
     path: PathBuf,
     max_bytes: u64,
     max_files: u32,
     file: Option<File>,
-    resource: Resource,
+    resource: SpoolFormat,
     debug: bool,
     buffer: Vec<u8>,
     /// Where each line in `buffer` ends, so rotation can fall between lines.
     line_ends: Vec<usize>,
 }
 
-struct Resource {
+/// How spans become spool lines: the resource fields every line carries. Pure, so hosts that
+/// write lines themselves (the wasm build) write exactly these.
+#[derive(Clone, Debug)]
+pub struct SpoolFormat {
     service: String,
     environment: String,
     release: Option<String>,
 }
 
+impl SpoolFormat {
+    pub fn new(config: &Config) -> Self {
+        SpoolFormat {
+            service: config.service_name.clone(),
+            environment: config.environment.clone(),
+            release: config.release.clone(),
+        }
+    }
+
+    /// Appends one span as a JSON line (newline included).
+    pub fn write_line(&self, out: &mut Vec<u8>, span: &SpanData) {
+        serde_json::to_writer(&mut *out, &SpoolLine::new(span, self)).expect("a span serializes");
+        out.push(b'\n');
+    }
+}
+
+#[cfg(feature = "runtime")]
 impl SpoolExporter {
     /// Creates the spool's folder now, so a path that cannot be used fails at init.
     pub(crate) fn new(spool: &SpoolConfig, config: &Config) -> Result<Self, ConfigError> {
@@ -56,11 +84,7 @@ impl SpoolExporter {
             max_bytes: spool.max_bytes,
             max_files: spool.max_files,
             file: None,
-            resource: Resource {
-                service: config.service_name.clone(),
-                environment: config.environment.clone(),
-                release: config.release.clone(),
-            },
+            resource: SpoolFormat::new(config),
             debug: config.debug,
             buffer: Vec::new(),
             line_ends: Vec::new(),
@@ -156,17 +180,18 @@ pub fn rotated_path(path: &Path, n: u32) -> PathBuf {
     PathBuf::from(name)
 }
 
-#[cfg(unix)]
+#[cfg(all(unix, feature = "runtime"))]
 fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
     use std::os::unix::fs::MetadataExt;
     a.dev() == b.dev() && a.ino() == b.ino()
 }
 
-#[cfg(not(unix))]
+#[cfg(all(not(unix), feature = "runtime"))]
 fn same_file(_: &fs::Metadata, _: &fs::Metadata) -> bool {
     true
 }
 
+#[cfg(feature = "runtime")]
 impl SpanExporter for SpoolExporter {
     fn name(&self) -> &str {
         "spool"
@@ -177,9 +202,7 @@ impl SpanExporter for SpoolExporter {
         self.line_ends.clear();
         let mut count = 0u64;
         for span in segments.iter().flat_map(Segment::spans) {
-            let line = SpoolLine::new(span, &self.resource);
-            serde_json::to_writer(&mut self.buffer, &line).expect("a span serializes");
-            self.buffer.push(b'\n');
+            self.resource.write_line(&mut self.buffer, span);
             self.line_ends.push(self.buffer.len());
             count += 1;
         }
@@ -237,7 +260,7 @@ struct SpoolLine<'a> {
 }
 
 impl<'a> SpoolLine<'a> {
-    fn new(span: &'a SpanData, resource: &'a Resource) -> Self {
+    fn new(span: &'a SpanData, resource: &'a SpoolFormat) -> Self {
         let (status, error_code, status_message) = match &span.status {
             Status::Unset => ("unset", None, None),
             Status::Ok => ("ok", None, None),

@@ -4,7 +4,7 @@
 //! request: content gating, scrubbing, capping, usage, cost, timing, status.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -28,7 +28,7 @@ pub struct GenAiCall {
     operation: Str,
     content: ContentPolicy,
     settings: Arc<GenAiSettings>,
-    started: Instant,
+    started: crate::clock::Stopwatch,
     first_chunk: Option<Duration>,
     streamed: bool,
     request_model: Option<String>,
@@ -142,7 +142,7 @@ impl Client {
             operation,
             content,
             settings: self.genai_settings().clone(),
-            started: Instant::now(),
+            started: crate::clock::Stopwatch::start(),
             first_chunk: None,
             streamed: false,
             request_model: None,

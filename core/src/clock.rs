@@ -1,0 +1,58 @@
+//! Time, from the platform where it has a clock and from the host where it has none
+//! (wasm32-unknown-unknown, whose `SystemTime::now` and `Instant::now` panic): the wasm binding
+//! registers the JavaScript clock once with `set_host_clock`.
+
+#[cfg(target_arch = "wasm32")]
+use std::sync::OnceLock;
+
+#[cfg(target_arch = "wasm32")]
+static HOST_CLOCK: OnceLock<fn() -> f64> = OnceLock::new();
+
+/// Registers the host's wall clock: milliseconds since the Unix epoch, fractional
+/// (`performance.timeOrigin + performance.now()` in JavaScript). The first call wins.
+#[cfg(target_arch = "wasm32")]
+pub fn set_host_clock(now_ms: fn() -> f64) {
+    let _ = HOST_CLOCK.set(now_ms);
+}
+
+/// Nanoseconds since the Unix epoch (0 when there is no clock at all).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn now_unix_nano() -> u64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn now_unix_nano() -> u64 {
+    HOST_CLOCK.get().map_or(0, |now| (now() * 1e6) as u64)
+}
+
+/// Measures a duration: monotonic where the platform has a monotonic clock.
+#[derive(Clone, Copy, Debug)]
+pub struct Stopwatch {
+    #[cfg(not(target_arch = "wasm32"))]
+    started: std::time::Instant,
+    #[cfg(target_arch = "wasm32")]
+    started: u64,
+}
+
+impl Stopwatch {
+    pub fn start() -> Self {
+        Stopwatch {
+            #[cfg(not(target_arch = "wasm32"))]
+            started: std::time::Instant::now(),
+            #[cfg(target_arch = "wasm32")]
+            started: now_unix_nano(),
+        }
+    }
+
+    pub fn elapsed(&self) -> std::time::Duration {
+        #[cfg(not(target_arch = "wasm32"))]
+        return self.started.elapsed();
+        #[cfg(target_arch = "wasm32")]
+        return std::time::Duration::from_nanos(now_unix_nano().saturating_sub(self.started));
+    }
+}
