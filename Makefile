@@ -12,7 +12,7 @@ C_LIB   := target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a
 CFLAGS_STRICT := -Wall -Wextra -Werror -Iinclude
 C_LINK  := $(C_LIB) -lpthread -ldl -lm
 
-.PHONY: all header demo test test-browser test-rust test-python python-build bench-python bench-node bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
+.PHONY: all header wasm test-wasm demo test test-browser test-rust test-python python-build bench-python bench-node bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
 
 all: test
 
@@ -36,7 +36,7 @@ examples/node/node_modules/.installed: examples/node/package.json
 	cd examples/node && npm install --no-audit --no-fund --silent
 	touch $@
 
-test: lint header-check test-rust test-c test-node test-python test-browser
+test: lint header-check test-rust test-c test-node test-python test-wasm test-browser
 
 lint: toolchain
 	$(CARGO) fmt --all -- --check
@@ -101,6 +101,28 @@ c-lib: toolchain
 	cp target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.so $(C_OUT)/dist/lib/
 	cp include/llmtel.h $(C_OUT)/dist/include/
 	sed -e 's#@PREFIX@#$(PREFIX)#' -e 's#@VERSION@#$(VERSION)#' bindings-c/llmtel.pc.in > $(C_OUT)/dist/lib/pkgconfig/llmtel.pc
+
+# The core's platform-free model for wasm32 (no threads, clock, files or sockets), behind the
+# wasm-bindgen binding: target/wasm/node (CommonJS, for Node and the tests) and target/wasm/web
+# (ES module, for browsers and edge runtimes). The wasm-bindgen CLI must match the crate's
+# pinned version, so it is installed from crates.io once.
+WASM_BINDGEN_VERSION := 0.2.130
+CARGO_HOME ?= $(HOME)/.cargo
+WASM_BINDGEN := $(CARGO_HOME)/bin/wasm-bindgen
+WASM_OUT := target/wasm32-unknown-unknown/release/llmtel_wasm.wasm
+
+wasm: toolchain
+	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@$(WASM_BINDGEN) --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$" || \
+		$(CARGO) install --quiet wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	$(CARGO) build --quiet -p llmtel-core --no-default-features --target wasm32-unknown-unknown
+	$(CARGO) build --quiet -p llmtel-wasm --release --target wasm32-unknown-unknown
+	$(WASM_BINDGEN) --target nodejs --out-dir target/wasm/node $(WASM_OUT)
+	$(WASM_BINDGEN) --target web --out-dir target/wasm/web $(WASM_OUT)
+
+# Every shared scenario through the wasm build, loaded by Node, against the same expected spans.
+test-wasm: wasm
+	node --test tests/wasm/
 
 # The HTML report in Debian's headless Chromium, driven by playwright-core (which downloads no
 # browser of its own).

@@ -73,6 +73,15 @@ pub(crate) struct Parent {
     pub remote: Option<RemoteParent>,
 }
 
+impl Parent {
+    /// The parent as a context, remote or not (calls and runs under a remote context become
+    /// local roots in the caller's trace).
+    pub fn context(&self) -> Option<SpanContext> {
+        self.local
+            .or_else(|| self.remote.as_ref().map(|r| r.context(|| true)))
+    }
+}
+
 pub(crate) fn parent_of(ptr: *const llmtel_context) -> Parent {
     // SAFETY: NULL or a context the caller read from this library.
     let Some(ctx) = (unsafe { ptr.as_ref() }) else {

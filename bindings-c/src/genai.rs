@@ -54,7 +54,7 @@ pub(crate) unsafe fn read_placement(
     parent: *const llmtel_context,
 ) -> Result<PlacementSpec, llmtel_result> {
     let mut spec = PlacementSpec {
-        parent: parent_of(parent).local,
+        parent: parent_of(parent).context(),
         ..PlacementSpec::default()
     };
     // SAFETY: NULL or a placement the caller filled.
@@ -92,7 +92,7 @@ pub unsafe extern "C" fn llmtel_genai_begin(
             conversation_id: tri!(unsafe {
                 read_owned(start.conversation_id, "the conversation id")
             }),
-            parent: parent_of(start.parent).local,
+            parent: parent_of(start.parent).context(),
         };
         let (inner, problem) = tri!(client.call(spec).map_err(raise));
         hand_out(

@@ -9,10 +9,13 @@ use std::sync::OnceLock;
 static HOST_CLOCK: OnceLock<fn() -> f64> = OnceLock::new();
 
 /// Registers the host's wall clock: milliseconds since the Unix epoch, fractional
-/// (`performance.timeOrigin + performance.now()` in JavaScript). The first call wins.
-#[cfg(target_arch = "wasm32")]
+/// (`performance.timeOrigin + performance.now()` in JavaScript). The first call wins. Where the
+/// platform has a clock (every target but wasm32) it is used and this is ignored.
 pub fn set_host_clock(now_ms: fn() -> f64) {
+    #[cfg(target_arch = "wasm32")]
     let _ = HOST_CLOCK.set(now_ms);
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = now_ms;
 }
 
 /// Nanoseconds since the Unix epoch (0 when there is no clock at all).

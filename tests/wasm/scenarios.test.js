@@ -1,0 +1,92 @@
+'use strict';
+// Every shared scenario through the wasm build of the core, loaded by Node: the spool line it
+// produces must be exactly the scenario's expected span (tests/scenario_check.py, the check
+// every language's suite uses). Then the facade's agent / tool / normalized calls and trace
+// continuation, which the browser and edge entry points will drive.
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+
+const TESTS = path.join(__dirname, '..');
+const WASM = process.env.LLMTEL_WASM || path.join(TESTS, '..', 'target', 'wasm', 'node', 'llmtel_wasm.js');
+const wasm = require(WASM);
+
+const scenarios = fs.readdirSync(path.join(TESTS, 'scenarios')).sort()
+  .map((f) => JSON.parse(fs.readFileSync(path.join(TESTS, 'scenarios', f), 'utf8')));
+
+function run(scenario) {
+  const o = scenario.options;
+  const client = new wasm.WasmClient(JSON.stringify({
+    content_format: o.content_format, max_content_bytes: String(o.max_content_bytes),
+  }));
+  const server = scenario.server || {};
+  const call = client.call(JSON.stringify({
+    provider: scenario.provider, api: scenario.api, request: JSON.stringify(scenario.request),
+    record_inputs: o.record_inputs, record_outputs: o.record_outputs, stream: scenario.stream,
+    server_address: server.address, server_port: server.port,
+  }), wasm.WasmContext.root());
+  assert.equal(call.problem, undefined);
+  const response = scenario.response;
+  if (response.events) {
+    for (const e of response.events) call.chunk(e.event, typeof e.data === 'string' ? e.data : JSON.stringify(e.data));
+    call.finishStream();
+  } else if ((response.status || 200) >= 400) {
+    call.fail(JSON.stringify({ http_status: response.status, body: JSON.stringify(response.body) }));
+  } else {
+    call.finish(JSON.stringify(response.body));
+  }
+  return client.takeSpoolLines().trim().split('\n').filter(Boolean);
+}
+
+test(`the ${scenarios.length} shared scenarios give their expected spans from the wasm core`, () => {
+  assert.ok(scenarios.length >= 45, `${scenarios.length} scenarios`);
+  const differing = [];
+  for (const scenario of scenarios) {
+    const lines = run(scenario);
+    assert.equal(lines.length, 1, `${scenario.name}: one span per call`);
+    try {
+      execFileSync('python3', [path.join(TESTS, 'scenario_check.py'), scenario.name, lines[0]], { stdio: 'pipe' });
+    } catch (error) {
+      differing.push(`${scenario.name}:\n${error.stdout}`);
+    }
+  }
+  assert.deepEqual(differing, []);
+});
+
+test('agents, tools, normalized calls and continued traces from the wasm core', () => {
+  const client = new wasm.WasmClient('{}');
+  const remote = wasm.continueTrace(undefined, undefined, '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', undefined);
+  const agent = client.agent('{"name": "Researcher"}', '{"origin": "auto.ai.vercelai"}', remote);
+  const ctx = agent.context();
+  assert.equal(ctx.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
+  assert.match(ctx.traceparent(), /^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+  const call = client.normalizedCall('{"provider": "openai", "model": "gpt-4o-mini"}', '', ctx);
+  call.finishNormalized('{"usage": {"input_tokens": 12, "output_tokens": 3}}');
+  assert.throws(() => call.finishStream(), (e) => e.code === 'already_ended');
+  const tool = client.tool('{"name": "search"}', '{"record_outputs": true}', ctx);
+  tool.setResult('3 hits');
+  tool.end();
+  agent.end();
+  assert.throws(() => client.agent('{"nmae": 1}', '', wasm.WasmContext.root()), (e) => e.code === 'invalid_argument' && /nmae/.test(e.message));
+  const spans = Object.fromEntries(client.takeSpoolLines().trim().split('\n').map((l) => JSON.parse(l)).map((s) => [s.name, s]));
+  const top = spans['invoke_agent Researcher'];
+  assert.equal(top.parent_span_id, '00f067aa0ba902b7');
+  assert.equal(top.attributes['gen_ai.usage.input_tokens'], 12);
+  assert.equal(spans['execute_tool search'].attributes['gen_ai.tool.call.result'], '3 hits');
+  assert.equal(spans['chat gpt-4o-mini'].parent_span_id, top.span_id);
+  assert.equal(client.takeSpoolLines(), '');
+});
+
+test('the wasm core encodes OTLP/HTTP JSON that an OpenTelemetry collector reads', () => {
+  const client = new wasm.WasmClient('{"service_name": "edge-app"}');
+  client.startSpan('work', 'ai.task', wasm.WasmContext.root()).end();
+  const body = JSON.parse(client.takeOtlpJson());
+  const resource = body.resourceSpans[0].resource.attributes;
+  assert.deepEqual(resource.find((a) => a.key === 'service.name').value, { stringValue: 'edge-app' });
+  const [span] = body.resourceSpans[0].scopeSpans[0].spans;
+  assert.equal(span.name, 'work');
+  assert.match(span.traceId, /^[0-9a-f]{32}$/);
+  assert.equal(client.takeOtlpJson(), '');
+});
