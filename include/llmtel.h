@@ -309,6 +309,12 @@ llmtel_result llmtel_genai_chunk(const struct llmtel_genai_call *genai_call,
                                  struct llmtel_str event,
                                  struct llmtel_str data);
 
+// Feeds the stream's bytes as read off the wire (`len` bytes at `bytes`, in any pieces): the
+// core reads the server-sent events out of them. `bytes` may be NULL when `len` is 0.
+llmtel_result llmtel_genai_feed(const struct llmtel_genai_call *genai_call,
+                                const uint8_t *bytes,
+                                size_t len);
+
 // Notes that a chunk arrived without handing it over (normalized streams: time to first
 // chunk).
 llmtel_result llmtel_genai_mark_chunk(const struct llmtel_genai_call *genai_call);

@@ -194,6 +194,21 @@ pub unsafe extern "C" fn llmtel_genai_chunk(
     })
 }
 
+/// Feeds the stream's bytes as read off the wire (`len` bytes at `bytes`, in any pieces): the
+/// core reads the server-sent events out of them. `bytes` may be NULL when `len` is 0.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn llmtel_genai_feed(
+    genai_call: *const llmtel_genai_call,
+    bytes: *const u8,
+    len: usize,
+) -> llmtel_result {
+    boundary(|| {
+        let c = tri!(call(genai_call));
+        let bytes = tri!(unsafe { slice(bytes, len, "bytes") });
+        status(c.inner.feed(bytes))
+    })
+}
+
 /// Notes that a chunk arrived without handing it over (normalized streams: time to first
 /// chunk).
 #[unsafe(no_mangle)]

@@ -612,6 +612,12 @@ impl NativeCall {
             .map_err(|e| thrown(&env, e))
     }
 
+    /// The stream's bytes as read off the wire; the core reads the server-sent events.
+    #[napi(catch_unwind)]
+    pub fn feed(&self, env: Env, bytes: &[u8]) -> Outcome<()> {
+        self.inner.feed(bytes).map_err(|e| thrown(&env, e))
+    }
+
     /// A chunk the host reads itself arrived (normalized streams: time to first chunk).
     #[napi(catch_unwind)]
     pub fn mark_chunk(&self, env: Env) -> Outcome<()> {

@@ -105,3 +105,51 @@ test('a beforeSendSpan round trip keeps 1.0 a double and sees op and status', as
   assert.match(lines.find((l) => l.includes('"chat m"')), /"gen_ai\.request\.temperature":1\.0[,}]/);
   assert.match(lines.find((l) => l.includes('"typed"')), /"count":2[,}]/);
 });
+
+test('a stream that fails part-way rethrows its own error, not llmtel\'s (the call already ended)', async () => {
+  const read = freshSpool({ defaultIntegrations: false });
+  const google = require('../lib/integrations/google');
+  const boom = Object.assign(new Error('boom'), { status: 500 });
+  const ai = {
+    apiClient: { getBaseUrl: () => 'https://generativelanguage.googleapis.com' },
+    models: {
+      generateContent: async () => ({}),
+      embedContent: async () => ({}),
+      generateContentStream: async () => (async function* () { yield { responseId: 'r1' }; throw boom; })(),
+    },
+    chats: { create: () => ({}) },
+  };
+  google.instrument(ai, () => ({ client: llmtel._client(), recordInputs: false, recordOutputs: false }));
+  await assert.rejects(async () => {
+    for await (const _ of await ai.models.generateContentStream({ model: 'gemini-2.5-flash' })) { /* read */ }
+  }, (error) => error === boom);
+  const [span] = (await read()).map((l) => JSON.parse(l));
+  assert.equal(span.status, 'error');
+  assert.equal(span.attributes['error.type'], '500');
+});
+
+test('a Stainless stream reaches the core as the wire bytes, never as re-serialized chunks', async () => {
+  const OpenAI = require('openai');
+  const read = freshSpool({ defaultIntegrations: false });
+  const seen = { feed: 0, chunk: 0 };
+  const { feed, chunk } = native.NativeCall.prototype;
+  native.NativeCall.prototype.feed = function (bytes) { seen.feed++; return feed.call(this, bytes); };
+  native.NativeCall.prototype.chunk = function (event, data) { seen.chunk++; return chunk.call(this, event, data); };
+  try {
+    const body = ['{"id":"c1","object":"chat.completion.chunk","model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}]}',
+      '{"id":"c1","object":"chat.completion.chunk","model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"lo"},"finish_reason":"stop"}]}', '[DONE]']
+      .map((d) => `data: ${d}\n\n`).join('');
+    const fetch = async () => new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    const client = llmtel.instrumentOpenAiClient(new OpenAI({ apiKey: 'x', baseURL: 'http://mock/v1', fetch, maxRetries: 0 }), { recordOutputs: true });
+    let text = '';
+    for await (const part of await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [], stream: true })) text += part.choices[0].delta.content || '';
+    assert.equal(text, 'Hello'); // the user's stream is untouched
+  } finally {
+    Object.assign(native.NativeCall.prototype, { feed, chunk });
+  }
+  assert.ok(seen.feed >= 1);
+  assert.equal(seen.chunk, 0);
+  const [span] = (await read()).map((l) => JSON.parse(l));
+  assert.deepEqual(span.attributes['gen_ai.response.finish_reasons'], ['stop']);
+  assert.match(span.attributes['gen_ai.output.messages'], /Hello/);
+});

@@ -585,6 +585,11 @@ impl GenAiCallHandle {
         guard(|| done(self.inner.chunk(event, data)))
     }
 
+    /// The stream's bytes as read off the wire; the core reads the server-sent events.
+    fn feed(&self, data: &[u8]) -> PyResult<()> {
+        guard(|| done(self.inner.feed(data)))
+    }
+
     /// A chunk the host reads itself arrived (normalized streams: time to first chunk).
     fn mark_chunk(&self) -> PyResult<()> {
         guard(|| done(self.inner.mark_chunk()))

@@ -337,6 +337,11 @@ impl WasmCall {
         self.inner.chunk(event.as_deref(), data).map_err(js_error)
     }
 
+    /// The stream's bytes as read off the wire; the core reads the server-sent events.
+    pub fn feed(&self, bytes: &[u8]) -> Result<(), JsValue> {
+        self.inner.feed(bytes).map_err(js_error)
+    }
+
     #[wasm_bindgen(js_name = markChunk)]
     pub fn mark_chunk(&self) -> Result<(), JsValue> {
         self.inner.mark_chunk().map_err(js_error)

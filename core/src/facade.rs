@@ -485,6 +485,11 @@ impl CallHandle {
         Ok(self.call.with("call", |c| c.chunk(event, data))??)
     }
 
+    /// The stream's raw bytes as read off the wire (server-sent events, in any pieces).
+    pub fn feed(&self, bytes: &[u8]) -> Result<(), Error> {
+        Ok(self.call.with("call", |c| c.feed(bytes))??)
+    }
+
     /// A chunk arrived that the host reads itself (normalized streams).
     pub fn mark_chunk(&self) -> Result<(), Error> {
         self.call.with("call", GenAiCall::mark_chunk)

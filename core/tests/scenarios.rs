@@ -28,8 +28,36 @@ fn data_text(data: &Json) -> String {
     }
 }
 
+/// How a stream reaches the core.
+#[derive(Clone, Copy)]
+enum Feed {
+    /// One `chunk(event, data)` per event, as the Python layer hands them.
+    Events,
+    /// The raw bytes of the SSE stream, cut into pieces of this size (the Node layer).
+    Bytes(usize),
+}
+
+/// The SSE bytes a provider sends for these events.
+fn sse_bytes(events: &[Json]) -> Vec<u8> {
+    let mut out = String::new();
+    for event in events {
+        if let Some(name) = event["event"].as_str() {
+            out.push_str(&format!("event: {name}\n"));
+        }
+        for line in data_text(&event["data"]).split('\n') {
+            out.push_str(&format!("data: {line}\n"));
+        }
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
 /// Runs one scenario through the core and returns the span it produced.
 fn run(scenario: &Json) -> SpanData {
+    run_with(scenario, Feed::Events)
+}
+
+fn run_with(scenario: &Json, feed: Feed) -> SpanData {
     let (mut options, spans) = support::memory_options();
     let opts = &scenario["options"];
     if let Some(format) = opts["content_format"].as_str() {
@@ -59,9 +87,18 @@ fn run(scenario: &Json) -> SpanData {
     let response = &scenario["response"];
     let status = response["status"].as_u64().unwrap_or(200) as u16;
     if let Some(events) = response["events"].as_array() {
-        for event in events {
-            call.chunk(event["event"].as_str(), &data_text(&event["data"]))
-                .unwrap();
+        match feed {
+            Feed::Events => {
+                for event in events {
+                    call.chunk(event["event"].as_str(), &data_text(&event["data"]))
+                        .unwrap();
+                }
+            }
+            Feed::Bytes(piece) => {
+                for bytes in sse_bytes(events).chunks(piece) {
+                    call.feed(bytes).unwrap();
+                }
+            }
         }
         call.finish_stream();
     } else if status >= 400 {
@@ -179,7 +216,15 @@ fn every_scenario_gives_exactly_its_expected_span() {
         let scenario: Json =
             serde_json::from_str(&std::fs::read_to_string(file).unwrap()).expect("valid JSON");
         let span = run(&scenario);
-        let problems = check(&scenario, &span);
+        let mut problems = check(&scenario, &span);
+        // A streamed scenario gives the same span from its raw SSE bytes, however they are cut.
+        if scenario["response"]["events"].is_array() {
+            for piece in [7, 4096] {
+                for problem in check(&scenario, &run_with(&scenario, Feed::Bytes(piece))) {
+                    problems.push(format!("fed in {piece}-byte pieces: {problem}"));
+                }
+            }
+        }
         if !problems.is_empty() {
             failures.push(format!(
                 "{}:\n  {}",

@@ -8,6 +8,8 @@
  * span, not two.
  */
 
+const { endCall } = require('./calls');
+
 function serverOf(ai) {
   try {
     const url = new URL(ai.apiClient.getBaseUrl());
@@ -25,7 +27,7 @@ function fail(call, error) {
     try { if (JSON.parse(text).error) body = text; } catch { /* not JSON */ }
     call.fail({ httpStatus: typeof error?.status === 'number' ? error.status : undefined, body, exception: error?.name, message: error?.message });
   } catch {
-    call.finishStream();
+    endCall(call);
   }
 }
 
@@ -53,7 +55,7 @@ async function* traced(generator, call) {
     fail(call, error);
     throw error;
   } finally {
-    call.finishStream(); // exhausted, left with break, or failed (then already ended)
+    endCall(call); // exhausted, left with break, or failed (then already ended)
   }
 }
 
@@ -73,7 +75,7 @@ function wrap(owner, name, ai, api, stream, request, context) {
       throw error;
     }
     if (stream) return traced(result, call);
-    try { call.finish(JSON.stringify(result)); } catch { call.finishStream(); }
+    try { call.finish(JSON.stringify(result)); } catch { endCall(call); }
     return result;
   };
   wrapped.__llmtel = true;

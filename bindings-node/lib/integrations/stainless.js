@@ -10,6 +10,8 @@
  * problem inside llmtel only costs the span.
  */
 
+const { endCall } = require('./calls');
+
 /** [resource, sub-resource, method, API] per SDK. */
 const OPENAI_METHODS = [
   ['chat', 'completions', 'create', 'chat_completions'],
@@ -47,11 +49,32 @@ function fail(call, error) {
       exception: error?.name || error?.constructor?.name, message: error?.message,
     });
   } catch {
-    call.finishStream();
+    endCall(call);
   }
 }
 
-/** Feeds each chunk to the call; ends it on exhaustion, break (return()) or error. */
+/**
+ * Hands the core the stream's bytes as they come off the wire: the response body the SDK is
+ * about to read is replaced by the same bytes passed through a TransformStream that copies each
+ * piece to the call, so the core reads the server-sent events itself (no chunk is
+ * re-serialized) and cancellation still reaches the network. Needs a web-streams body (Node 18+,
+ * browsers, workerd); without one the parsed chunks are handed over instead (tapStream).
+ */
+function tapBody(response, call) {
+  const body = response && response.body;
+  const type = response && response.headers && response.headers.get && response.headers.get('content-type');
+  if (!body || typeof body.pipeThrough !== 'function' || typeof TransformStream !== 'function' || !String(type).includes('text/event-stream')) return;
+  const tapped = body.pipeThrough(new TransformStream({
+    transform(piece, controller) {
+      try { call.feed(piece); } catch { /* bytes llmtel cannot read cost only themselves */ }
+      controller.enqueue(piece);
+    },
+  }));
+  Object.defineProperty(response, 'body', { value: tapped, configurable: true });
+  call.__llmtelFed = true;
+}
+
+/** Ends the call on exhaustion, break (return()) or error; feeds parsed chunks when the bytes could not be tapped. */
 function tapStream(stream, call) {
   const original = stream[Symbol.asyncIterator].bind(stream);
   stream[Symbol.asyncIterator] = function () {
@@ -65,14 +88,14 @@ function tapStream(stream, call) {
           fail(call, error);
           throw error;
         }
-        if (step.done) call.finishStream();
-        else {
+        if (step.done) endCall(call);
+        else if (!call.__llmtelFed) {
           try { call.chunk(null, JSON.stringify(step.value)); } catch { /* a chunk llmtel cannot read costs only itself */ }
         }
         return step;
       },
       async return(value) {
-        call.finishStream();
+        endCall(call);
         return iterator.return ? iterator.return(value) : { done: true, value };
       },
       async throw(error) {
@@ -95,7 +118,7 @@ function record(call, data, api) {
     try {
       call.finish(api === 'embeddings' ? JSON.stringify(data, typedArraysAsArrays) : JSON.stringify(data));
     } catch {
-      call.finishStream();
+      endCall(call);
     }
   }
   return data;
@@ -133,7 +156,12 @@ function wrapMethod(owner, name, api, provider, clientOf, context) {
     const promise = original.call(this, body, options);
     if (!call) return promise;
     if (promise && typeof promise._thenUnwrap === 'function') {
-      promise.responsePromise?.then(null, (error) => fail(call, error));
+      // Runs before the SDK parses the response (its parser is chained on the same promise
+      // later), so a stream's body can be tapped before the SDK reads it.
+      promise.responsePromise?.then(
+        (props) => { if (body && body.stream) tapBody(props && props.response, call); },
+        (error) => fail(call, error),
+      );
       return promise._thenUnwrap((data) => record(call, data, api));
     }
     return Promise.resolve(promise).then((data) => record(call, data, api), (error) => { fail(call, error); throw error; });

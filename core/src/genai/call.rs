@@ -34,6 +34,8 @@ pub struct GenAiCall {
     request_model: Option<String>,
     outcome: Outcome,
     stream: StreamState,
+    /// Server-sent events being read from raw bytes (`feed`).
+    sse: super::sse::Decoder,
 }
 
 /// Where a call sits and what it may record, for calls begun from normalized input.
@@ -148,6 +150,7 @@ impl Client {
             request_model: None,
             outcome: Outcome::default(),
             stream: StreamState::default(),
+            sse: Default::default(),
         };
         (call, span)
     }
@@ -239,6 +242,26 @@ impl GenAiCall {
             settings: &self.settings,
         };
         wire.map_chunk(api, event, data, &mut self.outcome, &mut self.stream, &ctx)
+    }
+
+    /// Feeds the stream's bytes as they came off the wire, in any pieces: the core reads the
+    /// server-sent events out of them and maps each as `chunk` does. The first event that
+    /// cannot be read is reported; the others still count.
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<(), MappingError> {
+        if !self.is_recording() {
+            return Ok(());
+        }
+        self.mark_chunk();
+        let mut decoder = std::mem::take(&mut self.sse);
+        let mut result = Ok(());
+        decoder.feed(bytes, |event| {
+            let fed = self.chunk(event.name.as_deref(), &event.data);
+            if result.is_ok() {
+                result = fed;
+            }
+        });
+        self.sse = decoder;
+        result
     }
 
     /// Ends the call with its (non-streamed) response JSON.

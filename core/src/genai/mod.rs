@@ -18,6 +18,7 @@ pub mod cost;
 mod google;
 mod normalized;
 mod openai;
+mod sse;
 mod wire;
 
 pub use agent::{AgentRun, AgentSpec, SpecError, ToolSpec};
