@@ -124,8 +124,13 @@ function hookExit() {
 class Span {
   constructor(nativeSpan) {
     this._native = nativeSpan;
-    /** Where children start (a NativeContext, read once). */
-    this._context = nativeSpan.context;
+    this._ctx = undefined;
+  }
+
+  /** Where children start: a NativeContext, made on first use (making one costs microseconds). */
+  get _context() {
+    if (this._ctx === undefined) this._ctx = this._native.context;
+    return this._ctx;
   }
 
   setAttribute(key, value) {

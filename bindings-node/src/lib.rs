@@ -740,7 +740,7 @@ pub fn option_table() -> Vec<OptionRow> {
         .collect()
 }
 
-/// The facade's operations, for the parity check (tests/parity).
+/// The facade's error codes, the stable names JS errors carry as `code`.
 #[napi]
 pub fn error_codes() -> Vec<String> {
     llmtel_core::ErrorKind::ALL

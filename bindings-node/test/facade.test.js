@@ -24,6 +24,7 @@ test('a second end throws already_ended, and so does any use after it', () => {
 });
 
 test('facade errors carry stable codes', () => {
+  assert.deepEqual(native.errorCodes(), ['invalid_option', 'timeout', 'already_ended', 'malformed_json', 'unknown_provider', 'unknown_api', 'invalid_argument', 'closed', 'panic']);
   const c = client();
   assert.throws(() => c.call({ provider: 'nope', api: 'chat_completions' }, '{}'), (e) => e.code === 'unknown_provider');
   assert.throws(() => c.call({ provider: 'openai', api: 'nope' }, '{}'), (e) => e.code === 'unknown_api');

@@ -39,6 +39,19 @@ fn main() {
             call.finish(RESPONSE).unwrap();
         }
         let direct = t.elapsed().as_nanos() as f64 / n as f64;
-        println!("round {round}: facade {facade:.0} ns, begin_genai_call {direct:.0} ns per call");
+        let t = Instant::now();
+        for _ in 0..n {
+            let span = client
+                .span(llmtel_core::SpanSpec {
+                    name: "h".into(),
+                    ..Default::default()
+                })
+                .unwrap();
+            span.end().unwrap();
+        }
+        let span = t.elapsed().as_nanos() as f64 / n as f64;
+        println!(
+            "round {round}: facade call {facade:.0} ns, begin_genai_call {direct:.0} ns, facade span {span:.0} ns"
+        );
     }
 }

@@ -55,21 +55,41 @@ function fail(call, error) {
 
 /**
  * Hands the core the stream's bytes as they come off the wire: the response body the SDK is
- * about to read is replaced by the same bytes passed through a TransformStream that copies each
- * piece to the call, so the core reads the server-sent events itself (no chunk is
- * re-serialized) and cancellation still reaches the network. Needs a web-streams body (Node 18+,
- * browsers, workerd); without one the parsed chunks are handed over instead (tapStream).
+ * about to read is replaced by a stream that reads the original and copies each piece to the
+ * call, so the core reads the server-sent events itself (no chunk is re-serialized). The call
+ * ends with the body: read to the end, cancelled by the consumer (an early break), or failed.
+ * The work is per network read, not per event, and none of it is in the SDK's iterator. Needs
+ * web streams (Node 18+, browsers, workerd); without them the parsed chunks are handed over
+ * instead (tapStream).
  */
 function tapBody(response, call) {
   const body = response && response.body;
-  const type = response && response.headers && response.headers.get && response.headers.get('content-type');
-  if (!body || typeof body.pipeThrough !== 'function' || typeof TransformStream !== 'function' || !String(type).includes('text/event-stream')) return;
-  const tapped = body.pipeThrough(new TransformStream({
-    transform(piece, controller) {
-      try { call.feed(piece); } catch { /* bytes llmtel cannot read cost only themselves */ }
-      controller.enqueue(piece);
+  const type = response && response.headers && typeof response.headers.get === 'function' && response.headers.get('content-type');
+  if (!body || typeof body.getReader !== 'function' || typeof ReadableStream !== 'function' || !String(type).includes('text/event-stream')) return;
+  const reader = body.getReader();
+  const tapped = new ReadableStream({
+    async pull(controller) {
+      let piece;
+      try {
+        piece = await reader.read();
+      } catch (error) {
+        fail(call, error);
+        controller.error(error);
+        return;
+      }
+      if (piece.done) {
+        endCall(call);
+        controller.close();
+        return;
+      }
+      try { call.feed(piece.value); } catch { /* bytes llmtel cannot read cost only themselves */ }
+      controller.enqueue(piece.value);
     },
-  }));
+    cancel(reason) {
+      endCall(call); // the consumer stopped early
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 }); // read only when the SDK reads: an early break aborts no read of ours
   Object.defineProperty(response, 'body', { value: tapped, configurable: true });
   call.__llmtelFed = true;
 }
@@ -89,7 +109,7 @@ function tapStream(stream, call) {
           throw error;
         }
         if (step.done) endCall(call);
-        else if (!call.__llmtelFed) {
+        else {
           try { call.chunk(null, JSON.stringify(step.value)); } catch { /* a chunk llmtel cannot read costs only itself */ }
         }
         return step;
@@ -113,7 +133,7 @@ const typedArraysAsArrays = (_key, value) => (ArrayBuffer.isView(value) ? Array.
 
 function record(call, data, api) {
   if (data && typeof data[Symbol.asyncIterator] === 'function' && typeof data.controller === 'object') {
-    tapStream(data, call);
+    if (!call.__llmtelFed) tapStream(data, call); // a tapped body ends the call itself
   } else {
     try {
       call.finish(api === 'embeddings' ? JSON.stringify(data, typedArraysAsArrays) : JSON.stringify(data));
