@@ -115,7 +115,7 @@ wasm: toolchain
 	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@$(WASM_BINDGEN) --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$" || \
 		$(CARGO) install --quiet wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
-	$(CARGO) build --quiet -p llmtel-core --no-default-features --target wasm32-unknown-unknown
+	$(CARGO) clippy --quiet -p llmtel-core --no-default-features --target wasm32-unknown-unknown -- -D warnings
 	$(CARGO) build --quiet -p llmtel-wasm --release --target wasm32-unknown-unknown
 	$(WASM_BINDGEN) --target nodejs --out-dir target/wasm/node $(WASM_OUT)
 	$(WASM_BINDGEN) --target web --out-dir target/wasm/web $(WASM_OUT)
