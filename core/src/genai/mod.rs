@@ -1,7 +1,9 @@
 //! GenAI calls to spans, once for every language: host layers hand over the request, the stream
-//! chunks and the response (or the error) as JSON text; this module maps them to the span
-//! contract in `shared/docs/conventions.md`. Request attributes are set at `begin`, everything
-//! else when the call finishes. With content off, messages are never parsed.
+//! (raw SSE bytes or events) and the response (or the error) as the wire carried them, or a
+//! call a framework already normalized; this module maps them to the span contract in
+//! `docs/conventions.md`, with agent, workflow and tool spans beside them. Request attributes
+//! are set at `begin`, everything else when the call finishes. With content off, messages are
+//! never parsed.
 
 use std::sync::Arc;
 
