@@ -583,17 +583,10 @@ pub fn span_view(span: &SpanData) -> serde_json::Value {
     })
 }
 
+/// An attribute as plain JSON, as the spool and Sentry write it (non-finite doubles as null).
 fn json_of(value: &Value) -> serde_json::Value {
-    match value {
-        Value::String(s) => s.as_ref().into(),
-        Value::Int(i) => (*i).into(),
-        Value::Double(d) => (*d).into(),
-        Value::Bool(b) => (*b).into(),
-        Value::StringArray(a) => a.iter().map(|s| s.as_ref()).collect::<Vec<_>>().into(),
-        Value::IntArray(a) => a.clone().into(),
-        Value::DoubleArray(a) => a.clone().into(),
-        Value::BoolArray(a) => a.clone().into(),
-    }
+    serde_json::to_value(crate::export::values::PlainValue(value))
+        .unwrap_or(serde_json::Value::Null)
 }
 
 /// Takes back the name, op and attributes a hook returned. A number keeps the type the

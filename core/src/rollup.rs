@@ -17,21 +17,15 @@ pub(crate) struct Rollup {
 }
 
 impl Rollup {
-    pub fn add(&mut self, usage: &Usage, cost: Option<Cost>) {
+    /// Adds what `calls` model calls used (one call, or a finished sub-agent's sums).
+    fn absorb(&mut self, usage: &Usage, cost: Option<Cost>, calls: u32) {
         self.usage.add(usage);
         if let Some(c) = cost {
-            self.cost
-                .get_or_insert(Cost {
-                    input: 0.0,
-                    output: 0.0,
-                })
-                .add(&c);
+            self.cost.get_or_insert_with(Cost::default).add(&c);
         }
-        self.calls += 1;
+        self.calls += calls;
     }
-}
 
-impl Rollup {
     /// Writes the sums onto the agent span, leaving counts the host set itself alone.
     pub fn record(&self, attrs: &mut Attributes) {
         if self.calls == 0 {
@@ -67,24 +61,14 @@ impl Rollups {
     /// Adds to an open agent; a call that outlives its agent adds to nothing.
     pub fn add(&self, agent: SpanId, usage: &Usage, cost: Option<Cost>) {
         if let Some(rollup) = self.lock().get_mut(&agent) {
-            rollup.add(usage, cost);
+            rollup.absorb(usage, cost, 1);
         }
     }
 
     /// Hands a finished sub-agent's sums to the agent above it.
     pub fn merge(&self, agent: SpanId, sub: &Rollup) {
         if let Some(rollup) = self.lock().get_mut(&agent) {
-            rollup.usage.add(&sub.usage);
-            if let Some(c) = sub.cost {
-                rollup
-                    .cost
-                    .get_or_insert(Cost {
-                        input: 0.0,
-                        output: 0.0,
-                    })
-                    .add(&c);
-            }
-            rollup.calls += sub.calls;
+            rollup.absorb(&sub.usage, sub.cost, sub.calls);
         }
     }
 

@@ -14,7 +14,7 @@ pub mod sentry;
 pub mod spool;
 #[cfg(feature = "runtime")]
 mod spotlight;
-mod values;
+pub(crate) mod values;
 
 /// The spans of one local root (Sentry's segment) that travel together. `root` is `None` when
 /// children are exported before their root ended (on flush, close, or after waiting too long).

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::content;
 use super::normalized::{NormalizedRequest, NormalizedResponse};
-use super::wire::{ErrorObject, WireMapping};
+use super::wire::{ErrorObject, Wire};
 use super::{
     Api, CallError, CallStart, ContentPolicy, Failure, GenAiSettings, MapContext, MappingError,
     Outcome, RequestFacts, StreamState, code_for_error_type, code_for_http_status, parse,
@@ -24,7 +24,7 @@ use crate::{Client, Span, SpanStart};
 pub struct GenAiCall {
     span: Option<Span>,
     /// The provider's wire format and API; `None` for a normalized call.
-    wire: Option<(&'static dyn WireMapping, Api)>,
+    wire: Option<(&'static Wire, Api)>,
     operation: Str,
     content: ContentPolicy,
     settings: Arc<GenAiSettings>,
@@ -53,7 +53,7 @@ impl Client {
     pub fn begin_genai_call(&self, start: CallStart<'_>) -> (GenAiCall, Result<(), MappingError>) {
         let wire = start.provider.wire();
         let operation = Str::Borrowed(start.api.operation());
-        let origin = start.origin.clone().unwrap_or(Str::Borrowed(wire.origin()));
+        let origin = start.origin.clone().unwrap_or(Str::Borrowed(wire.origin));
         let (mut call, mut span) = self.open_call(
             operation,
             start.provider.name().into(),
@@ -68,7 +68,7 @@ impl Client {
         };
         server(attrs, start.server_address, start.server_port);
         let mut request = RequestFacts::default();
-        let result = wire.map_request(
+        let result = (wire.map_request)(
             start.api,
             start.request_json,
             attrs,
@@ -241,7 +241,7 @@ impl GenAiCall {
             content: self.content,
             settings: &self.settings,
         };
-        wire.map_chunk(api, event, data, &mut self.outcome, &mut self.stream, &ctx)
+        (wire.map_chunk)(api, event, data, &mut self.outcome, &mut self.stream, &ctx)
     }
 
     /// Feeds the stream's bytes as they came off the wire, in any pieces: the core reads the
@@ -273,7 +273,7 @@ impl GenAiCall {
                     content: self.content,
                     settings: &self.settings,
                 };
-                wire.map_response(api, response_json, &mut self.outcome, &ctx)
+                (wire.map_response)(api, response_json, &mut self.outcome, &ctx)
             }
             None => Err(MappingError {
                 what: "response",
@@ -324,9 +324,8 @@ impl GenAiCall {
             span.set_name(span_name(&self.operation, None, Some(model)));
         }
         let usage = outcome.usage;
-        let model = outcome.model.clone().or_else(|| self.request_model.clone());
-        let cost = model
-            .as_deref()
+        let cost = (outcome.model.as_deref())
+            .or(self.request_model.as_deref())
             .and_then(|m| self.settings.prices.cost(m, &usage));
         span.report_usage(&usage, cost);
         let Some(attrs) = span.attributes_mut() else {
@@ -408,7 +407,7 @@ impl Drop for GenAiCall {
 /// Error type and status for a failed call: the provider's error code, else the HTTP status,
 /// else the exception class.
 fn classify(
-    wire: Option<&'static dyn WireMapping>,
+    wire: Option<&'static Wire>,
     error: &CallError<'_>,
 ) -> (Failure, Result<(), MappingError>) {
     #[derive(Deserialize, Default)]
@@ -427,7 +426,7 @@ fn classify(
     };
     let err = body.error.unwrap_or_default();
     let provider_type = match wire {
-        Some(wire) => wire.error_type(&err),
+        Some(wire) => (wire.error_type)(&err),
         // A framework's error body has no known shape: its type, else its code.
         None => err.kind.as_deref().map(str::to_owned).or_else(|| {
             err.code

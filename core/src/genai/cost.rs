@@ -22,7 +22,7 @@ pub struct Price {
 }
 
 /// The cost of one call in USD.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Cost {
     pub input: f64,
     pub output: f64,

@@ -1,5 +1,5 @@
 //! Provider dispatch in one place: each provider's wire format (request, stream chunks,
-//! response, error body) behind one trait, chosen once per call by `Provider::wire`.
+//! response, error body) as one table of functions, chosen once per call by `Provider::wire`.
 
 use std::borrow::Cow;
 
@@ -24,174 +24,69 @@ pub(crate) struct ErrorObject<'a> {
     pub message: Option<Cow<'a, str>>,
 }
 
-/// One provider's wire format, mapped into the neutral outcome.
-pub(crate) trait WireMapping: Sync {
+type Mapped = Result<(), MappingError>;
+/// (API, request JSON, span attributes, what the call keeps, context)
+type MapRequest = fn(Api, &str, &mut Attributes, &mut RequestFacts, &MapContext<'_>) -> Mapped;
+/// (API, SSE event name, data, outcome, stream bookkeeping, context)
+type MapChunk =
+    fn(Api, Option<&str>, &str, &mut Outcome, &mut StreamState, &MapContext<'_>) -> Mapped;
+type MapResponse = fn(Api, &str, &mut Outcome, &MapContext<'_>) -> Mapped;
+
+/// One provider's wire format, mapped into the neutral outcome: a table of the provider
+/// module's functions, one per provider, chosen once per call.
+pub(crate) struct Wire {
     /// `sentry.origin` of the provider's own integration.
-    fn origin(&self) -> &'static str;
+    pub origin: &'static str,
     /// Request attributes (set at begin) and the facts the call keeps.
-    fn map_request(
-        &self,
-        api: Api,
-        json: &str,
-        attrs: &mut Attributes,
-        facts: &mut RequestFacts,
-        ctx: &MapContext<'_>,
-    ) -> Result<(), MappingError>;
+    pub map_request: MapRequest,
     /// One stream event: its SSE event name when there is one, and its data.
-    fn map_chunk(
-        &self,
-        api: Api,
-        event: Option<&str>,
-        data: &str,
-        outcome: &mut Outcome,
-        stream: &mut StreamState,
-        ctx: &MapContext<'_>,
-    ) -> Result<(), MappingError>;
-    fn map_response(
-        &self,
-        api: Api,
-        json: &str,
-        outcome: &mut Outcome,
-        ctx: &MapContext<'_>,
-    ) -> Result<(), MappingError>;
+    pub map_chunk: MapChunk,
+    pub map_response: MapResponse,
     /// The provider's own name for an error (`rate_limit_exceeded`, `RESOURCE_EXHAUSTED`).
-    fn error_type(&self, error: &ErrorObject<'_>) -> Option<String>;
+    pub error_type: fn(&ErrorObject<'_>) -> Option<String>,
 }
 
-struct OpenAiWire;
-struct AnthropicWire;
-struct GoogleWire;
-
-impl Provider {
-    pub(crate) fn wire(self) -> &'static dyn WireMapping {
-        match self {
-            Provider::OpenAi | Provider::AzureOpenAi => &OpenAiWire,
-            Provider::Anthropic => &AnthropicWire,
-            Provider::Gemini | Provider::VertexAi | Provider::Google => &GoogleWire,
-        }
-    }
-}
-
-impl WireMapping for OpenAiWire {
-    fn origin(&self) -> &'static str {
-        "auto.ai.openai"
-    }
-    fn map_request(
-        &self,
-        api: Api,
-        json: &str,
-        attrs: &mut Attributes,
-        facts: &mut RequestFacts,
-        ctx: &MapContext<'_>,
-    ) -> Result<(), MappingError> {
-        openai::map_request(api, json, attrs, facts, ctx)
-    }
-    fn map_chunk(
-        &self,
-        api: Api,
-        event: Option<&str>,
-        data: &str,
-        outcome: &mut Outcome,
-        _: &mut StreamState,
-        ctx: &MapContext<'_>,
-    ) -> Result<(), MappingError> {
+const OPENAI: Wire = Wire {
+    origin: "auto.ai.openai",
+    map_request: openai::map_request,
+    map_chunk: |api, event, data, outcome, _, ctx| {
         openai::map_chunk(api, event, data, outcome, ctx)
-    }
-    fn map_response(
-        &self,
-        api: Api,
-        json: &str,
-        outcome: &mut Outcome,
-        ctx: &MapContext<'_>,
-    ) -> Result<(), MappingError> {
-        openai::map_response(api, json, outcome, ctx)
-    }
-    fn error_type(&self, error: &ErrorObject<'_>) -> Option<String> {
-        match &error.code {
-            Some(serde_json::Value::String(code)) => Some(code.clone()),
-            _ => error.kind.as_deref().map(str::to_owned),
-        }
-    }
-}
+    },
+    map_response: openai::map_response,
+    error_type: |error| match &error.code {
+        Some(serde_json::Value::String(code)) => Some(code.clone()),
+        _ => error.kind.as_deref().map(str::to_owned),
+    },
+};
 
-impl WireMapping for AnthropicWire {
-    fn origin(&self) -> &'static str {
-        "auto.ai.anthropic"
-    }
-    fn map_request(
-        &self,
-        api: Api,
-        json: &str,
-        attrs: &mut Attributes,
-        facts: &mut RequestFacts,
-        ctx: &MapContext<'_>,
-    ) -> Result<(), MappingError> {
-        anthropic::map_request(api, json, attrs, facts, ctx)
-    }
-    fn map_chunk(
-        &self,
-        _: Api,
-        event: Option<&str>,
-        data: &str,
-        outcome: &mut Outcome,
-        stream: &mut StreamState,
-        ctx: &MapContext<'_>,
-    ) -> Result<(), MappingError> {
+const ANTHROPIC: Wire = Wire {
+    origin: "auto.ai.anthropic",
+    map_request: anthropic::map_request,
+    map_chunk: |_, event, data, outcome, stream, ctx| {
         anthropic::map_chunk(event, data, outcome, stream, ctx)
-    }
-    fn map_response(
-        &self,
-        api: Api,
-        json: &str,
-        outcome: &mut Outcome,
-        ctx: &MapContext<'_>,
-    ) -> Result<(), MappingError> {
-        anthropic::map_response(api, json, outcome, ctx)
-    }
-    fn error_type(&self, error: &ErrorObject<'_>) -> Option<String> {
-        error.kind.as_deref().map(str::to_owned)
-    }
-}
+    },
+    map_response: anthropic::map_response,
+    error_type: |error| error.kind.as_deref().map(str::to_owned),
+};
 
-impl WireMapping for GoogleWire {
-    fn origin(&self) -> &'static str {
-        "auto.ai.google_genai"
-    }
-    fn map_request(
-        &self,
-        api: Api,
-        json: &str,
-        attrs: &mut Attributes,
-        facts: &mut RequestFacts,
-        ctx: &MapContext<'_>,
-    ) -> Result<(), MappingError> {
-        google::map_request(api, json, attrs, facts, ctx)
-    }
-    fn map_chunk(
-        &self,
-        api: Api,
-        _: Option<&str>,
-        data: &str,
-        outcome: &mut Outcome,
-        _: &mut StreamState,
-        ctx: &MapContext<'_>,
-    ) -> Result<(), MappingError> {
-        google::map_chunk(api, data, outcome, ctx)
-    }
-    fn map_response(
-        &self,
-        api: Api,
-        json: &str,
-        outcome: &mut Outcome,
-        ctx: &MapContext<'_>,
-    ) -> Result<(), MappingError> {
-        google::map_response(api, json, outcome, ctx)
-    }
-    fn error_type(&self, error: &ErrorObject<'_>) -> Option<String> {
-        error
-            .status
-            .as_deref()
+const GOOGLE: Wire = Wire {
+    origin: "auto.ai.google_genai",
+    map_request: google::map_request,
+    map_chunk: |api, _, data, outcome, _, ctx| google::map_chunk(api, data, outcome, ctx),
+    map_response: google::map_response,
+    error_type: |error| {
+        (error.status.as_deref())
             .or(error.kind.as_deref())
             .map(str::to_owned)
+    },
+};
+
+impl Provider {
+    pub(crate) fn wire(self) -> &'static Wire {
+        match self {
+            Provider::OpenAi | Provider::AzureOpenAi => &OPENAI,
+            Provider::Anthropic => &ANTHROPIC,
+            Provider::Gemini | Provider::VertexAi | Provider::Google => &GOOGLE,
+        }
     }
 }
