@@ -121,6 +121,18 @@ function hookExit() {
   });
 }
 
+/**
+ * Runs a span operation; on a span that already ended it does nothing, as Sentry's spans do.
+ * (One native call instead of asking `ended` first: the check would double the hot path.)
+ */
+function unlessEnded(operation) {
+  try {
+    operation();
+  } catch (error) {
+    if (!error || error.code !== 'already_ended') throw error;
+  }
+}
+
 class Span {
   constructor(nativeSpan) {
     this._native = nativeSpan;
@@ -135,12 +147,13 @@ class Span {
 
   setAttribute(key, value) {
     const n = this._native;
-    if (n.ended) return this;
-    if (typeof value === 'string') n.setString(key, value);
-    else if (typeof value === 'number') n.setNumber(key, value);
-    else if (typeof value === 'boolean') n.setBool(key, value);
-    else if (Array.isArray(value) && value.every((v) => typeof v === 'number')) n.setNumberArray(key, value);
-    else if (Array.isArray(value)) n.setStringArray(key, value.map(String));
+    unlessEnded(() => {
+      if (typeof value === 'string') n.setString(key, value);
+      else if (typeof value === 'number') n.setNumber(key, value);
+      else if (typeof value === 'boolean') n.setBool(key, value);
+      else if (Array.isArray(value) && value.every((v) => typeof v === 'number')) n.setNumberArray(key, value);
+      else if (Array.isArray(value)) n.setStringArray(key, value.map(String));
+    });
     return this;
   }
 
@@ -152,24 +165,22 @@ class Span {
   /** Token counts as the span contract defines them: input includes cached, output includes reasoning. */
   recordUsage({ inputTokens, outputTokens, cachedInputTokens, reasoningTokens } = {}) {
     const count = (v) => (typeof v === 'number' && v >= 0 ? Math.trunc(v) : undefined);
-    if (!this._native.ended) {
-      this._native.recordUsage({
-        inputTokens: count(inputTokens), outputTokens: count(outputTokens),
-        cacheReadInputTokens: count(cachedInputTokens), reasoningTokens: count(reasoningTokens),
-      });
-    }
+    unlessEnded(() => this._native.recordUsage({
+      inputTokens: count(inputTokens), outputTokens: count(outputTokens),
+      cacheReadInputTokens: count(cachedInputTokens), reasoningTokens: count(reasoningTokens),
+    }));
     return this;
   }
 
   /** `{ code: 'ok' }`, `{ code: 'error', message }`, or a Sentry status such as 'resource_exhausted'. */
   setStatus(status) {
     const { code, message } = typeof status === 'string' ? { code: status } : status || {};
-    if (!this._native.ended) this._native.setStatus(code || 'error', message);
+    unlessEnded(() => this._native.setStatus(code || 'error', message));
     return this;
   }
 
   end() {
-    if (!this._native.ended) this._native.end();
+    unlessEnded(() => this._native.end());
   }
 
   get traceId() { return this._native.traceId; }
