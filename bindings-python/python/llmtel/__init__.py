@@ -259,7 +259,8 @@ def flush(timeout: float = 2.0) -> bool:
     """Waits (without holding the GIL) until queued spans were attempted; False on timeout."""
     client = _state.client
     try:
-        client is None or client.flush(timeout)
+        if client is not None:
+            client.flush(timeout)
     except FlushTimeout:
         return False
     return True
@@ -269,7 +270,8 @@ def close(timeout: Optional[float] = None) -> bool:
     """Stops intake and delivers what is queued; False when the timeout came first."""
     client = _state.client
     try:
-        client is None or client.close(_state.shutdown_timeout if timeout is None else timeout)
+        if client is not None:
+            client.close(_state.shutdown_timeout if timeout is None else timeout)
     except FlushTimeout:
         return False
     return True

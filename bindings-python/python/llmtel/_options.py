@@ -1,6 +1,7 @@
 """init()'s keywords to the core's (name, text) pairs, driven by the core's option table
 (core/src/option_table.rs): every option it lists is accepted by name, converted by its kind."""
 
+import json
 from typing import Any, Callable, Dict, List, Tuple
 from urllib.parse import quote
 
@@ -22,8 +23,6 @@ def _headers(value: Any) -> str:
 
 
 def _json(value: Any) -> str:
-    import json
-
     return value if isinstance(value, str) else json.dumps(value)
 
 
