@@ -111,7 +111,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     row("flush_interval", Duration, "1 s", "", "how often the flush thread exports", "0.25"),
     row("shutdown_timeout", Duration, "2 s", "", "what `close` (and dropping the last handle) may wait", "1"),
     row("export_timeout", Duration, "10 s", "", "budget of one export, retries included", "5"),
-    row("max_concurrent_requests", Integer, "4", "", "Sentry requests in flight at once", "2"),
+    row("max_concurrent_requests", Integer, "32", "", "Sentry requests in flight at once (sender threads start as needed and end when idle)", "8"),
     row("sentry_ai_spans_in_transaction", Bool, "false", "", "keep `gen_ai.*` spans inside the transaction (self-hosted Sentry without span ingestion)", "true"),
     row("sentry_compression", Text, "`gzip`", "", "or `none`", "none"),
     row("debug", Bool, "false", "", "diagnostic lines on stderr", "false"),

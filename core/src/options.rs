@@ -146,7 +146,7 @@ impl Default for Options {
             flush_interval: Duration::from_secs(1),
             shutdown_timeout: Duration::from_secs(2),
             export_timeout: Duration::from_secs(10),
-            max_concurrent_requests: 4,
+            max_concurrent_requests: 32,
             sentry_ai_spans_in_transaction: false,
             sentry_gzip: true,
             debug: false,

@@ -397,6 +397,9 @@ impl Worker {
         self.drain();
         self.release_orphans(|_| true);
         let deadline = deadline.min(self.export_deadline());
+        for (exporter, _) in &mut self.exporters {
+            let _ = catch_unwind(AssertUnwindSafe(|| exporter.closing(deadline)));
+        }
         self.export_ready(deadline);
         for (exporter, _) in &mut self.exporters {
             let _ = catch_unwind(AssertUnwindSafe(|| exporter.shutdown(deadline)));

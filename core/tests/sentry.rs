@@ -681,3 +681,51 @@ fn error_events_follow_the_error_rate_limit_category() {
         [(("ratelimit_backoff".into(), "error".into()), 1)].into()
     );
 }
+
+/// Records `n` separate traces (one envelope each) without flushing.
+fn record_traces(client: &llmtel_core::Client, n: usize) {
+    for _ in 0..n {
+        client
+            .start_span(SpanStart::new("one trace").op("ai.task"))
+            .end();
+    }
+}
+
+#[test]
+fn a_rate_limit_stops_the_very_next_request_of_a_batch() {
+    // The first answer limits everything; 100 envelopes were ready in the same batch.
+    let sink = Sink::scripted(|n, _| match n {
+        0 => Reply::status(429)
+            .header("X-Sentry-Rate-Limits", "60::organization:quota")
+            .delay(Duration::from_millis(50)),
+        _ => Reply::ok().delay(Duration::from_millis(50)),
+    });
+    let client = sentry_client(&sink, |o| o.max_concurrent_requests = 4);
+    record_traces(&client, 100);
+    client.flush(10 * SECOND).unwrap();
+    let sent = sink.requests().len();
+    // Only the requests already in flight when the 429 came back may have left.
+    assert!(sent <= 4, "{sent} requests went out after the limit");
+    let sentry = client.stats().exporter("sentry").unwrap().clone();
+    assert_eq!(
+        sentry.exported + sentry.dropped.get(DropReason::RatelimitBackoff),
+        100,
+        "every span is delivered or counted"
+    );
+}
+
+#[test]
+fn a_slow_backend_still_gets_every_envelope_of_a_large_batch() {
+    // Each envelope gets its own export budget: a batch that needs longer than one budget in
+    // total is not cut off at the budget.
+    let sink = Sink::scripted(|_, _| Reply::ok().delay(Duration::from_millis(100)));
+    let client = sentry_client(&sink, |o| {
+        o.max_concurrent_requests = 2;
+        o.export_timeout = SECOND;
+    });
+    record_traces(&client, 60);
+    client.flush(20 * SECOND).unwrap();
+    let sentry = client.stats().exporter("sentry").unwrap().clone();
+    assert_eq!(sentry.exported, 60, "{sentry:?}");
+    assert_eq!(sink.requests().len(), 60);
+}

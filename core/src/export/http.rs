@@ -1,15 +1,14 @@
 //! HTTP for exporters: one keep-alive agent, gzip bodies, bounded retries with backoff that
 //! honour `Retry-After` and never outlive the export deadline, and a few requests in flight at
-//! once. Delivery is bound by round trips (tens of milliseconds to a real Sentry), so the flush
-//! thread builds a batch of requests and a small pool of sender threads overlaps them; the flush
-//! thread still waits for every answer before it settles the batch.
+//! once. Delivery is bound by round trips (tens of milliseconds to a real Sentry; seconds to a
+//! struggling one), so a pool of sender threads, grown on demand up to the concurrency limit,
+//! overlaps them while the flush thread takes the answers one by one.
 
 use std::io::Write;
-use std::sync::Mutex;
-use std::thread::JoinHandle;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -81,54 +80,79 @@ pub(crate) struct HttpClient {
     agent: ureq::Agent,
     debug: bool,
     concurrency: usize,
-    /// Sender threads, started on the first batch of more than one request.
+    /// Sender threads, started as requests wait for one and ended after a quiet spell.
     pool: Mutex<Option<Pool>>,
 }
 
 struct Pool {
     jobs: Sender<Job>,
-    _threads: Vec<JoinHandle<()>>,
+    queue: Receiver<Job>,
+    /// Jobs are sent and threads leave under this lock, so no job waits without a thread.
+    state: Arc<Mutex<PoolState>>,
 }
 
-/// Requests in flight; `finish` waits for all of them.
+#[derive(Default)]
+struct PoolState {
+    threads: usize,
+    /// Threads waiting for a job, less the jobs already queued for them.
+    idle: usize,
+}
+
+/// A sender thread with nothing to do for this long ends (one is started again when needed).
+const IDLE_THREAD_LIFETIME: Duration = Duration::from_secs(10);
+
+/// Requests in flight. The caller keeps at most `HttpClient::concurrency()` of them pending,
+/// taking answers one at a time with `next_answer`, so what one answer says (a rate limit) can
+/// stop requests not yet made.
 pub(crate) struct Batch<'a> {
     client: &'a HttpClient,
-    pool: Option<Sender<Job>>,
     reply: Sender<(usize, Outcome)>,
     replies: Receiver<(usize, Outcome)>,
-    outcomes: Vec<Option<Outcome>>,
+    /// Answers of requests sent on the calling thread (no pool), not yet taken.
+    inline: Vec<(usize, Outcome)>,
+    pushed: usize,
+    pending: usize,
 }
 
 impl Batch<'_> {
-    pub fn push(&mut self, request: Request) {
-        let index = self.outcomes.len();
-        self.outcomes.push(None);
+    /// Sends `request` (on a pool thread when the client has one) and returns its index.
+    pub fn push(&mut self, request: Request) -> usize {
+        let index = self.pushed;
+        self.pushed += 1;
+        self.pending += 1;
         let job = Job {
             index,
             request,
             reply: self.reply.clone(),
         };
-        let job = match &self.pool {
-            Some(jobs) => match jobs.send(job) {
-                Ok(()) => return,
-                Err(crossbeam_channel::SendError(job)) => job,
-            },
-            None => job,
-        };
-        self.outcomes[index] = Some(self.client.send(job.request));
+        if let Some(job) = self.client.dispatch(job) {
+            self.inline.push((index, self.client.send(job.request)));
+        }
+        index
     }
 
-    /// Waits for every request pushed and returns the outcomes in push order.
-    pub fn finish(mut self) -> Vec<Outcome> {
-        drop(self.reply);
-        let waiting = self.outcomes.iter().filter(|o| o.is_none()).count();
-        for (index, outcome) in self.replies.iter().take(waiting) {
-            self.outcomes[index] = Some(outcome);
+    /// Requests pushed and not yet answered through `next_answer`.
+    pub fn pending(&self) -> usize {
+        self.pending
+    }
+
+    /// Waits for the next answer (in the order they arrive); `None` once nothing is pending.
+    pub fn next_answer(&mut self) -> Option<(usize, Outcome)> {
+        if self.pending == 0 {
+            return None;
         }
-        self.outcomes
-            .into_iter()
-            .map(|o| o.unwrap_or_else(|| Err(HttpFailure::Request("sender thread lost".into()))))
-            .collect()
+        self.pending -= 1;
+        if let Some(answer) = self.inline.pop() {
+            return Some(answer);
+        }
+        // Every job holds a reply sender until it answers, and `self.reply` keeps the channel
+        // open, so this returns once the job ends (its deadline bounds it).
+        Some(self.replies.recv().unwrap_or_else(|_| {
+            (
+                usize::MAX,
+                Err(HttpFailure::Request("sender thread lost".into())),
+            )
+        }))
     }
 }
 
@@ -154,56 +178,96 @@ impl HttpClient {
         }
     }
 
-    /// Starts a batch: each request pushed is sent at once (up to `concurrency` in flight), so
-    /// the caller can build the next while earlier ones travel.
+    /// Most requests in flight at once.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
+    }
+
+    /// Starts a batch of requests in flight.
     pub fn batch(&self) -> Batch<'_> {
-        let pool = if self.concurrency > 1 {
-            self.pool_sender()
-        } else {
-            None
-        };
         let (reply, replies) = crossbeam_channel::unbounded();
         Batch {
             client: self,
-            pool,
             reply,
             replies,
-            outcomes: Vec::new(),
+            inline: Vec::new(),
+            pushed: 0,
+            pending: 0,
         }
     }
 
-    fn pool_sender(&self) -> Option<Sender<Job>> {
-        let mut pool = self.pool.lock().ok()?;
-        if pool.is_none() {
-            let (jobs, queue) = crossbeam_channel::unbounded::<Job>();
-            let threads: Vec<JoinHandle<()>> = (0..self.concurrency)
-                .filter_map(|i| {
-                    let queue: Receiver<Job> = queue.clone();
-                    let client = HttpClient {
-                        agent: self.agent.clone(),
-                        debug: self.debug,
-                        concurrency: 1,
-                        pool: Mutex::new(None),
-                    };
-                    std::thread::Builder::new()
-                        .name(format!("llmtel-http-{i}"))
-                        .spawn(move || {
-                            for job in queue {
-                                let _ = job.reply.send((job.index, client.send(job.request)));
-                            }
-                        })
-                        .ok()
-                })
-                .collect();
-            if threads.is_empty() {
-                return None;
-            }
-            *pool = Some(Pool {
-                jobs,
-                _threads: threads,
-            });
+    /// Hands `job` to a sender thread, starting one when none is idle and fewer than
+    /// `concurrency` run. Gives the job back when there is no pool (concurrency 1) or no thread
+    /// could be started, for the caller to send itself.
+    fn dispatch(&self, job: Job) -> Option<Job> {
+        if self.concurrency <= 1 {
+            return Some(job);
         }
-        pool.as_ref().map(|p| p.jobs.clone())
+        let Ok(mut pool) = self.pool.lock() else {
+            return Some(job);
+        };
+        let pool = pool.get_or_insert_with(|| {
+            let (jobs, queue) = crossbeam_channel::unbounded::<Job>();
+            Pool {
+                jobs,
+                queue,
+                state: Arc::default(),
+            }
+        });
+        let Ok(mut state) = pool.state.lock() else {
+            return Some(job);
+        };
+        if state.idle > 0 {
+            state.idle -= 1;
+        } else if state.threads < self.concurrency && self.spawn_sender(pool) {
+            state.threads += 1;
+        } else if state.threads == 0 {
+            return Some(job);
+        }
+        pool.jobs
+            .send(job)
+            .err()
+            .map(|crossbeam_channel::SendError(job)| job)
+    }
+
+    /// Starts one sender thread; it ends after `IDLE_THREAD_LIFETIME` without work.
+    fn spawn_sender(&self, pool: &Pool) -> bool {
+        let queue = pool.queue.clone();
+        let state = pool.state.clone();
+        let client = HttpClient {
+            agent: self.agent.clone(),
+            debug: self.debug,
+            concurrency: 1,
+            pool: Mutex::new(None),
+        };
+        let serve = move || {
+            loop {
+                let job = match queue.recv_timeout(IDLE_THREAD_LIFETIME) {
+                    Ok(job) => job,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                    Err(RecvTimeoutError::Timeout) => {
+                        let Ok(mut state) = state.lock() else { return };
+                        match queue.try_recv() {
+                            // Queued for us just before we could leave.
+                            Ok(job) => job,
+                            Err(_) => {
+                                state.idle -= 1;
+                                state.threads -= 1;
+                                return;
+                            }
+                        }
+                    }
+                };
+                let _ = job.reply.send((job.index, client.send(job.request)));
+                if let Ok(mut state) = state.lock() {
+                    state.idle += 1;
+                }
+            }
+        };
+        std::thread::Builder::new()
+            .name("llmtel-http".into())
+            .spawn(serve)
+            .is_ok()
     }
 
     /// One request with its retries, on the calling thread.

@@ -46,7 +46,13 @@ pub trait SpanExporter: Send {
     fn name(&self) -> &str;
 
     /// Delivers the segments, giving up at `deadline`. Returns what was exported and dropped.
+    /// An exporter that makes one request per segment (Sentry) gives each request the budget
+    /// `deadline` leaves at the start instead, so a large batch to a slow backend is not cut off,
+    /// but never runs past the deadline `closing` gave.
     fn export(&mut self, segments: &[Segment], deadline: Instant) -> ExportTally;
+
+    /// The flush thread is about to export for the last time: nothing may run past `deadline`.
+    fn closing(&mut self, _deadline: Instant) {}
 
     /// Sends anything held back (Sentry client reports, buffered bytes) before `deadline`.
     fn flush(&mut self, _deadline: Instant) {}

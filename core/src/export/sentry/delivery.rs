@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::super::http::{HttpClient, HttpFailure, HttpResponse, Request};
+use super::super::http::{Batch, HttpClient, HttpFailure, HttpResponse, Request};
 use super::super::ratelimit::RateLimits;
 use super::super::spotlight::SpotlightSender;
 use super::super::{Segment, SpanExporter};
@@ -101,6 +101,8 @@ pub struct SentryExporter {
     settings: EnvelopeSettings,
     upstream: Option<Upstream>,
     spotlight: Option<SpotlightSender>,
+    /// No request runs past this (set when the pipeline closes).
+    hard_deadline: Instant,
 }
 
 struct Upstream {
@@ -146,6 +148,7 @@ impl SentryExporter {
             settings: EnvelopeSettings::from_config(config),
             upstream,
             spotlight: spotlight.map(|url| SpotlightSender::start(url, config.debug)),
+            hard_deadline: far_future(),
         }
     }
 }
@@ -161,12 +164,14 @@ impl SpanExporter for SentryExporter {
 
     fn export(&mut self, segments: &[Segment], deadline: Instant) -> ExportTally {
         let mut tally = ExportTally::default();
-        if let Some(up) = &mut self.upstream {
+        let budget = deadline.saturating_duration_since(Instant::now());
+        let http = self.upstream.as_mut().map(|up| {
             up.reports.sync(&up.pipeline_drops);
-        }
-        let http = self.upstream.as_ref().map(|up| up.http.clone());
+            up.http.clone()
+        });
         let mut in_flight = http.as_deref().map(HttpClient::batch);
-        let mut outgoing = Vec::new();
+        let concurrency = http.as_deref().map_or(1, HttpClient::concurrency);
+        let mut outgoing: Vec<Option<Outgoing>> = Vec::new();
         let settings = &self.settings;
         let envelopes = segments.iter().flat_map(|segment| {
             std::iter::once(build_segment(settings, segment))
@@ -185,29 +190,35 @@ impl SpanExporter for SentryExporter {
                 );
                 spotlight.send(bytes);
             }
-            match &mut self.upstream {
-                Some(up) => {
-                    if let Some((request, out)) =
-                        up.prepare(&self.settings, &envelope, deadline, &mut tally)
-                        && let Some(batch) = &mut in_flight
-                    {
-                        batch.push(request);
-                        outgoing.push(out);
-                    }
-                }
-                None => {
-                    tally.exported += envelope.items.iter().map(|i| i.spans).sum::<u64>();
-                    tally.dropped.add(DropReason::SendError, envelope.oversized);
-                }
+            let (Some(up), Some(batch)) = (&mut self.upstream, &mut in_flight) else {
+                tally.exported += envelope.items.iter().map(|i| i.spans).sum::<u64>();
+                tally.dropped.add(DropReason::SendError, envelope.oversized);
+                continue;
+            };
+            // A free slot first: the answers taken meanwhile may carry a rate limit that keeps
+            // this envelope home.
+            while batch.pending() >= concurrency {
+                up.settle_next(batch, &mut outgoing, &mut tally);
+            }
+            let request_deadline = (Instant::now() + budget).min(self.hard_deadline);
+            if let Some((request, out)) =
+                up.prepare(&self.settings, &envelope, request_deadline, &mut tally)
+            {
+                let index = batch.push(request);
+                outgoing.resize_with(outgoing.len().max(index + 1), || None);
+                outgoing[index] = Some(out);
             }
         }
-        let outcomes = in_flight.map(|b| b.finish()).unwrap_or_default();
-        if let Some(up) = &mut self.upstream {
-            for (out, outcome) in outgoing.into_iter().zip(outcomes) {
-                tally.merge(up.settle(out, outcome));
+        if let (Some(up), Some(batch)) = (&mut self.upstream, &mut in_flight) {
+            while batch.pending() > 0 {
+                up.settle_next(batch, &mut outgoing, &mut tally);
             }
         }
         tally
+    }
+
+    fn closing(&mut self, deadline: Instant) {
+        self.hard_deadline = self.hard_deadline.min(deadline);
     }
 
     fn flush(&mut self, deadline: Instant) {
@@ -304,6 +315,20 @@ impl Upstream {
         }
     }
 
+    /// Waits for the next answer of `batch` and accounts for it.
+    fn settle_next(
+        &mut self,
+        batch: &mut Batch<'_>,
+        outgoing: &mut [Option<Outgoing>],
+        tally: &mut ExportTally,
+    ) {
+        if let Some((index, outcome)) = batch.next_answer()
+            && let Some(out) = outgoing.get_mut(index).and_then(Option::take)
+        {
+            tally.merge(self.settle(out, outcome));
+        }
+    }
+
     /// Accounts for one answered (or failed) envelope.
     fn settle(&mut self, out: Outgoing, outcome: Result<HttpResponse, HttpFailure>) -> ExportTally {
         let mut tally = ExportTally::default();
@@ -387,6 +412,11 @@ impl Upstream {
             }
         }
     }
+}
+
+/// An instant no export reaches (`Instant` has no maximum).
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600)
 }
 
 enum Delivery {
