@@ -271,10 +271,10 @@ fn run_report(args: &ReportArgs) -> std::io::Result<()> {
 /// Prints a result; a reader that went away (`llmtel report | head`) is not an error.
 fn emit(text: &str) {
     let mut out = anstream::stdout().lock();
-    if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("llmtel: cannot write the report: {e}");
-        }
+    if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("llmtel: cannot write the report: {e}");
     }
 }
 

@@ -36,10 +36,11 @@ impl Follower {
             offset: 0,
             partial: Vec::new(),
         };
-        if follower.open()? && !from_start {
-            if let Some((file, _)) = &mut follower.file {
-                follower.offset = file.seek(SeekFrom::End(0))?;
-            }
+        if follower.open()?
+            && !from_start
+            && let Some((file, _)) = &mut follower.file
+        {
+            follower.offset = file.seek(SeekFrom::End(0))?;
         }
         Ok(follower)
     }

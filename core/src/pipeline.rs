@@ -253,7 +253,7 @@ impl Lane {
             Ok(()) => {
                 // Every full batch wakes the thread early; otherwise it wakes on its interval.
                 let accepted = shared.accepted.fetch_add(1, Ordering::AcqRel) + 1;
-                if accepted % self.batch_size == 0
+                if accepted.is_multiple_of(self.batch_size)
                     && !shared.nudged.load(Ordering::Relaxed)
                     && !shared.nudged.swap(true, Ordering::AcqRel)
                 {

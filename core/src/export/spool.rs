@@ -1,7 +1,8 @@
 //! The local spool: JSON Lines, one span per line, exporter-neutral (schema `v: 1`, documented in
-//! the README). Each batch is one append, so several processes can share a spool; the file is
-//! rotated before it would pass `max_bytes`, keeping `max_files` old files, so it never fills the
-//! disk.
+//! the README). Several processes can share a spool: each batch is appended under a lock file
+//! (`spans.jsonl.lock`) that rotation takes too; the file is rotated before it would pass
+//! `max_bytes`, keeping `max_files` old files, so it never fills the disk. A write that fails
+//! part-way (a full disk) is cut back to whole lines, and said once on stderr.
 
 #[cfg(feature = "runtime")]
 use std::fs::{self, File, OpenOptions};
@@ -32,8 +33,11 @@ pub struct SpoolExporter {
     max_bytes: u64,
     max_files: u32,
     file: Option<File>,
+    /// `spans.jsonl.lock`, opened on the first write.
+    lock: Option<File>,
     resource: SpoolFormat,
-    debug: bool,
+    /// Said once on stderr that the spool cannot be written.
+    warned: bool,
     buffer: Vec<u8>,
     /// Where each line in `buffer` ends, so rotation can fall between lines.
     line_ends: Vec<usize>,
@@ -84,8 +88,9 @@ impl SpoolExporter {
             max_bytes: spool.max_bytes,
             max_files: spool.max_files,
             file: None,
+            lock: None,
             resource: SpoolFormat::new(config),
-            debug: config.debug,
+            warned: false,
             buffer: Vec::new(),
             line_ends: Vec::new(),
         })
@@ -128,48 +133,95 @@ impl SpoolExporter {
     }
 
     /// Appends the buffered lines, rotating between lines so no file passes `max_bytes` (a
-    /// single line larger than that gets a file of its own).
-    fn write_batch(&mut self) -> io::Result<()> {
+    /// single line larger than that gets a file of its own). Other processes sharing the spool
+    /// take the same lock, so sizes, rotations and appends never interleave. Returns how many
+    /// lines are on disk: a write that fails part-way is cut back to the last whole line.
+    fn write_batch(&mut self) -> (u64, io::Result<()>) {
+        let locked = self.lock();
         let buffer = std::mem::take(&mut self.buffer);
         let line_ends = std::mem::take(&mut self.line_ends);
+        let mut written = 0u64;
+        let result = self.write_lines(&buffer, &line_ends, &mut written);
+        self.buffer = buffer;
+        self.line_ends = line_ends;
+        if let (true, Some(lock)) = (locked, &self.lock) {
+            let _ = lock.unlock();
+        }
+        (written, result)
+    }
+
+    /// Locks the spool's lock file (`spans.jsonl.lock`); false when it cannot be had (the
+    /// writes then go ahead unlocked and say themselves whether the folder is usable).
+    fn lock(&mut self) -> bool {
+        if self.lock.is_none() {
+            let mut path = self.path.as_os_str().to_owned();
+            path.push(".lock");
+            self.lock = OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(PathBuf::from(path))
+                .ok();
+        }
+        self.lock.as_ref().is_some_and(|lock| lock.lock().is_ok())
+    }
+
+    fn write_lines(
+        &mut self,
+        buffer: &[u8],
+        line_ends: &[usize],
+        written: &mut u64,
+    ) -> io::Result<()> {
         let mut size = self.file()?.metadata()?.len();
         let mut start = 0;
         let mut lines = line_ends.iter().copied().peekable();
-        let result = loop {
+        loop {
             // The longest run of whole lines that still fits.
             let mut end = start;
+            let mut run = 0u64;
             while let Some(&next) = lines.peek() {
                 if size + (next - start) as u64 > self.max_bytes {
                     break;
                 }
                 end = next;
+                run += 1;
                 lines.next();
             }
             if end == start {
                 match lines.peek() {
-                    None => break Ok(()),
+                    None => return Ok(()),
                     Some(_) if size > 0 => {
-                        if let Err(e) = self.rotate() {
-                            break Err(e);
-                        }
-                        size = 0;
+                        self.rotate()?;
+                        size = self.file()?.metadata()?.len();
                         continue;
                     }
                     Some(&next) => {
                         end = next;
+                        run = 1;
                         lines.next();
                     }
                 }
             }
-            if let Err(e) = self.file().and_then(|f| f.write_all(&buffer[start..end])) {
-                break Err(e);
+            let file = self.file()?;
+            if let Err(e) = file.write_all(&buffer[start..end]) {
+                // Whole lines or none: a half line would glue itself to the next writer's first.
+                // Keep the lines that landed whole, cut the rest.
+                let landed = file.metadata().map_or(0, |m| m.len().saturating_sub(size));
+                let whole: Vec<usize> = line_ends
+                    .iter()
+                    .copied()
+                    .filter(|&e| e > start && e <= end && ((e - start) as u64) <= landed)
+                    .collect();
+                let keep = whole.last().map_or(0, |&e| e - start) as u64;
+                if file.set_len(size + keep).is_ok() {
+                    *written += whole.len() as u64;
+                }
+                return Err(e);
             }
             size += (end - start) as u64;
+            *written += run;
             start = end;
-        };
-        self.buffer = buffer;
-        self.line_ends = line_ends;
-        result
+        }
     }
 }
 
@@ -209,19 +261,24 @@ impl SpanExporter for SpoolExporter {
         if count == 0 {
             return ExportTally::default();
         }
-        match self.write_batch() {
-            Ok(()) => ExportTally::exported(count),
-            Err(e) => {
-                if self.debug {
-                    eprintln!(
-                        "llmtel: cannot write the spool {}: {e}",
-                        self.path.display()
-                    );
-                }
-                self.file = None;
-                ExportTally::dropped(DropReason::SendError, count)
+        let (written, result) = self.write_batch();
+        let mut tally = ExportTally::exported(written);
+        if let Err(e) = result {
+            if !self.warned {
+                self.warned = true;
+                // Straight to the stream (not `eprintln!`, which a test harness captures).
+                let _ = writeln!(
+                    io::stderr(),
+                    "llmtel: cannot write the spool {}: {e}; spans are dropped (and counted) until it can be written",
+                    self.path.display()
+                );
             }
+            self.file = None;
+            tally
+                .dropped
+                .add(DropReason::SendError, count.saturating_sub(written));
         }
+        tally
     }
 
     fn flush(&mut self, _deadline: Instant) {
