@@ -17,9 +17,9 @@ use llmtel_core::{
     RunHandle, SpanContext, SpanData, SpanFate, SpanHandle, SpanSpec, Value,
 };
 use pyo3::create_exception;
-use pyo3::exceptions::{PyException, PyRuntimeError, PyTimeoutError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyException, PyRuntimeError, PyTimeoutError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 create_exception!(
     _native,
@@ -98,52 +98,114 @@ fn done<T>(result: Result<T, Error>) -> PyResult<T> {
     result.map_err(py_error)
 }
 
-fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+/// A Python value as an attribute value, coerced where it has a faithful form: an int beyond
+/// 64 bits becomes its decimal string, a `str` with lone surrogates gets U+FFFD for them, UTF-8
+/// `bytes` their text, a JSON-able dict its JSON. `Err` says why anything else has no attribute
+/// form (`None`, sets, objects): the caller drops it and counts it, never raises.
+fn to_value(obj: &Bound<'_, PyAny>) -> Result<Value, String> {
     // bool before int: Python's bool is an int.
-    if obj.is_instance_of::<PyBool>() {
-        return Ok(Value::Bool(obj.extract()?));
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
     }
     if obj.is_instance_of::<PyInt>() {
-        return Ok(Value::Int(obj.extract()?));
+        return Ok(match obj.extract::<i64>() {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::from(text(obj)),
+        });
     }
     if obj.is_instance_of::<PyFloat>() {
-        return Ok(Value::Double(obj.extract()?));
+        return obj
+            .extract::<f64>()
+            .map(Value::Double)
+            .map_err(|e| e.to_string());
     }
-    if obj.is_instance_of::<PyString>() {
-        return Ok(Value::from(obj.extract::<String>()?));
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(Value::from(lossy(s)));
+    }
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return std::str::from_utf8(b.as_bytes())
+            .map(|s| Value::from(s.to_owned()))
+            .map_err(|_| "bytes that are not UTF-8 text".to_owned());
+    }
+    if obj.is_instance_of::<PyDict>() {
+        let json = obj
+            .py()
+            .import("json")
+            .and_then(|json| json.call_method1("dumps", (obj,)));
+        return json
+            .map(|j| Value::from(text(&j)))
+            .map_err(|_| "a dict that is not JSON".to_owned());
     }
     if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        let items: Vec<Bound<'_, PyAny>> = obj.try_iter()?.collect::<PyResult<_>>()?;
-        if items.iter().all(|i| i.is_instance_of::<PyBool>()) && !items.is_empty() {
-            return Ok(Value::BoolArray(
-                items.iter().map(|i| i.extract()).collect::<PyResult<_>>()?,
-            ));
-        }
-        if items
-            .iter()
-            .all(|i| i.is_instance_of::<PyInt>() && !i.is_instance_of::<PyBool>())
-            && !items.is_empty()
-        {
-            return Ok(Value::IntArray(
-                items.iter().map(|i| i.extract()).collect::<PyResult<_>>()?,
-            ));
-        }
-        if items
-            .iter()
-            .all(|i| i.is_instance_of::<PyFloat>() || i.is_instance_of::<PyInt>())
-            && !items.is_empty()
-        {
-            return Ok(Value::DoubleArray(
-                items.iter().map(|i| i.extract()).collect::<PyResult<_>>()?,
-            ));
-        }
-        let strings: PyResult<Vec<String>> = items.iter().map(|i| i.str()?.extract()).collect();
-        return Ok(Value::from(strings?));
+        return Ok(sequence(obj));
     }
-    Err(PyTypeError::new_err(format!(
-        "attribute values are str, int, float, bool or lists of them, not {}",
-        obj.get_type().name()?
-    )))
+    Err(format!(
+        "a {} has no attribute form (str, int, float, bool, lists of them)",
+        obj.get_type()
+            .name()
+            .map_or_else(|_| "value".into(), |n| n.to_string())
+    ))
+}
+
+/// `str(obj)`, with lone surrogates replaced; never fails.
+fn text(obj: &Bound<'_, PyAny>) -> String {
+    obj.str().map(|s| lossy(&s)).unwrap_or_default()
+}
+
+/// The string with each lone surrogate (which UTF-8 cannot carry) replaced by one U+FFFD.
+fn lossy(s: &Bound<'_, PyString>) -> String {
+    if let Ok(utf8) = s.extract::<String>() {
+        return utf8;
+    }
+    s.call_method1("encode", ("utf-16-le", "surrogatepass"))
+        .ok()
+        .and_then(|b| b.cast::<PyBytes>().ok().map(|b| b.as_bytes().to_vec()))
+        .map(|b| {
+            let units: Vec<u16> = b
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
+            String::from_utf16_lossy(&units)
+        })
+        .unwrap_or_else(|| s.to_string_lossy().into_owned())
+}
+
+/// A list or tuple: a homogeneous array when it is one, else its items' text.
+fn sequence(obj: &Bound<'_, PyAny>) -> Value {
+    let items: Vec<Bound<'_, PyAny>> = obj
+        .try_iter()
+        .map(|it| it.filter_map(Result::ok).collect())
+        .unwrap_or_default();
+    let all = |f: &dyn Fn(&Bound<'_, PyAny>) -> bool| !items.is_empty() && items.iter().all(f);
+    let is_bool = |i: &Bound<'_, PyAny>| i.is_instance_of::<PyBool>();
+    let is_int = |i: &Bound<'_, PyAny>| i.is_instance_of::<PyInt>() && !is_bool(i);
+    if all(&is_bool) {
+        return Value::BoolArray(
+            items
+                .iter()
+                .map(|i| i.is_truthy().unwrap_or(false))
+                .collect(),
+        );
+    }
+    if all(&|i| is_int(i) && i.extract::<i64>().is_ok()) {
+        return Value::IntArray(items.iter().filter_map(|i| i.extract().ok()).collect());
+    }
+    if all(&|i| i.is_instance_of::<PyFloat>() || (is_int(i) && i.extract::<f64>().is_ok())) {
+        return Value::DoubleArray(items.iter().filter_map(|i| i.extract().ok()).collect());
+    }
+    Value::from(items.iter().map(text).collect::<Vec<String>>())
+}
+
+/// Sets `key` on a span when the value has an attribute form, else counts it as dropped.
+fn set_coerced(
+    set: impl FnOnce(Value) -> Result<(), Error>,
+    reject: impl FnOnce(&str) -> Result<(), Error>,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    done(match to_value(value) {
+        Ok(value) => set(value),
+        Err(why) => reject(&why),
+    })
 }
 
 fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
@@ -191,7 +253,10 @@ fn before_send(hook: &Py<PyAny>, span: &mut SpanData) -> SpanFate {
                 let attrs = attrs.cast::<PyDict>()?;
                 let mut fresh = llmtel_core::Attributes::default();
                 for (k, v) in attrs.iter() {
-                    fresh.set(k.extract::<String>()?, to_value(&v)?);
+                    // What the hook left without an attribute form is not kept.
+                    if let Ok(value) = to_value(&v) {
+                        fresh.set(k.extract::<String>()?, value);
+                    }
                 }
                 span.attributes = fresh;
             }
@@ -258,7 +323,12 @@ impl Client {
             }))?;
             if let Some(attributes) = attributes {
                 for (k, v) in attributes.iter() {
-                    done(span.set_attribute(k.extract::<String>()?, to_value(&v)?))?;
+                    let key = text(&k);
+                    set_coerced(
+                        |value| span.set_attribute(key.clone(), value),
+                        |why| span.reject_attribute(&key, why),
+                        &v,
+                    )?;
                 }
             }
             Ok(Span { inner: span })
@@ -389,6 +459,7 @@ impl Client {
                 dropped.set_item(reason.as_str(), n)?;
             }
             out.set_item("dropped", dropped)?;
+            out.set_item("invalid_attributes", stats.invalid_attributes)?;
             Ok(out)
         })
     }
@@ -490,9 +561,15 @@ struct Span {
 
 #[pymethods]
 impl Span {
+    /// Never raises for the value: one without an attribute form is dropped and counted.
     fn set_attribute(&self, key: String, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let value = to_value(value)?;
-        guard(|| done(self.inner.set_attribute(key, value)))
+        guard(|| {
+            set_coerced(
+                |v| self.inner.set_attribute(key.clone(), v),
+                |why| self.inner.reject_attribute(&key, why),
+                value,
+            )
+        })
     }
 
     fn remove_attribute(&self, key: &str) -> PyResult<()> {
@@ -659,9 +736,15 @@ struct Run {
 
 #[pymethods]
 impl Run {
+    /// Never raises for the value: one without an attribute form is dropped and counted.
     fn set_attribute(&self, key: String, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let value = to_value(value)?;
-        guard(|| done(self.inner.set_attribute(key, value)))
+        guard(|| {
+            set_coerced(
+                |v| self.inner.set_attribute(key.clone(), v),
+                |why| self.inner.reject_attribute(&key, why),
+                value,
+            )
+        })
     }
 
     /// An agent's output messages (a JSON array of messages), recorded when outputs are.

@@ -219,3 +219,39 @@ def test_instrument_client_covers_google_clients(provider, spool):
     (span,) = reader.spans()
     assert span["attributes"]["gen_ai.provider.name"] == "gcp.gemini"
     assert "gen_ai.input.messages" in span["attributes"]
+
+
+class _Opaque:
+    pass
+
+
+def test_attribute_values_never_raise_into_the_callers_code(spool, capfd):
+    reader = spool(debug=True)
+    odd = {
+        "none": None, "object": _Opaque(), "set": {1, 2}, "undecodable": b"\xff\xfe",
+        "function": print,
+    }
+    kept = {
+        "big": 2**70, "surrogate": "a\ud800b", "utf8 bytes": "héllo".encode(), "dict": {"a": [1, 2.5]},
+        "negative big": -(2**80),
+    }
+    ran = False
+    with llmtel.start_span("odd values", attributes={"n": None, "ok": 1}) as span:
+        ran = True
+        for key, value in {**odd, **kept}.items():
+            span.set_attribute(key, value)
+    assert ran, "the with body ran"
+    (line,) = reader.spans()
+    attributes = line["attributes"]
+    assert attributes == {
+        "ok": 1,
+        "big": str(2**70),
+        "negative big": str(-(2**80)),
+        "surrogate": "a\ufffdb",
+        "utf8 bytes": "héllo",
+        "dict": '{"a": [1, 2.5]}',
+    }
+    assert llmtel.stats()["invalid_attributes"] == len(odd) + 1
+    err = capfd.readouterr().err
+    assert 'attribute "none" of span "odd values" dropped' in err
+    assert "NoneType" in err

@@ -66,6 +66,7 @@ impl Buffer {
             queued: self.accepted.load(Ordering::Relaxed),
             dropped: self.dropped.spans(),
             exporters: Vec::new(),
+            invalid_attributes: 0,
         }
     }
 }

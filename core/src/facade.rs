@@ -401,6 +401,11 @@ impl SpanHandle {
         self.span.with("span", |s| s.remove_attribute(key))
     }
 
+    /// A value the host could not turn into an attribute: counted, never stored.
+    pub fn reject_attribute(&self, key: &str, why: &str) -> Result<(), Error> {
+        self.span.with("span", |s| s.reject_attribute(key, why))
+    }
+
     pub fn set_name(&self, name: impl Into<Str>) -> Result<(), Error> {
         self.span.with("span", |s| s.set_name(name))
     }
@@ -539,6 +544,12 @@ impl RunHandle {
     pub fn set_attribute(&self, key: impl Into<Str>, value: impl Into<Value>) -> Result<(), Error> {
         self.run
             .with("run", |r| r.span_mut().set_attribute(key, value))
+    }
+
+    /// A value the host could not turn into an attribute: counted, never stored.
+    pub fn reject_attribute(&self, key: &str, why: &str) -> Result<(), Error> {
+        self.run
+            .with("run", |r| r.span_mut().reject_attribute(key, why))
     }
 
     /// An agent's output messages (recorded when outputs are).

@@ -87,6 +87,8 @@ struct ClientInner {
     genai: Arc<genai::GenAiSettings>,
     /// Token usage and cost gathered for the agent spans still open.
     rollups: rollup::Rollups,
+    /// Attribute values dropped because they have no attribute form.
+    invalid_attributes: std::sync::atomic::AtomicU64,
 }
 
 /// Where finished spans go: the native pipeline (queue, flush thread, exporters), or a buffer
@@ -220,6 +222,7 @@ impl Client {
                 sink,
                 genai,
                 rollups: rollup::Rollups::default(),
+                invalid_attributes: Default::default(),
             }),
         }
     }
@@ -336,7 +339,13 @@ impl Client {
 
     /// Counters of queued, exported and dropped spans.
     pub fn stats(&self) -> Stats {
-        self.inner.sink.stats()
+        Stats {
+            invalid_attributes: self
+                .inner
+                .invalid_attributes
+                .load(std::sync::atomic::Ordering::Relaxed),
+            ..self.inner.sink.stats()
+        }
     }
 }
 
@@ -498,6 +507,19 @@ impl Span {
     pub fn set_attribute(&mut self, key: impl Into<Str>, value: impl Into<Value>) {
         if let Some(data) = &mut self.data {
             data.attributes.set(key, value);
+        }
+    }
+
+    /// Counts a value a host could not turn into an attribute (and says so under `debug`);
+    /// the span goes on without it.
+    pub fn reject_attribute(&self, key: &str, why: &str) {
+        let Some(client) = &self.client else { return };
+        client
+            .invalid_attributes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if client.config.debug {
+            let name = self.data.as_ref().map_or("", |d| &*d.name);
+            eprintln!("llmtel: attribute {key:?} of span {name:?} dropped: {why}");
         }
     }
 

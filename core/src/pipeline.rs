@@ -185,6 +185,7 @@ impl Pipeline {
                     dropped: c.dropped.spans(),
                 })
                 .collect(),
+            invalid_attributes: 0,
         }
     }
 }

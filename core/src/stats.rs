@@ -150,6 +150,9 @@ pub struct Stats {
     pub dropped: DropCounts,
     /// Per exporter: spans delivered and spans it finally gave up on.
     pub exporters: Vec<ExporterStats>,
+    /// Attribute values a host handed over that have no attribute form (a `None`, an object),
+    /// dropped from their span.
+    pub invalid_attributes: u64,
 }
 
 impl Stats {
