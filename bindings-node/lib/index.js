@@ -98,13 +98,36 @@ function integrationContext(name) {
 /**
  * beforeSendSpan(span) -> span | null, where span is { name, op, origin, traceId, spanId,
  * parentSpanId, attributes }. It runs before the span is queued; a hook that throws drops the
- * span (it may be a privacy filter) and never breaks the call.
+ * span (it may be a privacy filter) and never breaks the call. So does one that returns
+ * anything but a span object (a Promise, a number, an array), with one warning per process: a
+ * filter whose result cannot be read must not let the span through unfiltered.
  */
 function adaptHook(beforeSendSpan) {
+  let warned = false;
+  const refuse = (what) => {
+    if (!warned) {
+      warned = true;
+      process.emitWarning(
+        what === 'a Promise'
+          ? 'llmtel: beforeSendSpan returned a Promise; it must return the span (or null) synchronously. Such spans are dropped.'
+          : `llmtel: beforeSendSpan returned ${what}, not a span object; such spans are dropped.`,
+        { code: 'LLMTEL_BEFORE_SEND_SPAN' },
+      );
+    }
+    return null;
+  };
   return (json) => {
     try {
       const result = beforeSendSpan(JSON.parse(json));
-      return result ? JSON.stringify(result) : null;
+      if (result === null || result === undefined) return null;
+      if (typeof result.then === 'function') {
+        Promise.resolve(result).catch(() => {}); // its rejection is not the application's
+        return refuse('a Promise');
+      }
+      if (typeof result !== 'object' || Array.isArray(result)) {
+        return refuse(Array.isArray(result) ? 'an array' : `a ${typeof result}`);
+      }
+      return JSON.stringify(result);
     } catch {
       return null;
     }

@@ -50,3 +50,38 @@ test('a beforeSendSpan that throws does not break the call', async () => {
   assert.deepEqual(await read(), []);
   assert.equal(llmtel.stats().dropped.before_send, 1);
 });
+
+test('a beforeSendSpan that returns anything but a span object drops it, with one warning', async () => {
+  const warnings = [];
+  const onWarning = (w) => { if (w.code === 'LLMTEL_BEFORE_SEND_SPAN') warnings.push(w.message); };
+  process.on('warning', onWarning);
+  const returns = {
+    'a number': () => 42,
+    'a string': () => 'keep',
+    'a promise': async (span) => { span.attributes = {}; return span; },
+    'an array': (span) => [span],
+    'true': () => true,
+  };
+  const read = freshSpool({ beforeSendSpan: (span) => (returns[span.name] ? returns[span.name](span) : span) });
+  for (const name of Object.keys(returns)) {
+    llmtel.startSpan({ name }, (span) => span.setAttribute('prompt', 'secret'));
+  }
+  llmtel.startSpan({ name: 'kept' }, () => {});
+  const spans = (await read()).map((l) => JSON.parse(l));
+  await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+  process.off('warning', onWarning);
+  assert.deepEqual(spans.map((s) => s.name), ['kept']);
+  assert.equal(llmtel.stats().dropped.before_send, Object.keys(returns).length);
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0], /beforeSendSpan returned a number, not a span object/);
+});
+
+test('a beforeSendSpan that deletes the attributes sends none, and an op it sets is kept', async () => {
+  const read = freshSpool({
+    beforeSendSpan: (span) => { delete span.attributes; span.op = 'edited.op'; return span; },
+  });
+  llmtel.startSpan({ name: 'cleared', op: 'ai.task' }, (span) => span.setAttribute('prompt', 'secret'));
+  const [span] = (await read()).map((l) => JSON.parse(l));
+  assert.deepEqual(span.attributes, {});
+  assert.equal(span.op, 'edited.op');
+});

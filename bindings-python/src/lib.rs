@@ -242,24 +242,40 @@ fn before_send(hook: &Py<PyAny>, span: &mut SpanData) -> SpanFate {
             if result.is_none() {
                 return Ok(SpanFate::Drop);
             }
-            let returned = result.cast::<PyDict>()?;
+            let Ok(returned) = result.cast::<PyDict>() else {
+                // A filter whose result cannot be read must not let the span through.
+                if result.hasattr("close")? && result.hasattr("send")? {
+                    let _ = result.call_method0("close"); // a coroutine: never awaited, say nothing
+                }
+                static WARNED: std::sync::Once = std::sync::Once::new();
+                WARNED.call_once(|| {
+                    let what = result
+                        .get_type()
+                        .name()
+                        .map_or_else(|_| "value".into(), |n| n.to_string());
+                    eprintln!(
+                        "llmtel: before_send_span returned {what}, not a span dict; such spans are dropped"
+                    );
+                });
+                return Ok(SpanFate::Drop);
+            };
             if let Some(name) = returned.get_item("name")? {
                 span.name = name.extract::<String>()?.into();
             }
             if let Some(op) = returned.get_item("op")? {
                 span.op = op.extract::<Option<String>>()?.map(Into::into);
             }
-            if let Some(attrs) = returned.get_item("attributes")? {
-                let attrs = attrs.cast::<PyDict>()?;
-                let mut fresh = llmtel_core::Attributes::default();
-                for (k, v) in attrs.iter() {
+            // A hook that deleted the attributes (or set them to None) meant none.
+            let mut fresh = llmtel_core::Attributes::default();
+            if let Some(attrs) = returned.get_item("attributes")?.filter(|a| !a.is_none()) {
+                for (k, v) in attrs.cast::<PyDict>()?.iter() {
                     // What the hook left without an attribute form is not kept.
                     if let Ok(value) = to_value(&v) {
                         fresh.set(k.extract::<String>()?, value);
                     }
                 }
-                span.attributes = fresh;
             }
+            span.attributes = fresh;
             Ok(SpanFate::Keep)
         };
         // A hook that raises may have been meant to filter: drop rather than send unfiltered.

@@ -255,3 +255,31 @@ def test_attribute_values_never_raise_into_the_callers_code(spool, capfd):
     err = capfd.readouterr().err
     assert 'attribute "none" of span "odd values" dropped' in err
     assert "NoneType" in err
+
+
+def test_a_before_send_span_returning_anything_but_a_dict_drops_it_with_one_warning(spool, capfd):
+    async def coroutine_hook(span):
+        return span
+
+    returns = {"a number": lambda s: 42, "a string": lambda s: "keep", "a list": lambda s: [s],
+               "a coroutine": coroutine_hook}
+
+    def hook(span):
+        if span["name"] in returns:
+            return returns[span["name"]](span)
+        del span["attributes"]
+        span["op"] = "edited.op"
+        return span
+
+    reader = spool(before_send_span=hook)
+    for name in [*returns, "kept"]:
+        with llmtel.start_span(name, op="ai.task", attributes={"prompt": "secret"}):
+            pass
+    (kept,) = reader.spans()
+    assert kept["name"] == "kept"
+    assert kept["attributes"] == {}, "a hook that deleted the attributes sends none"
+    assert kept["op"] == "edited.op"
+    assert llmtel.stats()["dropped"]["before_send"] == len(returns)
+    err = capfd.readouterr().err
+    assert err.count("before_send_span returned") == 1, err
+    assert "before_send_span returned int, not a span dict" in err

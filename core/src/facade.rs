@@ -602,7 +602,8 @@ fn json_of(value: &Value) -> serde_json::Value {
 
 /// Takes back the name, op and attributes a hook returned. A number keeps the type the
 /// attribute had (JSON cannot tell `1.0` from `1`); a new whole number is an integer. Values
-/// JSON cannot carry as an attribute (objects, mixed arrays) are left out.
+/// JSON cannot carry as an attribute (objects, mixed arrays) are left out, and a view without
+/// `attributes` (the hook deleted them) leaves the span none.
 pub fn apply_span_view(span: &mut SpanData, view: &serde_json::Value) -> SpanFate {
     let Some(view) = view.as_object() else {
         return SpanFate::Drop;
@@ -615,16 +616,20 @@ pub fn apply_span_view(span: &mut SpanData, view: &serde_json::Value) -> SpanFat
         Some(serde_json::Value::Null) => span.op = None,
         _ => {}
     }
-    if let Some(attrs) = view.get("attributes").and_then(|a| a.as_object()) {
-        let mut fresh = Attributes::with_capacity(attrs.len());
-        for (key, value) in attrs {
-            let was = span.attributes.get(key);
-            if let Some(value) = value_of(value, was) {
-                fresh.set(key.clone(), value);
-            }
+    // A hook that deleted (or nulled) the attributes meant none.
+    let empty = serde_json::Map::new();
+    let attrs = view
+        .get("attributes")
+        .and_then(|a| a.as_object())
+        .unwrap_or(&empty);
+    let mut fresh = Attributes::with_capacity(attrs.len());
+    for (key, value) in attrs {
+        let was = span.attributes.get(key);
+        if let Some(value) = value_of(value, was) {
+            fresh.set(key.clone(), value);
         }
-        span.attributes = fresh;
     }
+    span.attributes = fresh;
     SpanFate::Keep
 }
 
