@@ -32,6 +32,8 @@ export interface InitOptions {
   contentFormat?: 'json' | 'indexed';
   maxContentBytes?: number;
   scrubSecrets?: boolean;
+  /** Your own secret patterns; each match is replaced by `[Filtered]` (Rust `regex` syntax: no look-around). */
+  scrubPatterns?: Array<string | RegExp>;
   prices?: Record<string, number[]>;
   debug?: boolean;
   queueCapacity?: number;

@@ -168,14 +168,26 @@ class Span {
     return this._ctx;
   }
 
+  /** Never throws for the value: a bigint becomes its decimal string, a plain object its JSON;
+   * what has no attribute form (null, undefined, a function, a symbol) is dropped and counted in
+   * stats().invalidAttributes (named on stderr under debug). */
   setAttribute(key, value) {
     const n = this._native;
     unlessEnded(() => {
       if (typeof value === 'string') n.setString(key, value);
       else if (typeof value === 'number') n.setNumber(key, value);
       else if (typeof value === 'boolean') n.setBool(key, value);
-      else if (Array.isArray(value) && value.every((v) => typeof v === 'number')) n.setNumberArray(key, value);
+      else if (typeof value === 'bigint') n.setString(key, value.toString());
+      else if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'number')) n.setNumberArray(key, value);
       else if (Array.isArray(value)) n.setStringArray(key, value.map(String));
+      else if (value !== null && typeof value === 'object') {
+        let json;
+        try { json = JSON.stringify(value); } catch { /* circular or a throwing toJSON */ }
+        if (typeof json === 'string') n.setString(key, json);
+        else n.rejectAttribute(key, 'an object that is not JSON has no attribute form');
+      } else {
+        n.rejectAttribute(key, `${value === null ? 'null' : typeof value} has no attribute form (string, number, boolean, arrays of them)`);
+      }
     });
     return this;
   }

@@ -22,7 +22,8 @@ const CONVERT = {
   headers: (v) => (typeof v === 'object'
     ? Object.entries(v).map(([k, x]) => `${k}=${encodeURIComponent(String(x))}`).join(',')
     : String(v)),
-  json: (v) => (typeof v === 'object' ? JSON.stringify(v) : String(v)),
+  // A RegExp (in scrubPatterns) goes as its source.
+  json: (v) => (typeof v === 'object' ? JSON.stringify(v, (_, x) => (x instanceof RegExp ? x.source : x)) : String(v)),
   path_or_off: (v) => (v === false ? 'false' : String(v)),
   url_or_bool: (v) => (typeof v === 'boolean' ? (v ? 'true' : 'false') : String(v)),
   callback: null, // passed to the native client as a function, never as text

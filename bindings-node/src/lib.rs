@@ -224,6 +224,8 @@ pub struct StatsJs {
     pub exported: i64,
     /// Non-zero drop counts by reason.
     pub dropped: std::collections::HashMap<String, i64>,
+    /// Attribute values with no attribute form, dropped from their spans.
+    pub invalid_attributes: i64,
 }
 
 /// A configured pipeline.
@@ -417,6 +419,7 @@ impl NativeClient {
                 .iter()
                 .map(|(r, n)| (DropReason::as_str(r).to_owned(), n as i64))
                 .collect(),
+            invalid_attributes: stats.invalid_attributes as i64,
         }
     }
 }
@@ -500,6 +503,14 @@ impl NativeSpan {
     pub fn set_string(&self, env: Env, key: String, value: String) -> Outcome<()> {
         self.inner
             .set_attribute(key, value)
+            .map_err(|e| thrown(&env, e))
+    }
+
+    /// A value with no attribute form (null, a function, a circular object): counted, not kept.
+    #[napi(catch_unwind)]
+    pub fn reject_attribute(&self, env: Env, key: String, why: String) -> Outcome<()> {
+        self.inner
+            .reject_attribute(&key, &why)
             .map_err(|e| thrown(&env, e))
     }
 
@@ -686,6 +697,13 @@ impl NativeRun {
     }
 
     /// An agent's output messages (JSON array of messages), recorded when outputs are.
+    #[napi(catch_unwind)]
+    pub fn reject_attribute(&self, env: Env, key: String, why: String) -> Outcome<()> {
+        self.inner
+            .reject_attribute(&key, &why)
+            .map_err(|e| thrown(&env, e))
+    }
+
     #[napi(catch_unwind)]
     pub fn set_output(&self, env: Env, messages: String) -> Outcome<()> {
         let messages = spec_from_json("messages", &messages).map_err(|e| thrown(&env, e))?;

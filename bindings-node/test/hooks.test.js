@@ -85,3 +85,25 @@ test('a beforeSendSpan that deletes the attributes sends none, and an op it sets
   assert.deepEqual(span.attributes, {});
   assert.equal(span.op, 'edited.op');
 });
+
+test('attribute values never throw: bigints and objects are coerced, the rest counted', async () => {
+  const read = freshSpool({});
+  const circular = {}; circular.self = circular;
+  llmtel.startSpan({ name: 'odd values' }, (span) => {
+    span.setAttribute('big', 2n ** 70n);
+    span.setAttribute('object', { a: [1, 2.5] });
+    for (const [key, value] of [['null', null], ['undefined', undefined], ['function', () => 1], ['symbol', Symbol('x')], ['circular', circular]]) {
+      span.setAttribute(key, value);
+    }
+  });
+  const [span] = (await read()).map((l) => JSON.parse(l));
+  assert.deepEqual(span.attributes, { big: (2n ** 70n).toString(), object: '{"a":[1,2.5]}' });
+  assert.equal(llmtel.stats().invalidAttributes, 5);
+});
+
+test('scrubPatterns takes RegExps, and error messages are scrubbed with them', async () => {
+  const read = freshSpool({ scrubPatterns: [/EMP-\d{6}/] });
+  assert.throws(() => llmtel.startSpan({ name: 'job' }, () => { throw new Error('employee EMP-123456 failed'); }), /EMP-123456/);
+  const [span] = (await read()).map((l) => JSON.parse(l));
+  assert.equal(span.status_message, 'employee [Filtered] failed');
+});

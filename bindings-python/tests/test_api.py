@@ -283,3 +283,14 @@ def test_a_before_send_span_returning_anything_but_a_dict_drops_it_with_one_warn
     err = capfd.readouterr().err
     assert err.count("before_send_span returned") == 1, err
     assert "before_send_span returned int, not a span dict" in err
+
+
+def test_scrub_patterns_take_compiled_patterns_and_scrub_error_messages(spool):
+    import re
+
+    reader = spool(scrub_patterns=[re.compile(r"EMP-\d{6}")])
+    with pytest.raises(RuntimeError):
+        with llmtel.start_span("job"):
+            raise RuntimeError("employee EMP-123456 failed")
+    (span,) = reader.spans()
+    assert span["status_message"] == "employee [Filtered] failed"

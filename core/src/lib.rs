@@ -41,6 +41,7 @@ mod pipeline;
 pub mod privacy;
 pub mod propagation;
 mod rollup;
+pub mod scrub;
 pub mod span;
 pub mod stats;
 
@@ -212,7 +213,7 @@ impl Client {
         let genai = Arc::new(genai::GenAiSettings {
             content_format: config.content_format,
             max_content_bytes: config.max_content_bytes,
-            scrub_secrets: config.scrub_secrets,
+            scrubber: config.scrubber.clone(),
             prices: config.prices.clone(),
         });
         Client {
@@ -352,7 +353,7 @@ impl Client {
 impl ClientInner {
     /// Runs on the caller's thread: privacy filter, then the user's hook, then the queue.
     fn finish(&self, mut data: SpanData) {
-        privacy::filter(&mut data);
+        privacy::filter(&mut data, &self.config.scrubber);
         if let Some(hook) = &self.before_send {
             match catch_unwind(AssertUnwindSafe(|| hook(&mut data))) {
                 Ok(SpanFate::Keep) => {}

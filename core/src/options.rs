@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::dsn::Dsn;
 use crate::export::SpanExporter;
 use crate::genai::{ContentFormat, PriceTable};
+use crate::scrub::Scrubber;
 use crate::span::SpanData;
 
 pub use crate::option_table::{
@@ -87,6 +88,8 @@ pub struct Options {
     pub max_content_bytes: usize,
     /// Replace secrets in recorded content by `[Filtered]` (default true).
     pub scrub_secrets: bool,
+    /// The user's own secret patterns (regular expressions).
+    pub scrub_patterns: Vec<String>,
     /// Extra or replacement prices, JSON: `{"model": [input, output, cache_read, cache_write,
     /// reasoning]}` in USD per million tokens.
     pub prices: Option<String>,
@@ -140,6 +143,7 @@ impl Default for Options {
             content_format: ContentFormat::Json,
             max_content_bytes: 64 * 1024,
             scrub_secrets: true,
+            scrub_patterns: Vec::new(),
             prices: None,
             queue_capacity: 2048,
             max_export_batch_size: 512,
@@ -246,6 +250,10 @@ impl Options {
                     .map_err(|_| err(format!("expected a whole number of bytes, got {value:?}")))?
             }
             "scrub_secrets" => self.scrub_secrets = parse_bool(value).map_err(err)?,
+            "scrub_patterns" => {
+                self.scrub_patterns = serde_json::from_str(value)
+                    .map_err(|_| err("a JSON array of regular expressions (strings)".into()))?
+            }
             "prices" => self.prices = Some(value.to_owned()),
             "queue_capacity" => self.queue_capacity = parse_positive(value).map_err(err)? as usize,
             "max_export_batch_size" => {
@@ -359,6 +367,9 @@ impl Options {
             None => embedded_prices(),
         };
 
+        let scrubber = Scrubber::new(self.scrub_secrets, &self.scrub_patterns)
+            .map_err(|e| ConfigError::new("scrub_patterns", e))?;
+
         let environment = pick(&self.environment, "environment", "SENTRY_ENVIRONMENT")
             .map(|(v, _)| v)
             .unwrap_or_else(|| "production".into());
@@ -384,7 +395,7 @@ impl Options {
             send_default_pii: self.send_default_pii,
             content_format: self.content_format,
             max_content_bytes: self.max_content_bytes,
-            scrub_secrets: self.scrub_secrets,
+            scrubber,
             prices,
             queue_capacity: self.queue_capacity,
             max_export_batch_size: self.max_export_batch_size.min(self.queue_capacity),
@@ -484,7 +495,7 @@ pub struct Config {
     pub send_default_pii: bool,
     pub content_format: ContentFormat,
     pub max_content_bytes: usize,
-    pub scrub_secrets: bool,
+    pub scrubber: Scrubber,
     pub prices: Arc<PriceTable>,
     pub queue_capacity: usize,
     pub max_export_batch_size: usize,

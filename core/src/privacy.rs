@@ -1,7 +1,8 @@
 //! Privacy filtering run on the caller's thread before a span is queued. Credentials never leave
 //! the process, whatever the options say.
 
-use crate::span::SpanData;
+use crate::scrub::Scrubber;
+use crate::span::{SpanData, Status};
 
 /// Attribute key endings that name credentials (`http.request.header.authorization`,
 /// `llm.api_key`, …), grouped by their last byte so most keys are cleared by one comparison.
@@ -41,10 +42,19 @@ pub fn is_credential_key(key: &str) -> bool {
         })
 }
 
-/// Removes what must never be captured. Cheap when there is nothing to remove: one pass over keys.
-pub fn filter(span: &mut SpanData) {
+/// Removes what must never be captured: credential attributes, and secrets in an error
+/// message (scrubbed whatever `scrub_secrets` says, since messages are kept with content off).
+/// Cheap when there is nothing to remove: one pass over keys.
+pub fn filter(span: &mut SpanData, scrubber: &Scrubber) {
     if span.attributes.iter().any(|(k, _)| is_credential_key(k)) {
         span.attributes.retain(|k, _| !is_credential_key(k));
+    }
+    if let Status::Error {
+        message: Some(message),
+        ..
+    } = &mut span.status
+    {
+        *message = scrubber.scrub_always(std::mem::take(message));
     }
 }
 

@@ -2,6 +2,7 @@
 (core/src/option_table.rs): every option it lists is accepted by name, converted by its kind."""
 
 import json
+import re
 from typing import Any, Callable, Dict, List, Tuple
 from urllib.parse import quote
 
@@ -23,7 +24,14 @@ def _headers(value: Any) -> str:
 
 
 def _json(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
+    # A compiled pattern (in scrub_patterns) goes as its source.
+    return value if isinstance(value, str) else json.dumps(value, default=_pattern_source)
+
+
+def _pattern_source(value: Any) -> str:
+    if isinstance(value, re.Pattern):
+        return value.pattern
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 _CONVERT: Dict[str, Callable[[Any], str]] = {

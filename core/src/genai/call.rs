@@ -388,9 +388,17 @@ impl GenAiCall {
         match failure {
             Some(f) => {
                 attrs.set(k::ERROR_TYPE, f.error_type);
+                // With inputs off, what a provider quotes back (the prompt) is not kept; the
+                // privacy filter scrubs the rest of the message of secrets either way.
+                let message = match f.message {
+                    Some(m) if !self.content.record_inputs => {
+                        Some(crate::scrub::without_quoted_passages(&m).into_owned())
+                    }
+                    m => m,
+                };
                 span.set_status(Status::Error {
                     code: f.code,
-                    message: f.message,
+                    message,
                 });
             }
             None => span.set_status(Status::Ok),

@@ -2,9 +2,6 @@
 //! secrets scrubbed, each attribute capped with the newest messages kept whole, and the flattened
 //! `indexed` form some backends still read.
 
-use std::sync::OnceLock;
-
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
@@ -14,8 +11,6 @@ use crate::span::Attributes;
 
 /// What replaces inline binary media.
 pub const BLOB_SUBSTITUTE: &str = "[Blob substitute]";
-/// What replaces a secret found in content.
-pub const FILTERED: &str = "[Filtered]";
 
 /// How content attributes are written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -388,58 +383,9 @@ pub fn crop_str(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
-/// Replaces secrets by `[Filtered]` when scrubbing is on. A cheap substring test keeps the
-/// regex off text that cannot contain one.
+/// Replaces secrets by `[Filtered]` (see `crate::scrub`).
 pub(crate) fn scrub(text: String, settings: &GenAiSettings) -> String {
-    if !settings.scrub_secrets || !might_hold_secret(&text) {
-        return text;
-    }
-    match secret_pattern().replace_all(&text, FILTERED) {
-        std::borrow::Cow::Borrowed(_) => text,
-        std::borrow::Cow::Owned(s) => s,
-    }
-}
-
-const SECRET_MARKERS: &[&str] = &[
-    "sk-",
-    "AIza",
-    "AKIA",
-    "ASIA",
-    "ghp_",
-    "gho_",
-    "ghu_",
-    "ghs_",
-    "ghr_",
-    "github_pat_",
-    "xox",
-    "Bearer ",
-    "bearer ",
-    "PRIVATE KEY",
-];
-
-fn might_hold_secret(text: &str) -> bool {
-    SECRET_MARKERS
-        .iter()
-        .any(|m| memchr::memmem::find(text.as_bytes(), m.as_bytes()).is_some())
-}
-
-/// OpenAI, Anthropic, Google, AWS, GitHub and Slack keys, bearer tokens and private-key blocks.
-fn secret_pattern() -> &'static Regex {
-    static PATTERN: OnceLock<Regex> = OnceLock::new();
-    PATTERN.get_or_init(|| {
-        Regex::new(concat!(
-            r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----",
-            r"|\bsk-ant-[A-Za-z0-9_\-]{16,}",
-            r"|\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}",
-            r"|\bAIza[0-9A-Za-z_\-]{35}",
-            r"|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
-            r"|\bgh[pousr]_[A-Za-z0-9]{36,}",
-            r"|\bgithub_pat_[A-Za-z0-9_]{22,}",
-            r"|\bxox[abposr]-[A-Za-z0-9\-]{10,}",
-            r"|[Bb][Ee][Aa][Rr][Ee][Rr]\s+[A-Za-z0-9\-._~+/]{8,}=*",
-        ))
-        .expect("the secret pattern compiles")
-    })
+    settings.scrubber.scrub_owned(text)
 }
 
 #[cfg(test)]
@@ -468,7 +414,7 @@ mod tests {
             ("xoxb-1234567890-abcdef", "[Filtered]"),
             (
                 "Authorization: Bearer eyJhbGciOi.abc.def",
-                "Authorization: [Filtered]",
+                "Authorization: Bearer [Filtered]",
             ),
             (
                 "-----BEGIN RSA PRIVATE KEY-----\\nMIIE\\n-----END RSA PRIVATE KEY-----",

@@ -131,8 +131,8 @@ pub struct GenAiSettings {
     pub content_format: ContentFormat,
     /// Cap per content attribute in bytes; 0 means no cap.
     pub max_content_bytes: usize,
-    /// Replace secrets found in recorded content by `[Filtered]`.
-    pub scrub_secrets: bool,
+    /// Replaces secrets found in recorded content and error messages by `[Filtered]`.
+    pub scrubber: crate::scrub::Scrubber,
     pub prices: Arc<PriceTable>,
 }
 
@@ -141,7 +141,7 @@ impl Default for GenAiSettings {
         GenAiSettings {
             content_format: ContentFormat::Json,
             max_content_bytes: 64 * 1024,
-            scrub_secrets: true,
+            scrubber: crate::scrub::Scrubber::builtin(),
             prices: Arc::new(PriceTable::embedded().clone()),
         }
     }
