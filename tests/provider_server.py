@@ -4,7 +4,8 @@
 Point a client's base URL at http://127.0.0.1:PORT/<scenario name> (OpenAI clients add /v1), and
 every request under that prefix is answered with the scenario's response: a JSON body, an SSE
 stream (named events for Anthropic and the Responses API, `data:` lines ending in [DONE] for
-OpenAI chat, `data:` lines for Gemini), or an error status with the provider's error body.
+OpenAI chat, `data:` lines for Gemini), or an error status with the provider's error body. The fault responses of tests/faults/ are
+served the same way (`raw_body` is sent verbatim).
 
     python3 tests/provider_server.py [--port 0] [--scenarios DIR]
 
@@ -136,6 +137,8 @@ class Handler(BaseHTTPRequestHandler):
         status = response.get("status", 200)
         if "events" in response:
             self.reply(status, sse_body(scenario), "text/event-stream", {"Cache-Control": "no-cache"})
+        elif "raw_body" in response:
+            self.reply(status, response["raw_body"].encode())
         else:
             payload = response.get("wire_body", response.get("body"))
             if scenario["api"] == "embeddings" and isinstance(body, dict) and body.get("encoding_format") == "base64":
@@ -155,7 +158,7 @@ class ProviderServer(ThreadingHTTPServer):
 
 def start(port=0, directory=HERE / "scenarios"):
     """Starts the server on a thread; returns (server, base URL). For Python tests."""
-    server = ProviderServer(("127.0.0.1", port), load_scenarios(directory))
+    server = ProviderServer(("127.0.0.1", port), {**load_scenarios(HERE / "faults"), **load_scenarios(directory)})
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
@@ -165,7 +168,8 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--scenarios", type=pathlib.Path, default=HERE / "scenarios")
     args = parser.parse_args()
-    server = ProviderServer(("127.0.0.1", args.port), load_scenarios(args.scenarios))
+    scenarios = {**load_scenarios(HERE / "faults"), **load_scenarios(args.scenarios)}
+    server = ProviderServer(("127.0.0.1", args.port), scenarios)
     print(f"listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

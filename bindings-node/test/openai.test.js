@@ -67,3 +67,36 @@ test('withResponse() and a stream left with break keep working', async () => {
   assert.equal(spans.length, 2);
   assert.ok(spans.every((s) => s.status === 'ok'));
 });
+
+for (const { version, sdk } of SDKS) {
+  test(`openai ${version}: a 200 with malformed JSON fails its span with the caller's error`, async () => {
+    const read = freshSpool();
+    const client = llmtel.instrumentOpenAiClient(new sdk.OpenAI({ baseURL: `${provider.url}/fault_openai_chat_malformed_json/v1`, apiKey: 'test', maxRetries: 0 }));
+    let caught;
+    await assert.rejects(client.chat.completions.create({ model: 'gpt-4o-mini', messages: [] }), (error) => { caught = error; return true; });
+    const spans = (await read()).map((l) => JSON.parse(l));
+    assert.equal(spans.length, 1, 'the call is never lost');
+    assert.equal(spans[0].status, 'error');
+    assert.equal(spans[0].attributes['error.type'], caught.name);
+  });
+
+  test(`openai ${version}: a stream whose events are not JSON fails its span with the caller's error`, async () => {
+    const read = freshSpool();
+    const client = llmtel.instrumentOpenAiClient(new sdk.OpenAI({ baseURL: `${provider.url}/fault_openai_chat_stream_not_json/v1`, apiKey: 'test', maxRetries: 0 }));
+    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [], stream: true });
+    let seen = 0;
+    let caught;
+    try {
+      for await (const _ of stream) seen += 1;
+    } catch (error) {
+      caught = error;
+    }
+    assert.ok(caught, 'the SDK raised');
+    assert.equal(seen, 1);
+    const spans = (await read()).map((l) => JSON.parse(l));
+    assert.equal(spans.length, 1);
+    assert.equal(spans[0].status, 'error');
+    assert.equal(spans[0].attributes['error.type'], caught.name);
+    assert.equal(spans[0].attributes['gen_ai.response.id'], 'chatcmpl-2', 'what it gathered is kept');
+  });
+}

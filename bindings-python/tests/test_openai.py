@@ -4,6 +4,7 @@ and C suites get."""
 
 import asyncio
 import copy
+import json
 
 import openai
 import pytest
@@ -79,3 +80,44 @@ def test_each_scenario_gives_its_expected_span(provider, spool, name, is_async):
     spans = reader.spans()
     assert len(spans) == 1, spans
     assert scenario_check.problems(expected_for(scenario, url), spans[0]) == []
+
+
+def test_a_stream_whose_events_are_not_json_fails_its_span_with_the_callers_error(provider, spool):
+    _, url = provider
+    reader = spool()
+    client = openai.OpenAI(base_url=f"{url}/fault_openai_chat_stream_not_json/v1", api_key="test", max_retries=0)
+    seen = []
+    with pytest.raises(json.JSONDecodeError):
+        for chunk in client.chat.completions.create(model="gpt-4o-mini", messages=[], stream=True):
+            seen.append(chunk)
+    assert len(seen) == 1
+    (span,) = reader.spans()
+    assert span["status"] == "error"
+    assert span["attributes"]["error.type"] == "JSONDecodeError"
+    assert span["attributes"]["gen_ai.response.id"] == "chatcmpl-2", "what it gathered is kept"
+
+
+def test_an_async_stream_whose_events_are_not_json_fails_its_span(provider, spool):
+    _, url = provider
+    reader = spool()
+    client = openai.AsyncOpenAI(base_url=f"{url}/fault_openai_chat_stream_not_json/v1", api_key="test", max_retries=0)
+
+    async def consume():
+        async for _ in await client.chat.completions.create(model="gpt-4o-mini", messages=[], stream=True):
+            pass
+
+    with pytest.raises(json.JSONDecodeError):
+        asyncio.run(consume())
+    (span,) = reader.spans()
+    assert span["attributes"]["error.type"] == "JSONDecodeError"
+
+
+def test_a_200_with_malformed_json_fails_its_span_with_the_callers_error(provider, spool):
+    _, url = provider
+    reader = spool()
+    client = openai.OpenAI(base_url=f"{url}/fault_openai_chat_malformed_json/v1", api_key="test", max_retries=0)
+    with pytest.raises(Exception) as raised:
+        client.chat.completions.create(model="gpt-4o-mini", messages=[])
+    (span,) = reader.spans()
+    assert span["status"] == "error"
+    assert span["attributes"]["error.type"] == type(raised.value).__name__

@@ -86,7 +86,10 @@ function tapBody(response, call) {
       controller.enqueue(piece.value);
     },
     cancel(reason) {
-      endCall(call); // the consumer stopped early
+      // The consumer stopped early, or the SDK gave up on the stream because it could not read
+      // an event: then its iterator is about to fail the call with that error (tapStream), so
+      // the plain end waits a turn and only applies if nothing failed it meanwhile.
+      setTimeout(() => endCall(call), 0);
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 }); // read only when the SDK reads: an early break aborts no read of ours
@@ -94,8 +97,9 @@ function tapBody(response, call) {
   call.__llmtelFed = true;
 }
 
-/** Ends the call on exhaustion, break (return()) or error; feeds parsed chunks when the bytes could not be tapped. */
-function tapStream(stream, call) {
+/** Ends the call on exhaustion, break (return()) or error (an event the SDK cannot parse fails
+ * it with the caller's error); feeds the parsed chunks when the bytes could not be tapped. */
+function tapStream(stream, call, feedChunks) {
   const original = stream[Symbol.asyncIterator].bind(stream);
   stream[Symbol.asyncIterator] = function () {
     const iterator = original();
@@ -109,7 +113,7 @@ function tapStream(stream, call) {
           throw error;
         }
         if (step.done) endCall(call);
-        else {
+        else if (feedChunks) {
           try { call.chunk(null, JSON.stringify(step.value)); } catch { /* a chunk llmtel cannot read costs only itself */ }
         }
         return step;
@@ -133,7 +137,7 @@ const typedArraysAsArrays = (_key, value) => (ArrayBuffer.isView(value) ? Array.
 
 function record(call, data, api) {
   if (data && typeof data[Symbol.asyncIterator] === 'function' && typeof data.controller === 'object') {
-    if (!call.__llmtelFed) tapStream(data, call); // a tapped body ends the call itself
+    tapStream(data, call, !call.__llmtelFed); // a tapped body already hands over the bytes
   } else {
     try {
       call.finish(api === 'embeddings' ? JSON.stringify(data, typedArraysAsArrays) : JSON.stringify(data));
@@ -182,7 +186,23 @@ function wrapMethod(owner, name, api, provider, clientOf, context) {
         (props) => { if (body && body.stream) tapBody(props && props.response, call); },
         (error) => fail(call, error),
       );
-      return promise._thenUnwrap((data) => record(call, data, api));
+      const unwrapped = promise._thenUnwrap((data) => record(call, data, api));
+      // A response the SDK cannot parse (a 200 with malformed JSON) rejects after the response
+      // arrived: the call fails with that error, which the caller then sees unchanged. The
+      // parse step is wrapped rather than awaited here, so nothing is parsed that the caller
+      // did not ask for (asResponse() leaves the body to them).
+      const parse = unwrapped.parseResponse;
+      if (typeof parse === 'function') {
+        unwrapped.parseResponse = async function (...args) {
+          try {
+            return await parse.apply(this, args);
+          } catch (error) {
+            fail(call, error);
+            throw error;
+          }
+        };
+      }
+      return unwrapped;
     }
     return Promise.resolve(promise).then((data) => record(call, data, api), (error) => { fail(call, error); throw error; });
   };

@@ -189,7 +189,9 @@ def _chunk(call: Any, sse: Any) -> None:
 
 
 # Stream subclasses (one per stream class) whose iteration ends the call when the consumer's
-# loop stops: a `break` closes the loop's generator, which the stream itself never notices.
+# loop stops: a `break` closes the loop's generator, which the stream itself never notices. An
+# error the SDK raises while reading the stream (an event that is not JSON) fails the call with
+# the error the caller sees.
 _TRACED_TYPES: dict = {}
 
 
@@ -201,6 +203,11 @@ def _traced_type(cls: type) -> type:
                 try:
                     async for item in cls.__aiter__(self):
                         yield item
+                except (GeneratorExit, asyncio.CancelledError):
+                    raise  # the consumer stopped: not a failure of the call
+                except BaseException as error:
+                    fail(self.__dict__["_llmtel_call"], error)
+                    raise
                 finally:
                     end(self.__dict__["_llmtel_call"])
 
@@ -209,6 +216,11 @@ def _traced_type(cls: type) -> type:
             def __iter__(self: Any) -> Any:
                 try:
                     yield from cls.__iter__(self)
+                except GeneratorExit:
+                    raise
+                except BaseException as error:
+                    fail(self.__dict__["_llmtel_call"], error)
+                    raise
                 finally:
                     end(self.__dict__["_llmtel_call"])
 
