@@ -294,3 +294,41 @@ def test_scrub_patterns_take_compiled_patterns_and_scrub_error_messages(spool):
             raise RuntimeError("employee EMP-123456 failed")
     (span,) = reader.spans()
     assert span["status_message"] == "employee [Filtered] failed"
+
+
+_CHILDREN_SCRIPT = """
+import multiprocessing, sys
+import llmtel
+
+def task(name):
+    with llmtel.start_span(name):
+        pass
+    return name
+
+if __name__ == "__main__":
+    ctx = multiprocessing.get_context("fork")
+    llmtel.init(spool=sys.argv[1], dsn="", flush_interval="60s")
+    processes = [ctx.Process(target=task, args=(f"process {i}",)) for i in range(5)]
+    for p in processes:
+        p.start()
+    for p in processes:
+        p.join()
+    pool = ctx.Pool(2)
+    pool.map(task, [f"pool {i}" for i in range(5)])
+    pool.close()
+    pool.join()
+    with ctx.Pool(2) as pool:  # leaves through terminate(): SIGTERM to the workers
+        pool.map(task, [f"terminated pool {i}" for i in range(5)])
+"""
+
+
+def test_multiprocessing_children_deliver_their_spans_without_a_flush(tmp_path):
+    path = tmp_path / "children.jsonl"
+    script = tmp_path / "children.py"
+    script.write_text(_CHILDREN_SCRIPT)
+    done = subprocess.run([sys.executable, str(script), str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    names = sorted(json.loads(line)["name"] for line in path.read_text().splitlines()) if path.exists() else []
+    expected = sorted([f"process {i}" for i in range(5)] + [f"pool {i}" for i in range(5)]
+                      + [f"terminated pool {i}" for i in range(5)])
+    assert names == expected

@@ -159,11 +159,22 @@ impl Pipeline {
     }
 
     pub fn flush(&self, timeout: Duration) -> Result<(), WaitError> {
+        if self.untouched_since_fork() {
+            return Ok(());
+        }
         self.lane().flush(timeout)
     }
 
     pub fn close(&self, timeout: Duration) -> Result<(), WaitError> {
+        if self.untouched_since_fork() {
+            return Ok(()); // a forked child that recorded nothing starts no thread to close it
+        }
         self.lane().close(timeout)
+    }
+
+    /// A forked child that has not used the pipeline yet: nothing of its own to send.
+    fn untouched_since_fork(&self) -> bool {
+        self.lane.load().generation != fork::generation()
     }
 
     pub fn is_closed(&self) -> bool {

@@ -21,7 +21,7 @@ import time
 from contextvars import ContextVar, Token
 from typing import Any, Callable, Iterable, Optional, TypeVar, Union
 
-from . import _native
+from . import _native, _processes
 from ._native import ConfigError, FlushTimeout, InvalidArgument, MappingError, SpanEnded
 from ._options import option_pairs
 
@@ -89,6 +89,7 @@ def init(
     _state.send_default_pii = send_default_pii
     _state.shutdown_timeout = shutdown_timeout
     _state.debug = debug
+    _processes.install(_atexit)
 
     chosen = {}
     if default_integrations:
