@@ -6,7 +6,8 @@
  * 500-chunk stream. Each SDK runs in its own process, where every traced call is paired with an
  * untraced call of a second client in the same process, so the added cost is the median of
  * paired differences (machine noise between processes cancels out). Goals (issue 11): added per
- * call at most 10 us and half of Sentry's; per chunk at most 1 us and half of Sentry's.
+ * call at most 10 us and half of Sentry's; per chunk at most 1 us and half of Sentry's. Then a
+ * 50 MB answer with prompts and outputs recorded (issue 16): added time at most 1.2x Sentry's.
  *
  *   make bench-node        (or: node bindings-node/bench/bench.js)
  */
@@ -18,6 +19,8 @@ const fs = require('node:fs');
 const CALLS = Number(process.env.BENCH_CALLS || 5000);
 const STREAMS = Number(process.env.BENCH_STREAMS || 40);
 const CHUNKS = 500;
+const HUGE = Number(process.env.BENCH_HUGE || 5);
+const HUGE_MB = 50;
 
 const completion = JSON.stringify({
   id: 'chatcmpl-1', object: 'chat.completion', created: 1764000000, model: 'gpt-4o-mini-2024-07-18',
@@ -35,22 +38,30 @@ function streamBody() {
 async function child(variant) {
   const OpenAI = require('openai');
   const streamText = streamBody();
+  const hugeText = 'All work and no play makes Jack a dull boy. '.repeat(Math.floor((HUGE_MB << 20) / 44));
+  const hugeCompletion = completion.replace('Hi there!', hugeText);
   const fetch = async (_url, init) => {
     const streaming = String(init.body).includes('"stream":true');
-    return new Response(streaming ? streamText : completion, { status: 200, headers: { 'content-type': streaming ? 'text/event-stream' : 'application/json' } });
+    const huge = String(init.body).includes('"huge"');
+    if (streaming) return new Response(streamText, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+    const body = huge ? hugeCompletion : completion;
+    return new Response(body, { status: 200, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } });
   };
   let client = new OpenAI({ apiKey: 'test', baseURL: 'http://mock/v1', fetch, maxRetries: 0 });
+  let recording = new OpenAI({ apiKey: 'test', baseURL: 'http://mock/v1', fetch, maxRetries: 0 });
   let root = async (fn) => fn();
   if (variant === 'llmtel') {
     const llmtel = require('../');
     // Explicit instrumentation only, so the paired client stays untraced.
     llmtel.init({ spool: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-')), 's.jsonl'), dsn: '', queueCapacity: 200000, defaultIntegrations: false });
     client = llmtel.instrumentOpenAiClient(client);
+    recording = llmtel.instrumentOpenAiClient(recording, { recordInputs: true, recordOutputs: true });
     root = (fn) => llmtel.startSpan({ name: 'handler', op: 'http.server' }, fn);
   } else if (variant === 'sentry') {
     const Sentry = require('@sentry/node');
     Sentry.init({ dsn: 'http://public@127.0.0.1:1/1', tracesSampleRate: 1.0, defaultIntegrations: false, transport: () => ({ send: async () => ({}), flush: async () => true }) });
     client = Sentry.instrumentOpenAiClient(client);
+    recording = Sentry.instrumentOpenAiClient(recording, { recordInputs: true, recordOutputs: true });
     root = (fn) => Sentry.startSpan({ name: 'handler', op: 'http.server' }, fn);
   }
   const messages = [{ role: 'user', content: 'Hello!' }];
@@ -78,8 +89,15 @@ async function child(variant) {
     streams.push(traced);
     perChunk.push((traced - untraced) / CHUNKS);
   }
+  const hugeAdded = [];
+  const huge = (c, wrap) => wrap(() => c.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'huge' }] }));
+  for (let i = 0; i < HUGE; i++) {
+    const untraced = await timed(() => huge(bare, plain));
+    const traced = await timed(() => huge(recording, root));
+    hugeAdded.push((traced - untraced) / 1000);
+  }
   const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  process.stdout.write(JSON.stringify({ call_us: median(calls), added_us: median(added), stream_us: median(streams), chunk_us: median(perChunk) }));
+  process.stdout.write(JSON.stringify({ call_us: median(calls), added_us: median(added), stream_us: median(streams), chunk_us: median(perChunk), huge_ms: median(hugeAdded) }));
 }
 
 function main() {
@@ -96,6 +114,8 @@ function main() {
   console.log(`  ratio llmtel added / sentry added: ${(llmtel.added_us / sentry.added_us).toFixed(2)}   (goal <= 0.50)`);
   console.log(`${CHUNKS}-chunk stream, median of ${STREAMS}, added per chunk: llmtel ${llmtel.chunk_us.toFixed(2)} us (goal <= 1.00), @sentry/node ${sentry.chunk_us.toFixed(2)} us, bare ${bare.chunk_us.toFixed(2)} us`);
   console.log(`  ratio llmtel / sentry per chunk: ${(llmtel.chunk_us / sentry.chunk_us).toFixed(2)}   (goal <= 0.50)`);
+  console.log(`${HUGE_MB} MB answer, inputs and outputs recorded, median of ${HUGE}, added: llmtel ${llmtel.huge_ms.toFixed(0)} ms, @sentry/node ${sentry.huge_ms.toFixed(0)} ms, bare ${bare.huge_ms.toFixed(0)} ms`);
+  console.log(`  ratio llmtel / sentry: ${(llmtel.huge_ms / sentry.huge_ms).toFixed(2)}   (goal <= 1.20)`);
 }
 
 if (process.argv[2]) child(process.argv[2]).catch((e) => { console.error(e); process.exit(1); });

@@ -236,6 +236,13 @@ pub struct NativeClient {
 
 #[napi]
 impl NativeClient {
+    /// `max_content_bytes` (0: no cap): no string longer than this reaches an attribute, so a
+    /// host may cut longer ones before handing a response over.
+    #[napi(getter)]
+    pub fn content_cap(&self) -> u32 {
+        u32::try_from(self.inner.config().max_content_bytes).unwrap_or(u32::MAX)
+    }
+
     /// `options`: [name, text value] pairs as the core's option table names them.
     #[napi(constructor, catch_unwind)]
     pub fn new(

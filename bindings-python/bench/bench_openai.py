@@ -3,7 +3,9 @@ or httpx2's for openai 3.x):
 
   - a non-streamed chat.completions.create: bare, with llmtel, with sentry-sdk's OpenAI
     integration (each inside a root span / transaction, as in a request handler);
-  - a 500-chunk stream: the added cost per chunk.
+  - a 500-chunk stream: the added cost per chunk;
+  - a 50 MB answer with prompts and outputs recorded (issue 16: added time at most 1.2x
+    sentry-sdk's, with send_default_pii on so that it records them too).
 
 Each variant runs in its own process so patches cannot interfere; the figures compare each
 with the bare process. llmtel is also measured paired: every traced call next to an untraced
@@ -26,6 +28,8 @@ import time
 CALLS = int(os.environ.get("BENCH_CALLS", "3000"))
 CHUNKS = int(os.environ.get("BENCH_CHUNKS", "500"))
 STREAMS = int(os.environ.get("BENCH_STREAMS", "40"))
+HUGE = int(os.environ.get("BENCH_HUGE", "5"))
+HUGE_MB = 50
 
 COMPLETION = json.dumps({
     "id": "chatcmpl-1", "object": "chat.completion", "created": 1764000000, "model": "gpt-4o-mini-2024-07-18",
@@ -44,6 +48,48 @@ def stream_events() -> list:
         lines.append(f"data: {json.dumps(chunk)}\n\n")
     lines.append("data: [DONE]\n\n")
     return [line.encode() for line in lines]
+
+
+def huge_child(variant: str) -> None:
+    """The median time of a call answered with HUGE_MB of text, content recorded."""
+    import openai
+
+    try:
+        import httpx2 as httpx
+    except ImportError:
+        import httpx
+
+    text = "All work and no play makes Jack a dull boy. " * ((HUGE_MB << 20) // 44)
+    body = COMPLETION.replace(b"Hi there!", text.encode())
+
+    def handler(request):
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    client = openai.OpenAI(api_key="test", base_url="http://mock/v1",
+                           http_client=httpx.Client(transport=httpx.MockTransport(handler)), max_retries=0)
+    if variant == "llmtel":
+        import llmtel
+
+        llmtel.init(spool=os.path.join(tempfile.mkdtemp(), "bench.jsonl"), dsn="", default_integrations=False)
+        llmtel.instrument_client(client, record_inputs=True, record_outputs=True)
+    elif variant == "sentry":
+        import sentry_sdk
+        from sentry_sdk.integrations.openai import OpenAIIntegration
+        from sentry_sdk.transport import Transport
+
+        class Discard(Transport):
+            def capture_envelope(self, envelope):
+                pass
+
+        sentry_sdk.init(dsn="http://public@127.0.0.1:1/1", transport=Discard, traces_sample_rate=1.0,
+                        send_default_pii=True, integrations=[OpenAIIntegration(include_prompts=True)],
+                        default_integrations=False)
+    samples = []
+    for _ in range(HUGE + 1):
+        start = time.perf_counter()
+        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "huge"}])
+        samples.append(time.perf_counter() - start)
+    print(json.dumps({"huge_ms": statistics.median(samples[1:]) * 1e3}))
 
 
 def child(variant: str) -> None:
@@ -163,10 +209,23 @@ def main() -> None:
     print(f"  added per chunk: llmtel {per_chunk_ours:.2f} us, sentry-sdk {per_chunk_sentry:.2f} us")
     print("llmtel paired in its own process (median of traced minus untraced):")
     print(f"  added per call {ours['paired_call_us']:.1f} us (goal <= 40), per chunk {ours['paired_chunk_us']:.2f} us (goal <= 1.50)")
+    huge = {}
+    for variant in ("bare", "llmtel", "sentry"):
+        done = subprocess.run([sys.executable, __file__, "huge", variant], capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            print(f"huge {variant}: failed\n{done.stderr}", file=sys.stderr)
+            sys.exit(1)
+        huge[variant] = json.loads(done.stdout.strip().splitlines()[-1])["huge_ms"]
+    added_ours, added_sentry = huge["llmtel"] - huge["bare"], huge["sentry"] - huge["bare"]
+    print(f"{HUGE_MB} MB answer, prompts and outputs recorded, median of {HUGE}: bare {huge['bare']:.0f} ms,"
+          f" added llmtel {added_ours:.0f} ms, sentry-sdk {added_sentry:.0f} ms")
+    print(f"  ratio llmtel added / sentry-sdk added: {added_ours / added_sentry:.2f}   (goal <= 1.20)")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1:
+    if len(sys.argv) > 2 and sys.argv[1] == "huge":
+        huge_child(sys.argv[2])
+    elif len(sys.argv) > 1:
         child(sys.argv[1])
     else:
         main()

@@ -463,7 +463,15 @@ impl Client {
         self.inner.is_closed()
     }
 
-    /// `{"queued": n, "exported": n, "dropped": {reason: n}}`, summed over exporters.
+    /// `max_content_bytes` (0: no cap): no string longer than this reaches an attribute, so a
+    /// response may have longer ones cut before it is handed over.
+    #[getter]
+    fn content_cap(&self) -> usize {
+        self.inner.config().max_content_bytes
+    }
+
+    /// `{"queued": n, "exported": n, "dropped": {reason: n}, "invalid_attributes": n}`, summed
+    /// over exporters.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         guard(|| {
             let stats = self.inner.stats();

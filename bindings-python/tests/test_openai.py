@@ -121,3 +121,44 @@ def test_a_200_with_malformed_json_fails_its_span_with_the_callers_error(provide
     (span,) = reader.spans()
     assert span["status"] == "error"
     assert span["attributes"]["error.type"] == type(raised.value).__name__
+
+
+def test_a_long_answer_is_cut_at_the_cap_before_it_is_serialized(spool):
+    try:  # openai 3.x moved to httpx2, the same API under a new name
+        import httpx2 as httpx
+    except ImportError:
+        import httpx
+
+    text = "All work and no play makes Jack a dull boy. " * 30000  # 1.3 MB
+    body = json.dumps({"id": "chatcmpl-long", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
+                       "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                       "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}}).encode()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body, headers={"content-type": "application/json"}))
+    reader = spool(max_content_bytes=2048)
+    client = openai.OpenAI(api_key="test", base_url="http://mock/v1", http_client=httpx.Client(transport=transport), max_retries=0)
+    llmtel.instrument_client(client, record_outputs=True)
+    answer = client.chat.completions.create(model="gpt-4o-mini", messages=[])
+    assert answer.choices[0].message.content == text, "the caller's answer is whole"
+    (span,) = reader.spans()
+    output = span["attributes"]["gen_ai.output.messages"]
+    assert len(output.encode()) <= 2048
+    assert json.loads(output)[0]["parts"][0]["content"].startswith("All work and no play")
+    assert span["attributes"]["gen_ai.response.id"] == "chatcmpl-long"
+    assert span["attributes"]["gen_ai.usage.output_tokens"] == 2
+
+
+def test_serializing_a_response_never_warns_into_the_hosts_stderr(spool):
+    import warnings
+
+    from openai.types.chat import ChatCompletion
+
+    from llmtel.integrations._stainless import response_json
+
+    spool()
+    # A response the SDK built without validation, with a field of the wrong type: pydantic's
+    # serializer warns about such values unless told not to.
+    odd = ChatCompletion.model_construct(id="c", object="chat.completion", created="yesterday", model="m", choices=[])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert json.loads(response_json(odd))["id"] == "c"
+    assert [str(w.message) for w in caught] == []

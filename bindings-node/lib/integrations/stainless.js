@@ -67,6 +67,8 @@ function tapBody(response, call) {
   const type = response && response.headers && typeof response.headers.get === 'function' && response.headers.get('content-type');
   if (!body || typeof body.getReader !== 'function' || typeof ReadableStream !== 'function' || !String(type).includes('text/event-stream')) return;
   const reader = body.getReader();
+  // The SDK iterator's step in flight (tapStream sets it), and whether an event could not be read.
+  const tap = { step: undefined, unreadable: false };
   const tapped = new ReadableStream({
     async pull(controller) {
       let piece;
@@ -82,25 +84,50 @@ function tapBody(response, call) {
         controller.close();
         return;
       }
-      try { call.feed(piece.value); } catch { /* bytes llmtel cannot read cost only themselves */ }
+      try {
+        call.feed(piece.value);
+      } catch {
+        tap.unreadable = true; // an event that is not JSON: the SDK will likely raise on it
+      }
       controller.enqueue(piece.value);
     },
     cancel(reason) {
-      // The consumer stopped early, or the SDK gave up on the stream because it could not read
-      // an event: then its iterator is about to fail the call with that error (tapStream), so
-      // the plain end waits a turn and only applies if nothing failed it meanwhile.
-      setTimeout(() => endCall(call), 0);
+      // The consumer stopped early (or the SDK after the last event): the call ends now. But
+      // when the core could not read an event either, the SDK is giving up on the stream and
+      // its step in flight is about to reject with its own error, which fails the call
+      // (tapStream): the plain end then waits for that step.
+      if (tap.unreadable && tap.step) tap.step.then(() => endCall(call), () => {});
+      else endCall(call);
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 }); // read only when the SDK reads: an early break aborts no read of ours
   Object.defineProperty(response, 'body', { value: tapped, configurable: true });
-  call.__llmtelFed = true;
+  call.__llmtelTap = tap;
 }
 
-/** Ends the call on exhaustion, break (return()) or error (an event the SDK cannot parse fails
- * it with the caller's error); feeds the parsed chunks when the bytes could not be tapped. */
-function tapStream(stream, call, feedChunks) {
+/** With `tap` (the body was tapped, which feeds and ends the call): fails the call when the SDK
+ * raises while reading (an event that is not JSON). Without: ends the call on exhaustion, break
+ * (return()) or error, and feeds the parsed chunks. */
+function tapStream(stream, call, tap) {
   const original = stream[Symbol.asyncIterator].bind(stream);
+  if (tap) {
+    // The tapped body feeds the bytes and ends the call; only an error the SDK raises while
+    // reading (an event that is not JSON) must reach the call. The SDK's own iterator is kept,
+    // and each step costs one promise reaction, not an extra async frame.
+    stream[Symbol.asyncIterator] = function () {
+      const iterator = original();
+      const next = iterator.next;
+      const failed = (error) => fail(call, error);
+      iterator.next = function (...args) {
+        const step = next.apply(this, args);
+        step.then(undefined, failed);
+        tap.step = step;
+        return step;
+      };
+      return iterator;
+    };
+    return;
+  }
   stream[Symbol.asyncIterator] = function () {
     const iterator = original();
     return {
@@ -113,7 +140,7 @@ function tapStream(stream, call, feedChunks) {
           throw error;
         }
         if (step.done) endCall(call);
-        else if (feedChunks) {
+        else {
           try { call.chunk(null, JSON.stringify(step.value)); } catch { /* a chunk llmtel cannot read costs only itself */ }
         }
         return step;
@@ -135,12 +162,29 @@ function tapStream(stream, call, feedChunks) {
 /** Typed arrays (openai 6.x decodes base64 embeddings into Float32Array) as plain arrays. */
 const typedArraysAsArrays = (_key, value) => (ArrayBuffer.isView(value) ? Array.from(value) : value);
 
-function record(call, data, api) {
+/** Bodies this large (or of unknown length) are serialized with their strings cut at the
+ * content cap: no attribute holds more of a string, and a 50 MB answer then costs what 64 KiB
+ * cost. Smaller ones skip the replacer, which costs microseconds per call. */
+const LARGE_BODY = 64 * 1024;
+
+function isLarge(response) {
+  const length = response && response.headers && typeof response.headers.get === 'function'
+    ? response.headers.get('content-length') : null;
+  return length === null || length === undefined || Number(length) >= LARGE_BODY;
+}
+
+function serialize(data, api, cap, large) {
+  if (api === 'embeddings') return JSON.stringify(data, typedArraysAsArrays);
+  if (!large || !cap) return JSON.stringify(data);
+  return JSON.stringify(data, (_key, value) => (typeof value === 'string' && value.length > cap ? value.slice(0, cap) : value));
+}
+
+function record(call, data, api, props, cap) {
   if (data && typeof data[Symbol.asyncIterator] === 'function' && typeof data.controller === 'object') {
-    tapStream(data, call, !call.__llmtelFed); // a tapped body already hands over the bytes
+    tapStream(data, call, call.__llmtelTap); // a tapped body already hands over the bytes
   } else {
     try {
-      call.finish(api === 'embeddings' ? JSON.stringify(data, typedArraysAsArrays) : JSON.stringify(data));
+      call.finish(serialize(data, api, cap, isLarge(props && props.response)));
     } catch {
       endCall(call);
     }
@@ -163,10 +207,12 @@ function wrapMethod(owner, name, api, provider, clientOf, context) {
   }
   const wrapped = function (body, options) {
     let call;
+    let cap = 0;
     try {
       const client = clientOf(this);
       const ctx = context(client);
       if (ctx) {
+        cap = ctx.client.contentCap;
         const [address, port] = serverOf(client);
         call = ctx.client.call({
           provider: provider(client), api, serverAddress: address, serverPort: port,
@@ -186,7 +232,7 @@ function wrapMethod(owner, name, api, provider, clientOf, context) {
         (props) => { if (body && body.stream) tapBody(props && props.response, call); },
         (error) => fail(call, error),
       );
-      const unwrapped = promise._thenUnwrap((data) => record(call, data, api));
+      const unwrapped = promise._thenUnwrap((data, props) => record(call, data, api, props, cap));
       // A response the SDK cannot parse (a 200 with malformed JSON) rejects after the response
       // arrived: the call fails with that error, which the caller then sees unchanged. The
       // parse step is wrapped rather than awaited here, so nothing is parsed that the caller
@@ -204,7 +250,7 @@ function wrapMethod(owner, name, api, provider, clientOf, context) {
       }
       return unwrapped;
     }
-    return Promise.resolve(promise).then((data) => record(call, data, api), (error) => { fail(call, error); throw error; });
+    return Promise.resolve(promise).then((data) => record(call, data, api, undefined, cap), (error) => { fail(call, error); throw error; });
   };
   wrapped.__llmtel = true;
   wrapped.__llmtelOriginal = original;

@@ -182,11 +182,16 @@ pub(crate) fn output_messages(choices: Vec<Choice>) -> Vec<Message> {
 /// Records the request's content: system instructions, input messages, tool definitions.
 pub(crate) fn record_inputs(
     attrs: &mut Attributes,
-    system: Vec<Part>,
-    messages: Vec<Message>,
+    mut system: Vec<Part>,
+    mut messages: Vec<Message>,
     tools: Vec<Json>,
     settings: &GenAiSettings,
 ) {
+    let cap = settings.max_content_bytes;
+    crop_parts(&mut system, cap);
+    messages
+        .iter_mut()
+        .for_each(|m| crop_parts(&mut m.parts, cap));
     match settings.content_format {
         ContentFormat::Json => {
             if !system.is_empty() {
@@ -222,12 +227,16 @@ pub(crate) fn record_inputs(
 
 pub(crate) fn record_outputs(
     attrs: &mut Attributes,
-    messages: Vec<Message>,
+    mut messages: Vec<Message>,
     settings: &GenAiSettings,
 ) {
     if messages.iter().all(|m| m.parts.is_empty()) {
         return;
     }
+    let cap = settings.max_content_bytes;
+    messages
+        .iter_mut()
+        .for_each(|m| crop_parts(&mut m.parts, cap));
     match settings.content_format {
         ContentFormat::Json => {
             let (json, _) = capped_json_list(&messages, settings.max_content_bytes);
@@ -296,6 +305,41 @@ fn record_indexed(
                 scrub(crop_str(&json, cap).to_owned(), settings),
             );
         }
+    }
+}
+
+/// The cap applied before any other work: no string of a part can appear in an attribute
+/// longer than `cap` bytes, so each is cut to that first (on a character boundary), and a
+/// 50 MB answer costs what 64 KiB cost from here on. `cap` 0 means no cap.
+fn crop_parts(parts: &mut [Part], cap: usize) {
+    if cap == 0 {
+        return;
+    }
+    let crop = |text: &mut String| {
+        let keep = crop_str(text, cap).len();
+        text.truncate(keep);
+    };
+    for part in parts {
+        match part {
+            Part::Text { content } | Part::Reasoning { content } => crop(content),
+            Part::ToolCall {
+                arguments: json, ..
+            }
+            | Part::ToolCallResponse { response: json, .. } => crop_json_strings(json, cap),
+            Part::Blob { .. } | Part::Uri { .. } | Part::File { .. } => {}
+        }
+    }
+}
+
+fn crop_json_strings(value: &mut Json, cap: usize) {
+    match value {
+        Json::String(text) => {
+            let keep = crop_str(text, cap).len();
+            text.truncate(keep);
+        }
+        Json::Array(items) => items.iter_mut().for_each(|i| crop_json_strings(i, cap)),
+        Json::Object(map) => map.values_mut().for_each(|v| crop_json_strings(v, cap)),
+        _ => {}
     }
 }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib
+import json
 import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Tuple
@@ -139,13 +140,48 @@ def after(call: Any, result: Any, spec: "Spec") -> Any:
         elif isinstance(value, async_stream):
             tap_async(value, call)
         elif hasattr(value, "model_dump_json"):
-            call.finish(value.model_dump_json())
+            call.finish(response_json(value))
         else:
             end(call)
     except Exception as error:
         debug(f"the {spec.identifier} response was not recorded: {error!r}")
         end(call)
     return result
+
+
+def response_json(value: Any) -> str:
+    """The response as JSON for the core. An answer whose text passes the content cap (no
+    attribute holds more of it) is dumped with its strings cut at the cap first, so a 50 MB
+    answer costs what 64 KiB cost; the check looks at the few places long text lives."""
+    from .. import _state
+
+    client = _state.client
+    cap = client.content_cap if client is not None else 0
+    if cap and _has_long_text(value, cap):
+        return json.dumps(_cropped(value.model_dump(mode="json", warnings=False), cap))
+    return value.model_dump_json(warnings=False)
+
+
+def _has_long_text(value: Any, cap: int) -> bool:
+    texts = []
+    for choice in getattr(value, "choices", None) or ():  # OpenAI chat completions
+        texts.append(getattr(getattr(choice, "message", None), "content", None))
+    for item in getattr(value, "output", None) or ():  # OpenAI responses
+        texts.extend(getattr(part, "text", None) for part in getattr(item, "content", None) or ())
+    content = getattr(value, "content", None)  # Anthropic messages
+    if isinstance(content, list):
+        texts.extend(getattr(block, "text", None) for block in content)
+    return any(isinstance(text, str) and len(text) > cap for text in texts)
+
+
+def _cropped(value: Any, cap: int) -> Any:
+    if isinstance(value, str):
+        return value[:cap] if len(value) > cap else value
+    if isinstance(value, list):
+        return [_cropped(item, cap) for item in value]
+    if isinstance(value, dict):
+        return {key: _cropped(item, cap) for key, item in value.items()}
+    return value
 
 
 def fail(call: Any, error: BaseException) -> None:

@@ -100,7 +100,7 @@ def _begin(api_client: Any, api: str, request: dict, stream: bool) -> Any:
 
 
 def _dump(response: Any) -> str:
-    return response.model_dump_json(exclude_none=True)
+    return response.model_dump_json(exclude_none=True, warnings=False)
 
 
 def _finish(call: Any, response: Any) -> None:
