@@ -184,10 +184,12 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
+    /// The reason is scrubbed of secrets: it often quotes the value (a DSN's secret key, a
+    /// header's token), and error messages end up in logs.
     pub fn new(option: impl Into<String>, reason: impl Into<String>) -> Self {
         ConfigError {
             option: option.into(),
-            reason: reason.into(),
+            reason: Scrubber::builtin().scrub_owned(reason.into()),
         }
     }
 }
@@ -415,6 +417,8 @@ impl Options {
         &self,
         env: &impl Fn(&str) -> Option<String>,
     ) -> Result<Option<OtlpConfig>, ConfigError> {
+        // An empty variable is an unset one (the OpenTelemetry spec); an empty option is not.
+        let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
         // Signal-specific settings beat generic ones, options beat both.
         let url = if let Some(u) = &self.otlp_traces_endpoint {
             Some((u.clone(), "otlp_traces_endpoint"))
@@ -439,7 +443,7 @@ impl Options {
         let headers = match &self.otlp_headers {
             Some(h) => h.clone(),
             None => env_first(
-                env,
+                &env,
                 [
                     "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
                     "OTEL_EXPORTER_OTLP_HEADERS",
@@ -451,7 +455,7 @@ impl Options {
         let protocol = match self.otlp_protocol {
             Some(p) => p,
             None => env_first(
-                env,
+                &env,
                 [
                     "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
                     "OTEL_EXPORTER_OTLP_PROTOCOL",
@@ -463,7 +467,7 @@ impl Options {
         let gzip = match self.otlp_gzip {
             Some(g) => g,
             None => env_first(
-                env,
+                &env,
                 [
                     "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
                     "OTEL_EXPORTER_OTLP_COMPRESSION",
@@ -730,6 +734,64 @@ mod tests {
         o.set("environment", "dev").unwrap();
         let c = resolve(&o, &[("SENTRY_ENVIRONMENT", "staging")]).unwrap();
         assert_eq!(c.environment, "dev");
+    }
+
+    #[test]
+    fn empty_otel_variables_are_unset_ones() {
+        let c = resolve(
+            &Options::default(),
+            &[
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
+                ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", " "),
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", ""),
+            ],
+        )
+        .unwrap();
+        assert!(c.otlp.is_none());
+        let c = resolve(
+            &Options::default(),
+            &[
+                ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", ""),
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"),
+                ("OTEL_EXPORTER_OTLP_HEADERS", ""),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.otlp.unwrap().url, "http://c:4318/v1/traces");
+    }
+
+    #[test]
+    fn config_errors_never_repeat_a_secret() {
+        let e = resolve(
+            &Options::default(),
+            &[(
+                "SENTRY_DSN",
+                "ftp://public:s3cr3tkey@o1.ingest.sentry.io/42",
+            )],
+        )
+        .unwrap_err();
+        assert!(!e.to_string().contains("s3cr3tkey"), "{e}");
+        let e = resolve(
+            &Options::default(),
+            &[
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"),
+                (
+                    "OTEL_EXPORTER_OTLP_HEADERS",
+                    "Authorization: Bearer tok_9f8e7d6c5b4a",
+                ),
+            ],
+        )
+        .unwrap_err();
+        assert!(!e.to_string().contains("tok_9f8e7d6c5b4a"), "{e}");
+        let e = resolve(
+            &Options::default(),
+            &[(
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                "ftp://user:hunter2pw@collector:4318",
+            )],
+        )
+        .unwrap_err();
+        assert!(!e.to_string().contains("hunter2pw"), "{e}");
     }
 
     #[test]

@@ -364,8 +364,15 @@ impl HttpClient {
             };
             if self.debug {
                 match &outcome {
-                    Ok(r) => eprintln!("llmtel: {url} answered {}; retrying in {wait:?}", r.status),
-                    Err(e) => eprintln!("llmtel: {url} failed ({e:?}); retrying in {wait:?}"),
+                    Ok(r) => eprintln!(
+                        "llmtel: {} answered {}; retrying in {wait:?}",
+                        shown(url),
+                        r.status
+                    ),
+                    Err(e) => eprintln!(
+                        "llmtel: {} failed ({e:?}); retrying in {wait:?}",
+                        shown(url)
+                    ),
                 }
             }
             if Instant::now() + wait >= deadline {
@@ -375,6 +382,11 @@ impl HttpClient {
             backoff = (backoff * 2).min(BACKOFF_MAX);
         }
     }
+}
+
+/// A URL as diagnostics show it: credentials in it (`https://user:token@host`) filtered.
+pub(crate) fn shown(url: &str) -> std::borrow::Cow<'_, str> {
+    crate::scrub::Scrubber::builtin().scrub(url)
 }
 
 fn jittered(base: Duration) -> Duration {
@@ -401,4 +413,19 @@ pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
         .write_all(data)
         .and_then(|_| encoder.finish())
         .expect("writing to a Vec cannot fail")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn diagnostics_show_urls_without_their_credentials() {
+        assert_eq!(
+            super::shown("https://otlp:s3cret-token@collector:4318/v1/traces"),
+            "https://otlp:[Filtered]@collector:4318/v1/traces"
+        );
+        assert_eq!(
+            super::shown("http://collector:4318/v1/traces"),
+            "http://collector:4318/v1/traces"
+        );
+    }
 }

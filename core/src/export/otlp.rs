@@ -17,7 +17,7 @@ use super::Segment;
 #[cfg(feature = "runtime")]
 use super::SpanExporter;
 #[cfg(feature = "runtime")]
-use super::http::{HttpClient, HttpFailure, Request};
+use super::http::{HttpClient, HttpFailure, Request, shown};
 #[cfg(feature = "runtime")]
 use crate::options::OtlpConfig;
 use crate::options::{Config, OtlpProtocol};
@@ -258,13 +258,13 @@ impl SpanExporter for OtlpExporter {
             }
             Err(HttpFailure::Network(e)) => {
                 if self.http.debug() {
-                    eprintln!("llmtel: OTLP endpoint unreachable: {e}");
+                    eprintln!("llmtel: OTLP endpoint unreachable: {}", shown(&e));
                 }
                 ExportTally::dropped(DropReason::NetworkError, count)
             }
             Err(HttpFailure::Request(e)) => {
                 if self.http.debug() {
-                    eprintln!("llmtel: cannot send to the OTLP endpoint: {e}");
+                    eprintln!("llmtel: cannot send to the OTLP endpoint: {}", shown(&e));
                 }
                 ExportTally::dropped(DropReason::SendError, count)
             }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::super::http::{Batch, HttpClient, HttpFailure, HttpResponse, Request};
+use super::super::http::{Batch, HttpClient, HttpFailure, HttpResponse, Request, shown};
 use super::super::ratelimit::RateLimits;
 use super::super::spotlight::SpotlightSender;
 use super::super::{Segment, SpanExporter};
@@ -400,13 +400,13 @@ impl Upstream {
             }
             Err(HttpFailure::Network(e)) => {
                 if self.http.debug() {
-                    eprintln!("llmtel: Sentry unreachable: {e}");
+                    eprintln!("llmtel: Sentry unreachable: {}", shown(&e));
                 }
                 Delivery::Failed(DropReason::NetworkError)
             }
             Err(HttpFailure::Request(e)) => {
                 if self.http.debug() {
-                    eprintln!("llmtel: cannot send to Sentry: {e}");
+                    eprintln!("llmtel: cannot send to Sentry: {}", shown(&e));
                 }
                 Delivery::Failed(DropReason::SendError)
             }
