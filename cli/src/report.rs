@@ -131,9 +131,15 @@ impl Group {
     }
 }
 
+/// The core's `genai::MAX_BELIEVABLE_TOKENS` (the command reads spools without the core; a
+/// test holds the two equal).
+const MAX_BELIEVABLE_TOKENS: f64 = 1e9;
+
+/// A token count as a report sums it: one too large to be true (written by an older llmtel or
+/// another writer) counts as none rather than swamp the totals.
 fn tokens(value: Option<f64>) -> u64 {
     value
-        .filter(|v| v.is_finite() && *v > 0.0)
+        .filter(|v| v.is_finite() && *v > 0.0 && *v <= MAX_BELIEVABLE_TOKENS)
         .map_or(0, |v| v.round() as u64)
 }
 
@@ -260,7 +266,18 @@ impl Report {
 
 #[cfg(test)]
 mod tests {
-    use super::{percentile, usd};
+    use super::{percentile, tokens, usd};
+
+    #[test]
+    fn token_counts_too_large_to_be_true_count_as_none() {
+        assert_eq!(tokens(Some(1234.0)), 1234);
+        assert_eq!(tokens(Some(9.2e18)), 0);
+        assert_eq!(tokens(Some(-5.0)), 0);
+        assert_eq!(
+            super::MAX_BELIEVABLE_TOKENS,
+            llmtel_core::genai::MAX_BELIEVABLE_TOKENS as f64
+        );
+    }
 
     #[test]
     fn small_costs_keep_two_significant_digits() {

@@ -324,10 +324,20 @@ impl GenAiCall {
             span.set_name(span_name(&self.operation, None, Some(model)));
         }
         let usage = outcome.usage;
+        let believed = usage.believed();
+        // The response's model names the price; a versioned one the table lacks
+        // (`gemini-2.5-flash-001`) falls back to the model asked for.
+        // A call with an unbelievable count gets no cost: a partial one would mislead.
+        let prices = &self.settings.prices;
         let cost = (outcome.model.as_deref())
-            .or(self.request_model.as_deref())
-            .and_then(|m| self.settings.prices.cost(m, &usage));
-        span.report_usage(&usage, cost);
+            .filter(|_| believed == usage)
+            .and_then(|m| prices.cost(m, &believed))
+            .or_else(|| {
+                (self.request_model.as_deref())
+                    .filter(|_| believed == usage)
+                    .and_then(|m| prices.cost(m, &believed))
+            });
+        span.report_usage(&believed, cost);
         let Some(attrs) = span.attributes_mut() else {
             return;
         };

@@ -233,26 +233,58 @@ pub struct Usage {
     pub total: Option<i64>,
 }
 
+/// More tokens than any one call can use (the largest context windows hold ten million): a
+/// count beyond this is a provider's or a host's bug, which would swamp every sum it entered.
+pub const MAX_BELIEVABLE_TOKENS: i64 = 1_000_000_000;
+
 impl Usage {
-    /// Writes the counts that are known, never negative.
+    /// The counts that can be true: those beyond `MAX_BELIEVABLE_TOKENS` left out, so sums,
+    /// costs and agent rollups never take them in.
+    pub fn believed(&self) -> Usage {
+        let keep = |v: Option<i64>| v.filter(|n| *n <= MAX_BELIEVABLE_TOKENS);
+        Usage {
+            input: keep(self.input),
+            output: keep(self.output),
+            cache_read: keep(self.cache_read),
+            cache_creation: keep(self.cache_creation),
+            reasoning: keep(self.reasoning),
+            total: keep(self.total),
+        }
+    }
+
+    /// Writes the counts that are known, never negative. An unbelievable count is kept apart,
+    /// as `llmtel.usage.unbelievable.<name>`, instead of under its `gen_ai.usage.*` key.
     pub fn record(&self, attrs: &mut Attributes) {
+        for (name, raw) in [
+            ("input_tokens", self.input),
+            ("output_tokens", self.output),
+            ("cache_read_input_tokens", self.cache_read),
+            ("cache_creation_input_tokens", self.cache_creation),
+            ("reasoning_tokens", self.reasoning),
+            ("total_tokens", self.total),
+        ] {
+            if let Some(n) = raw.filter(|n| *n > MAX_BELIEVABLE_TOKENS) {
+                attrs.set(format!("llmtel.usage.unbelievable.{name}"), n);
+            }
+        }
+        let believed = self.believed();
         let clamp = |v: Option<i64>| v.map(|n| n.max(0));
         for (key, value) in [
-            (k::GEN_AI_USAGE_INPUT_TOKENS, clamp(self.input)),
-            (k::GEN_AI_USAGE_OUTPUT_TOKENS, clamp(self.output)),
+            (k::GEN_AI_USAGE_INPUT_TOKENS, clamp(believed.input)),
+            (k::GEN_AI_USAGE_OUTPUT_TOKENS, clamp(believed.output)),
             (
                 k::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
-                clamp(self.cache_read),
+                clamp(believed.cache_read),
             ),
             (
                 k::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
-                clamp(self.cache_creation),
+                clamp(believed.cache_creation),
             ),
             (
                 k::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
-                clamp(self.reasoning),
+                clamp(believed.reasoning),
             ),
-            (k::GEN_AI_USAGE_TOTAL_TOKENS, clamp(self.total_tokens())),
+            (k::GEN_AI_USAGE_TOTAL_TOKENS, clamp(believed.total_tokens())),
         ] {
             if let Some(n) = value {
                 attrs.set(key, n);
