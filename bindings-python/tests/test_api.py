@@ -332,3 +332,21 @@ def test_multiprocessing_children_deliver_their_spans_without_a_flush(tmp_path):
     expected = sorted([f"process {i}" for i in range(5)] + [f"pool {i}" for i in range(5)]
                       + [f"terminated pool {i}" for i in range(5)])
     assert names == expected
+
+
+def test_init_imports_no_provider_sdk_and_patches_each_when_the_application_imports_it(provider, tmp_path):
+    _, url = provider
+    path = tmp_path / "lazy.jsonl"
+    code = (
+        "import sys, llmtel\n"
+        f"llmtel.init(spool={str(path)!r}, dsn='')\n"
+        "loaded = [m for m in ('openai', 'anthropic', 'google.genai') if m in sys.modules]\n"
+        "assert loaded == [], loaded\n"
+        "import openai\n"
+        f"client = openai.OpenAI(base_url={url + '/openai_chat_plain/v1'!r}, api_key='test', max_retries=0)\n"
+        "client.chat.completions.create(model='gpt-4o-mini', messages=[])\n"
+        "assert 'anthropic' not in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert [json.loads(line)["name"] for line in path.read_text().splitlines()] == ["chat gpt-4o-mini"]

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 
 class Integration:
@@ -23,6 +23,22 @@ class Integration:
 
     def setup(self) -> None:
         raise NotImplementedError
+
+
+def when_imported(module: str, patch: Callable[[], Any]) -> None:
+    """Runs `patch` once `module` is imported: now if it already is, else right after the
+    application imports it (wrapt's post-import hooks), so `init()` imports no provider SDK
+    the application does not use. A patch that fails costs only its integration."""
+
+    def hook(_module: Any) -> None:
+        try:
+            patch()
+        except Exception as error:  # never break the application's import
+            debug(f"could not instrument {module}: {error!r}")
+
+    import wrapt
+
+    wrapt.register_post_import_hook(hook, module)
 
 
 def to_json(value: Any) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from . import Integration
+from . import Integration, when_imported
 from ._stainless import Spec, begin, end, fail, patch_methods, set_client_content, tap, tap_async
 
 _TARGETS = (
@@ -30,7 +30,7 @@ class AnthropicIntegration(Integration):
     identifier = SPEC.identifier
 
     def setup(self) -> None:
-        patch()
+        when_imported("anthropic", patch)
 
 
 def patch() -> bool:

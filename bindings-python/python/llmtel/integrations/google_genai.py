@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from typing import Any, Optional
 from urllib.parse import urlparse
 
-from . import Integration, debug, to_json
+from . import Integration, debug, to_json, when_imported
 from ._stainless import end, fail as _fail_stainless
 
 _in_chat: ContextVar[bool] = ContextVar("llmtel_google_chat", default=False)
@@ -24,7 +24,7 @@ class GoogleGenAIIntegration(Integration):
     identifier = "google_genai"
 
     def setup(self) -> None:
-        patch()
+        when_imported("google.genai", patch)
 
 
 def patch() -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from . import Integration
+from . import Integration, when_imported
 from ._stainless import Spec, patch_methods, set_client_content
 
 _TARGETS = (
@@ -37,7 +37,7 @@ class OpenAIIntegration(Integration):
     identifier = SPEC.identifier
 
     def setup(self) -> None:
-        patch()
+        when_imported("openai", patch)
 
 
 def patch() -> bool:
