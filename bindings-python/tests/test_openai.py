@@ -162,3 +162,27 @@ def test_serializing_a_response_never_warns_into_the_hosts_stderr(spool):
         warnings.simplefilter("always")
         assert json.loads(response_json(odd))["id"] == "c"
     assert [str(w.message) for w in caught] == []
+
+
+def test_parse_helpers_are_traced_like_create(provider, spool):
+    _, url = provider
+    reader = spool()
+    chat = openai.OpenAI(base_url=f"{url}/openai_chat_plain/v1", api_key="test", max_retries=0)
+    parsed = chat.chat.completions.parse(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    responses = openai.OpenAI(base_url=f"{url}/openai_responses_plain/v1", api_key="test", max_retries=0)
+    responses.responses.parse(model="gpt-4o-mini", input="hi")
+    spans = reader.spans()
+    assert sorted(s["attributes"]["openai.api.type"] for s in spans) == ["chat_completions", "responses"]
+    chat_span = next(s for s in spans if s["attributes"]["openai.api.type"] == "chat_completions")
+    assert chat_span["attributes"]["gen_ai.response.id"] == parsed.id
+
+
+def test_a_response_format_given_as_a_class_does_not_stop_the_request_json():
+    import pydantic
+
+    from llmtel.integrations import to_json
+
+    class Answer(pydantic.BaseModel):
+        text: str
+
+    assert json.loads(to_json({"model": "m", "response_format": Answer})) == {"model": "m", "response_format": "Answer"}

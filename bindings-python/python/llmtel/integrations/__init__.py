@@ -47,6 +47,8 @@ def to_json(value: Any) -> str:
 
 
 def _fallback(value: Any) -> Any:
+    if isinstance(value, type):  # a response_format given as a pydantic class
+        return value.__name__
     dump = getattr(value, "model_dump", None)
     if callable(dump):
         return dump(mode="json", exclude_none=True)

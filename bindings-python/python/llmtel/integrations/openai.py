@@ -12,6 +12,10 @@ _TARGETS = (
     ("openai.resources.chat.completions", "Completions", "AsyncCompletions", "create", "chat_completions"),
     ("openai.resources.responses", "Responses", "AsyncResponses", "create", "responses"),
     ("openai.resources.embeddings", "Embeddings", "AsyncEmbeddings", "create", "embeddings"),
+    # The structured-output helpers post by themselves, not through create().
+    ("openai.resources.chat.completions", "Completions", "AsyncCompletions", "parse", "chat_completions"),
+    ("openai.resources.beta.chat.completions", "Completions", "AsyncCompletions", "parse", "chat_completions"),
+    ("openai.resources.responses", "Responses", "AsyncResponses", "parse", "responses"),
 )
 
 
