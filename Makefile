@@ -12,7 +12,7 @@ C_LIB   := target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a
 CFLAGS_STRICT := -Wall -Wextra -Werror -Iinclude
 C_LINK  := $(C_LIB) -lpthread -ldl -lm
 
-.PHONY: all header wasm test-wasm demo test test-browser test-rust test-python python-build bench-python bench-node bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
+.PHONY: all header wasm test-wasm demo test test-browser test-rust test-python python-build bench-python bench-node bench-soak bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
 
 all: test
 
@@ -155,6 +155,11 @@ bench-node: toolchain
 bench-cli: toolchain
 	$(CARGO) build --quiet --release -p llmtel-cli
 	python3 cli/bench/report_1m.py target/$(CARGO_BUILD_TARGET)/release/llmtel target/bench-spool-1m.jsonl
+
+# 4 processes x 50,000 spans, one rotating spool, a backend cycling healthy/429/503/hung:
+# every span delivered or counted as dropped, exactly (issue 16). About 100 s.
+bench-soak: toolchain
+	$(CARGO) run --quiet --release -p llmtel-core --example soak
 
 bench: toolchain
 	$(CARGO) bench -p llmtel-core --bench hot_path

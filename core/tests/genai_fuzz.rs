@@ -268,7 +268,9 @@ fn absurd_token_counts_saturate_instead_of_overflowing() {
         assert_eq!(spans.len(), 1, "{provider:?} {api:?}");
         // Saturated, and kept apart from the counts reports sum.
         assert_eq!(
-            spans[0].attributes.get("llmtel.usage.unbelievable.input_tokens"),
+            spans[0]
+                .attributes
+                .get("llmtel.usage.unbelievable.input_tokens"),
             Some(&Value::Int(i64::MAX)),
             "{provider:?} {api:?}: {:?}",
             spans[0].attributes
