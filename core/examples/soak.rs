@@ -8,7 +8,10 @@
 //!
 //!     make bench-soak     (or: cargo run --release -p llmtel-core --example soak)
 //!
-//! Not a test: it takes about half a minute and prints figures.
+//! `SOAK_SLOW=1` instead answers every request, after 2 s (a struggling backend), and
+//! `SOAK_processes()`, `SOAK_TRACES`, `SOAK_SPANS_PER_TRACE` change the load.
+//!
+//! Not a test: it takes about 100 s and prints figures.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -21,9 +24,22 @@ use llmtel_core::export::spool::rotated_path;
 use llmtel_core::options::Spool;
 use llmtel_core::{Client, DropReason, Options, SpanStart};
 
-const PROCESSES: usize = 4;
-const TRACES: usize = 10_000;
-const SPANS_PER_TRACE: usize = 5; // 50,000 spans per process
+fn processes() -> usize {
+    setting("SOAK_PROCESSES", 4)
+}
+fn traces() -> usize {
+    setting("SOAK_TRACES", 10_000)
+}
+fn spans_per_trace() -> usize {
+    setting("SOAK_SPANS_PER_TRACE", 5) // 50,000 spans per process
+}
+
+fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
 const SPOOL_MAX_BYTES: u64 = 1 << 20;
 const SPOOL_MAX_FILES: u32 = 10_000; // keep every file: a missing line is a lost line
 const PHASE: Duration = Duration::from_secs(2);
@@ -49,9 +65,9 @@ fn child(dsn: &str, spool: &Path) {
         ..Options::default()
     })
     .expect("valid options");
-    for t in 0..TRACES {
+    for t in 0..traces() {
         let root = client.start_span(SpanStart::new(format!("trace {t}")).op("ai.task"));
-        for c in 1..SPANS_PER_TRACE {
+        for c in 1..spans_per_trace() {
             let mut span =
                 client.start_span(SpanStart::new(format!("step {c}")).parent(root.context()));
             span.set_attribute("padding", "x".repeat(100));
@@ -63,10 +79,12 @@ fn child(dsn: &str, spool: &Path) {
             std::thread::sleep(Duration::from_millis(240));
         }
     }
-    // Long enough that every export attempt ends: the figures below are then final.
-    client
-        .close(Duration::from_secs(300))
-        .expect("close within 300 s");
+    // Long enough that every export attempt ends: the figures below are then final
+    // (`SOAK_CLOSE` seconds; a shorter close leaves them as they were at that moment).
+    let close = Duration::from_secs(setting("SOAK_CLOSE", 300) as u64);
+    if client.close(close).is_err() {
+        eprintln!("close did not finish within {close:?}: the figures are not final");
+    }
     let stats = client.stats();
     let exporters: Vec<_> = stats
         .exporters
@@ -82,7 +100,7 @@ fn child(dsn: &str, spool: &Path) {
     println!(
         "{}",
         serde_json::json!({
-            "created": TRACES * SPANS_PER_TRACE,
+            "created": traces() * spans_per_trace(),
             "queued": stats.queued,
             "dropped_before_queue": reasons(&stats.dropped),
             "exporters": exporters,
@@ -101,6 +119,9 @@ fn reasons(counts: &llmtel_core::DropCounts) -> serde_json::Value {
 
 /// The backend: which phase answers a request that arrives `since` the start.
 fn phase(since: Duration) -> &'static str {
+    if std::env::var_os("SOAK_SLOW").is_some() {
+        return "slow";
+    }
     ["healthy", "rate limited", "unavailable", "hung"]
         [(since.as_secs_f64() / PHASE.as_secs_f64()) as usize % 4]
 }
@@ -129,7 +150,10 @@ fn parent() {
                         .unwrap_or(0);
                     requests[index].fetch_add(1, Ordering::Relaxed);
                     let response = match now {
-                        "healthy" => {
+                        "healthy" | "slow" => {
+                            if now == "slow" {
+                                std::thread::sleep(Duration::from_secs(2));
+                            }
                             accepted.fetch_add(envelope_spans(&body), Ordering::Relaxed);
                             tiny_http::Response::from_data(Vec::new()).with_status_code(200)
                         }
@@ -158,13 +182,14 @@ fn parent() {
     }
     let dsn = format!("http://public@{addr}/1");
     println!(
-        "{PROCESSES} processes x {} spans, spool capped at {} KiB per file, backend phases of {:?}",
-        TRACES * SPANS_PER_TRACE,
+        "{} processes x {} spans, spool capped at {} KiB per file, backend phases of {:?}",
+        processes(),
+        traces() * spans_per_trace(),
         SPOOL_MAX_BYTES / 1024,
         PHASE
     );
     let exe = std::env::current_exe().expect("this program's path");
-    let children: Vec<_> = (0..PROCESSES)
+    let children: Vec<_> = (0..processes())
         .map(|_| {
             Command::new(&exe)
                 .args(["child", &dsn, spool.to_str().unwrap()])

@@ -3,11 +3,14 @@
 //! Shaped like OpenTelemetry's thread-based BatchSpanProcessor: a bounded data channel the hot
 //! path `try_send`s into (never blocking, never waking the thread per span), a separate control
 //! channel for nudges, flushes and shutdown, and a thread that groups spans by local root before
-//! handing them to the exporters. After `fork()` the child notices the new fork generation and
-//! starts a fresh lane, leaving the parent's queue (and its pending spans) untouched.
+//! handing them to the exporters, each of which runs on a thread of its own (`exporter_thread`),
+//! so one slow exporter holds back neither the others nor the queue. After `fork()` the child
+//! notices the new fork generation and starts a fresh lane, leaving the parent's queue (and its
+//! pending spans) untouched.
+
+mod exporter_thread;
 
 use std::collections::HashMap;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -23,7 +26,8 @@ use crate::export::{Segment, SpanExporter};
 use crate::fork;
 use crate::options::ConfigError;
 use crate::span::{AttributeStorage, SpanData, SpanId};
-use crate::stats::{AtomicDrops, DropReason, ExportTally, ExporterCounters, ExporterStats, Stats};
+use crate::stats::{AtomicDrops, DropReason, ExporterCounters, ExporterStats, Stats};
+use exporter_thread::{Batch, ExporterThread};
 
 /// Children wait this long for their local root before they are exported without it.
 const ORPHAN_WAIT: Duration = Duration::from_secs(30);
@@ -61,11 +65,13 @@ struct Lane {
 struct Shared {
     /// Spans that entered the queue (written by callers only).
     accepted: CachePadded<AtomicU64>,
-    /// Spans every exporter has attempted, or that were given up (written by the thread only).
-    /// `accepted - attempted` is what a flush waits for.
+    /// Spans every exporter has attempted, or that were given up (written by the flush and
+    /// exporter threads). `accepted - attempted` is what a flush waits for.
     attempted: CachePadded<AtomicU64>,
-    /// An exporter holds something back (client reports) that a flush would send.
+    /// Spans were dropped before the queue since the last flush: Sentry reports them.
     backlog: AtomicBool,
+    /// Per exporter: it holds something back (client reports) that a flush would send.
+    exporter_backlogs: Vec<Arc<AtomicBool>>,
     nudged: AtomicBool,
     closed: AtomicBool,
     overflow_warned: AtomicBool,
@@ -81,7 +87,9 @@ const RECYCLED_CAPACITY: usize = 1024;
 enum Control {
     /// The queue reached a batch; export what is ready.
     Nudge,
-    Flush(Sender<()>),
+    /// Export what is ready and have every exporter send what it holds, until the deadline
+    /// (the caller's timeout).
+    Flush(Instant, Sender<bool>),
     Shutdown {
         deadline: Instant,
         ack: Sender<()>,
@@ -213,6 +221,7 @@ impl Lane {
             accepted: CachePadded::new(AtomicU64::new(0)),
             attempted: CachePadded::new(AtomicU64::new(0)),
             backlog: AtomicBool::new(false),
+            exporter_backlogs: exporters.iter().map(|_| Arc::default()).collect(),
             nudged: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             overflow_warned: AtomicBool::new(false),
@@ -220,13 +229,38 @@ impl Lane {
             exporters: counters.clone(),
             recycled: ArrayQueue::new(RECYCLED_CAPACITY),
         });
+        let threads = exporters
+            .into_iter()
+            .zip(counters)
+            .zip(&shared.exporter_backlogs)
+            .map(|((exporter, counters), backlog)| {
+                ExporterThread::start(
+                    exporter,
+                    counters,
+                    backlog.clone(),
+                    shared.clone(),
+                    settings.export_timeout,
+                    // Each exporter may fall a span queue's worth behind before it loses batches.
+                    settings
+                        .capacity
+                        .div_ceil(settings.batch_size.max(1))
+                        .max(2),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| {
+                ConfigError::new(
+                    "queue_capacity",
+                    format!("cannot start an exporter thread: {e}"),
+                )
+            })?;
         let (data_tx, data_rx) = crossbeam_channel::bounded(settings.capacity);
         let (ctrl_tx, ctrl_rx) = crossbeam_channel::unbounded();
         let worker = Worker {
             data_rx,
             ctrl_rx,
             shared: shared.clone(),
-            exporters: exporters.into_iter().zip(counters).collect(),
+            exporters: threads,
             open: HashMap::new(),
             open_spans: 0,
             ready: Vec::new(),
@@ -297,6 +331,11 @@ impl Lane {
         let accepted = self.shared.accepted.load(Ordering::Acquire);
         self.shared.attempted.load(Ordering::Acquire) == accepted
             && !self.shared.backlog.load(Ordering::Acquire)
+            && !self
+                .shared
+                .exporter_backlogs
+                .iter()
+                .any(|b| b.load(Ordering::Acquire))
     }
 
     fn flush(&self, timeout: Duration) -> Result<(), WaitError> {
@@ -304,12 +343,13 @@ impl Lane {
             return Ok(());
         }
         let (ack, done) = crossbeam_channel::bounded(1);
-        if self.ctrl_tx.send(Control::Flush(ack)).is_err() {
+        let deadline = Instant::now() + timeout;
+        if self.ctrl_tx.send(Control::Flush(deadline, ack)).is_err() {
             return Ok(()); // the thread is gone: nothing left that could be flushed
         }
         match done.recv_timeout(timeout) {
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => Ok(()),
-            Err(RecvTimeoutError::Timeout) => Err(WaitError::Timeout),
+            Ok(true) | Err(RecvTimeoutError::Disconnected) => Ok(()),
+            Ok(false) | Err(RecvTimeoutError::Timeout) => Err(WaitError::Timeout),
         }
     }
 
@@ -354,7 +394,7 @@ struct Worker {
     data_rx: Receiver<SpanData>,
     ctrl_rx: Receiver<Control>,
     shared: Arc<Shared>,
-    exporters: Vec<(Box<dyn SpanExporter>, Arc<ExporterCounters>)>,
+    exporters: Vec<ExporterThread>,
     open: HashMap<SpanId, OpenSegment>,
     open_spans: usize,
     ready: Vec<Segment>,
@@ -371,15 +411,13 @@ impl Worker {
                 Ok(Control::Nudge) => {
                     self.shared.nudged.store(false, Ordering::Release);
                     self.drain();
-                    self.export_ready(self.export_deadline());
+                    self.export_ready(None);
                 }
-                Ok(Control::Flush(ack)) => {
+                Ok(Control::Flush(deadline, ack)) => {
                     self.drain();
                     self.release_orphans(|_| true);
-                    let deadline = self.export_deadline();
-                    self.export_ready(deadline);
-                    self.flush_exporters(deadline);
-                    let _ = ack.send(());
+                    self.export_ready(None);
+                    let _ = ack.send(self.flush_exporters(deadline));
                 }
                 Ok(Control::Shutdown { deadline, ack }) => {
                     self.shutdown(deadline);
@@ -390,7 +428,7 @@ impl Worker {
                     self.drain();
                     let now = Instant::now();
                     self.release_orphans(|o| now.duration_since(o.since) >= ORPHAN_WAIT);
-                    self.export_ready(self.export_deadline());
+                    self.export_ready(None);
                     next_tick = Instant::now() + self.settings.interval;
                 }
                 Err(RecvTimeoutError::Disconnected) => {
@@ -409,12 +447,20 @@ impl Worker {
         self.drain();
         self.release_orphans(|_| true);
         let deadline = deadline.min(self.export_deadline());
-        for (exporter, _) in &mut self.exporters {
-            let _ = catch_unwind(AssertUnwindSafe(|| exporter.closing(deadline)));
+        for exporter in &self.exporters {
+            exporter.closing(deadline);
         }
-        self.export_ready(deadline);
-        for (exporter, _) in &mut self.exporters {
-            let _ = catch_unwind(AssertUnwindSafe(|| exporter.shutdown(deadline)));
+        self.export_ready(Some(deadline));
+        let acks: Vec<_> = self
+            .exporters
+            .iter()
+            .map(|e| e.shutdown(deadline))
+            .collect();
+        for (exporter, ack) in self.exporters.iter_mut().zip(acks) {
+            // An exporter still busy at the deadline is left to finish on its own.
+            if ack.is_some_and(|ack| ack.recv_deadline(deadline).is_ok()) {
+                exporter.join();
+            }
         }
         // Spans that raced past the closed flag are counted, not silently lost.
         for span in self.data_rx.try_iter() {
@@ -433,7 +479,7 @@ impl Worker {
             };
             self.accept(span);
             if self.ready_spans >= self.settings.batch_size {
-                self.export_ready(self.export_deadline());
+                self.export_ready(None);
             }
         }
         if self.open_spans > self.settings.capacity {
@@ -488,8 +534,10 @@ impl Worker {
         }
     }
 
-    /// Hands ready segments to every exporter in batches of about `batch_size` spans.
-    fn export_ready(&mut self, deadline: Instant) {
+    /// Hands ready segments to every exporter in batches of about `batch_size` spans. An
+    /// exporter that is behind has the batch dropped (and counted) for it, except for the final
+    /// batches (`until` a shutdown deadline), which wait for room.
+    fn export_ready(&mut self, until: Option<Instant>) {
         while !self.ready.is_empty() {
             let mut take = 0;
             let mut spans = 0;
@@ -500,56 +548,48 @@ impl Worker {
                 take += 1;
                 spans += segment.len();
             }
-            let batch: Vec<Segment> = self.ready.drain(..take).collect();
+            let segments: Vec<Segment> = self.ready.drain(..take).collect();
             self.ready_spans -= spans;
-            for (exporter, counters) in &mut self.exporters {
-                let tally = catch_unwind(AssertUnwindSafe(|| exporter.export(&batch, deadline)))
-                    .unwrap_or_else(|_| {
-                        ExportTally::dropped(DropReason::InternalSdkError, spans as u64)
-                    });
-                record(counters, &tally);
+            if self.exporters.is_empty() {
+                self.shared
+                    .attempted
+                    .fetch_add(spans as u64, Ordering::AcqRel);
+                self.shared.recycle(segments);
+                continue;
             }
-            self.shared
-                .attempted
-                .fetch_add(spans as u64, Ordering::AcqRel);
-            self.recycle(batch);
-        }
-        self.update_backlog();
-    }
-
-    fn recycle(&self, batch: Vec<Segment>) {
-        for segment in batch {
-            for span in segment.root.into_iter().chain(segment.children) {
-                if self
-                    .shared
-                    .recycled
-                    .push(span.attributes.into_storage())
-                    .is_err()
-                {
-                    return; // full: the rest is simply freed
+            let batch = Batch::new(segments, spans as u64, self.exporters.len());
+            for exporter in &self.exporters {
+                match until {
+                    Some(deadline) => exporter.export_waiting(&batch, &self.shared, deadline),
+                    None => exporter.export(&batch, &self.shared),
                 }
             }
         }
     }
 
-    fn flush_exporters(&mut self, deadline: Instant) {
-        for (exporter, _) in &mut self.exporters {
-            let _ = catch_unwind(AssertUnwindSafe(|| exporter.flush(deadline)));
-        }
-        self.update_backlog();
-    }
-
-    fn update_backlog(&self) {
-        let backlog = self.exporters.iter().any(|(e, _)| e.has_backlog());
-        self.shared.backlog.store(backlog, Ordering::Release);
+    /// Asks every exporter to send what it holds back, waiting for them until `deadline`;
+    /// false when one was still busy then.
+    fn flush_exporters(&mut self, deadline: Instant) -> bool {
+        self.shared.backlog.store(false, Ordering::Release);
+        let acks: Vec<_> = self.exporters.iter().map(|e| e.flush(deadline)).collect();
+        // Every exporter gets its wait (no short cut after one that did not answer).
+        let answered: Vec<bool> = acks
+            .into_iter()
+            .map(|ack| ack.is_some_and(|ack| ack.recv_deadline(deadline).is_ok()))
+            .collect();
+        answered.into_iter().all(|done| done)
     }
 }
 
-fn record(counters: &ExporterCounters, tally: &ExportTally) {
-    counters
-        .exported
-        .fetch_add(tally.exported, Ordering::Relaxed);
-    for (reason, n) in tally.dropped.iter() {
-        counters.dropped.add(reason, n, 0);
+impl Shared {
+    /// Keeps the attribute storage of exported spans for new spans to reuse.
+    fn recycle(&self, batch: Vec<Segment>) {
+        for segment in batch {
+            for span in segment.root.into_iter().chain(segment.children) {
+                if self.recycled.push(span.attributes.into_storage()).is_err() {
+                    return; // full: the rest is simply freed
+                }
+            }
+        }
     }
 }
