@@ -153,3 +153,38 @@ fn a_write_cut_short_by_a_full_disk_leaves_whole_lines_and_counts_the_rest() {
     assert_eq!(lines.last().unwrap()["name"], "next writer");
     assert!(std::fs::read(&path).unwrap().ends_with(b"\n"));
 }
+
+#[test]
+fn a_spool_that_cannot_be_written_is_said_once_and_every_span_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spans.jsonl");
+    let stderr_path = dir.path().join("stderr.txt");
+    let child = fork({
+        let path = path.clone();
+        let stderr = std::fs::File::create(&stderr_path).unwrap();
+        move || {
+            use std::os::fd::AsRawFd;
+            unsafe { libc::dup2(stderr.as_raw_fd(), 2) };
+            let client = spool_client(&path, 1 << 30, 2);
+            // Something else takes the spool's place after init (as a read-only folder or a
+            // full disk would refuse the writes): every write fails.
+            std::fs::create_dir(&path).unwrap();
+            for i in 0..50 {
+                client.start_span(SpanStart::new(format!("lost {i}"))).end();
+                if i % 10 == 9 {
+                    let _ = client.flush(Duration::from_secs(5));
+                }
+            }
+            client.close(Duration::from_secs(10)).unwrap();
+            let spool = client.stats().exporter("spool").cloned().unwrap();
+            i32::from(!(spool.exported == 0 && spool.dropped.get(DropReason::SendError) == 50))
+        }
+    });
+    assert_eq!(wait(child), 0, "every span counted as dropped");
+    let said = std::fs::read_to_string(&stderr_path).unwrap();
+    assert_eq!(
+        said.matches("llmtel: cannot write the spool").count(),
+        1,
+        "{said}"
+    );
+}
