@@ -258,7 +258,12 @@ impl HttpClient {
                         }
                     }
                 };
-                let _ = job.reply.send((job.index, client.send(job.request)));
+                // A panic must still answer: the exporter waits for every job it pushed.
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    client.send(job.request)
+                }))
+                .unwrap_or_else(|_| Err(HttpFailure::Request("a bug in the sender".into())));
+                let _ = job.reply.send((job.index, outcome));
                 if let Ok(mut state) = state.lock() {
                     state.idle += 1;
                 }
