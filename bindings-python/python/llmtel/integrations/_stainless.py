@@ -69,7 +69,7 @@ def wrap(original: Any, api: str, is_async: bool, spec: "Spec") -> Any:
             except BaseException as error:
                 fail(call, error)
                 raise
-            return after(call, result, spec)
+            return after(call, result, spec, api)
     else:
         @functools.wraps(original)
         def create(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -81,7 +81,7 @@ def wrap(original: Any, api: str, is_async: bool, spec: "Spec") -> Any:
             except BaseException as error:
                 fail(call, error)
                 raise
-            return after(call, result, spec)
+            return after(call, result, spec, api)
     setattr(create, _MARK, True)
     return create
 
@@ -126,7 +126,7 @@ def begin(resource: Any, api: str, kwargs: dict, spec: "Spec") -> Any:
         return None
 
 
-def after(call: Any, result: Any, spec: "Spec") -> Any:
+def after(call: Any, result: Any, spec: "Spec", api: str = "") -> Any:
     try:
         sync_stream, async_stream = spec.streams()
         value = result
@@ -140,7 +140,7 @@ def after(call: Any, result: Any, spec: "Spec") -> Any:
         elif isinstance(value, async_stream):
             tap_async(value, call)
         elif hasattr(value, "model_dump_json"):
-            call.finish(response_json(value))
+            call.finish(response_json(value, api))
         else:
             end(call)
     except Exception as error:
@@ -149,29 +149,33 @@ def after(call: Any, result: Any, spec: "Spec") -> Any:
     return result
 
 
-def response_json(value: Any) -> str:
+def response_json(value: Any, api: str = "") -> str:
     """The response as JSON for the core. An answer whose text passes the content cap (no
     attribute holds more of it) is dumped with its strings cut at the cap first, so a 50 MB
-    answer costs what 64 KiB cost; the check looks at the few places long text lives."""
+    answer costs what 64 KiB cost; the check reads only where the API puts long text."""
     from .. import _state
 
     client = _state.client
     cap = client.content_cap if client is not None else 0
-    if cap and _has_long_text(value, cap):
+    texts = _LONG_TEXT.get(api)
+    if cap and texts is not None and any(len(text or "") > cap for text in texts(value)):
         return json.dumps(_cropped(value.model_dump(mode="json", warnings=False), cap))
     return value.model_dump_json(warnings=False)
 
 
-def _has_long_text(value: Any, cap: int) -> bool:
-    texts = []
-    for choice in getattr(value, "choices", None) or ():  # OpenAI chat completions
-        texts.append(getattr(getattr(choice, "message", None), "content", None))
-    for item in getattr(value, "output", None) or ():  # OpenAI responses
-        texts.extend(getattr(part, "text", None) for part in getattr(item, "content", None) or ())
-    content = getattr(value, "content", None)  # Anthropic messages
-    if isinstance(content, list):
-        texts.extend(getattr(block, "text", None) for block in content)
-    return any(isinstance(text, str) and len(text) > cap for text in texts)
+def _responses_text(value: Any) -> Any:
+    for item in value.output or ():
+        if item.type == "message":
+            yield from (part.text for part in item.content if part.type == "output_text")
+
+
+# Where each API carries long text (a missing attribute costs a pydantic exception: ask for
+# what the type has).
+_LONG_TEXT = {
+    "chat_completions": lambda value: (choice.message.content for choice in value.choices or ()),
+    "responses": _responses_text,
+    "messages": lambda value: (block.text for block in value.content or () if block.type == "text"),
+}
 
 
 def _cropped(value: Any, cap: int) -> Any:
