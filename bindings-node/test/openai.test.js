@@ -100,3 +100,22 @@ for (const { version, sdk } of SDKS) {
     assert.equal(spans[0].attributes['gen_ai.response.id'], 'chatcmpl-2', 'what it gathered is kept');
   });
 }
+
+test('a long answer is cut at the content cap, never inside a surrogate pair', async () => {
+  const { cut } = require('../lib/integrations/stainless');
+  assert.equal(cut('ab😀cd', 3), 'ab'); // the emoji's first half would end the cut
+  assert.equal(cut('abcd', 3), 'abc');
+  const text = '😀'.repeat(40000); // 160 KB: serialized with its strings cut
+  const body = JSON.stringify({ id: 'chatcmpl-long', object: 'chat.completion', created: 1, model: 'gpt-4o-mini',
+    choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } });
+  const fetch = async () => new Response(body, { headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } });
+  const read = freshSpool({ maxContentBytes: 1001 });
+  const client = llmtel.instrumentOpenAiClient(new OpenAI({ apiKey: 'x', baseURL: 'http://mock/v1', fetch, maxRetries: 0 }), { recordOutputs: true });
+  const answer = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [] });
+  assert.equal(answer.choices[0].message.content, text, "the caller's answer is whole");
+  const [span] = (await read()).map((l) => JSON.parse(l));
+  assert.equal(span.attributes['gen_ai.response.id'], 'chatcmpl-long');
+  assert.ok(Buffer.byteLength(span.attributes['gen_ai.output.messages']) <= 1001);
+  assert.match(span.attributes['gen_ai.output.messages'], /😀/);
+});

@@ -173,10 +173,16 @@ function isLarge(response) {
   return length === null || length === undefined || Number(length) >= LARGE_BODY;
 }
 
+/** `text` cut to `cap` UTF-16 units (at least `cap` bytes' worth), never inside a surrogate pair. */
+function cut(text, cap) {
+  const end = text.charCodeAt(cap - 1) >= 0xd800 && text.charCodeAt(cap - 1) <= 0xdbff ? cap - 1 : cap;
+  return text.slice(0, end);
+}
+
 function serialize(data, api, cap, large) {
   if (api === 'embeddings') return JSON.stringify(data, typedArraysAsArrays);
   if (!large || !cap) return JSON.stringify(data);
-  return JSON.stringify(data, (_key, value) => (typeof value === 'string' && value.length > cap ? value.slice(0, cap) : value));
+  return JSON.stringify(data, (_key, value) => (typeof value === 'string' && value.length > cap ? cut(value, cap) : value));
 }
 
 function record(call, data, api, props, cap) {
@@ -311,4 +317,4 @@ const instrumentAnthropic = (client, context) => instrument(client, ANTHROPIC_ME
 const patchOpenAi = (load, context) => patchSdk(OPENAI_RESOURCES, openAiProvider, load, context);
 const patchAnthropic = (load, context) => patchSdk(ANTHROPIC_RESOURCES, anthropicProvider, load, context);
 
-module.exports = { instrumentOpenAi, instrumentAnthropic, patchOpenAi, patchAnthropic };
+module.exports = { instrumentOpenAi, instrumentAnthropic, patchOpenAi, patchAnthropic, cut };
