@@ -149,6 +149,13 @@ class Handler(BaseHTTPRequestHandler):
 class ProviderServer(ThreadingHTTPServer):
     daemon_threads = True
 
+    def handle_error(self, request, client_address):
+        # A client that goes away mid-answer (a test that stops reading a stream, a process
+        # that exits) is not the server's error; anything else is printed as usual.
+        if isinstance(sys.exc_info()[1], (ConnectionError, OSError)) or sys.is_finalizing():
+            return
+        super().handle_error(request, client_address)
+
     def __init__(self, address, scenarios):
         super().__init__(address, Handler)
         self.scenarios = scenarios
