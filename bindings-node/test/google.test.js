@@ -39,3 +39,20 @@ for (const scenario of scenarios('gcp.gemini')) {
     assertMatches(scenario, lines[0], provider.url);
   });
 }
+
+test('a Gemini stream whose events are not JSON fails its span with the caller\'s error', async () => {
+  const read = freshSpool();
+  const ai = llmtel.instrumentGoogleGenAIClient(
+    new GoogleGenAI({ apiKey: 'test', httpOptions: { baseUrl: `${provider.url}/fault_gemini_stream_not_json` } }),
+  );
+  let caught;
+  try {
+    for await (const _ of await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'Why?' })) { /* read */ }
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught, 'the SDK raised');
+  const [span] = (await read()).map((l) => JSON.parse(l));
+  assert.equal(span.status, 'error');
+  assert.equal(span.attributes['error.type'], caught.name);
+});

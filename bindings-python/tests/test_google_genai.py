@@ -67,3 +67,17 @@ def test_each_scenario_gives_its_expected_span(provider, spool, name, is_async):
     spans = reader.spans()
     assert len(spans) == 1, [s["name"] for s in spans]
     assert scenario_check.problems(expected_for(scenario, url), spans[0]) == []
+
+
+def test_a_stream_whose_events_are_not_json_fails_its_span_with_the_callers_error(provider, spool):
+    _, url = provider
+    reader = spool()
+    client = genai.Client(api_key="test", http_options=types.HttpOptions(base_url=f"{url}/fault_gemini_stream_not_json"))
+    seen = []
+    with pytest.raises(Exception) as raised:
+        for chunk in client.models.generate_content_stream(model="gemini-2.5-flash", contents="Why?"):
+            seen.append(chunk)
+    (span,) = reader.spans()
+    assert span["status"] == "error"
+    assert span["attributes"]["error.type"] == type(raised.value).__name__
+    assert span["attributes"]["gen_ai.response.id"] == "g1", "what it gathered is kept"
