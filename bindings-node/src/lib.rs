@@ -703,7 +703,7 @@ impl NativeRun {
             .map_err(|e| thrown(&env, e))
     }
 
-    /// An agent's output messages (JSON array of messages), recorded when outputs are.
+    /// A value with no attribute form: counted, not kept.
     #[napi(catch_unwind)]
     pub fn reject_attribute(&self, env: Env, key: String, why: String) -> Outcome<()> {
         self.inner
@@ -711,6 +711,7 @@ impl NativeRun {
             .map_err(|e| thrown(&env, e))
     }
 
+    /// An agent's output messages (JSON array of messages), recorded when outputs are.
     #[napi(catch_unwind)]
     pub fn set_output(&self, env: Env, messages: String) -> Outcome<()> {
         let messages = spec_from_json("messages", &messages).map_err(|e| thrown(&env, e))?;

@@ -440,14 +440,7 @@ impl SpanHandle {
     /// Token counts as the contract defines them (input includes cached, output reasoning);
     /// the total is input + output unless given. Counts below zero are refused.
     pub fn record_usage(&self, usage: &Usage) -> Result<(), Error> {
-        for (field, value) in [
-            ("input_tokens", usage.input),
-            ("output_tokens", usage.output),
-            ("cache_read_input_tokens", usage.cache_read),
-            ("cache_creation_input_tokens", usage.cache_creation),
-            ("reasoning_tokens", usage.reasoning),
-            ("total_tokens", usage.total),
-        ] {
+        for (field, value) in usage.fields() {
             if value.is_some_and(|v| v < 0) {
                 return Err(Error::new(
                     ErrorKind::InvalidArgument,

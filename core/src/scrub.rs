@@ -128,32 +128,7 @@ impl Scrubber {
 
     /// `text` with every secret replaced by `[Filtered]`.
     pub fn scrub<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        let mut out = Cow::Borrowed(text);
-        if self.builtin {
-            out = replace(builtin(), out, keep_context);
-        }
-        if let Some(extra) = &self.extra {
-            out = replace(extra, out, |_| Cow::Borrowed(FILTERED));
-        }
-        out
-    }
-
-    /// Scrubs with the built-in patterns even when `scrub_secrets` is off: for error messages,
-    /// which are kept whatever the content options say.
-    pub fn scrub_always(&self, text: String) -> String {
-        let builtin = match replace(builtin(), Cow::Borrowed(&text), keep_context) {
-            Cow::Borrowed(_) => text,
-            Cow::Owned(s) => s,
-        };
-        match &self.extra {
-            Some(extra) => {
-                match replace(extra, Cow::Borrowed(&builtin), |_| Cow::Borrowed(FILTERED)) {
-                    Cow::Borrowed(_) => builtin,
-                    Cow::Owned(s) => s,
-                }
-            }
-            None => builtin,
-        }
+        self.apply(text, self.builtin)
     }
 
     /// The same for an owned string, without a copy when nothing is found.
@@ -162,6 +137,26 @@ impl Scrubber {
             Cow::Borrowed(_) => text,
             Cow::Owned(s) => s,
         }
+    }
+
+    /// Scrubs with the built-in patterns even when `scrub_secrets` is off: for error messages,
+    /// which are kept whatever the content options say.
+    pub fn scrub_always(&self, text: String) -> String {
+        match self.apply(&text, true) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(s) => s,
+        }
+    }
+
+    fn apply<'a>(&self, text: &'a str, builtin_patterns: bool) -> Cow<'a, str> {
+        let mut out = Cow::Borrowed(text);
+        if builtin_patterns {
+            out = replace(builtin(), out, keep_context);
+        }
+        if let Some(extra) = &self.extra {
+            out = replace(extra, out, |_| Cow::Borrowed(FILTERED));
+        }
+        out
     }
 }
 
@@ -172,30 +167,33 @@ pub fn without_quoted_passages(text: &str) -> Cow<'_, str> {
     static QUOTED: OnceLock<Regex> = OnceLock::new();
     let quoted = QUOTED.get_or_init(|| {
         Regex::new(concat!(
-            r#"(?P<p_a>(?:^|[^\w'"`])')[^'
-]+(?P<s_a>'(?:$|[^\w]))"#,
-            r#"|(?P<p_b>(?:^|[^\w'"`])")[^"
-]+(?P<s_b>"(?:$|[^\w]))"#,
-            r"|(?P<p_c>`)[^`
-]+(?P<s_c>`)",
-            r"|(?P<p_d>“)[^”
-]+(?P<s_d>”)",
-            r"|(?P<p_e>‘)[^’
-]+(?P<s_e>’)",
+            r#"(?P<p_a>(?:^|[^\w'"`])')[^'\n]+(?P<s_a>'(?:$|[^\w]))"#,
+            r#"|(?P<p_b>(?:^|[^\w'"`])")[^"\n]+(?P<s_b>"(?:$|[^\w]))"#,
+            r"|(?P<p_c>`)[^`\n]+(?P<s_c>`)",
+            r"|(?P<p_d>“)[^”\n]+(?P<s_d>”)",
+            r"|(?P<p_e>‘)[^’\n]+(?P<s_e>’)",
         ))
         .expect("the quote pattern compiles")
     });
     quoted.replace_all(text, |caps: &Captures<'_>| {
-        let part = |prefix: &str| {
-            quoted
-                .capture_names()
-                .flatten()
-                .filter(|n| n.starts_with(prefix))
-                .find_map(|n| caps.name(n))
-                .map_or("", |m| m.as_str())
-        };
-        format!("{}{FILTERED}{}", part("p_"), part("s_"))
+        let (_, before, after) = kept(quoted, caps);
+        format!("{before}{FILTERED}{after}")
     })
+}
+
+/// What a match keeps around `[Filtered]`: its `p_…` group (named, and its text) and its `s_…`
+/// group. Only one alternative matches, so there is at most one of each.
+fn kept<'h>(re: &'static Regex, caps: &Captures<'h>) -> (Option<&'static str>, &'h str, &'h str) {
+    let (mut group, mut before, mut after) = (None, "", "");
+    for name in re.capture_names().flatten() {
+        let Some(m) = caps.name(name) else { continue };
+        if name.starts_with("p_") {
+            (group, before) = (Some(name), m.as_str());
+        } else if name.starts_with("s_") {
+            after = m.as_str();
+        }
+    }
+    (group, before, after)
 }
 
 fn replace<'a>(
@@ -215,19 +213,8 @@ fn replace<'a>(
 /// The replacement for one built-in match: the kept context around `[Filtered]`.
 fn keep_context(caps: &Captures<'_>) -> Cow<'static, str> {
     let whole = caps.get(0).map_or("", |m| m.as_str());
-    let mut before = "";
-    let mut after = "";
-    let mut unquoted_value = false;
-    for name in builtin().capture_names().flatten() {
-        let Some(m) = caps.name(name) else { continue };
-        if name.starts_with("p_") {
-            before = m.as_str();
-            unquoted_value = name == "p_kvu";
-        } else if name.starts_with("s_") {
-            after = m.as_str();
-        }
-    }
-    if unquoted_value {
+    let (group, before, after) = kept(builtin(), caps);
+    if group == Some("p_kvu") {
         let value = &whole[before.len()..whole.len() - after.len()];
         if !value
             .bytes()

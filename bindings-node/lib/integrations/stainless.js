@@ -179,18 +179,20 @@ function cut(text, cap) {
   return text.slice(0, end);
 }
 
-function serialize(data, api, cap, large) {
+/** `capOf()` is read only for a large body (a native getter: a cost per call otherwise). */
+function serialize(data, api, capOf, large) {
   if (api === 'embeddings') return JSON.stringify(data, typedArraysAsArrays);
-  if (!large || !cap) return JSON.stringify(data);
+  const cap = large ? capOf() : 0;
+  if (!cap) return JSON.stringify(data);
   return JSON.stringify(data, (_key, value) => (typeof value === 'string' && value.length > cap ? cut(value, cap) : value));
 }
 
-function record(call, data, api, props, cap) {
+function record(call, data, api, props, capOf) {
   if (data && typeof data[Symbol.asyncIterator] === 'function' && typeof data.controller === 'object') {
     tapStream(data, call, call.__llmtelTap); // a tapped body already hands over the bytes
   } else {
     try {
-      call.finish(serialize(data, api, cap, isLarge(props && props.response)));
+      call.finish(serialize(data, api, capOf, isLarge(props && props.response)));
     } catch {
       endCall(call);
     }
@@ -213,12 +215,12 @@ function wrapMethod(owner, name, api, provider, clientOf, context) {
   }
   const wrapped = function (body, options) {
     let call;
-    let cap = 0;
+    let capOf;
     try {
       const client = clientOf(this);
       const ctx = context(client);
       if (ctx) {
-        cap = ctx.client.contentCap;
+        capOf = () => ctx.client.contentCap;
         const [address, port] = serverOf(client);
         call = ctx.client.call({
           provider: provider(client), api, serverAddress: address, serverPort: port,
@@ -238,7 +240,7 @@ function wrapMethod(owner, name, api, provider, clientOf, context) {
         (props) => { if (body && body.stream) tapBody(props && props.response, call); },
         (error) => fail(call, error),
       );
-      const unwrapped = promise._thenUnwrap((data, props) => record(call, data, api, props, cap));
+      const unwrapped = promise._thenUnwrap((data, props) => record(call, data, api, props, capOf));
       // A response the SDK cannot parse (a 200 with malformed JSON) rejects after the response
       // arrived: the call fails with that error, which the caller then sees unchanged. The
       // parse step is wrapped rather than awaited here, so nothing is parsed that the caller
@@ -256,7 +258,7 @@ function wrapMethod(owner, name, api, provider, clientOf, context) {
       }
       return unwrapped;
     }
-    return Promise.resolve(promise).then((data) => record(call, data, api, undefined, cap), (error) => { fail(call, error); throw error; });
+    return Promise.resolve(promise).then((data) => record(call, data, api, undefined, capOf), (error) => { fail(call, error); throw error; });
   };
   wrapped.__llmtel = true;
   wrapped.__llmtelOriginal = original;

@@ -315,13 +315,9 @@ fn crop_parts(parts: &mut [Part], cap: usize) {
     if cap == 0 {
         return;
     }
-    let crop = |text: &mut String| {
-        let keep = crop_str(text, cap).len();
-        text.truncate(keep);
-    };
     for part in parts {
         match part {
-            Part::Text { content } | Part::Reasoning { content } => crop(content),
+            Part::Text { content } | Part::Reasoning { content } => crop_string(content, cap),
             Part::ToolCall {
                 arguments: json, ..
             }
@@ -331,12 +327,15 @@ fn crop_parts(parts: &mut [Part], cap: usize) {
     }
 }
 
+/// `crop_str` in place.
+fn crop_string(text: &mut String, cap: usize) {
+    let keep = crop_str(text, cap).len();
+    text.truncate(keep);
+}
+
 fn crop_json_strings(value: &mut Json, cap: usize) {
     match value {
-        Json::String(text) => {
-            let keep = crop_str(text, cap).len();
-            text.truncate(keep);
-        }
+        Json::String(text) => crop_string(text, cap),
         Json::Array(items) => items.iter_mut().for_each(|i| crop_json_strings(i, cap)),
         Json::Object(map) => map.values_mut().for_each(|v| crop_json_strings(v, cap)),
         _ => {}

@@ -252,17 +252,22 @@ impl Usage {
         }
     }
 
-    /// Writes the counts that are known, never negative. An unbelievable count is kept apart,
-    /// as `llmtel.usage.unbelievable.<name>`, instead of under its `gen_ai.usage.*` key.
-    pub fn record(&self, attrs: &mut Attributes) {
-        for (name, raw) in [
+    /// Each count under the name hosts write it by (the serde names above), as given.
+    pub fn fields(&self) -> [(&'static str, Option<i64>); 6] {
+        [
             ("input_tokens", self.input),
             ("output_tokens", self.output),
             ("cache_read_input_tokens", self.cache_read),
             ("cache_creation_input_tokens", self.cache_creation),
             ("reasoning_tokens", self.reasoning),
             ("total_tokens", self.total),
-        ] {
+        ]
+    }
+
+    /// Writes the counts that are known, never negative. An unbelievable count is kept apart,
+    /// as `llmtel.usage.unbelievable.<name>`, instead of under its `gen_ai.usage.*` key.
+    pub fn record(&self, attrs: &mut Attributes) {
+        for (name, raw) in self.fields() {
             if let Some(n) = raw.filter(|n| *n > MAX_BELIEVABLE_TOKENS) {
                 attrs.set(format!("llmtel.usage.unbelievable.{name}"), n);
             }

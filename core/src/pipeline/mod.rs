@@ -1,4 +1,4 @@
-//! The bounded queue between callers and the one flush thread, and the thread itself.
+//! The bounded queue between callers and the flush thread, and the thread itself.
 //!
 //! Shaped like OpenTelemetry's thread-based BatchSpanProcessor: a bounded data channel the hot
 //! path `try_send`s into (never blocking, never waking the thread per span), a separate control

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use super::super::http::{Batch, HttpClient, HttpFailure, HttpResponse, Request, shown};
 use super::super::ratelimit::RateLimits;
@@ -102,7 +102,7 @@ pub struct SentryExporter {
     upstream: Option<Upstream>,
     spotlight: Option<SpotlightSender>,
     /// No request runs past this (set when the pipeline closes).
-    hard_deadline: Instant,
+    hard_deadline: Option<Instant>,
 }
 
 struct Upstream {
@@ -148,7 +148,7 @@ impl SentryExporter {
             settings: EnvelopeSettings::from_config(config),
             upstream,
             spotlight: spotlight.map(|url| SpotlightSender::start(url, config.debug)),
-            hard_deadline: far_future(),
+            hard_deadline: None,
         }
     }
 }
@@ -200,7 +200,8 @@ impl SpanExporter for SentryExporter {
             while batch.pending() >= concurrency {
                 up.settle_next(batch, &mut outgoing, &mut tally);
             }
-            let request_deadline = (Instant::now() + budget).min(self.hard_deadline);
+            let soft = Instant::now() + budget;
+            let request_deadline = self.hard_deadline.map_or(soft, |hard| hard.min(soft));
             if let Some((request, out)) =
                 up.prepare(&self.settings, &envelope, request_deadline, &mut tally)
             {
@@ -218,7 +219,7 @@ impl SpanExporter for SentryExporter {
     }
 
     fn closing(&mut self, deadline: Instant) {
-        self.hard_deadline = self.hard_deadline.min(deadline);
+        self.hard_deadline = Some(self.hard_deadline.map_or(deadline, |d| d.min(deadline)));
     }
 
     fn flush(&mut self, deadline: Instant) {
@@ -412,11 +413,6 @@ impl Upstream {
             }
         }
     }
-}
-
-/// An instant no export reaches (`Instant` has no maximum).
-fn far_future() -> Instant {
-    Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600)
 }
 
 enum Delivery {
