@@ -55,6 +55,24 @@ fn fork(child: impl FnOnce() -> i32) -> libc::pid_t {
     pid
 }
 
+/// `fork`, with the child's stderr going to `stderr_path` (llmtel's warnings are read there).
+fn fork_capturing_stderr(stderr_path: &Path, child: impl FnOnce() -> i32) -> libc::pid_t {
+    let stderr = std::fs::File::create(stderr_path).unwrap();
+    fork(move || {
+        use std::os::fd::AsRawFd;
+        unsafe { libc::dup2(stderr.as_raw_fd(), 2) };
+        child()
+    })
+}
+
+/// How many times llmtel said on stderr that the spool cannot be written.
+fn cannot_write_said(stderr_path: &Path) -> usize {
+    std::fs::read_to_string(stderr_path)
+        .unwrap()
+        .matches("llmtel: cannot write the spool")
+        .count()
+}
+
 fn wait(pid: libc::pid_t) -> i32 {
     let mut status = 0;
     unsafe { libc::waitpid(pid, &mut status, 0) };
@@ -106,13 +124,10 @@ fn a_write_cut_short_by_a_full_disk_leaves_whole_lines_and_counts_the_rest() {
     let stderr_path = dir.path().join("stderr.txt");
     // The "disk" holds 10 000 bytes: RLIMIT_FSIZE makes the write that crosses it stop part-way,
     // as ENOSPC does, and every later one fail.
-    let full = fork({
+    let full = fork_capturing_stderr(&stderr_path, {
         let path = path.clone();
-        let stderr = std::fs::File::create(&stderr_path).unwrap();
         move || {
-            use std::os::fd::AsRawFd;
             unsafe {
-                libc::dup2(stderr.as_raw_fd(), 2);
                 libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
                 let limit = libc::rlimit {
                     rlim_cur: 10_000,
@@ -139,12 +154,7 @@ fn a_write_cut_short_by_a_full_disk_leaves_whole_lines_and_counts_the_rest() {
         0,
         "exported and dropped counts do not match the disk"
     );
-    let said = std::fs::read_to_string(&stderr_path).unwrap();
-    assert_eq!(
-        said.matches("llmtel: cannot write the spool").count(),
-        1,
-        "said once: {said}"
-    );
+    assert_eq!(cannot_write_said(&stderr_path), 1, "said once");
     // The next writer (space again) starts on a line of its own.
     let next = spool_client(&path, 1 << 30, 2);
     next.start_span(SpanStart::new("next writer")).end();
@@ -159,12 +169,9 @@ fn a_spool_that_cannot_be_written_is_said_once_and_every_span_counted() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("spans.jsonl");
     let stderr_path = dir.path().join("stderr.txt");
-    let child = fork({
+    let child = fork_capturing_stderr(&stderr_path, {
         let path = path.clone();
-        let stderr = std::fs::File::create(&stderr_path).unwrap();
         move || {
-            use std::os::fd::AsRawFd;
-            unsafe { libc::dup2(stderr.as_raw_fd(), 2) };
             let client = spool_client(&path, 1 << 30, 2);
             // Something else takes the spool's place after init (as a read-only folder or a
             // full disk would refuse the writes): every write fails.
@@ -181,10 +188,5 @@ fn a_spool_that_cannot_be_written_is_said_once_and_every_span_counted() {
         }
     });
     assert_eq!(wait(child), 0, "every span counted as dropped");
-    let said = std::fs::read_to_string(&stderr_path).unwrap();
-    assert_eq!(
-        said.matches("llmtel: cannot write the spool").count(),
-        1,
-        "{said}"
-    );
+    assert_eq!(cannot_write_said(&stderr_path), 1, "said once");
 }
