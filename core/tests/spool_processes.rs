@@ -43,6 +43,14 @@ fn all_lines(path: &Path, max_files: u32) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The tests of this binary run one at a time: a fork while another test's client has threads
+/// (one of them perhaps holding the allocator's lock) can leave the child stuck.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn alone() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Runs `child` in a forked process; its return value is the exit status.
 fn fork(child: impl FnOnce() -> i32) -> libc::pid_t {
     // SAFETY: the child makes its own client (its own threads) and then _exits.
@@ -82,6 +90,7 @@ fn wait(pid: libc::pid_t) -> i32 {
 
 #[test]
 fn four_processes_rotating_one_spool_lose_no_line() {
+    let _alone = alone();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("spans.jsonl");
     let max_files = 1000; // enough to keep everything: any missing line is a lost line
@@ -119,6 +128,7 @@ fn four_processes_rotating_one_spool_lose_no_line() {
 
 #[test]
 fn a_write_cut_short_by_a_full_disk_leaves_whole_lines_and_counts_the_rest() {
+    let _alone = alone();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("spans.jsonl");
     let stderr_path = dir.path().join("stderr.txt");
@@ -166,6 +176,7 @@ fn a_write_cut_short_by_a_full_disk_leaves_whole_lines_and_counts_the_rest() {
 
 #[test]
 fn a_spool_that_cannot_be_written_is_said_once_and_every_span_counted() {
+    let _alone = alone();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("spans.jsonl");
     let stderr_path = dir.path().join("stderr.txt");
