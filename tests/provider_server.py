@@ -11,7 +11,9 @@ served the same way (`raw_body` is sent verbatim).
 
 prints `listening on http://127.0.0.1:PORT` as its first line, so a test can read the port.
 `GET /__requests/<scenario>` returns the requests received for a scenario (method, path,
-headers, JSON body); `DELETE /__requests` forgets them. Standard library only, so the Node,
+headers, JSON body); `DELETE /__requests` forgets them (`DELETE /__requests/<scenario>` one
+scenario's). A scenario whose `response` is a list is a conversation: the nth request since
+then gets the nth answer, the last one repeating. Standard library only, so the Node,
 Python and C suites can all start it.
 """
 
@@ -48,10 +50,10 @@ def load_scenarios(directory: pathlib.Path):
     return scenarios
 
 
-def sse_body(scenario) -> bytes:
-    """The scenario's events in the framing its provider uses."""
+def sse_body(response) -> bytes:
+    """A response's events in the framing its provider uses."""
     out = []
-    for event in scenario["response"]["events"]:
+    for event in response["events"]:
         data = event["data"]
         text = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
         if "event" in event:
@@ -105,6 +107,10 @@ class Handler(BaseHTTPRequestHandler):
             with self.server.lock:
                 self.server.received.clear()
             self.reply_json(200, {})
+        elif self.path.startswith("/__requests/"):
+            with self.server.lock:
+                self.server.received.pop(self.path[len("/__requests/"):], None)
+            self.reply_json(200, {})
         else:
             self.serve()
 
@@ -134,9 +140,13 @@ class Handler(BaseHTTPRequestHandler):
             self.reply_json(404, {"error": {"message": f"scenario {name} serves {scenario['api']}, not {path}", "type": "not_found"}})
             return
         response = scenario["response"]
+        if isinstance(response, list):  # a conversation: the nth request gets the nth answer
+            with self.server.lock:
+                turn = len(self.server.received[name]) - 1
+            response = response[min(turn, len(response) - 1)]
         status = response.get("status", 200)
         if "events" in response:
-            self.reply(status, sse_body(scenario), "text/event-stream", {"Cache-Control": "no-cache"})
+            self.reply(status, sse_body(response), "text/event-stream", {"Cache-Control": "no-cache"})
         elif "raw_body" in response:
             self.reply(status, response["raw_body"].encode())
         else:

@@ -444,6 +444,59 @@ impl Client {
         })
     }
 
+    /// Starts a LangChain model run's span; `start_json` is a `langchain::ModelStart`.
+    #[pyo3(signature = (start_json, *, parent=None, record_inputs=false, record_outputs=false, origin=None))]
+    fn langchain_model(
+        &self,
+        start_json: &str,
+        parent: Option<&Context>,
+        record_inputs: bool,
+        record_outputs: bool,
+        origin: Option<String>,
+    ) -> PyResult<GenAiCallHandle> {
+        guard(|| {
+            let placement = placement(parent, record_inputs, record_outputs, origin);
+            Ok(GenAiCallHandle {
+                inner: done(self.inner.langchain_model(start_json, placement))?,
+            })
+        })
+    }
+
+    /// Starts a LangChain chain run's span when the chain is an agent; None otherwise.
+    #[pyo3(signature = (start_json, *, parent=None, record_inputs=false, record_outputs=false, origin=None))]
+    fn langchain_chain(
+        &self,
+        start_json: &str,
+        parent: Option<&Context>,
+        record_inputs: bool,
+        record_outputs: bool,
+        origin: Option<String>,
+    ) -> PyResult<Option<Run>> {
+        guard(|| {
+            let placement = placement(parent, record_inputs, record_outputs, origin);
+            let run = done(self.inner.langchain_chain(start_json, placement))?;
+            Ok(run.map(|inner| Run { inner }))
+        })
+    }
+
+    /// Starts a LangChain tool run's span.
+    #[pyo3(signature = (start_json, *, parent=None, record_inputs=false, record_outputs=false, origin=None))]
+    fn langchain_tool(
+        &self,
+        start_json: &str,
+        parent: Option<&Context>,
+        record_inputs: bool,
+        record_outputs: bool,
+        origin: Option<String>,
+    ) -> PyResult<Run> {
+        guard(|| {
+            let placement = placement(parent, record_inputs, record_outputs, origin);
+            Ok(Run {
+                inner: done(self.inner.langchain_tool(start_json, placement))?,
+            })
+        })
+    }
+
     /// Waits (without the GIL) until what was queued has been attempted; raises
     /// `FlushTimeout` when the timeout comes first.
     #[pyo3(signature = (timeout=2.0))]
@@ -712,6 +765,40 @@ impl GenAiCallHandle {
         guard(|| done(self.inner.finish_stream()))
     }
 
+    /// A provider call made inside this framework call takes its span over; returns why the
+    /// request could not be read, if it could not.
+    #[pyo3(signature = (provider, api, request_json, *, server_address=None, server_port=None, stream=false, conversation_id=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn adopt(
+        &self,
+        provider: String,
+        api: String,
+        request_json: String,
+        server_address: Option<String>,
+        server_port: Option<u16>,
+        stream: bool,
+        conversation_id: Option<String>,
+    ) -> PyResult<Option<String>> {
+        guard(|| {
+            let spec = CallSpec {
+                provider,
+                api,
+                request: request_json,
+                server_address,
+                server_port,
+                stream,
+                conversation_id,
+                ..CallSpec::default()
+            };
+            Ok(done(self.inner.adopt(&spec))?.map(|e| e.to_string()))
+        })
+    }
+
+    /// Ends a LangChain model run with its LLMResult as JSON.
+    fn finish_langchain(&self, result_json: &str) -> PyResult<()> {
+        guard(|| done(self.inner.finish_langchain(result_json)))
+    }
+
     #[pyo3(signature = (http_status=None, body=None, exception=None, message=None))]
     fn fail(
         &self,
@@ -786,6 +873,21 @@ impl Run {
 
     fn end(&self) -> PyResult<()> {
         guard(|| done(self.inner.end()))
+    }
+
+    /// A LangChain agent's chain inputs (JSON), recorded when inputs are.
+    fn set_langchain_input(&self, inputs_json: &str) -> PyResult<()> {
+        guard(|| done(self.inner.set_langchain_input(inputs_json)))
+    }
+
+    /// Ends a LangChain agent run with its chain outputs (JSON).
+    fn end_langchain_agent(&self, outputs_json: &str) -> PyResult<()> {
+        guard(|| done(self.inner.end_langchain_agent(outputs_json)))
+    }
+
+    /// Ends a LangChain tool run with its output (JSON).
+    fn end_langchain_tool(&self, output_json: &str) -> PyResult<()> {
+        guard(|| done(self.inner.end_langchain_tool(output_json)))
     }
 
     #[pyo3(signature = (error_type, message=None))]

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::genai::{
     AgentRun, AgentSpec, Api, CallError, CallPlacement, CallStart, ContentPolicy, GenAiCall,
     MappingError, Message, NormalizedRequest, NormalizedResponse, Provider, SpecError, ToolSpec,
-    Usage,
+    Usage, langchain,
 };
 use crate::propagation::{RemoteParent, TraceHeaderError};
 use crate::span::{Attributes, ErrorCode, SpanContext, SpanData, SpanKind, Status, Str, Value};
@@ -196,6 +196,32 @@ pub struct CallSpec {
     pub parent: Option<SpanContext>,
 }
 
+impl CallSpec {
+    /// The provider and API named, with the request and where it went.
+    fn start(&self) -> Result<CallStart<'_>, Error> {
+        let provider = Provider::parse(&self.provider).ok_or_else(|| {
+            Error::new(
+                ErrorKind::UnknownProvider,
+                Some("provider"),
+                format!("llmtel does not map the provider {:?}", self.provider),
+            )
+        })?;
+        let api = Api::parse(&self.api).ok_or_else(|| {
+            Error::new(
+                ErrorKind::UnknownApi,
+                Some("api"),
+                format!("llmtel does not map the API {:?}", self.api),
+            )
+        })?;
+        let mut start = CallStart::new(provider, api, &self.request);
+        start.server_address = self.server_address.as_deref();
+        start.server_port = self.server_port;
+        start.conversation_id = self.conversation_id.as_deref();
+        start.stream = self.stream;
+        Ok(start)
+    }
+}
+
 /// Placement of a framework span (normalized call, agent, tool): content policy and origin.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -208,6 +234,12 @@ pub struct PlacementSpec {
 }
 
 impl PlacementSpec {
+    /// The integration's origin unless the host named one.
+    fn or_origin(mut self, origin: &str) -> Self {
+        self.origin.get_or_insert_with(|| origin.to_owned());
+        self
+    }
+
     fn placement(self) -> CallPlacement {
         CallPlacement {
             parent: self.parent,
@@ -317,33 +349,60 @@ impl Client {
     /// Starts a provider call from its wire request. The handle exists even when the request
     /// could not be read; the second value says why it could not.
     pub fn call(&self, spec: CallSpec) -> Result<(CallHandle, Option<Error>), Error> {
-        let provider = Provider::parse(&spec.provider).ok_or_else(|| {
-            Error::new(
-                ErrorKind::UnknownProvider,
-                Some("provider"),
-                format!("llmtel does not map the provider {:?}", spec.provider),
-            )
-        })?;
-        let api = Api::parse(&spec.api).ok_or_else(|| {
-            Error::new(
-                ErrorKind::UnknownApi,
-                Some("api"),
-                format!("llmtel does not map the API {:?}", spec.api),
-            )
-        })?;
-        let mut start = CallStart::new(provider, api, &spec.request);
-        start.server_address = spec.server_address.as_deref();
-        start.server_port = spec.server_port;
+        let mut start = spec.start()?;
         start.parent = spec.parent;
         start.content = ContentPolicy {
             record_inputs: spec.record_inputs,
             record_outputs: spec.record_outputs,
         };
-        start.origin = spec.origin.map(Str::Owned);
-        start.conversation_id = spec.conversation_id.as_deref();
-        start.stream = spec.stream;
+        start.origin = spec.origin.clone().map(Str::Owned);
         let (call, begun) = self.begin_genai_call(start);
         Ok((CallHandle::new(call), begun.err().map(Error::from)))
+    }
+
+    /// Starts the span of a LangChain model run (`on_chat_model_start`, `handleLLMStart`, …):
+    /// `start` is a `langchain::ModelStart` as JSON. A provider call the model makes joins
+    /// this span through `CallHandle::adopt`.
+    pub fn langchain_model(
+        &self,
+        start: &str,
+        placement: PlacementSpec,
+    ) -> Result<CallHandle, Error> {
+        let start = spec_from_json("start", start)?;
+        Ok(self.normalized_call(
+            langchain::model_request(start),
+            placement.or_origin(langchain::ORIGIN),
+        ))
+    }
+
+    /// Starts the span of a LangChain chain run when it is an agent (a LangGraph graph the
+    /// application invoked, an agent executor); other chains get none (`Ok(None)`).
+    pub fn langchain_chain(
+        &self,
+        start: &str,
+        placement: PlacementSpec,
+    ) -> Result<Option<RunHandle>, Error> {
+        let start: langchain::ChainStart = spec_from_json("start", start)?;
+        match langchain::agent(&start) {
+            Some(spec) => {
+                let origin = langchain::chain_origin(&start);
+                self.agent(spec, placement.or_origin(origin)).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Starts the span of a LangChain tool run.
+    pub fn langchain_tool(
+        &self,
+        start: &str,
+        placement: PlacementSpec,
+    ) -> Result<RunHandle, Error> {
+        let start = spec_from_json("start", start)?;
+        self.tool(
+            langchain::tool(start),
+            placement.or_origin(langchain::ORIGIN),
+        )
     }
 
     /// Starts a call a framework normalized.
@@ -497,6 +556,26 @@ impl CallHandle {
         Ok(self.call.take("call")?.finish(response_json)?)
     }
 
+    /// A provider call made inside this framework call takes this span over (one model call,
+    /// one span): the wire request is read onto it and the provider layer finishes it. The
+    /// spec's parent, content options and origin are not used (the framework's stay). The
+    /// second value says why the request could not be read, as for `Client::call`.
+    pub fn adopt(&self, spec: &CallSpec) -> Result<Option<Error>, Error> {
+        let start = spec.start()?;
+        Ok(self
+            .call
+            .with("call", |c| c.adopt_wire(start))?
+            .err()
+            .map(Error::from))
+    }
+
+    /// Ends a LangChain model run with its `LLMResult` as JSON. A call a provider call already
+    /// ended (see `adopt`) is `AlreadyEnded`, which hosts may ignore.
+    pub fn finish_langchain(&self, result: &str) -> Result<(), Error> {
+        let result: serde_json::Value = spec_from_json("result", result)?;
+        self.finish_normalized(langchain::model_response(&result))
+    }
+
     pub fn finish_normalized(&self, response: NormalizedResponse) -> Result<(), Error> {
         self.call.take("call")?.finish_normalized(response);
         Ok(())
@@ -560,6 +639,32 @@ impl RunHandle {
 
     pub fn end(&self) -> Result<(), Error> {
         self.run.take("run").map(AgentRun::end)
+    }
+
+    /// A LangChain agent's input (its chain inputs as JSON), recorded when inputs are.
+    pub fn set_langchain_input(&self, inputs: &str) -> Result<(), Error> {
+        let inputs: serde_json::Value = spec_from_json("inputs", inputs)?;
+        self.run
+            .with("run", |r| r.set_input(langchain::chain_messages(&inputs)))
+    }
+
+    /// Ends a LangChain agent run with its chain outputs as JSON (the last message is the
+    /// agent's output, recorded when outputs are).
+    pub fn end_langchain_agent(&self, outputs: &str) -> Result<(), Error> {
+        let outputs: serde_json::Value = spec_from_json("outputs", outputs)?;
+        self.set_output(langchain::agent_output(&outputs))?;
+        self.end()
+    }
+
+    /// Ends a LangChain tool run with its output as JSON (a `ToolMessage` or the value).
+    pub fn end_langchain_tool(&self, output: &str) -> Result<(), Error> {
+        let output: serde_json::Value = spec_from_json("output", output)?;
+        let result = match langchain::tool_result(&output) {
+            serde_json::Value::String(text) => text,
+            other => other.to_string(),
+        };
+        self.set_result(&result)?;
+        self.end()
     }
 
     pub fn fail(&self, error_type: &str, message: Option<&str>) -> Result<(), Error> {

@@ -28,7 +28,8 @@ from ._options import option_pairs
 __all__ = [
     "init", "start_span", "trace", "get_active_span", "set_conversation_id", "flush", "close",
     "instrument_client", "Span", "ConfigError", "MappingError", "FlushTimeout", "SpanEnded", "InvalidArgument",
-    "OpenAIIntegration", "AnthropicIntegration", "GoogleGenAIIntegration", "__version__",
+    "OpenAIIntegration", "AnthropicIntegration", "GoogleGenAIIntegration", "LangchainIntegration",
+    "LanggraphIntegration", "LangChainCallbackHandler", "__version__",
 ]
 __version__ = _native.version()
 
@@ -105,9 +106,11 @@ def init(
 def _default_integrations():
     from .integrations.anthropic import AnthropicIntegration
     from .integrations.google_genai import GoogleGenAIIntegration
+    from .integrations.langchain import LangchainIntegration, LanggraphIntegration
     from .integrations.openai import OpenAIIntegration
 
-    return [OpenAIIntegration(), AnthropicIntegration(), GoogleGenAIIntegration()]
+    return [OpenAIIntegration(), AnthropicIntegration(), GoogleGenAIIntegration(), LangchainIntegration(),
+            LanggraphIntegration()]
 
 
 def _atexit() -> None:
@@ -298,4 +301,15 @@ def instrument_client(client: Any, *, record_inputs: Optional[bool] = None, reco
 from .integrations import Integration  # noqa: E402
 from .integrations.anthropic import AnthropicIntegration  # noqa: E402
 from .integrations.google_genai import GoogleGenAIIntegration  # noqa: E402
+from .integrations.langchain import LangchainIntegration, LanggraphIntegration  # noqa: E402
+
+
+def __getattr__(name: str) -> Any:
+    # LangChainCallbackHandler subclasses LangChain's handler: made when first asked for, so
+    # importing llmtel does not import LangChain.
+    if name == "LangChainCallbackHandler":
+        from .integrations.langchain import handler_class
+
+        return handler_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 from .integrations.openai import OpenAIIntegration  # noqa: E402

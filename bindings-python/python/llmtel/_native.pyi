@@ -80,6 +80,18 @@ class GenAiCall:
     def finish(self, response_json: str) -> None: ...
     def finish_normalized(self, response_json: str) -> None: ...
     def finish_stream(self) -> None: ...
+    def adopt(
+        self,
+        provider: str,
+        api: str,
+        request_json: str,
+        *,
+        server_address: Optional[str] = None,
+        server_port: Optional[int] = None,
+        stream: bool = False,
+        conversation_id: Optional[str] = None,
+    ) -> Optional[str]: ...
+    def finish_langchain(self, result_json: str) -> None: ...
     def fail(
         self,
         http_status: Optional[int] = None,
@@ -102,6 +114,9 @@ class Run:
     def set_output(self, messages_json: str) -> None: ...
     def set_result(self, result: str) -> None: ...
     def end(self) -> None: ...
+    def set_langchain_input(self, inputs_json: str) -> None: ...
+    def end_langchain_agent(self, outputs_json: str) -> None: ...
+    def end_langchain_tool(self, output_json: str) -> None: ...
     def fail(self, error_type: str, message: Optional[str] = None) -> None: ...
     @property
     def context(self) -> Context: ...
@@ -160,6 +175,33 @@ class Client:
     def tool(
         self,
         spec_json: str,
+        *,
+        parent: Optional[Context] = None,
+        record_inputs: bool = False,
+        record_outputs: bool = False,
+        origin: Optional[str] = None,
+    ) -> Run: ...
+    def langchain_model(
+        self,
+        start_json: str,
+        *,
+        parent: Optional[Context] = None,
+        record_inputs: bool = False,
+        record_outputs: bool = False,
+        origin: Optional[str] = None,
+    ) -> GenAiCall: ...
+    def langchain_chain(
+        self,
+        start_json: str,
+        *,
+        parent: Optional[Context] = None,
+        record_inputs: bool = False,
+        record_outputs: bool = False,
+        origin: Optional[str] = None,
+    ) -> Optional[Run]: ...
+    def langchain_tool(
+        self,
+        start_json: str,
         *,
         parent: Optional[Context] = None,
         record_inputs: bool = False,

@@ -186,6 +186,19 @@ impl AgentRun {
         &mut self.span
     }
 
+    /// An agent's input messages, when they are known only after it started (recorded when
+    /// inputs are). System messages go to the instructions.
+    pub fn set_input(&mut self, messages: Vec<Message>) {
+        if self.content.record_inputs
+            && let Some(attrs) = self.span.attributes_mut()
+        {
+            let (system, messages): (Vec<Message>, Vec<Message>) =
+                messages.into_iter().partition(|m| m.role == "system");
+            let system = system.into_iter().flat_map(|m| m.parts).collect();
+            content::record_inputs(attrs, system, messages, Vec::new(), &self.settings);
+        }
+    }
+
     /// An agent's final output messages (recorded when outputs are).
     pub fn set_output(&mut self, messages: Vec<Message>) {
         if self.content.record_outputs

@@ -202,6 +202,53 @@ impl GenAiCall {
         self.span = Some(span);
     }
 
+    /// A provider call made inside this framework call (LangChain's `ChatOpenAI` calling the
+    /// OpenAI SDK): the provider's wire request is read onto this span, which takes the
+    /// provider's name and detail, and the provider layer goes on with this call (chunks,
+    /// finish, fail) as with its own. One model call, one span. The call keeps its origin and
+    /// content policy (the framework's); a call already adopted is left as it is.
+    pub fn adopt_wire(&mut self, start: CallStart<'_>) -> Result<(), MappingError> {
+        if self.wire.is_some() {
+            return Err(MappingError {
+                what: "adopt",
+                reason: "this call already follows a provider request".into(),
+            });
+        }
+        let wire = start.provider.wire();
+        self.wire = Some((wire, start.api));
+        self.operation = Str::Borrowed(start.api.operation());
+        let Some(mut span) = self.span.take() else {
+            return Ok(());
+        };
+        let Some(attrs) = span.attributes_mut() else {
+            self.span = Some(span);
+            return Ok(());
+        };
+        attrs.set(k::GEN_AI_OPERATION_NAME, self.operation.clone());
+        attrs.set(k::GEN_AI_PROVIDER_NAME, start.provider.name());
+        server(attrs, start.server_address, start.server_port);
+        let mut request = RequestFacts::default();
+        let result = (wire.map_request)(
+            start.api,
+            start.request_json,
+            attrs,
+            &mut request,
+            &self.ctx(),
+        );
+        if request.conversation_id.is_none() {
+            request.conversation_id = start
+                .conversation_id
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned);
+        }
+        if request.model.is_none() {
+            request.model = self.request_model.take();
+        }
+        span.set_op(op_for(&self.operation));
+        self.settle_request(span, request, start.stream);
+        result
+    }
+
     /// The span's context, for children (tool calls made inside the call).
     pub fn context(&self) -> Option<SpanContext> {
         self.span.as_ref().map(Span::context)

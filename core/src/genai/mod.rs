@@ -18,6 +18,7 @@ mod call;
 pub mod content;
 pub mod cost;
 mod google;
+pub mod langchain;
 mod normalized;
 mod openai;
 mod sse;

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from typing import Any, Callable, Optional
 
 
@@ -39,6 +40,69 @@ def when_imported(module: str, patch: Callable[[], Any]) -> None:
     import wrapt
 
     wrapt.register_post_import_hook(hook, module)
+
+
+class FrameworkCall:
+    """A framework's model call in progress in this context (LangChain's `ChatOpenAI.invoke`):
+    the first provider call made inside it takes its span over, so one model call gives one
+    span with the provider's detail. Scoped by contextvars, never global: a direct provider
+    call in another task or thread, or after the framework call, has its own span."""
+
+    __slots__ = ("call", "taken")
+
+    def __init__(self, call: Any) -> None:
+        self.call = call
+        self.taken = False
+
+
+framework_call: ContextVar[Optional[FrameworkCall]] = ContextVar("llmtel_framework_call", default=None)
+
+
+def begin_call(
+    provider: str,
+    api: str,
+    body: Any,
+    content: Callable[[], Optional[tuple]],
+    *,
+    server_address: Optional[str],
+    server_port: Optional[int],
+    stream: bool,
+) -> Any:
+    """Starts a provider call's span, or joins the framework call in progress (see
+    FrameworkCall). `content` gives the integration's (record_inputs, record_outputs), or None
+    when this provider is not traced. Returns the call, or None."""
+    from .. import _conversation, _current, _state
+
+    client = _state.client
+    if client is None:
+        return None
+    claim = framework_call.get()
+    if claim is not None and not claim.taken and not claim.call.is_ended:
+        claim.taken = True
+        problem = claim.call.adopt(provider, api, to_json(body), server_address=server_address,
+                                   server_port=server_port, stream=stream, conversation_id=_conversation.get())
+        if problem:
+            debug(problem)
+        return claim.call
+    policy = content()
+    if policy is None:
+        return None
+    parent = _current.get()
+    call, problem = client.call(
+        provider,
+        api,
+        to_json(body),
+        server_address=server_address,
+        server_port=server_port,
+        parent=parent._context if parent is not None else None,
+        record_inputs=policy[0],
+        record_outputs=policy[1],
+        stream=stream,
+        conversation_id=_conversation.get(),
+    )
+    if problem:
+        debug(problem)
+    return call
 
 
 def to_json(value: Any) -> str:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib
+import inspect
 import json
 import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Tuple
 
-from . import debug, to_json
+from . import begin_call, debug, to_json
 
 # Keyword arguments that shape the HTTP call but are not part of the request body.
 _NOT_BODY = frozenset({"extra_headers", "extra_query", "extra_body", "timeout"})
@@ -69,7 +70,14 @@ def wrap(original: Any, api: str, is_async: bool, spec: "Spec") -> Any:
             except BaseException as error:
                 fail(call, error)
                 raise
-            return after(call, result, spec, api)
+            value = _readable(result, kwargs)
+            if inspect.isawaitable(value):  # anthropic's AsyncAPIResponse.parse()
+                try:
+                    value = await value
+                except Exception:
+                    value = None  # the caller's own parse() raises it, not ours
+            after(call, value, spec, api)
+            return result
     else:
         @functools.wraps(original)
         def create(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -81,60 +89,67 @@ def wrap(original: Any, api: str, is_async: bool, spec: "Spec") -> Any:
             except BaseException as error:
                 fail(call, error)
                 raise
-            return after(call, result, spec, api)
+            after(call, _readable(result, kwargs), spec, api)
+            return result
     setattr(create, _MARK, True)
     return create
 
 
 def begin(resource: Any, api: str, kwargs: dict, spec: "Spec") -> Any:
-    from .. import _conversation, _current, _state
+    from .. import _state
 
-    client = _state.client
-    if client is None:
-        return None
     try:
         owner = resource._client
-        content = getattr(owner, "_llmtel_content", None)
-        if content is None:
-            integration = _state.integrations.get(spec.identifier)
-            if integration is None:
-                return None
-            content = integration.content()
+
+        def content() -> Optional[tuple]:
+            chosen = getattr(owner, "_llmtel_content", None)
+            if chosen is None:
+                integration = _state.integrations.get(spec.identifier)
+                chosen = None if integration is None else integration.content()
+            return chosen
+
         body = {k: v for k, v in kwargs.items() if k not in _NOT_BODY}
         extra = kwargs.get("extra_body")
         if isinstance(extra, dict):
             body.update(extra)
         url = owner.base_url
-        parent = _current.get()
-        call, problem = client.call(
+        call = begin_call(
             spec.provider(owner),
             api,
-            to_json(body),
+            body,
+            content,
             server_address=url.host or None,
             server_port=url.port or (443 if url.scheme == "https" else 80),
-            parent=parent._context if parent is not None else None,
-            record_inputs=content[0],
-            record_outputs=content[1],
             stream=bool(body.get("stream")),
-            conversation_id=_conversation.get(),
         )
-        if problem:
-            debug(problem)
         return call
     except Exception as error:  # never let llmtel break the user's call
         debug(f"this {spec.identifier} call is not traced: {error!r}")
         return None
 
 
-def after(call: Any, result: Any, spec: "Spec", api: str = "") -> Any:
+def _readable(result: Any, kwargs: dict) -> Any:
+    """What to read the response from. A with_raw_response result (LegacyAPIResponse in
+    openai, APIResponse / AsyncAPIResponse in anthropic 2) is parsed: parse() is cached, so the
+    caller gets the same object (an awaitable for the async one). A with_streaming_response
+    body (marked by the SDK's header) is left alone: parsing it would consume what the caller
+    means to read, so that span keeps its request attributes only."""
+    if type(result).__name__ not in ("LegacyAPIResponse", "APIResponse", "AsyncAPIResponse"):
+        return result
+    headers = kwargs.get("extra_headers")
+    if isinstance(headers, dict) and headers.get("X-Stainless-Raw-Response") == "stream":
+        return None
+    try:
+        return result.parse()
+    except Exception:
+        return None  # the caller's own parse() raises it, not ours
+
+
+def after(call: Any, value: Any, spec: "Spec", api: str = "") -> None:
+    """Records the response (`value`: the parsed result, a stream, or None when there is
+    nothing to read) and ends the call, or hands the stream the call to end."""
     try:
         sync_stream, async_stream = spec.streams()
-        value = result
-        if type(value).__name__ == "LegacyAPIResponse":
-            # with_raw_response: parse() is cached, so the caller gets the same object. The
-            # with_streaming_response wrapper is left alone: parsing it would consume the body
-            # the caller means to read, so that span keeps its request attributes only.
-            value = value.parse()
         if isinstance(value, sync_stream):
             tap(value, call)
         elif isinstance(value, async_stream):
@@ -146,7 +161,6 @@ def after(call: Any, result: Any, spec: "Spec", api: str = "") -> Any:
     except Exception as error:
         debug(f"the {spec.identifier} response was not recorded: {error!r}")
         end(call)
-    return result
 
 
 def response_json(value: Any, api: str = "") -> str:

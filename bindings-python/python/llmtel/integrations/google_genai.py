@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from typing import Any, Optional
 from urllib.parse import urlparse
 
-from . import Integration, debug, to_json, when_imported
+from . import Integration, begin_call, debug, to_json, when_imported
 from ._stainless import end, fail as _fail_stainless
 
 _in_chat: ContextVar[bool] = ContextVar("llmtel_google_chat", default=False)
@@ -66,34 +66,26 @@ def instrument_client(client: Any, *, record_inputs: Optional[bool], record_outp
 
 
 def _begin(api_client: Any, api: str, request: dict, stream: bool) -> Any:
-    from .. import _conversation, _current, _state
+    from .. import _state
 
-    client = _state.client
-    if client is None:
-        return None
-    content = getattr(api_client, "_llmtel_content", None)
-    integration = _state.integrations.get(GoogleGenAIIntegration.identifier)
-    if content is None and integration is None:
-        return None
+    def content() -> Optional[tuple]:
+        chosen = getattr(api_client, "_llmtel_content", None)
+        if chosen is None:
+            integration = _state.integrations.get(GoogleGenAIIntegration.identifier)
+            chosen = None if integration is None else integration.content()
+        return chosen
+
     try:
-        record_inputs, record_outputs = content or integration.content()
         base = urlparse(str(getattr(api_client._http_options, "base_url", "") or ""))
-        parent = _current.get()
-        call, problem = client.call(
+        return begin_call(
             "gcp.vertex_ai" if getattr(api_client, "vertexai", False) else "gcp.gemini",
             api,
-            to_json({k: v for k, v in request.items() if v is not None}),
+            {k: v for k, v in request.items() if v is not None},
+            content,
             server_address=base.hostname,
             server_port=base.port or (443 if base.scheme == "https" else 80 if base.scheme else None),
-            parent=parent._context if parent is not None else None,
-            record_inputs=record_inputs,
-            record_outputs=record_outputs,
             stream=stream,
-            conversation_id=_conversation.get(),
         )
-        if problem:
-            debug(problem)
-        return call
     except Exception as error:
         debug(f"this Google GenAI call is not traced: {error!r}")
         return None
