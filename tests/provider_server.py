@@ -5,7 +5,8 @@ Point a client's base URL at http://127.0.0.1:PORT/<scenario name> (OpenAI clien
 every request under that prefix is answered with the scenario's response: a JSON body, an SSE
 stream (named events for Anthropic and the Responses API, `data:` lines ending in [DONE] for
 OpenAI chat, `data:` lines for Gemini), or an error status with the provider's error body. The fault responses of tests/faults/ are
-served the same way (`raw_body` is sent verbatim).
+served the same way (`raw_body` is sent verbatim), and so are the framework scenarios of
+tests/frameworks/.
 
     python3 tests/provider_server.py [--port 0] [--scenarios DIR]
 
@@ -173,9 +174,14 @@ class ProviderServer(ThreadingHTTPServer):
         self.lock = threading.Lock()
 
 
+def extra_scenarios():
+    """The fault responses and the framework scenarios, served beside the provider ones."""
+    return {**load_scenarios(HERE / "faults"), **load_scenarios(HERE / "frameworks")}
+
+
 def start(port=0, directory=HERE / "scenarios"):
     """Starts the server on a thread; returns (server, base URL). For Python tests."""
-    server = ProviderServer(("127.0.0.1", port), {**load_scenarios(HERE / "faults"), **load_scenarios(directory)})
+    server = ProviderServer(("127.0.0.1", port), {**extra_scenarios(), **load_scenarios(directory)})
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
@@ -185,7 +191,7 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--scenarios", type=pathlib.Path, default=HERE / "scenarios")
     args = parser.parse_args()
-    scenarios = {**load_scenarios(HERE / "faults"), **load_scenarios(args.scenarios)}
+    scenarios = {**extra_scenarios(), **load_scenarios(args.scenarios)}
     server = ProviderServer(("127.0.0.1", args.port), scenarios)
     print(f"listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
     try:

@@ -20,7 +20,9 @@ from contextvars import ContextVar
 from typing import Any, Dict, Optional
 from uuid import UUID
 
-from . import FrameworkCall, Integration, debug, framework_call, to_json, when_imported
+import json
+
+from . import FrameworkCall, Integration, _fallback, debug, framework_call, when_imported
 
 class LangchainIntegration(Integration):
     """Traces LangChain model, tool and agent runs. `record_inputs` / `record_outputs`
@@ -40,6 +42,20 @@ class LanggraphIntegration(Integration):
 
     def setup(self) -> None:
         when_imported("langchain_core", patch)
+
+
+def to_json(value: Any) -> str:
+    """LangChain's payloads as JSON. Messages sit in fields typed as their base class
+    (`ChatGeneration.message: BaseMessage`), so they are dumped as what they are
+    (`serialize_as_any`), or an AIMessage's tool calls and usage would be lost."""
+    return json.dumps(value, default=_as_any, separators=(",", ":"))
+
+
+def _as_any(value: Any) -> Any:
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return dump(mode="json", exclude_none=True, serialize_as_any=True, warnings=False)
+    return _fallback(value)
 
 
 _registered: Any = None
