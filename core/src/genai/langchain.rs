@@ -261,7 +261,7 @@ pub fn message(value: &Json) -> Option<Message> {
             parts: vec![Part::text(text.clone())],
             finish_reason: None,
         }),
-        Json::Array(pair) if pair.len() == 2 => {
+        Json::Array(pair) if is_pair(pair) => {
             let role = role_of(pair[0].as_str()?);
             Some(Message {
                 role,
@@ -341,6 +341,21 @@ pub fn message(value: &Json) -> Option<Message> {
         }
         _ => None,
     }
+}
+
+/// A `(role, content)` pair, as LangChain accepts messages (`("user", "Hi")`).
+fn is_pair(items: &[Json]) -> bool {
+    const ROLES: [&str; 8] = [
+        "user",
+        "human",
+        "ai",
+        "assistant",
+        "system",
+        "developer",
+        "tool",
+        "function",
+    ];
+    items.len() == 2 && items[0].as_str().is_some_and(|role| ROLES.contains(&role))
 }
 
 fn class_role(class: &str) -> &str {
@@ -570,38 +585,36 @@ pub fn agent(start: &ChainStart) -> Option<AgentSpec> {
     })
 }
 
-/// A chain's input or output as messages: LangGraph's state (`{"messages": […]}`), an agent
-/// executor's `{"input": …}` / `{"output": …}`, a list of messages or one message.
+/// A chain's input as messages: LangGraph's state (`{"messages": […]}`), an agent
+/// executor's `{"input": …}`, a list of messages or one message.
 pub fn chain_messages(value: &Json) -> Vec<Message> {
+    messages_in(value, "input")
+}
+
+/// An agent's final output: the last message of its output state (an executor's `output`).
+pub fn agent_output(value: &Json) -> Vec<Message> {
+    let executor_answer =
+        matches!(value, Json::Object(f) if f.contains_key("output") && !f.contains_key("messages"));
+    let mut last = messages_in(value, "output").pop();
+    if executor_answer && let Some(message) = &mut last {
+        message.role = "assistant".into();
+    }
+    last.into_iter().collect()
+}
+
+fn messages_in(value: &Json, field: &str) -> Vec<Message> {
     let value = match value {
         Json::Object(fields) => fields
             .get("messages")
-            .or_else(|| fields.get("input"))
-            .or_else(|| fields.get("output"))
+            .or_else(|| fields.get(field))
             .unwrap_or(value),
         other => other,
     };
     match value {
-        Json::Array(items) if items.len() == 2 && items[0].is_string() && items[1].is_string() => {
-            message(value).into_iter().collect()
-        }
+        Json::Array(items) if is_pair(items) => message(value).into_iter().collect(),
         Json::Array(items) => items.iter().filter_map(message).collect(),
         other => message(other).into_iter().collect(),
     }
-}
-
-/// An agent's final output: the last message of its output state.
-pub fn agent_output(value: &Json) -> Vec<Message> {
-    let mut messages = chain_messages(value);
-    let last = messages.pop();
-    last.into_iter()
-        .map(|mut m| {
-            if m.role == "user" && matches!(value, Json::Object(f) if f.contains_key("output")) {
-                m.role = "assistant".into(); // an executor's `output` is the agent's answer
-            }
-            m
-        })
-        .collect()
 }
 
 /// A tool run's span spec.
@@ -634,5 +647,211 @@ pub fn tool_result(output: &Json) -> Json {
     match body.get("content") {
         Some(content) if is_message => content.clone(),
         _ => output.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn start(value: Json) -> ChainStart {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn a_message_reads_the_same_in_every_form_a_host_hands_over() {
+        let want = Message {
+            role: "user".into(),
+            parts: vec![Part::text("Hi")],
+            finish_reason: None,
+        };
+        for form in [
+            json!("Hi"),
+            json!(["user", "Hi"]),
+            json!({"type": "human", "content": "Hi"}),
+            json!({"role": "user", "content": [{"type": "text", "text": "Hi"}]}),
+            json!({"lc": 1, "type": "constructor", "id": ["langchain_core", "messages", "HumanMessage"],
+                   "kwargs": {"content": "Hi"}}),
+        ] {
+            assert_eq!(message(&form), Some(want.clone()), "{form}");
+        }
+    }
+
+    #[test]
+    fn tool_calls_and_tool_results_become_parts() {
+        let ai = json!({"type": "ai", "content": [
+            {"type": "thinking", "thinking": "hmm"},
+            {"type": "tool_use", "id": "t1", "name": "f", "input": {"a": 1}}],
+            "tool_calls": [{"name": "f", "args": {"a": 1}, "id": "t1"}]});
+        assert_eq!(
+            message(&ai).unwrap().parts,
+            vec![
+                Part::Reasoning {
+                    content: "hmm".into()
+                },
+                Part::ToolCall {
+                    id: Some("t1".into()),
+                    name: "f".into(),
+                    arguments: json!({"a": 1}),
+                },
+            ],
+            "an Anthropic tool_use block and the same call in tool_calls are one part"
+        );
+        let tool = json!({"type": "tool", "content": "{\"t\": 21}", "tool_call_id": "t1"});
+        assert_eq!(
+            message(&tool).unwrap().parts,
+            vec![Part::ToolCallResponse {
+                id: Some("t1".into()),
+                response: json!({"t": 21}),
+            }]
+        );
+    }
+
+    #[test]
+    fn the_request_comes_from_metadata_and_invocation_params() {
+        let request = model_request(
+            serde_json::from_value(json!({
+                "serialized": {"id": ["langchain", "chat_models", "anthropic", "ChatAnthropic"]},
+                "invocation_params": {"model": "claude-x", "max_tokens": 64, "temperature": 0.5,
+                                      "stream": true, "stop": ["END"],
+                                      "tools": [{"name": "f", "description": "d", "input_schema": {"type": "object"}}]},
+                "metadata": {"ls_provider": "anthropic", "thread_id": "th"},
+                "messages": [{"type": "system", "content": "Be brief."}, {"type": "human", "content": "Hi"}]
+            }))
+            .unwrap(),
+        );
+        assert_eq!(request.provider.as_deref(), Some("anthropic"));
+        assert_eq!(request.model.as_deref(), Some("claude-x"));
+        assert_eq!(
+            (request.max_tokens, request.temperature, request.stream),
+            (Some(64), Some(0.5), true)
+        );
+        assert_eq!(request.stop_sequences, Some(vec!["END".to_owned()]));
+        assert_eq!(request.conversation_id.as_deref(), Some("th"));
+        assert_eq!(request.system, vec![Part::text("Be brief.")]);
+        assert_eq!(request.messages.len(), 1);
+        assert_eq!(
+            request.tools,
+            vec![
+                json!({"type": "function", "name": "f", "description": "d", "parameters": {"type": "object"}})
+            ]
+        );
+    }
+
+    #[test]
+    fn providers_take_the_contract_spelling() {
+        for (ls, want) in [
+            ("google_genai", "gcp.gemini"),
+            ("azure", "azure.ai.openai"),
+            ("bedrock", "aws.bedrock"),
+            ("mistralai", "mistral_ai"),
+            ("groq", "groq"),
+        ] {
+            assert_eq!(provider_name(ls), want);
+        }
+        let class = json!({"id": ["langchain_google_vertexai", "chat_models", "ChatVertexAI"]});
+        assert_eq!(
+            provider_from_class(&class).as_deref(),
+            Some("gcp.vertex_ai")
+        );
+    }
+
+    #[test]
+    fn usage_comes_from_usage_metadata_else_the_provider_object() {
+        let with_metadata = json!({"generations": [[{"message": {"type": "ai", "content": "x",
+            "id": "run-123",
+            "response_metadata": {"model_name": "m-1", "stop_reason": "end_turn", "id": "msg_1"},
+            "usage_metadata": {"input_tokens": 10, "output_tokens": 4, "total_tokens": 14,
+                               "input_token_details": {"cache_read": 6, "cache_creation": 2},
+                               "output_token_details": {"reasoning": 3}}}}]]});
+        let response = model_response(&with_metadata);
+        assert_eq!(response.id.as_deref(), Some("msg_1"));
+        assert_eq!(response.model.as_deref(), Some("m-1"));
+        assert_eq!(
+            response.messages[0].finish_reason.as_deref(),
+            Some("end_turn")
+        );
+        assert_eq!(
+            response.usage,
+            Usage {
+                input: Some(10),
+                output: Some(4),
+                cache_read: Some(6),
+                cache_creation: Some(2),
+                reasoning: Some(3),
+                total: Some(14),
+            }
+        );
+        let text_model = json!({"generations": [[{"text": "y", "generation_info": {"finish_reason": "length"}}]],
+            "llm_output": {"token_usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
+                           "model_name": "davinci"}});
+        let response = model_response(&text_model);
+        assert_eq!(
+            (response.usage.input, response.usage.output),
+            (Some(5), Some(1))
+        );
+        assert_eq!(response.model.as_deref(), Some("davinci"));
+        assert_eq!(response.messages[0].parts, vec![Part::text("y")]);
+        assert_eq!(
+            response.messages[0].finish_reason.as_deref(),
+            Some("length")
+        );
+    }
+
+    #[test]
+    fn only_agents_get_a_chain_span() {
+        let graph = start(
+            json!({"name": "LangGraph", "metadata": {"ls_integration": "langgraph", "thread_id": 7}}),
+        );
+        let spec = agent(&graph).expect("a graph run is an agent");
+        assert_eq!(spec.name.as_deref(), Some("LangGraph"));
+        assert_eq!(spec.conversation_id.as_deref(), Some("7"));
+        assert_eq!(chain_origin(&graph), "auto.ai.langgraph");
+
+        let node = start(
+            json!({"name": "agent", "metadata": {"ls_integration": "langgraph", "langgraph_node": "agent"}}),
+        );
+        assert_eq!(agent(&node), None, "a node of a graph is not an agent");
+        let sequence = start(json!({"name": "RunnableSequence", "metadata": {}}));
+        assert_eq!(agent(&sequence), None);
+
+        let sub_agent = start(json!({"name": "researcher", "metadata": {
+            "ls_integration": "langchain_create_agent", "lc_agent_name": "researcher", "langgraph_node": "tools"}}));
+        assert_eq!(
+            agent(&sub_agent).and_then(|a| a.name).as_deref(),
+            Some("researcher"),
+            "a create_agent run inside another agent's node is an agent"
+        );
+        let executor = start(json!({"name": "AgentExecutor", "metadata": {}}));
+        assert!(agent(&executor).is_some());
+        assert_eq!(chain_origin(&executor), "auto.ai.langchain");
+    }
+
+    #[test]
+    fn an_agent_output_is_its_last_message_and_a_tool_result_its_content() {
+        let state = json!({"messages": [["user", "q"], {"type": "ai", "content": "answer"}]});
+        assert_eq!(
+            agent_output(&state),
+            vec![Message {
+                role: "assistant".into(),
+                parts: vec![Part::text("answer")],
+                finish_reason: None,
+            }]
+        );
+        let executor = json!({"input": "q", "output": "done"});
+        assert_eq!(
+            agent_output(&executor),
+            vec![Message {
+                role: "assistant".into(),
+                parts: vec![Part::text("done")],
+                finish_reason: None,
+            }]
+        );
+        assert_eq!(chain_messages(&executor)[0].parts, vec![Part::text("q")]);
+        let tool_message = json!({"type": "tool", "content": "sunny", "tool_call_id": "c1"});
+        assert_eq!(tool_result(&tool_message), json!("sunny"));
+        assert_eq!(tool_result(&json!({"temp": 21})), json!({"temp": 21}));
     }
 }
