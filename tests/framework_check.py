@@ -6,7 +6,8 @@ test program opened around the work, else the name of an earlier expected span),
 kind, origin, status and attributes, which must be exactly those (values as in
 scenario_check.py, plus `<any>` for a value that varies and `<port>` for the loopback server's
 port); `content` holds the attributes recorded only with content on, which must be absent
-with content off. A run may `override` fields of a span by name.
+with content off. A run may `override` fields of a span by name, and may name the one
+`language` (python, node) whose framework behaves as the scenario says.
 
     python3 tests/framework_check.py SCENARIO RUN_INDEX CONTENT(on|off) PORT SPOOL_FILE
 

@@ -20,6 +20,10 @@ const state = { client: null, shutdownTimeoutMs: 2000, sendDefaultPii: false, ex
 const openAIIntegration = (options = {}) => ({ name: 'openai', ...options });
 const anthropicAIIntegration = (options = {}) => ({ name: 'anthropic', ...options });
 const googleGenAIIntegration = (options = {}) => ({ name: 'google_genai', ...options });
+/** LangChain's model, tool and agent runs; `langGraphIntegration` sets the options of LangGraph
+ * agent spans apart. */
+const langChainIntegration = (options = {}) => ({ name: 'langchain', ...options });
+const langGraphIntegration = (options = {}) => ({ name: 'langgraph', ...options });
 
 /**
  * Starts llmtel. A bad option throws an Error naming it. Calling init again replaces the setup.
@@ -35,29 +39,52 @@ function init(options = {}) {
   if (previous) previous.closeSync(state.shutdownTimeoutMs);
   const chosen = {};
   if (options.defaultIntegrations !== false) {
-    for (const integration of [openAIIntegration(), anthropicAIIntegration(), googleGenAIIntegration()]) chosen[integration.name] = integration;
+    const defaults = [openAIIntegration(), anthropicAIIntegration(), googleGenAIIntegration(), langChainIntegration(), langGraphIntegration()];
+    for (const integration of defaults) chosen[integration.name] = integration;
   }
   for (const integration of options.integrations || []) chosen[integration.name] = integration;
   state.integrations = chosen;
   hookExit();
-  for (const load of applicationRequires()) patchInstalled(load);
+  require('./hooks').install(patchCopy);
   // ESM modules are separate instances: patch those too (at once with `--import llmtel/register`).
   patchInstalled((modulePath) => import(modulePath)).catch(() => {});
 }
 
 /**
- * Where the application's packages resolve from: its main module and working directory first
- * (llmtel may be linked from elsewhere, as `npm install ../llmtel` or a workspace does, and then
- * its own `require('openai')` finds another copy than the application's), then llmtel's own
- * location. Each copy of an SDK found is patched once.
+ * Patches one copy of a package the application loaded (CommonJS): `name` is the package,
+ * `load` requires from that copy, `exports` is the module that was loaded (for @langchain/core,
+ * one of its files: `file` says which).
  */
-function applicationRequires() {
-  const bases = [require.main && require.main.filename, path.join(process.cwd(), 'package.json'), __filename];
-  return [...new Set(bases.filter(Boolean))].map((base) => {
-    const load = createRequire(base);
-    return (modulePath) => load(modulePath);
-  });
+function patchCopy(name, load, exports, file) {
+  if (name === '@langchain/core') {
+    const part = file.endsWith('callbacks/base.cjs') ? 'base'
+      : file.endsWith('callbacks/manager.cjs') ? 'manager'
+        : file.endsWith('language_models/chat_models.cjs') ? 'chatModels'
+          : file.endsWith('tools/index.cjs') ? 'tools' : undefined;
+    if (part) require('./integrations/langchain').patchCore({ [part]: exports }, langChainHost);
+    return;
+  }
+  const stainless = require('./integrations/stainless');
+  if (name === 'openai') stainless.patchOpenAi(load, integrationContext('openai'));
+  else if (name === '@anthropic-ai/sdk') stainless.patchAnthropic(load, integrationContext('anthropic'));
+  else if (name === '@google/genai') require('./integrations/google').patchClass(exports && exports.GoogleGenAI, integrationContext('google_genai'));
 }
+
+/** What the LangChain handler needs from here. */
+const langChainHost = {
+  client: () => state.client,
+  parent: () => {
+    const span = current.getStore();
+    return span ? span._context : undefined;
+  },
+  content: (kind) => {
+    const integration = state.integrations[kind] || state.integrations.langchain || {};
+    return [
+      Boolean(integration.recordInputs ?? state.sendDefaultPii),
+      Boolean(integration.recordOutputs ?? state.sendDefaultPii),
+    ];
+  },
+};
 
 /** Patches the installed SDKs' resource classes, so every client is traced. */
 function patchInstalled(load) {
@@ -79,17 +106,24 @@ function patchInstalled(load) {
   ]);
 }
 
-/** The context of a call on an automatically traced client: the integration's options. */
+/**
+ * The context of a call on an automatically traced client: the integration's options. A call
+ * made inside a framework's model call (LangChain) is traced even when its own integration is
+ * off: it takes that model call's span over (`frameworkCall`).
+ */
 function integrationContext(name) {
+  const { frameworkSlot, takeFrameworkCall } = require('./integrations/langchain');
   return () => {
     const integration = state.integrations[name];
-    if (!state.client || !integration) return undefined;
+    if (!state.client || (!integration && !frameworkSlot.getStore())) return undefined;
     const parent = current.getStore();
     return {
       client: state.client,
+      traced: Boolean(integration),
+      frameworkCall: takeFrameworkCall,
       parent: parent ? parent._context : undefined,
-      recordInputs: integration.recordInputs ?? state.sendDefaultPii,
-      recordOutputs: integration.recordOutputs ?? state.sendDefaultPii,
+      recordInputs: integration ? integration.recordInputs ?? state.sendDefaultPii : false,
+      recordOutputs: integration ? integration.recordOutputs ?? state.sendDefaultPii : false,
       conversationId: conversation.getStore(),
     };
   };
@@ -288,6 +322,7 @@ function callContext(recordInputs, recordOutputs) {
     const parent = current.getStore();
     return {
       client: state.client,
+      frameworkCall: require('./integrations/langchain').takeFrameworkCall,
       parent: parent ? parent._context : undefined,
       recordInputs: recordInputs ?? state.sendDefaultPii,
       recordOutputs: recordOutputs ?? state.sendDefaultPii,
@@ -314,11 +349,22 @@ function instrumentGoogleGenAIClient(client, { recordInputs, recordOutputs } = {
   return require('./integrations/google').instrument(client, callContext(recordInputs, recordOutputs));
 }
 
+/**
+ * `LangChainCallbackHandler`: pass `new LangChainCallbackHandler()` in a LangChain call's
+ * `callbacks` to trace it by hand (`init()` adds it to every call already). Made from the
+ * application's @langchain/core, so reading it loads that package.
+ */
+function langChainHandlerClass() {
+  return require('./integrations/langchain').handlerClassFor(langChainHost, createRequire(path.join(process.cwd(), 'package.json')));
+}
+
 module.exports = {
   init, startSpan, getActiveSpan, withConversationId, setConversationId, flush, close, stats, Span, instrumentOpenAiClient,
   instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
-  openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, _patchInstalled: patchInstalled,
+  openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, langChainIntegration, langGraphIntegration,
+  _patchInstalled: patchInstalled,
   /** The native client, for integrations built on the facade (LangChain, the AI SDK). */
   _client: () => state.client,
   version: native.version(),
 };
+Object.defineProperty(module.exports, 'LangChainCallbackHandler', { enumerable: true, get: langChainHandlerClass });

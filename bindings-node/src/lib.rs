@@ -387,6 +387,57 @@ impl NativeClient {
         Ok(NativeRun { inner })
     }
 
+    /// Starts a LangChain model run's span; `start` is a `langchain::ModelStart` as JSON.
+    #[napi(catch_unwind)]
+    pub fn langchain_model(
+        &self,
+        env: Env,
+        start: String,
+        placement_js: Option<PlacementJs>,
+        parent: Option<&NativeContext>,
+    ) -> Outcome<NativeCall> {
+        let inner = self
+            .inner
+            .langchain_model(&start, placement(placement_js, parent))
+            .map_err(|e| thrown(&env, e))?;
+        Ok(NativeCall {
+            inner,
+            problem: None,
+        })
+    }
+
+    /// Starts a LangChain chain run's span when the chain is an agent; null otherwise.
+    #[napi(catch_unwind)]
+    pub fn langchain_chain(
+        &self,
+        env: Env,
+        start: String,
+        placement_js: Option<PlacementJs>,
+        parent: Option<&NativeContext>,
+    ) -> Outcome<Option<NativeRun>> {
+        let run = self
+            .inner
+            .langchain_chain(&start, placement(placement_js, parent))
+            .map_err(|e| thrown(&env, e))?;
+        Ok(run.map(|inner| NativeRun { inner }))
+    }
+
+    /// Starts a LangChain tool run's span.
+    #[napi(catch_unwind)]
+    pub fn langchain_tool(
+        &self,
+        env: Env,
+        start: String,
+        placement_js: Option<PlacementJs>,
+        parent: Option<&NativeContext>,
+    ) -> Outcome<NativeRun> {
+        let inner = self
+            .inner
+            .langchain_tool(&start, placement(placement_js, parent))
+            .map_err(|e| thrown(&env, e))?;
+        Ok(NativeRun { inner })
+    }
+
     /// Resolves true once what was queued has been attempted, false at the timeout.
     #[napi(catch_unwind)]
     pub fn flush(&self, timeout_ms: u32) -> AsyncTask<Wait> {
@@ -659,6 +710,30 @@ impl NativeCall {
         in_call(|| self.inner.finish_stream()).map_err(|e| thrown(&env, e))
     }
 
+    /// A provider call made inside this framework call takes its span over; returns why the
+    /// request could not be read, if it could not. Placement fields of `spec` are not used.
+    #[napi(catch_unwind)]
+    pub fn adopt(&self, env: Env, spec: CallStartJs, request: String) -> Outcome<Option<String>> {
+        let spec = CallSpec {
+            provider: spec.provider,
+            api: spec.api,
+            request,
+            server_address: spec.server_address,
+            server_port: spec.server_port.and_then(|p| u16::try_from(p).ok()),
+            stream: spec.stream.unwrap_or(false),
+            conversation_id: spec.conversation_id,
+            ..CallSpec::default()
+        };
+        let problem = self.inner.adopt(&spec).map_err(|e| thrown(&env, e))?;
+        Ok(problem.map(|e| e.to_string()))
+    }
+
+    /// Ends a LangChain model run with its LLMResult as JSON.
+    #[napi(catch_unwind)]
+    pub fn finish_langchain(&self, env: Env, result: String) -> Outcome<()> {
+        in_call(|| self.inner.finish_langchain(&result)).map_err(|e| thrown(&env, e))
+    }
+
     #[napi(catch_unwind)]
     pub fn fail(&self, env: Env, error: FailJs) -> Outcome<()> {
         let spec = FailSpec {
@@ -727,6 +802,26 @@ impl NativeRun {
     #[napi(catch_unwind)]
     pub fn end(&self, env: Env) -> Outcome<()> {
         in_call(|| self.inner.end()).map_err(|e| thrown(&env, e))
+    }
+
+    /// A LangChain agent's chain inputs (JSON), recorded when inputs are.
+    #[napi(catch_unwind)]
+    pub fn set_langchain_input(&self, env: Env, inputs: String) -> Outcome<()> {
+        self.inner
+            .set_langchain_input(&inputs)
+            .map_err(|e| thrown(&env, e))
+    }
+
+    /// Ends a LangChain agent run with its chain outputs (JSON).
+    #[napi(catch_unwind)]
+    pub fn end_langchain_agent(&self, env: Env, outputs: String) -> Outcome<()> {
+        in_call(|| self.inner.end_langchain_agent(&outputs)).map_err(|e| thrown(&env, e))
+    }
+
+    /// Ends a LangChain tool run with its output (JSON).
+    #[napi(catch_unwind)]
+    pub fn end_langchain_tool(&self, env: Env, output: String) -> Outcome<()> {
+        in_call(|| self.inner.end_langchain_tool(&output)).map_err(|e| thrown(&env, e))
     }
 
     #[napi(catch_unwind)]

@@ -15,4 +15,25 @@ function endCall(call) {
   }
 }
 
-module.exports = { endCall };
+/**
+ * Starts a provider call's span, or takes over the framework's model call in progress (a
+ * LangChain model run whose provider SDK is making this very call: one span per model call).
+ * `ctx` is what the integration's context function returned: { client, parent, traced,
+ * frameworkCall() }; `spec` the call's provider, API and options. Returns the call, or
+ * undefined when this call is not traced.
+ */
+function beginCall(ctx, spec, requestJson) {
+  const framework = ctx.frameworkCall ? ctx.frameworkCall() : undefined;
+  if (framework) {
+    try {
+      framework.adopt(spec, requestJson);
+    } catch {
+      /* the span keeps the framework's request */
+    }
+    return framework;
+  }
+  if (ctx.traced === false) return undefined;
+  return ctx.client.call(spec, requestJson, ctx.parent);
+}
+
+module.exports = { endCall, beginCall };

@@ -8,7 +8,7 @@
  * span, not two.
  */
 
-const { endCall } = require('./calls');
+const { beginCall, endCall } = require('./calls');
 
 function serverOf(ai) {
   try {
@@ -36,10 +36,10 @@ function begin(ai, api, request, stream, context) {
   if (!ctx) return undefined;
   try {
     const [address, port] = serverOf(ai);
-    return ctx.client.call({
+    return beginCall(ctx, {
       provider: ai.vertexai ? 'gcp.vertex_ai' : 'gcp.gemini', api, serverAddress: address, serverPort: port,
       recordInputs: Boolean(ctx.recordInputs), recordOutputs: Boolean(ctx.recordOutputs), stream, conversationId: ctx.conversationId,
-    }, JSON.stringify(request ?? {}), ctx.parent);
+    }, JSON.stringify(request ?? {}));
   } catch {
     return undefined;
   }

@@ -10,7 +10,7 @@
  * problem inside llmtel only costs the span.
  */
 
-const { endCall } = require('./calls');
+const { beginCall, endCall } = require('./calls');
 
 /** [resource, sub-resource, method, API] per SDK. */
 const OPENAI_METHODS = [
@@ -222,11 +222,11 @@ function wrapMethod(owner, name, api, provider, clientOf, context) {
       if (ctx) {
         capOf = () => ctx.client.contentCap;
         const [address, port] = serverOf(client);
-        call = ctx.client.call({
+        call = beginCall(ctx, {
           provider: provider(client), api, serverAddress: address, serverPort: port,
           recordInputs: Boolean(ctx.recordInputs), recordOutputs: Boolean(ctx.recordOutputs),
           stream: Boolean(body && body.stream), conversationId: ctx.conversationId,
-        }, JSON.stringify(body ?? {}), ctx.parent);
+        }, JSON.stringify(body ?? {}));
       }
     } catch {
       call = undefined;

@@ -451,13 +451,20 @@ pub fn model_response(result: &Json) -> NormalizedResponse {
         .and_then(Json::as_array)
         .cloned()
         .unwrap_or_default();
-    let llm_output = result.get("llm_output").unwrap_or(&Json::Null);
+    // Python's snake_case, or LangChain JS's camelCase.
+    let llm_output = result
+        .get("llm_output")
+        .or_else(|| result.get("llmOutput"))
+        .unwrap_or(&Json::Null);
     let mut usage = Usage::default();
     for generation in &generations {
         let msg = generation.get("message").unwrap_or(&Json::Null);
         let body = msg.get("kwargs").unwrap_or(msg);
         let meta = body.get("response_metadata").unwrap_or(&Json::Null);
-        let info = generation.get("generation_info").unwrap_or(&Json::Null);
+        let info = generation
+            .get("generation_info")
+            .or_else(|| generation.get("generationInfo"))
+            .unwrap_or(&Json::Null);
         let reason = first_text(&[
             (info, "finish_reason"),
             (meta, "finish_reason"),

@@ -289,9 +289,11 @@ fn str_of(value: &Json, key: &str) -> Option<String> {
     value.get(key).and_then(Json::as_str).map(str::to_owned)
 }
 
-/// Message content: a string or typed parts (text, images, audio, files).
+/// Message content: a string or typed parts (text, images, audio, files). An empty string is
+/// no content (LangChain JS sends `""` beside an assistant's tool calls, Python `null`).
 fn parts_of(content: Option<&Json>) -> Vec<Part> {
     match content {
+        Some(Json::String(text)) if text.is_empty() => Vec::new(),
         Some(Json::String(text)) => vec![Part::text(text.clone())],
         Some(Json::Array(parts)) => parts.iter().filter_map(part_of).collect(),
         _ => Vec::new(),

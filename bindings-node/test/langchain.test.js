@@ -1,0 +1,205 @@
+'use strict';
+// LangChain and LangGraph through the real packages against the loopback provider: the shared
+// framework scenarios of tests/frameworks/ (the Python suite checks the same trees, with
+// tests/framework_check.py), content off and on, and one span per model call.
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+
+const llmtel = require('..');
+const { startProviderServer } = require('../testing/helpers');
+
+// init() before LangChain is loaded: the module hooks patch it as it loads.
+llmtel.init({ spool: path.join(os.tmpdir(), 'llmtel-langchain-warmup.jsonl'), dsn: '' });
+const { ChatOpenAI, OpenAIEmbeddings } = require('@langchain/openai');
+const { ChatAnthropic } = require('@langchain/anthropic');
+const { SystemMessage, HumanMessage, AIMessage } = require('@langchain/core/messages');
+const { tool } = require('@langchain/core/tools');
+const { BaseChatModel } = require('@langchain/core/language_models/chat_models');
+const { createAgent } = require('langchain');
+const { createReactAgent } = require('@langchain/langgraph/prebuilt');
+const OpenAI = require('openai');
+
+const TESTS = path.join(__dirname, '..', '..', 'tests');
+const SCENARIOS = fs.readdirSync(path.join(TESTS, 'frameworks')).sort()
+  .map((f) => JSON.parse(fs.readFileSync(path.join(TESTS, 'frameworks', f), 'utf8')));
+const PROMPT = () => [new SystemMessage('You are terse.'), new HumanMessage('Hello!')];
+const QUESTION = { messages: [['user', 'Weather in Paris?']] };
+const CONFIG = { configurable: { thread_id: 'thread-7' } };
+
+// The JSON schema Python's @tool derives from `city: str`, so both languages send the same
+// tool definition.
+const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+const getWeather = tool(async ({ city }) => `sunny in ${city}`, { name: 'get_weather', description: 'Get the weather for a city.', schema });
+const brokenWeather = tool(async () => {
+  const error = new Error('no weather station answers');
+  error.name = 'ConnectionError';
+  throw error;
+}, { name: 'get_weather', description: 'Get the weather for a city.', schema });
+
+let provider;
+before(async () => {
+  provider = await startProviderServer();
+});
+after(() => provider.server.kill());
+
+function chatModel(kind, base) {
+  if (kind === 'anthropic') {
+    return new ChatAnthropic({ model: 'claude-sonnet-4-5', anthropicApiUrl: base, apiKey: 'k', temperature: 0.7, maxTokens: 1024, maxRetries: 0 });
+  }
+  return new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: `${base}/v1` }, apiKey: 'k', temperature: 0.7, maxTokens: 100, maxRetries: 0 });
+}
+
+const agentModel = (base) => new ChatOpenAI({ model: 'gpt-4o', configuration: { baseURL: `${base}/v1` }, apiKey: 'k', temperature: 0.2, maxRetries: 0 });
+
+async function runProgram(scenario, run, base) {
+  const { program, via } = run;
+  if (program === 'chat') {
+    const model = chatModel(scenario.provider, base);
+    if (via === 'stream') {
+      let text = '';
+      for await (const chunk of await model.stream(PROMPT())) text += chunk.content;
+      return text;
+    }
+    return (await model.invoke(PROMPT())).content;
+  }
+  if (program === 'agent' || program === 'langgraph_agent') {
+    const tools = [run.tool === 'broken' ? brokenWeather : getWeather];
+    const agent = program === 'agent'
+      ? createAgent({ model: agentModel(base), tools, name: 'weather_agent' })
+      : createReactAgent({ llm: agentModel(base), tools, name: 'weather_agent' });
+    if (via === 'stream') {
+      let last;
+      for await (const state of await agent.stream(QUESTION, { ...CONFIG, streamMode: 'values' })) last = state;
+      return last.messages.at(-1).content;
+    }
+    return (await agent.invoke(QUESTION, CONFIG)).messages.at(-1).content;
+  }
+  if (program === 'embeddings') {
+    const embeddings = new OpenAIEmbeddings({ model: 'text-embedding-3-small', configuration: { baseURL: `${base}/v1` }, apiKey: 'k', maxRetries: 0 });
+    return embeddings.embedQuery('hello');
+  }
+  if (program === 'direct') {
+    await chatModel('openai', base).invoke(PROMPT());
+    const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'k', maxRetries: 0 });
+    const answer = await client.chat.completions.create({
+      model: 'gpt-4o-mini', temperature: 0.7, max_tokens: 100,
+      messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Hello!' }],
+    });
+    return answer.choices[0].message.content;
+  }
+  throw new Error(`no program ${program}`);
+}
+
+function freshSpool(options) {
+  const spool = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'llmtel-lc-')), 'spans.jsonl');
+  llmtel.init({ spool, dsn: '', flushInterval: 20, ...options });
+  return spool;
+}
+
+/** The spool's lines of one trace, as written (re-serializing would turn 0.0 into 0). */
+async function linesOf(spool, traceId) {
+  await llmtel.flush(5000);
+  return fs.readFileSync(spool, 'utf8').trim().split('\n').filter((l) => JSON.parse(l).trace_id === traceId);
+}
+
+const spansOf = async (spool, traceId) => (await linesOf(spool, traceId)).map((l) => JSON.parse(l));
+
+for (const scenario of SCENARIOS) {
+  scenario.runs.forEach((run, index) => {
+    if ((run.language ?? 'node') !== 'node') return; // a framework default that differs in Python
+    for (const content of [false, true]) {
+      test(`${scenario.name} #${index} (${run.program} ${run.via}, content ${content ? 'on' : 'off'})`, async () => {
+        const spool = freshSpool({ sendDefaultPii: content });
+        await fetch(`${provider.url}/__requests/${scenario.name}`, { method: 'DELETE' });
+        const base = `${provider.url}/${scenario.name}`;
+        let traceId;
+        await llmtel.startSpan({ name: 'root', op: 'test' }, async (root) => {
+          traceId = root.traceId;
+          if (run.expect_error) await assert.rejects(runProgram(scenario, run, base));
+          else assert.ok(await runProgram(scenario, run, base));
+        });
+        const file = path.join(path.dirname(spool), 'trace.jsonl');
+        fs.writeFileSync(file, (await linesOf(spool, traceId)).join('\n'));
+        const port = new URL(provider.url).port;
+        try {
+          execFileSync('python3', [path.join(TESTS, 'framework_check.py'), scenario.name, String(index), content ? 'on' : 'off', port, file], { stdio: 'pipe' });
+        } catch (error) {
+          assert.fail(`${scenario.name} #${index} differs:\n${error.stdout}`);
+        }
+      });
+    }
+  });
+}
+
+test('a direct call beside a LangChain call keeps its own span, and the LangChain call has one', async () => {
+  const spool = freshSpool({});
+  const base = `${provider.url}/chat_system_and_user`;
+  const ids = {};
+  const throughLangChain = llmtel.startSpan({ name: 'langchain task' }, async (span) => {
+    ids.langchain = span.spanId;
+    for (let i = 0; i < 5; i++) await chatModel('openai', base).invoke(PROMPT());
+  });
+  const direct = llmtel.startSpan({ name: 'direct task' }, async (span) => {
+    ids.direct = span.spanId;
+    const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'k', maxRetries: 0 });
+    for (let i = 0; i < 5; i++) await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
+  });
+  await Promise.all([throughLangChain, direct]);
+  await llmtel.flush(5000);
+  const spans = fs.readFileSync(spool, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const under = (parent) => spans.filter((s) => s.parent_span_id === parent).map((s) => s.origin).sort();
+  assert.deepEqual(under(ids.langchain), Array(5).fill('auto.ai.langchain'));
+  assert.deepEqual(under(ids.direct), Array(5).fill('auto.ai.openai'));
+});
+
+test('the handler passed by hand gives the same single span', async () => {
+  const spool = freshSpool({});
+  let traceId;
+  await llmtel.startSpan({ name: 'root' }, async (root) => {
+    traceId = root.traceId;
+    const handler = new llmtel.LangChainCallbackHandler();
+    await chatModel('openai', `${provider.url}/chat_system_and_user`).invoke(PROMPT(), { callbacks: [handler] });
+  });
+  const names = (await spansOf(spool, traceId)).map((s) => s.name).sort();
+  assert.deepEqual(names, ['chat gpt-4o-mini', 'root']);
+});
+
+test('a model without a traced provider gets its span from LangChain', async () => {
+  class ChatEcho extends BaseChatModel {
+    _llmType() {
+      return 'echo';
+    }
+
+    async _generate() {
+      const message = new AIMessage({
+        content: 'pong',
+        response_metadata: { model_name: 'echo-1-2026', finish_reason: 'stop' },
+        usage_metadata: { input_tokens: 7, output_tokens: 2, total_tokens: 9, input_token_details: { cache_read: 3 }, output_token_details: { reasoning: 1 } },
+      });
+      return { generations: [{ text: 'pong', message }] };
+    }
+  }
+  const spool = freshSpool({ sendDefaultPii: true });
+  let rootId;
+  await llmtel.startSpan({ name: 'root' }, async (root) => {
+    rootId = root.spanId;
+    await new ChatEcho({}).invoke([new SystemMessage('Be brief.'), new HumanMessage('ping')]);
+  });
+  await llmtel.flush(5000);
+  const [span] = fs.readFileSync(spool, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((s) => s.parent_span_id === rootId);
+  const a = span.attributes;
+  assert.equal(span.origin, 'auto.ai.langchain');
+  assert.equal(a['gen_ai.response.model'], 'echo-1-2026');
+  assert.deepEqual(a['gen_ai.response.finish_reasons'], ['stop']);
+  assert.equal(a['gen_ai.response.id'], undefined);
+  assert.deepEqual([a['gen_ai.usage.input_tokens'], a['gen_ai.usage.output_tokens']], [7, 2]);
+  assert.equal(a['gen_ai.usage.cache_read.input_tokens'], 3);
+  assert.equal(a['gen_ai.usage.reasoning.output_tokens'], 1);
+  assert.deepEqual(JSON.parse(a['gen_ai.system_instructions']), [{ type: 'text', content: 'Be brief.' }]);
+  assert.deepEqual(JSON.parse(a['gen_ai.input.messages']), [{ role: 'user', parts: [{ type: 'text', content: 'ping' }] }]);
+  assert.deepEqual(JSON.parse(a['gen_ai.output.messages']), [{ role: 'assistant', parts: [{ type: 'text', content: 'pong' }], finish_reason: 'stop' }]);
+});
