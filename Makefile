@@ -12,7 +12,7 @@ C_LIB   := target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a
 CFLAGS_STRICT := -Wall -Wextra -Werror -Iinclude
 C_LINK  := $(C_LIB) -lpthread -ldl -lm
 
-.PHONY: all header wasm test-wasm demo test test-browser test-rust test-python python-build bench-python bench-node bench-soak bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
+.PHONY: all header wasm test-wasm demo test test-browser test-rust test-python python-build bench-python bench-node bench-langchain-python bench-langchain-node bench-soak bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
 
 all: test
 
@@ -144,6 +144,19 @@ bench-python: toolchain $(VENV)/.installed
 	$(PY) -m pip install --quiet --disable-pip-version-check -r bindings-python/bench/requirements.txt
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --quiet -m bindings-python/Cargo.toml
 	$(PY) bindings-python/bench/bench_openai.py
+
+# LangChain / LangGraph: added time per invoke and per agent run, against sentry-sdk.
+bench-langchain-python: toolchain $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -r bindings-python/bench/requirements.txt
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --quiet -m bindings-python/Cargo.toml
+	$(PY) bindings-python/bench/bench_langchain.py
+
+# The same in Node, against @sentry/node.
+bench-langchain-node: toolchain
+	cd bindings-node/bench && npm install --no-audit --no-fund --silent
+	$(CARGO) build --quiet --release -p llmtel-node
+	cp target/$(CARGO_BUILD_TARGET)/release/libllmtel_node.so bindings-node/llmtel.node
+	node bindings-node/bench/langchain.js
 
 # The Node overhead benchmark: an optimised binding and @sentry/node to compare with.
 bench-node: toolchain

@@ -16,16 +16,19 @@
  */
 const { AsyncLocalStorage } = require('node:async_hooks');
 
-/** The model call in progress in this async context, whose span a provider call may take. */
+/**
+ * The LangChain run in progress in this async context: a model call, whose span a provider
+ * call may take, or a tool, whose description the handler reads (LangChain JS reports a tool
+ * to callbacks without it). One AsyncLocalStorage for both: on Node 20 every live instance
+ * costs something on every promise.
+ */
 const frameworkSlot = new AsyncLocalStorage();
-/** The tool running in this async context: LangChain JS reports a tool to callbacks without
- * its description, which the tool object has. */
-const toolSlot = new AsyncLocalStorage();
 
 class FrameworkCall {
-  constructor() {
+  constructor(tool) {
     this.call = undefined;
     this.taken = false;
+    this.tool = tool;
   }
 }
 
@@ -38,6 +41,27 @@ function takeFrameworkCall() {
 }
 
 const HANDLER_NAME = 'llmtel';
+
+/** The metadata keys the core reads (see `langchain::ModelStart` / `ChainStart`): only these
+ * cross into it, not LangGraph's paths and checkpoints. */
+const MODEL_KEYS = ['ls_provider', 'ls_model_name', 'ls_model_type', 'ls_temperature', 'ls_max_tokens', 'ls_stop', 'thread_id'];
+const CHAIN_KEYS = ['ls_integration', 'langgraph_node', 'lc_agent_name', 'thread_id'];
+
+function pick(metadata, keys) {
+  const out = {};
+  if (metadata) for (const key of keys) if (metadata[key] !== undefined) out[key] = metadata[key];
+  return out;
+}
+
+/**
+ * Whether a chain can be an agent at all: a graph node's chain (LangGraph marks it with
+ * `langgraph_node`) is not, unless it is a create_agent sub-agent bearing its own name. The
+ * core decides (`langchain::agent`); this only keeps the many node chains of a graph run from
+ * crossing into it.
+ */
+function mayBeAgent(metadata, name) {
+  return !metadata || metadata.langgraph_node === undefined || (metadata.lc_agent_name !== undefined && metadata.lc_agent_name === name);
+}
 let handlerClass;
 let sharedHandler;
 
@@ -75,12 +99,13 @@ function makeHandlerClass(BaseCallbackHandler, host) {
       const client = host.client();
       let handle = null;
       let recordOutputs = false;
-      if (client) {
+      const name = runName ?? chain?.name ?? null;
+      if (client && mayBeAgent(metadata, name)) {
         try {
           const kind = metadata && metadata.ls_integration === 'langgraph' ? 'langgraph' : 'langchain';
           const [recordInputs, outputs] = host.content(kind);
           recordOutputs = outputs;
-          const start = { name: runName ?? chain?.name ?? null, metadata: metadata ?? {} };
+          const start = { name, metadata: pick(metadata, CHAIN_KEYS) };
           if (chain && chain.id) start.serialized = { id: chain.id };
           handle = client.langchainChain(json(start), { recordInputs, recordOutputs }, parent);
           if (handle && recordInputs) handle.setLangchainInput(json(inputs));
@@ -124,7 +149,7 @@ function makeHandlerClass(BaseCallbackHandler, host) {
         recordOutputs = outputs;
         const params = { ...(extraParams && extraParams.invocation_params) };
         if (!recordInputs) delete params.tools; // tool definitions are content
-        const start = { invocation_params: params, metadata: metadata ?? {}, serialized: { id: llm && llm.id } };
+        const start = { invocation_params: params, metadata: pick(metadata, MODEL_KEYS), serialized: { id: llm && llm.id } };
         if (recordInputs && messages) start.messages = messages;
         if (recordInputs && prompts) start.prompts = prompts;
         call = client.langchainModel(json(start), { recordInputs, recordOutputs }, this.parentOf(parentRunId));
@@ -188,7 +213,7 @@ function makeHandlerClass(BaseCallbackHandler, host) {
           recordOutputs = outputs;
           const start = {
             name: runName ?? tool?.name ?? null,
-            serialized: { name: tool?.name ?? null, description: tool?.description ?? toolSlot.getStore()?.description ?? null },
+            serialized: { name: tool?.name ?? null, description: tool?.description ?? frameworkSlot.getStore()?.tool?.description ?? null },
             tool_call_id: toolCallId ?? null,
           };
           if (recordInputs) start.input = input;
@@ -241,7 +266,7 @@ function patchCore({ manager, chatModels, base, tools }, host) {
   if (toolProto && !Object.prototype.hasOwnProperty.call(toolProto, '__llmtelPatched')) {
     const call = toolProto.call;
     toolProto.call = function (...args) {
-      return toolSlot.run(this, () => call.apply(this, args));
+      return frameworkSlot.run(new FrameworkCall(this), () => call.apply(this, args));
     };
     Object.defineProperty(toolProto, '__llmtelPatched', { value: true });
   }

@@ -58,6 +58,25 @@ def _as_any(value: Any) -> Any:
     return _fallback(value)
 
 
+# The metadata keys the core reads (see `langchain::ModelStart` / `ChainStart`): only these
+# cross into it, not LangGraph's paths and checkpoints.
+_MODEL_KEYS = ("ls_provider", "ls_model_name", "ls_model_type", "ls_temperature", "ls_max_tokens", "ls_stop", "thread_id")
+_CHAIN_KEYS = ("ls_integration", "langgraph_node", "lc_agent_name", "thread_id")
+
+
+def _pick(metadata: Optional[dict], keys: tuple) -> dict:
+    return {key: metadata[key] for key in keys if key in metadata} if metadata else {}
+
+
+def _may_be_agent(metadata: Optional[dict], name: Optional[str]) -> bool:
+    """Whether a chain can be an agent at all: a graph node's chain (LangGraph marks it with
+    `langgraph_node`) is not, unless it is a create_agent sub-agent bearing its own name. The
+    core decides (`langchain::agent`); this only keeps the many node chains of a graph run
+    from crossing into it."""
+    return not metadata or "langgraph_node" not in metadata or (
+        metadata.get("lc_agent_name") is not None and metadata.get("lc_agent_name") == name)
+
+
 _registered: Any = None
 _class: Optional[type] = None
 
@@ -152,13 +171,13 @@ class _Handler:
         client = _state.client
         handle = None
         record_outputs = False
-        if client is not None:
+        if client is not None and _may_be_agent(metadata, name):
             try:
                 kind = "langgraph" if (metadata or {}).get("ls_integration") == "langgraph" else "langchain"
                 record_inputs, record_outputs = _content(kind)
-                start = {"name": name, "metadata": metadata or {}}
-                if serialized:
-                    start["serialized"] = serialized
+                start = {"name": name, "metadata": _pick(metadata, _CHAIN_KEYS)}
+                if isinstance(serialized, dict):
+                    start["serialized"] = {"id": serialized.get("id")}
                 handle = client.langchain_chain(to_json(start), parent=parent, record_inputs=record_inputs,
                                                 record_outputs=record_outputs)
                 if handle is not None and record_inputs:
@@ -200,7 +219,7 @@ class _Handler:
             params = dict(params or {})
             if not record_inputs:
                 params.pop("tools", None)  # tool definitions are content
-            start: Dict[str, Any] = {"invocation_params": params, "metadata": metadata or {},
+            start: Dict[str, Any] = {"invocation_params": params, "metadata": _pick(metadata, _MODEL_KEYS),
                                      "serialized": {"id": (serialized or {}).get("id")}}
             if record_inputs:
                 if messages:

@@ -1,0 +1,105 @@
+'use strict';
+/**
+ * The caller's cost of tracing LangChain in Node, with an in-process fake fetch (no network):
+ * `ChatOpenAI.invoke` (one model call) and a LangChain v1 `createAgent` run with one tool (two
+ * model calls and a tool call), bare, with llmtel (its defaults: LangChain's callbacks and the
+ * OpenAI integration joined into one span per model call) and with @sentry/node (its LangChain,
+ * LangGraph and OpenAI integrations), each inside a root span, each variant in its own process.
+ * The processes run in ROUNDS interleaved rounds; a round's added time is the variant's median
+ * minus that round's bare median, and the figures quoted are medians over the rounds. Goal
+ * (issue 12): llmtel's added time at most half of Sentry's.
+ *
+ *   make bench-langchain-node      (or: node bindings-node/bench/langchain.js)
+ */
+const { execFileSync } = require('node:child_process');
+const os = require('node:os');
+const path = require('node:path');
+
+const INVOKES = Number(process.env.BENCH_INVOKES || 2000);
+const AGENTS = Number(process.env.BENCH_AGENTS || 300);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
+
+const ANSWER = {
+  id: 'chatcmpl-1', object: 'chat.completion', created: 1764000000, model: 'gpt-4o-mini-2024-07-18',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Hi there!' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 12, completion_tokens: 8, total_tokens: 20 },
+};
+const TOOL_CALL = {
+  ...ANSWER,
+  choices: [{ index: 0, finish_reason: 'tool_calls', message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] } }],
+};
+
+async function child(variant) {
+  let root = (fn) => fn();
+  if (variant === 'llmtel') {
+    const llmtel = require('..');
+    llmtel.init({ spool: path.join(os.tmpdir(), `llmtel-bench-lc-${process.pid}.jsonl`), dsn: '', queueCapacity: 200000 });
+    root = (fn) => llmtel.startSpan({ name: 'handler', op: 'http.server' }, fn);
+  } else if (variant === 'sentry') {
+    const Sentry = require('@sentry/node');
+    Sentry.init({
+      dsn: 'http://public@127.0.0.1:1/1', tracesSampleRate: 1, transport: () => ({ send: async () => ({}), flush: async () => true }),
+      integrations: [Sentry.langChainIntegration(), Sentry.langGraphIntegration(), Sentry.openAIIntegration()],
+    });
+    root = (fn) => Sentry.startSpan({ name: 'handler', op: 'http.server' }, fn);
+  }
+  const { ChatOpenAI } = require('@langchain/openai');
+  const { tool } = require('@langchain/core/tools');
+  const { createAgent } = require('langchain');
+
+  const fetch = async (_url, init) => {
+    const body = JSON.parse(init.body);
+    const asksTool = body.tools && !body.messages.some((m) => m.role === 'tool');
+    const text = JSON.stringify(asksTool ? TOOL_CALL : ANSWER);
+    return new Response(text, { status: 200, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) } });
+  };
+  const model = new ChatOpenAI({ model: 'gpt-4o-mini', apiKey: 'test', maxRetries: 0, configuration: { baseURL: 'http://mock/v1', fetch } });
+  const getWeather = tool(async ({ city }) => `sunny in ${city}`, {
+    name: 'get_weather', description: 'Get the weather for a city.',
+    schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  });
+  const agent = createAgent({ model, tools: [getWeather], name: 'weather_agent' });
+  const question = { messages: [['user', 'Weather in Paris?']] };
+
+  async function medianUs(fn, count) {
+    for (let i = 0; i < Math.max(20, count / 10); i++) await root(fn);
+    const samples = [];
+    for (let i = 0; i < count; i++) {
+      const start = process.hrtime.bigint();
+      await root(fn);
+      samples.push(Number(process.hrtime.bigint() - start) / 1e3);
+    }
+    samples.sort((a, b) => a - b);
+    return samples[Math.floor(samples.length / 2)];
+  }
+  const invokeUs = await medianUs(() => model.invoke('Hello!'), INVOKES);
+  const agentUs = await medianUs(() => agent.invoke(question), AGENTS);
+  process.stdout.write(`${JSON.stringify({ invoke_us: invokeUs, agent_us: agentUs })}\n`);
+  process.exit(0);
+}
+
+function main() {
+  const rounds = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const result = {};
+    for (const variant of ['bare', 'llmtel', 'sentry']) {
+      const out = execFileSync(process.execPath, [__filename, variant], { encoding: 'utf8', timeout: 900000 });
+      result[variant] = JSON.parse(out.trim().split('\n').pop());
+    }
+    rounds.push(result);
+  }
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  console.log(`load: ${os.loadavg()[0].toFixed(2)} (1 min), ${os.cpus().length} cores; ${ROUNDS} rounds, each variant in its own process`);
+  for (const [key, label, count] of [['invoke_us', 'ChatOpenAI.invoke', INVOKES], ['agent_us', 'createAgent run, one tool', AGENTS]]) {
+    const ours = rounds.map((r) => r.llmtel[key] - r.bare[key]);
+    const sentry = rounds.map((r) => r.sentry[key] - r.bare[key]);
+    const ratios = ours.map((o, i) => o / sentry[i]);
+    console.log(`${label} (median of ${count} per round), bare ${median(rounds.map((r) => r.bare[key])).toFixed(0)} us:`);
+    console.log(`  added llmtel       ${median(ours).toFixed(1).padStart(8)} us   rounds: ${ours.map((v) => v.toFixed(0)).join(', ')}`);
+    console.log(`  added @sentry/node ${median(sentry).toFixed(1).padStart(8)} us   rounds: ${sentry.map((v) => v.toFixed(0)).join(', ')}`);
+    console.log(`  ratio llmtel / @sentry/node: ${median(ratios).toFixed(2)}   (goal <= 0.50)`);
+  }
+}
+
+if (process.argv[2]) child(process.argv[2]);
+else main();
