@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make demo`: the "Generate Report" task from Node, Python and C, recorded into the local spool
+# `make demo`: the "Generate Report" task from Node, Python and C, and a LangChain agent from Node
+# and Python, recorded into the local spool
 # (.llmtel/spans.jsonl), then `llmtel traces`, `llmtel report` and the HTML report.
 #
 # Each provider whose key is set (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY) is called for
@@ -46,6 +47,17 @@ echo "== Node (examples/node): content off"
 node examples/node/generate_report.js
 echo "== Python (examples/python): content recorded (send_default_pii=True)"
 "$PY" examples/python/generate_report.py
+# The loopback server answers a conversation turn by turn: each agent starts it afresh.
+restart_conversation() {
+  [ -n "${OPENAI_API_KEY:-}" ] && return 0
+  python3 -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], method="DELETE"))' \
+    "$LLMTEL_DEMO_PROVIDER_URL/__requests/react_agent_one_tool"
+}
+echo "== LangChain agents (examples/*/langchain_agent.*): invoke_agent, chat and execute_tool spans"
+restart_conversation
+node examples/node/langchain_agent.js
+restart_conversation
+"$PY" examples/python/langchain_agent.py
 if [ -n "${C_QUICKSTART:-}" ]; then
   echo "== C (examples/c/quickstart.c)"
   "$C_QUICKSTART"

@@ -48,7 +48,10 @@ def chat_model(provider, base, **options):
 
 
 def agent_model(base):
-    return ChatOpenAI(model="gpt-4o", base_url=base + "/v1", api_key="k", temperature=0.2, max_retries=0)
+    # An async client of its own: langchain-openai shares one across models, which outlives the
+    # event loop of an earlier test.
+    return ChatOpenAI(model="gpt-4o", base_url=base + "/v1", api_key="k", temperature=0.2, max_retries=0,
+                      http_async_client=openai.DefaultAsyncHttpxClient())
 
 
 def run_program(scenario, run, base):
@@ -71,6 +74,14 @@ def run_program(scenario, run, base):
         if via == "stream":
             states = list(agent.stream(QUESTION, config=CONFIG, stream_mode="values"))
             return states[-1]["messages"][-1].content
+        if via == "ainvoke":
+            return asyncio.run(agent.ainvoke(QUESTION, config=CONFIG))["messages"][-1].content
+        if via == "astream":
+            async def last_state():
+                states = [state async for state in agent.astream(QUESTION, config=CONFIG, stream_mode="values")]
+                return states[-1]
+
+            return asyncio.run(last_state())["messages"][-1].content
         return agent.invoke(QUESTION, config=CONFIG)["messages"][-1].content
     if program == "embeddings":
         embeddings = OpenAIEmbeddings(model="text-embedding-3-small", base_url=base + "/v1", api_key="k",
