@@ -46,6 +46,11 @@ function init(options = {}) {
   state.integrations = chosen;
   hookExit();
   require('./hooks').install(patchCopy);
+  if (require.main === undefined && !state.registered && !state.warnedEsm) {
+    // An ES module application: its imports of LangChain and the SDKs bypass require().
+    state.warnedEsm = true;
+    process.stderr.write('llmtel: this application is an ES module; start it with `node --import llmtel/register` so the ES module builds of LangChain and the provider SDKs are traced\n');
+  }
   // ESM modules are separate instances: patch those too (at once with `--import llmtel/register`).
   patchInstalled((modulePath) => import(modulePath)).catch(() => {});
 }
@@ -57,10 +62,11 @@ function init(options = {}) {
  */
 function patchCopy(name, load, exports, file) {
   if (name === '@langchain/core') {
-    const part = file.endsWith('callbacks/base.cjs') ? 'base'
-      : file.endsWith('callbacks/manager.cjs') ? 'manager'
-        : file.endsWith('language_models/chat_models.cjs') ? 'chatModels'
-          : file.endsWith('tools/index.cjs') ? 'tools' : undefined;
+    const stem = file.replace(/\.c?js$/, '');
+    const part = stem.endsWith('callbacks/base') ? 'base'
+      : stem.endsWith('callbacks/manager') ? 'manager'
+        : stem.endsWith('language_models/chat_models') ? 'chatModels'
+          : stem.endsWith('tools/index') ? 'tools' : undefined;
     if (part) require('./integrations/langchain').patchCore({ [part]: exports }, langChainHost);
     return;
   }
@@ -363,6 +369,17 @@ module.exports = {
   instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
   openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, langChainIntegration, langGraphIntegration,
   _patchInstalled: patchInstalled,
+  /** For lib/register.mjs: one ES module file of a package as it loads, and that it ran. */
+  _patchModule: (name, exports, file) => {
+    try {
+      patchCopy(name, undefined, exports, String(file).split(path.sep).join('/'));
+    } catch {
+      /* a copy llmtel cannot patch costs only its spans */
+    }
+  },
+  _registered: () => {
+    state.registered = true;
+  },
   /** The native client, for integrations built on the facade (LangChain, the AI SDK). */
   _client: () => state.client,
   version: native.version(),

@@ -1,9 +1,19 @@
-// `node --import llmtel/register app.mjs`: patches the ESM builds of the installed SDKs before
-// the application's imports run (ESM modules are separate instances from the CommonJS ones
-// init() patches). The application still calls llmtel.init() to choose where spans go.
-import { createRequire } from 'node:module';
+// `node --import llmtel/register app.mjs`: instruments the ESM builds of the packages llmtel
+// traces (ESM modules are separate instances from the CommonJS ones init() patches). The
+// provider SDKs' ESM builds are patched before the application's imports run; @langchain/core's
+// ESM files as the application imports them, through import-in-the-middle's loader (every copy,
+// as require-in-the-middle does for CommonJS). The application still calls llmtel.init() to
+// choose where spans go.
+import { createRequire, register } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const llmtel = require('./index.js');
+
+register('import-in-the-middle/hook.mjs', import.meta.url);
+const { Hook } = await import('import-in-the-middle');
+new Hook(['@langchain/core'], { internals: true }, (exports, name) => {
+  llmtel._patchModule('@langchain/core', exports, name);
+});
+llmtel._registered();
 
 await llmtel._patchInstalled((modulePath) => import(modulePath));

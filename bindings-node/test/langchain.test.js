@@ -203,3 +203,32 @@ test('a model without a traced provider gets its span from LangChain', async () 
   assert.deepEqual(JSON.parse(a['gen_ai.input.messages']), [{ role: 'user', parts: [{ type: 'text', content: 'ping' }] }]);
   assert.deepEqual(JSON.parse(a['gen_ai.output.messages']), [{ role: 'assistant', parts: [{ type: 'text', content: 'pong' }], finish_reason: 'stop' }]);
 });
+
+test('an ES module application started with --import llmtel/register gets the same agent spans', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmtel-lc-esm-'));
+  const spool = path.join(dir, 'spans.jsonl');
+  await fetch(`${provider.url}/__requests/react_agent_one_tool`, { method: 'DELETE' });
+  const pkg = path.join(__dirname, '..');
+  execFileSync(process.execPath, ['--import', path.join(pkg, 'lib', 'register.mjs'), path.join(pkg, 'testing', 'esm-langchain-runner.mjs'), provider.url, spool],
+    { stdio: 'pipe', timeout: 120000, cwd: pkg });
+  const port = new URL(provider.url).port;
+  try {
+    execFileSync('python3', [path.join(TESTS, 'framework_check.py'), 'react_agent_one_tool', '0', 'off', port, spool], { stdio: 'pipe' });
+  } catch (error) {
+    assert.fail(`the ES module agent differs:\n${error.stdout}`);
+  }
+});
+
+test('an ES module application started without the register hook is told what to add, once', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmtel-lc-esm-'));
+  const app = path.join(dir, 'app.mjs');
+  fs.writeFileSync(app, `import llmtel from ${JSON.stringify(path.join(__dirname, '..', 'lib', 'index.js'))};
+llmtel.init({ spool: ${JSON.stringify(path.join(dir, 'spans.jsonl'))}, dsn: '' });
+llmtel.init({ spool: ${JSON.stringify(path.join(dir, 'spans.jsonl'))}, dsn: '' });
+`);
+  const { spawnSync } = require('node:child_process');
+  const run = spawnSync(process.execPath, [app], { encoding: 'utf8', timeout: 60000 });
+  assert.equal(run.status, 0, run.stderr);
+  const lines = run.stderr.split('\n').filter((l) => l.includes('--import llmtel/register'));
+  assert.equal(lines.length, 1, run.stderr);
+});
