@@ -34,8 +34,10 @@ impl GroupBy {
 
 /// The group key of a GenAI span, or `None` for spans that are not model calls.
 pub fn key(span: &SpanLine<'_>, by: GroupBy) -> Option<String> {
+    if !span.is_model_call() {
+        return None;
+    }
     let a = &span.attributes;
-    a.operation.as_ref()?;
     let key = match by {
         GroupBy::Model => a.request_model.as_ref().or(a.response_model.as_ref()),
         GroupBy::Provider => a.provider.as_ref().or(a.system.as_ref()),

@@ -34,6 +34,19 @@ pub struct SpanLine<'a> {
     pub attributes: GenAiAttributes<'a>,
 }
 
+impl SpanLine<'_> {
+    /// A model call: a GenAI span that is not an agent, workflow or tool span (an agent's
+    /// tokens and cost are the sums of its model calls', which would count them twice).
+    pub fn is_model_call(&self) -> bool {
+        self.attributes.operation.as_deref().is_some_and(|op| {
+            !matches!(
+                op,
+                "invoke_agent" | "create_agent" | "invoke_workflow" | "execute_tool"
+            )
+        })
+    }
+}
+
 /// The GenAI attributes the report aggregates (conventions.md); everything else is skipped.
 #[derive(Deserialize, Default)]
 pub struct GenAiAttributes<'a> {

@@ -96,7 +96,7 @@ impl Follower {
         let complete = std::mem::replace(&mut self.partial, rest);
         for line in complete.split(|&b| b == b'\n') {
             match spool::parse(line) {
-                Line::Span(span) if span.attributes.operation.is_some() => each(Seen::Call(&span)),
+                Line::Span(span) if span.is_model_call() => each(Seen::Call(&span)),
                 Line::Span(_) | Line::Blank => {}
                 Line::Bad => each(Seen::Bad),
             }

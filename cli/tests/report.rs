@@ -201,6 +201,76 @@ fn group_sums_and_percentiles_match_the_spans() {
 }
 
 #[test]
+fn agent_and_tool_spans_are_not_model_calls_and_their_sums_are_not_counted_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = dir.path().join("spans.jsonl");
+    let client = Client::init(Options {
+        spool: Some(Spool::Path(spool.clone())),
+        dsn: Some(String::new()),
+        ..Options::default()
+    })
+    .unwrap();
+    let agent = client
+        .start_agent(
+            llmtel_core::genai::AgentSpec {
+                name: Some("weather_agent".into()),
+                ..Default::default()
+            },
+            llmtel_core::genai::CallPlacement::default(),
+        )
+        .unwrap();
+    for input in [60, 90] {
+        let mut call = client.start_span(
+            SpanStart::new("chat gpt-4o")
+                .op("gen_ai.chat")
+                .kind(SpanKind::Client)
+                .parent(agent.context())
+                .attribute(keys::GEN_AI_OPERATION_NAME, "chat")
+                .attribute(keys::GEN_AI_REQUEST_MODEL, "gpt-4o"),
+        );
+        let usage = llmtel_core::genai::Usage {
+            input: Some(input),
+            output: Some(10),
+            ..Default::default()
+        };
+        call.report_usage(&usage, None);
+        usage.record(call.attributes_mut().unwrap());
+        call.end();
+    }
+    let tool = client
+        .start_tool(
+            llmtel_core::genai::ToolSpec {
+                name: "get_weather".into(),
+                ..Default::default()
+            },
+            llmtel_core::genai::CallPlacement {
+                parent: Some(agent.context()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    tool.end();
+    agent.end();
+    client.close(Duration::from_secs(5)).unwrap();
+    let written = std::fs::read_to_string(&spool).unwrap();
+    assert!(
+        written.contains("\"gen_ai.usage.input_tokens\":150"),
+        "the agent carries the sum: {written}"
+    );
+
+    let (report, _) = report_json(&spool, "model");
+    assert_eq!(report["total"]["calls"], 2, "{report}");
+    assert_eq!(report["total"]["input_tokens"], 150, "{report}");
+    let groups: Vec<&str> = report["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(groups, ["gpt-4o"]);
+}
+
+#[test]
 fn rotated_files_are_read_and_damaged_lines_are_counted_not_fatal() {
     let dir = tempfile::tempdir().unwrap();
     let spool = dir.path().join("spans.jsonl");
