@@ -408,3 +408,85 @@ fn a_failed_normalized_call_takes_the_error_type_the_framework_saw() {
     ));
     assert_eq!(span.origin, "manual");
 }
+
+#[test]
+fn a_provider_call_inside_a_framework_call_takes_its_span_over() {
+    let (client, spans) = client();
+    let agent = client
+        .start_agent(
+            AgentSpec {
+                name: Some("planner".into()),
+                ..AgentSpec::default()
+            },
+            CallPlacement::default(),
+        )
+        .unwrap();
+    // The framework's account: its origin, its content policy (inputs only), its parameters.
+    let mut call = client.begin_normalized_call(
+        NormalizedRequest {
+            provider: Some("openai".into()),
+            model: Some("gpt-4o".into()),
+            temperature: Some(0.2),
+            conversation_id: Some("thread-1".into()),
+            ..NormalizedRequest::default()
+        },
+        CallPlacement {
+            parent: Some(agent.context()),
+            content: ContentPolicy {
+                record_inputs: true,
+                record_outputs: false,
+            },
+            origin: Some("auto.ai.langchain".into()),
+        },
+    );
+    let request = json!({"model": "gpt-4o", "temperature": 0.2, "max_tokens": 50,
+        "messages": [{"role": "user", "content": "Hi"}]})
+    .to_string();
+    let mut start = CallStart::new(Provider::OpenAi, Api::ChatCompletions, &request);
+    start.server_address = Some("api.openai.com");
+    start.server_port = Some(443);
+    call.adopt_wire(start).unwrap();
+    let again = CallStart::new(Provider::OpenAi, Api::ChatCompletions, &request);
+    assert!(
+        call.adopt_wire(again).is_err(),
+        "a call follows one provider request"
+    );
+    call.finish(
+        &json!({"id": "chatcmpl-9", "model": "gpt-4o-2024-08-06",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 2, "total_tokens": 12,
+                      "prompt_tokens_details": {"cached_tokens": 4}}})
+        .to_string(),
+    )
+    .unwrap();
+    agent.end();
+
+    let spans = finished(&client, &spans);
+    let mut all = names(&spans);
+    all.sort();
+    assert_eq!(
+        all,
+        ["chat gpt-4o", "invoke_agent planner"],
+        "one span per call"
+    );
+    let chat = by_name(&spans, "chat gpt-4o");
+    assert_eq!(&*chat.origin, "auto.ai.langchain");
+    assert_eq!(chat.kind, SpanKind::Client);
+    assert_eq!(text(chat, "gen_ai.response.id"), Some("chatcmpl-9"));
+    assert_eq!(text(chat, "server.address"), Some("api.openai.com"));
+    assert_eq!(text(chat, "openai.api.type"), Some("chat_completions"));
+    assert_eq!(text(chat, "gen_ai.conversation.id"), Some("thread-1"));
+    assert_eq!(int(chat, "gen_ai.request.max_tokens"), Some(50));
+    assert_eq!(int(chat, "gen_ai.usage.cache_read.input_tokens"), Some(4));
+    assert!(
+        text(chat, "gen_ai.input.messages").is_some(),
+        "inputs: the framework's policy"
+    );
+    assert!(
+        text(chat, "gen_ai.output.messages").is_none(),
+        "outputs: the framework's policy"
+    );
+    let planner = by_name(&spans, "invoke_agent planner");
+    assert_eq!(int(planner, "gen_ai.usage.input_tokens"), Some(10));
+    assert_eq!(chat.status, Status::Ok);
+}

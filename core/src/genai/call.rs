@@ -54,34 +54,14 @@ impl Client {
         let wire = start.provider.wire();
         let operation = Str::Borrowed(start.api.operation());
         let origin = start.origin.clone().unwrap_or(Str::Borrowed(wire.origin));
-        let (mut call, mut span) = self.open_call(
+        let (mut call, span) = self.open_call(
             operation,
             start.provider.name().into(),
             origin,
             start.parent,
             start.content,
         );
-        call.wire = Some((wire, start.api));
-        let Some(attrs) = span.attributes_mut() else {
-            call.span = Some(span);
-            return (call, Ok(()));
-        };
-        server(attrs, start.server_address, start.server_port);
-        let mut request = RequestFacts::default();
-        let result = (wire.map_request)(
-            start.api,
-            start.request_json,
-            attrs,
-            &mut request,
-            &call.ctx(),
-        );
-        if request.conversation_id.is_none() {
-            request.conversation_id = start
-                .conversation_id
-                .filter(|c| !c.is_empty())
-                .map(str::to_owned);
-        }
-        call.settle_request(span, request, start.stream);
+        let result = call.read_wire_request(span, &start);
         (call, result)
     }
 
@@ -214,18 +194,30 @@ impl GenAiCall {
                 reason: "this call already follows a provider request".into(),
             });
         }
-        let wire = start.provider.wire();
-        self.wire = Some((wire, start.api));
         self.operation = Str::Borrowed(start.api.operation());
         let Some(mut span) = self.span.take() else {
+            self.wire = Some((start.provider.wire(), start.api));
             return Ok(());
         };
+        span.set_op(op_for(&self.operation));
+        span.set_attribute(k::GEN_AI_OPERATION_NAME, self.operation.clone());
+        span.set_attribute(k::GEN_AI_PROVIDER_NAME, start.provider.name());
+        self.read_wire_request(span, &start)
+    }
+
+    /// Reads the provider's wire request onto the span (server, request attributes, content)
+    /// and settles it; from now on the call maps the provider's chunks and response.
+    fn read_wire_request(
+        &mut self,
+        mut span: Span,
+        start: &CallStart<'_>,
+    ) -> Result<(), MappingError> {
+        let wire = start.provider.wire();
+        self.wire = Some((wire, start.api));
         let Some(attrs) = span.attributes_mut() else {
             self.span = Some(span);
             return Ok(());
         };
-        attrs.set(k::GEN_AI_OPERATION_NAME, self.operation.clone());
-        attrs.set(k::GEN_AI_PROVIDER_NAME, start.provider.name());
         server(attrs, start.server_address, start.server_port);
         let mut request = RequestFacts::default();
         let result = (wire.map_request)(
@@ -242,9 +234,9 @@ impl GenAiCall {
                 .map(str::to_owned);
         }
         if request.model.is_none() {
+            // A framework call adopted by a request without a model keeps the framework's.
             request.model = self.request_model.take();
         }
-        span.set_op(op_for(&self.operation));
         self.settle_request(span, request, start.stream);
         result
     }
