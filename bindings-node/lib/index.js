@@ -79,6 +79,7 @@ function patchCopy(name, load, exports, file) {
 /** What the LangChain handler needs from here. */
 const langChainHost = {
   client: () => state.client,
+  enabled: () => Boolean(state.integrations.langchain || state.integrations.langgraph),
   parent: () => {
     const span = current.getStore();
     return span ? span._context : undefined;

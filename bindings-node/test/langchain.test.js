@@ -232,3 +232,22 @@ llmtel.init({ spool: ${JSON.stringify(path.join(dir, 'spans.jsonl'))}, dsn: '' }
   const lines = run.stderr.split('\n').filter((l) => l.includes('--import llmtel/register'));
   assert.equal(lines.length, 1, run.stderr);
 });
+
+test('without the LangChain integration only a handler passed by hand records', async () => {
+  const spool = freshSpool({ defaultIntegrations: false, integrations: [llmtel.openAIIntegration()] });
+  const base = `${provider.url}/chat_system_and_user`;
+  const ids = {};
+  await llmtel.startSpan({ name: 'root' }, async (root) => {
+    ids.auto = root.spanId;
+    await chatModel('openai', base).invoke(PROMPT());
+  });
+  await llmtel.startSpan({ name: 'root by hand' }, async (root) => {
+    ids.byHand = root.spanId;
+    await chatModel('openai', base).invoke(PROMPT(), { callbacks: [new llmtel.LangChainCallbackHandler()] });
+  });
+  await llmtel.flush(5000);
+  const spans = fs.readFileSync(spool, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const origins = (parent) => spans.filter((s) => s.parent_span_id === parent).map((s) => s.origin);
+  assert.deepEqual(origins(ids.auto), ['auto.ai.openai']);
+  assert.deepEqual(origins(ids.byHand), ['auto.ai.langchain']);
+});

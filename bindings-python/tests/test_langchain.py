@@ -223,3 +223,19 @@ def test_anthropic_with_raw_response_records_the_response(provider, spool):
     [span] = reader.spans()
     assert span["attributes"]["gen_ai.response.id"] == raw.parse().id
     assert "gen_ai.usage.input_tokens" in span["attributes"]
+
+
+def test_without_the_langchain_integration_only_a_handler_passed_by_hand_records(provider, spool):
+    """default_integrations=False with only OpenAI chosen: LangChain runs have no spans of their
+    own (the OpenAI call keeps its own), unless the handler is passed by hand."""
+    _, url = provider
+    reader = spool(default_integrations=False, integrations=[llmtel.OpenAIIntegration()])
+    with llmtel.start_span(name="root") as root:
+        chat_model("openai", f"{url}/chat_system_and_user").invoke(PROMPT)
+    with llmtel.start_span(name="root by hand") as by_hand:
+        chat_model("openai", f"{url}/chat_system_and_user").invoke(
+            PROMPT, config={"callbacks": [llmtel.LangChainCallbackHandler()]})
+    spans = reader.spans()
+    origins = lambda root_span: [s["origin"] for s in spans if s.get("parent_span_id") == root_span.span_id]  # noqa: E731
+    assert origins(root) == ["auto.ai.openai"]
+    assert origins(by_hand) == ["auto.ai.langchain"]

@@ -67,7 +67,9 @@ let sharedHandler;
 
 /**
  * The handler class, made from the application's @langchain/core (its BaseCallbackHandler)
- * the first time LangChain is seen. `host` gives { client(), parent(), content(kind) }.
+ * the first time LangChain is seen. `host` gives { client(), parent(), content(kind),
+ * enabled() } (enabled: a LangChain or LangGraph integration is chosen, so init()'s handler
+ * goes on every run; a handler passed by hand records either way).
  */
 function makeHandlerClass(BaseCallbackHandler, host) {
   const json = (value) => {
@@ -280,7 +282,7 @@ function patchCore({ manager, chatModels, base, tools }, host) {
     // The handler goes in with the inheritable handlers, so LangChain builds the manager with
     // it (with no handlers at all it builds none, and drops the run's metadata).
     CallbackManager._configureSync = function (inheritable, ...rest) {
-      if (!sharedHandler || !host.client()) return configure.call(this, inheritable, ...rest);
+      if (!sharedHandler || !host.client() || !host.enabled()) return configure.call(this, inheritable, ...rest);
       const has = (handlers) => handlers.some((h) => h && h.name === HANDLER_NAME);
       let handlers = inheritable;
       if (handlers === undefined || handlers === null) handlers = [sharedHandler];

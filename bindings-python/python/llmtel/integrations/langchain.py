@@ -16,13 +16,13 @@ keeps its own span.
 
 from __future__ import annotations
 
+import json
 from contextvars import ContextVar
 from typing import Any, Dict, Optional
 from uuid import UUID
 
-import json
-
 from . import FrameworkCall, Integration, _fallback, debug, framework_call, when_imported
+
 
 class LangchainIntegration(Integration):
     """Traces LangChain model, tool and agent runs. `record_inputs` / `record_outputs`
@@ -115,6 +115,16 @@ def patch() -> bool:
     return True
 
 
+def _client(handler: Any) -> Any:
+    """The client to record with, or None: the handler init() registered records only while
+    a LangChain or LangGraph integration is chosen; one the user passed records always."""
+    from .. import _state
+
+    if handler is _registered and not ("langchain" in _state.integrations or "langgraph" in _state.integrations):
+        return None
+    return _state.client
+
+
 def _content(kind: str) -> tuple:
     from .. import _state
 
@@ -165,10 +175,8 @@ class _Handler:
     # their parent's place on.
     def on_chain_start(self, serialized: Any, inputs: Any, *, run_id: UUID, parent_run_id: Optional[UUID] = None,
                        metadata: Optional[dict] = None, name: Optional[str] = None, **kwargs: Any) -> None:
-        from .. import _state
-
         parent = self._parent(parent_run_id)
-        client = _state.client
+        client = _client(self)
         handle = None
         record_outputs = False
         if client is not None and _may_be_agent(metadata, name):
@@ -209,9 +217,7 @@ class _Handler:
 
     def _start_model(self, run_id: UUID, parent_run_id: Optional[UUID], serialized: Any, metadata: Optional[dict],
                      params: Optional[dict], messages: Any = None, prompts: Any = None) -> None:
-        from .. import _state
-
-        client = _state.client
+        client = _client(self)
         if client is None:
             return
         try:
@@ -273,10 +279,8 @@ class _Handler:
     def on_tool_start(self, serialized: Any, input_str: str, *, run_id: UUID, parent_run_id: Optional[UUID] = None,
                       metadata: Optional[dict] = None, inputs: Optional[dict] = None, name: Optional[str] = None,
                       **kwargs: Any) -> None:
-        from .. import _state
-
         parent = self._parent(parent_run_id)
-        client = _state.client
+        client = _client(self)
         handle = None
         record_outputs = False
         if client is not None:
