@@ -62,6 +62,7 @@ function pick(metadata, keys) {
 function mayBeAgent(metadata, name) {
   return !metadata || metadata.langgraph_node === undefined || (metadata.lc_agent_name !== undefined && metadata.lc_agent_name === name);
 }
+
 let handlerClass;
 let sharedHandler;
 
