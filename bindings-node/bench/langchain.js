@@ -9,6 +9,9 @@
  * minus that round's bare median, and the figures quoted are medians over the rounds. Goal
  * (issue 12): llmtel's added time at most half of Sentry's.
  *
+ * BENCH_NOOP=1 adds a process with a do-nothing handler on every LangChain run: what LangChain
+ * itself spends for any handler placed the way llmtel places its own.
+ *
  *   make bench-langchain-node      (or: node bindings-node/bench/langchain.js)
  */
 const { execFileSync } = require('node:child_process');
@@ -18,6 +21,8 @@ const path = require('node:path');
 const INVOKES = Number(process.env.BENCH_INVOKES || 2000);
 const AGENTS = Number(process.env.BENCH_AGENTS || 300);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
+// BENCH_NOOP=1 adds a variant with a do-nothing handler on every run: LangChain's own share.
+const VARIANTS = ['bare', 'llmtel', 'sentry', ...(process.env.BENCH_NOOP ? ['noop'] : [])];
 
 const ANSWER = {
   id: 'chatcmpl-1', object: 'chat.completion', created: 1764000000, model: 'gpt-4o-mini-2024-07-18',
@@ -35,6 +40,23 @@ async function child(variant) {
     const llmtel = require('..');
     llmtel.init({ spool: path.join(os.tmpdir(), `llmtel-bench-lc-${process.pid}.jsonl`), dsn: '', queueCapacity: 200000 });
     root = (fn) => llmtel.startSpan({ name: 'handler', op: 'http.server' }, fn);
+  } else if (variant === 'noop') {
+    // What LangChain itself spends when a handler is on every run (as llmtel's is): a handler
+    // that does nothing, added the way llmtel adds its own.
+    const { CallbackManager } = require('@langchain/core/callbacks/manager');
+    const { BaseCallbackHandler } = require('@langchain/core/callbacks/base');
+    const noop = new (class extends BaseCallbackHandler {
+      constructor() {
+        super();
+        this.name = 'noop';
+        this.awaitHandlers = true;
+      }
+    })();
+    const configure = CallbackManager._configureSync;
+    CallbackManager._configureSync = function (inheritable, ...rest) {
+      const handlers = inheritable == null ? [noop] : Array.isArray(inheritable) ? [...inheritable, noop] : inheritable;
+      return configure.call(this, handlers, ...rest);
+    };
   } else if (variant === 'sentry') {
     const Sentry = require('@sentry/node');
     Sentry.init({
@@ -82,7 +104,7 @@ function main() {
   const rounds = [];
   for (let r = 0; r < ROUNDS; r++) {
     const result = {};
-    for (const variant of ['bare', 'llmtel', 'sentry']) {
+    for (const variant of VARIANTS) {
       const out = execFileSync(process.execPath, [__filename, variant], { encoding: 'utf8', timeout: 900000 });
       result[variant] = JSON.parse(out.trim().split('\n').pop());
     }
@@ -98,6 +120,10 @@ function main() {
     console.log(`  added llmtel       ${median(ours).toFixed(1).padStart(8)} us   rounds: ${ours.map((v) => v.toFixed(0)).join(', ')}`);
     console.log(`  added @sentry/node ${median(sentry).toFixed(1).padStart(8)} us   rounds: ${sentry.map((v) => v.toFixed(0)).join(', ')}`);
     console.log(`  ratio llmtel / @sentry/node: ${median(ratios).toFixed(2)}   (goal <= 0.50)`);
+    if (rounds[0].noop) {
+      const noop = rounds.map((r) => r.noop[key] - r.bare[key]);
+      console.log(`  added by a do-nothing handler on every run (LangChain's own share): ${median(noop).toFixed(1)} us   rounds: ${noop.map((v) => v.toFixed(0)).join(', ')}`);
+    }
   }
 }
 

@@ -11,8 +11,8 @@ const path = require('node:path');
 
 /** The packages whose main module is patched, and those whose internal files are. */
 const PACKAGES = ['openai', '@anthropic-ai/sdk', '@google/genai'];
-const INTERNALS = ['@langchain/core'];
-const CORE_FILES = ['callbacks/base.cjs', 'callbacks/manager.cjs', 'language_models/chat_models.cjs', 'tools/index.cjs'];
+const INTERNALS = ['@langchain/core', '@langchain/langgraph'];
+const CORE_FILES = ['callbacks/base.cjs', 'callbacks/manager.cjs', 'language_models/chat_models.cjs', 'tools/index.cjs', 'pregel/index.cjs'];
 
 let installed = false;
 
@@ -35,11 +35,14 @@ function install(patch) {
   });
   new Hook(INTERNALS, { internals: true }, (exports, name, basedir) => {
     const file = name.split(path.sep).join('/');
-    if (CORE_FILES.some((suffix) => file.endsWith(suffix))) safely(() => patch('@langchain/core', loaderOf(basedir), exports, file));
+    if (CORE_FILES.some((suffix) => file.endsWith(suffix))) safely(() => patch(packageOf(file), loaderOf(basedir), exports, file));
     return exports;
   });
   for (const [name, basedir, file, exports] of alreadyLoaded()) safely(() => patch(name, loaderOf(basedir), exports, file));
 }
+
+/** Which of INTERNALS a file belongs to. */
+const packageOf = (file) => INTERNALS.find((name) => file.includes(`${name}/`));
 
 /** [package, its directory, file, exports] of the copies in the module cache. */
 function alreadyLoaded() {

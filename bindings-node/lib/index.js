@@ -61,12 +61,13 @@ function init(options = {}) {
  * one of its files: `file` says which).
  */
 function patchCopy(name, load, exports, file) {
-  if (name === '@langchain/core') {
+  if (name === '@langchain/core' || name === '@langchain/langgraph') {
     const stem = file.replace(/\.c?js$/, '');
     const part = stem.endsWith('callbacks/base') ? 'base'
       : stem.endsWith('callbacks/manager') ? 'manager'
         : stem.endsWith('language_models/chat_models') ? 'chatModels'
-          : stem.endsWith('tools/index') ? 'tools' : undefined;
+          : stem.endsWith('tools/index') ? 'tools'
+            : stem.endsWith('pregel/index') ? 'pregel' : undefined;
     if (part) require('./integrations/langchain').patchCore({ [part]: exports }, langChainHost);
     return;
   }

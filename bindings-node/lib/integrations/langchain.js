@@ -5,14 +5,19 @@
  * (`llmtel_core::genai::langchain`), so Node and Python give the same spans; this file keeps
  * only the run id -> span bookkeeping.
  *
- * Automatic: every callback manager @langchain/core configures gets the handler (its
- * `CallbackManager._configureSync` is wrapped), so invoke, stream, batch, streamEvents and
- * LangGraph graphs all report. Manual: pass `new LangChainCallbackHandler()` in `callbacks`.
+ * Automatic, on the runs that make spans only: a LangGraph graph run (`Pregel._streamIterator`,
+ * behind invoke and stream), a chat model call (`BaseChatModel.generate`, `_streamIterator`) and
+ * a tool call (`StructuredTool.call`) each run in a scope of their own (AsyncLocalStorage), and
+ * the first callback manager @langchain/core configures inside a scope (that run's own) gets the
+ * handler, not inherited: the chains in between (sequences, graph nodes) run without it, as they
+ * do without llmtel (a handler on every run costs LangChain JS itself about 3 ms per agent run;
+ * `BENCH_NOOP=1 make bench-langchain-node` measures it). A run's children find their parent
+ * span through the scopes. Manual: pass `new LangChainCallbackHandler()` in `callbacks` (then
+ * LangChain reports every run to it, inherited as usual).
  *
- * One span per model call: `BaseChatModel.generate` and `_streamIterator` run inside a
- * framework slot (AsyncLocalStorage); the model run's span is put there, and the provider
+ * One span per model call: the model run's span is put in its scope, and the provider
  * integration's call made inside it (ChatOpenAI -> openai) takes that span over instead of
- * starting its own. The slot is scoped to that model call's async context, never global.
+ * starting its own. Scoped to that model call's async context, never global.
  */
 const { AsyncLocalStorage } = require('node:async_hooks');
 
@@ -24,11 +29,17 @@ const { AsyncLocalStorage } = require('node:async_hooks');
  */
 const frameworkSlot = new AsyncLocalStorage();
 
+/** A LangChain run's scope: the model call a provider call may take over, the tool running,
+ * the agent span of a graph run, and the span the runs inside go under when LangChain does not
+ * say (`parent`: the nearest enclosing agent's). */
 class FrameworkCall {
-  constructor(tool) {
+  constructor(tool, outer) {
     this.call = undefined;
     this.taken = false;
     this.tool = tool;
+    this.configured = false;
+    this.agent = undefined;
+    this.parent = outer ? outer.agent || outer.parent : undefined;
   }
 }
 
@@ -94,7 +105,9 @@ function makeHandlerClass(BaseCallbackHandler, host) {
 
     parentOf(parentRunId) {
       const run = parentRunId !== undefined ? this.runs.get(parentRunId) : undefined;
-      return run ? run.context : host.parent();
+      if (run) return run.context;
+      const scope = frameworkSlot.getStore();
+      return (scope && scope.parent) || host.parent();
     }
 
     handleChainStart(chain, inputs, runId, parentRunId, tags, metadata, runType, runName) {
@@ -115,6 +128,10 @@ function makeHandlerClass(BaseCallbackHandler, host) {
         } catch (error) {
           warn('this LangChain chain is not traced', error);
         }
+      }
+      if (handle) {
+        const scope = frameworkSlot.getStore();
+        if (scope && !scope.agent) scope.agent = handle.context; // what runs inside goes under it
       }
       this.runs.set(runId, { handle, context: handle ? handle.context : parent, recordOutputs });
     }
@@ -256,69 +273,75 @@ function makeHandlerClass(BaseCallbackHandler, host) {
   };
 }
 
-/** Runs `fn` inside a fresh framework slot. */
-const inSlot = (fn) => frameworkSlot.run(new FrameworkCall(), fn);
+/** Runs `fn` inside a fresh scope. */
+const inScope = (tool, fn) => frameworkSlot.run(new FrameworkCall(tool, frameworkSlot.getStore()), fn);
+
+/** An async generator method whose every step runs inside one fresh scope. */
+function scopedIterator(method) {
+  return function (...args) {
+    const scope = new FrameworkCall(undefined, frameworkSlot.getStore());
+    const iterator = frameworkSlot.run(scope, () => method.apply(this, args));
+    const step = (name) => (value) => frameworkSlot.run(scope, () => iterator[name](value));
+    return {
+      next: step('next'),
+      return: step('return'),
+      throw: step('throw'),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  };
+}
+
+/** Patches `proto[name]` once with `wrap(original)`. */
+function patchOnce(proto, name, wrap) {
+  if (!proto || typeof proto[name] !== 'function' || Object.prototype.hasOwnProperty.call(proto[name], '__llmtel')) return;
+  const wrapped = wrap(proto[name]);
+  Object.defineProperty(wrapped, '__llmtel', { value: true });
+  proto[name] = wrapped;
+}
 
 /**
- * Patches one copy of @langchain/core, one module at a time as it loads: `base` is its
- * callbacks/base module, `manager` callbacks/manager, `chatModels` language_models/chat_models,
- * `tools` tools/index.
+ * Patches one copy of @langchain/core (or @langchain/langgraph), one module at a time as it
+ * loads: `base` is its callbacks/base module, `manager` callbacks/manager, `chatModels`
+ * language_models/chat_models, `tools` tools/index, `pregel` LangGraph's pregel/index.
  */
-function patchCore({ manager, chatModels, base, tools }, host) {
-  const toolProto = tools && tools.StructuredTool && tools.StructuredTool.prototype;
-  if (toolProto && !Object.prototype.hasOwnProperty.call(toolProto, '__llmtelPatched')) {
-    const call = toolProto.call;
-    toolProto.call = function (...args) {
-      return frameworkSlot.run(new FrameworkCall(this), () => call.apply(this, args));
-    };
-    Object.defineProperty(toolProto, '__llmtelPatched', { value: true });
-  }
+function patchCore({ manager, chatModels, base, tools, pregel }, host) {
   if (base && base.BaseCallbackHandler && !handlerClass) {
     handlerClass = makeHandlerClass(base.BaseCallbackHandler, host);
     sharedHandler = new handlerClass();
   }
+  patchOnce(tools && tools.StructuredTool && tools.StructuredTool.prototype, 'call', (call) => function (...args) {
+    return inScope(this, () => call.apply(this, args));
+  });
+  const chatModel = chatModels && chatModels.BaseChatModel && chatModels.BaseChatModel.prototype;
+  patchOnce(chatModel, 'generate', (generate) => function (...args) {
+    return inScope(undefined, () => generate.apply(this, args));
+  });
+  patchOnce(chatModel, '_streamIterator', scopedIterator);
+  patchOnce(pregel && pregel.Pregel && pregel.Pregel.prototype, '_streamIterator', scopedIterator);
   const CallbackManager = manager && manager.CallbackManager;
-  if (CallbackManager && !Object.prototype.hasOwnProperty.call(CallbackManager, '__llmtelPatched')) {
-    const configure = CallbackManager._configureSync;
-    // The handler goes in with the inheritable handlers, so LangChain builds the manager with
-    // it (with no handlers at all it builds none, and drops the run's metadata).
-    CallbackManager._configureSync = function (inheritable, ...rest) {
-      if (!sharedHandler || !host.client() || !host.enabled()) return configure.call(this, inheritable, ...rest);
-      const has = (handlers) => handlers.some((h) => h && h.name === HANDLER_NAME);
-      let handlers = inheritable;
-      if (handlers === undefined || handlers === null) handlers = [sharedHandler];
-      else if (Array.isArray(handlers) && !has(handlers)) handlers = [...handlers, sharedHandler];
-      const configured = configure.call(this, handlers, ...rest);
+  if (CallbackManager) {
+    // The handler goes on the first run configured in a scope (the scope's own run), as one
+    // of its local handlers: LangChain then reports that run to it, and not its children.
+    patchOnce(CallbackManager, '_configureSync', (configure) => function (inheritable, local, ...rest) {
+      const scope = frameworkSlot.getStore();
+      if (!sharedHandler || !scope || scope.configured || !host.client() || !host.enabled()) {
+        return configure.call(this, inheritable, local, ...rest);
+      }
+      scope.configured = true;
+      const configured = configure.call(this, inheritable, local, ...rest);
+      // With no handler at all LangChain builds no manager (and drops the run's metadata):
+      // then it is built with ours.
+      if (!configured) return configure.call(this, inheritable, [sharedHandler], ...rest);
       try {
-        if (configured && !has(configured.handlers)) configured.addHandler(sharedHandler, true);
+        // A handler passed by hand is already there (LangChain reports every run to it).
+        if (!configured.handlers.some((h) => h && h.name === HANDLER_NAME)) configured.addHandler(sharedHandler, false);
       } catch {
         /* LangChain's own manager is used as it was */
       }
       return configured;
-    };
-    Object.defineProperty(CallbackManager, '__llmtelPatched', { value: true });
-  }
-  const proto = chatModels && chatModels.BaseChatModel && chatModels.BaseChatModel.prototype;
-  if (proto && !Object.prototype.hasOwnProperty.call(proto, '__llmtelPatched')) {
-    const generate = proto.generate;
-    proto.generate = function (...args) {
-      return inSlot(() => generate.apply(this, args));
-    };
-    const streamIterator = proto._streamIterator;
-    proto._streamIterator = function (...args) {
-      const slot = new FrameworkCall();
-      const iterator = frameworkSlot.run(slot, () => streamIterator.apply(this, args));
-      const step = (method) => (value) => frameworkSlot.run(slot, () => iterator[method](value));
-      return {
-        next: step('next'),
-        return: step('return'),
-        throw: step('throw'),
-        [Symbol.asyncIterator]() {
-          return this;
-        },
-      };
-    };
-    Object.defineProperty(proto, '__llmtelPatched', { value: true });
+    });
   }
 }
 
