@@ -251,3 +251,23 @@ test('without the LangChain integration only a handler passed by hand records', 
   assert.deepEqual(origins(ids.auto), ['auto.ai.openai']);
   assert.deepEqual(origins(ids.byHand), ['auto.ai.langchain']);
 });
+
+test("init()'s handler sees only the runs that make spans, not the chains between them", async () => {
+  freshSpool({});
+  const proto = llmtel.LangChainCallbackHandler.prototype;
+  const seen = [];
+  const original = proto.handleChainStart;
+  proto.handleChainStart = function (chain, inputs, runId, parentRunId, tags, metadata, runType, runName) {
+    seen.push(runName);
+    return original.apply(this, arguments);
+  };
+  try {
+    await fetch(`${provider.url}/__requests/react_agent_one_tool`, { method: 'DELETE' });
+    const agent = createAgent({ model: agentModel(`${provider.url}/react_agent_one_tool`), tools: [getWeather], name: 'weather_agent' });
+    await agent.invoke(QUESTION, CONFIG);
+  } finally {
+    proto.handleChainStart = original;
+  }
+  // LangChain reports a handler on every run about ten chains here (nodes, sequences, lambdas).
+  assert.deepEqual(seen, ['weather_agent']);
+});
