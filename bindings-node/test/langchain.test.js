@@ -252,7 +252,7 @@ test('without the LangChain integration only a handler passed by hand records', 
   assert.deepEqual(origins(ids.byHand), ['auto.ai.langchain']);
 });
 
-test("init()'s handler sees only the runs that make spans, not the chains between them", async () => {
+test("init()'s handler sees no chain of a createAgent run (its agent, model and tool spans come all the same)", async () => {
   freshSpool({});
   const proto = llmtel.LangChainCallbackHandler.prototype;
   const seen = [];
@@ -268,6 +268,25 @@ test("init()'s handler sees only the runs that make spans, not the chains betwee
   } finally {
     proto.handleChainStart = original;
   }
-  // LangChain reports a handler on every run about ten chains here (nodes, sequences, lambdas).
-  assert.deepEqual(seen, ['weather_agent']);
+  // LangChain reports a handler on every run about ten chains here (nodes, sequences, lambdas);
+  // the graph's own run starts its agent span where LangGraph configures it, with no handler.
+  assert.deepEqual(seen, []);
 });
+
+for (const auto of [true, false]) {
+  test(`an agent run with the handler passed by hand has one agent span (automatic instrumentation ${auto ? 'on' : 'off'})`, async () => {
+    const spool = freshSpool(auto ? {} : { defaultIntegrations: false, integrations: [llmtel.openAIIntegration()] });
+    await fetch(`${provider.url}/__requests/react_agent_one_tool`, { method: 'DELETE' });
+    const agent = createAgent({ model: agentModel(`${provider.url}/react_agent_one_tool`), tools: [getWeather], name: 'weather_agent' });
+    let traceId;
+    await llmtel.startSpan({ name: 'root' }, async (root) => {
+      traceId = root.traceId;
+      await agent.invoke(QUESTION, { ...CONFIG, callbacks: [new llmtel.LangChainCallbackHandler()] });
+    });
+    const spans = await spansOf(spool, traceId);
+    const agents = spans.filter((s) => s.name === 'invoke_agent weather_agent');
+    assert.equal(agents.length, 1, spans.map((s) => s.name).join(', '));
+    const children = spans.filter((s) => s.parent_span_id === agents[0].span_id).map((s) => s.name).sort();
+    assert.deepEqual(children, ['chat gpt-4o', 'chat gpt-4o', 'execute_tool get_weather']);
+  });
+}

@@ -12,6 +12,9 @@ own process. The processes run in ROUNDS interleaved rounds; each round's added 
 variant's median minus that round's bare median, and the figures quoted are the medians over
 the rounds. Goal (issue 12): llmtel's added time at most half of sentry-sdk's.
 
+BENCH_NOOP=1 adds a process with a do-nothing handler on every LangChain run: what LangChain
+itself spends for any handler placed the way llmtel places its own.
+
     make bench-langchain-python      (or: python bindings-python/bench/bench_langchain.py)
 """
 
@@ -26,6 +29,8 @@ import time
 INVOKES = int(os.environ.get("BENCH_INVOKES", "1000"))
 AGENTS = int(os.environ.get("BENCH_AGENTS", "200"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+# BENCH_NOOP=1 adds a variant with a do-nothing handler on every run: LangChain's own share.
+VARIANTS = ("bare", "llmtel", "sentry") + (("noop",) if os.environ.get("BENCH_NOOP") else ())
 
 ANSWER = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1764000000, "model": "gpt-4o-mini-2024-07-18",
           "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hi there!"}, "finish_reason": "stop"}],
@@ -53,6 +58,18 @@ def child(variant: str) -> None:
 
         llmtel.init(spool=os.path.join(tempfile.mkdtemp(), "bench.jsonl"), dsn="", queue_capacity=200000)
         root = lambda: llmtel.start_span("handler", op="http.server")  # noqa: E731
+    elif variant == "noop":
+        # What LangChain itself spends when a handler is on every run (as llmtel's is): one
+        # that does nothing, registered the way llmtel registers its own.
+        from contextvars import ContextVar
+
+        from langchain_core.callbacks import BaseCallbackHandler
+        from langchain_core.tracers.context import register_configure_hook
+
+        class Noop(BaseCallbackHandler):
+            run_inline = True
+
+        register_configure_hook(ContextVar("noop_handler", default=Noop()), True, Noop)
     elif variant == "sentry":
         import sentry_sdk
         from sentry_sdk.integrations.langchain import LangchainIntegration
@@ -112,7 +129,7 @@ def main() -> None:
     rounds = []
     for _ in range(ROUNDS):
         result = {}
-        for variant in ("bare", "llmtel", "sentry"):
+        for variant in VARIANTS:
             done = subprocess.run([sys.executable, __file__, variant], capture_output=True, text=True, timeout=900)
             if done.returncode != 0:
                 print(f"{variant}: failed\n{done.stderr}", file=sys.stderr)
@@ -129,6 +146,10 @@ def main() -> None:
         print(f"  added llmtel     {statistics.median(ours):8.1f} us   rounds: {', '.join(f'{v:.0f}' for v in ours)}")
         print(f"  added sentry-sdk {statistics.median(sentry):8.1f} us   rounds: {', '.join(f'{v:.0f}' for v in sentry)}")
         print(f"  ratio llmtel / sentry-sdk: {statistics.median(ratios):.2f}   (goal <= 0.50)")
+        if "noop" in rounds[0]:
+            noop = [r["noop"][key] - r["bare"][key] for r in rounds]
+            print(f"  added by a do-nothing handler on every run (LangChain's own share): {statistics.median(noop):.1f} us"
+                  f"   rounds: {', '.join(f'{v:.0f}' for v in noop)}")
 
 
 if __name__ == "__main__":

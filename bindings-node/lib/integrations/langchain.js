@@ -77,6 +77,34 @@ function mayBeAgent(metadata, name) {
 let handlerClass;
 let sharedHandler;
 
+function json(value) {
+  try {
+    return JSON.stringify(value ?? null);
+  } catch {
+    return 'null'; // a cycle or a BigInt: the span keeps what it has
+  }
+}
+
+function warn(what, error) {
+  if (process.env.LLMTEL_DEBUG) process.stderr.write(`llmtel: ${what}: ${error}\n`);
+}
+
+/**
+ * The agent span of a chain run, if the core says the run is an agent: `{ handle,
+ * recordOutputs }`, `handle` null otherwise. Its input is recorded when inputs are.
+ */
+function startAgent(host, { name, metadata, id, inputs, parent }) {
+  const client = host.client();
+  if (!client || !mayBeAgent(metadata, name)) return { handle: null, recordOutputs: false };
+  const kind = metadata && metadata.ls_integration === 'langgraph' ? 'langgraph' : 'langchain';
+  const [recordInputs, recordOutputs] = host.content(kind);
+  const start = { name, metadata: pick(metadata, CHAIN_KEYS) };
+  if (id) start.serialized = { id };
+  const handle = client.langchainChain(json(start), { recordInputs, recordOutputs }, parent);
+  if (handle && recordInputs) handle.setLangchainInput(json(inputs));
+  return { handle, recordOutputs };
+}
+
 /**
  * The handler class, made from the application's @langchain/core (its BaseCallbackHandler)
  * the first time LangChain is seen. `host` gives { client(), parent(), content(kind),
@@ -84,17 +112,6 @@ let sharedHandler;
  * goes on every run; a handler passed by hand records either way).
  */
 function makeHandlerClass(BaseCallbackHandler, host) {
-  const json = (value) => {
-    try {
-      return JSON.stringify(value ?? null);
-    } catch {
-      return 'null'; // a cycle or a BigInt: the span keeps what it has
-    }
-  };
-  const warn = (what, error) => {
-    if (process.env.LLMTEL_DEBUG) process.stderr.write(`llmtel: ${what}: ${error}\n`);
-  };
-
   return class LangChainCallbackHandler extends BaseCallbackHandler {
     constructor(input) {
       super(input);
@@ -112,22 +129,19 @@ function makeHandlerClass(BaseCallbackHandler, host) {
 
     handleChainStart(chain, inputs, runId, parentRunId, tags, metadata, runType, runName) {
       const parent = this.parentOf(parentRunId);
-      const client = host.client();
+      const scope = frameworkSlot.getStore();
+      if (scope && scope.graph && scope.graph.started && !scope.graph.rootSeen) {
+        // A handler passed by hand, told of a graph run whose agent span is started already.
+        scope.graph.rootSeen = true;
+        this.runs.set(runId, { handle: null, context: scope.agent || parent, recordOutputs: false });
+        return;
+      }
       let handle = null;
       let recordOutputs = false;
-      const name = runName ?? chain?.name ?? null;
-      if (client && mayBeAgent(metadata, name)) {
-        try {
-          const kind = metadata && metadata.ls_integration === 'langgraph' ? 'langgraph' : 'langchain';
-          const [recordInputs, outputs] = host.content(kind);
-          recordOutputs = outputs;
-          const start = { name, metadata: pick(metadata, CHAIN_KEYS) };
-          if (chain && chain.id) start.serialized = { id: chain.id };
-          handle = client.langchainChain(json(start), { recordInputs, recordOutputs }, parent);
-          if (handle && recordInputs) handle.setLangchainInput(json(inputs));
-        } catch (error) {
-          warn('this LangChain chain is not traced', error);
-        }
+      try {
+        ({ handle, recordOutputs } = startAgent(host, { name: runName ?? chain?.name ?? null, metadata, id: chain && chain.id, inputs, parent }));
+      } catch (error) {
+        warn('this LangChain chain is not traced', error);
       }
       if (handle) {
         const scope = frameworkSlot.getStore();
@@ -231,9 +245,12 @@ function makeHandlerClass(BaseCallbackHandler, host) {
         try {
           const [recordInputs, outputs] = host.content('langchain');
           recordOutputs = outputs;
+          // The tool object's own name first: a run name may be its graph node's, which
+          // LangChain hands down when no callback manager takes it (`tools`).
+          const running = frameworkSlot.getStore()?.tool;
           const start = {
-            name: runName ?? tool?.name ?? null,
-            serialized: { name: tool?.name ?? null, description: tool?.description ?? frameworkSlot.getStore()?.tool?.description ?? null },
+            name: running?.name ?? tool?.name ?? runName ?? null,
+            serialized: { name: tool?.name ?? null, description: tool?.description ?? running?.description ?? null },
             tool_call_id: toolCallId ?? null,
           };
           if (recordInputs) start.input = input;
@@ -293,6 +310,52 @@ function scopedIterator(method) {
   };
 }
 
+/**
+ * LangGraph's `Pregel._streamIterator` (behind invoke and stream), in a scope of its own: the
+ * graph's agent span starts where LangGraph configures the run (see patchCore) and ends with
+ * the iteration (its output the last state, for the `values` stream mode invoke uses); failed
+ * when the graph throws.
+ */
+function graphIterator(method) {
+  return function (input, options) {
+    const scope = new FrameworkCall(undefined, frameworkSlot.getStore());
+    const mode = options && options.streamMode;
+    scope.graph = { graph: this, input, runName: options && options.runName, values: mode === undefined || mode === 'values' };
+    const iterator = frameworkSlot.run(scope, () => method.call(this, input, options));
+    let last;
+    const finish = (error) => {
+      const run = scope.agentRun;
+      if (!run || run.handle.ended) return;
+      try {
+        if (error) run.handle.fail(error?.name || error?.constructor?.name || 'Error', error?.message);
+        else run.handle.endLangchainAgent(run.recordOutputs && last !== undefined ? json(last) : 'null');
+      } catch (problem) {
+        warn("the LangGraph agent's end was not recorded", problem);
+      }
+    };
+    const step = (name) => async (value) => {
+      let result;
+      try {
+        result = await frameworkSlot.run(scope, () => iterator[name](value));
+      } catch (error) {
+        finish(error);
+        throw error;
+      }
+      if (result.done || name === 'return') finish();
+      else if (scope.graph.values) last = result.value;
+      return result;
+    };
+    return {
+      next: step('next'),
+      return: step('return'),
+      throw: step('throw'),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  };
+}
+
 /** Patches `proto[name]` once with `wrap(original)`. */
 function patchOnce(proto, name, wrap) {
   if (!proto || typeof proto[name] !== 'function' || Object.prototype.hasOwnProperty.call(proto[name], '__llmtel')) return;
@@ -319,17 +382,36 @@ function patchCore({ manager, chatModels, base, tools, pregel }, host) {
     return inScope(undefined, () => generate.apply(this, args));
   });
   patchOnce(chatModel, '_streamIterator', scopedIterator);
-  patchOnce(pregel && pregel.Pregel && pregel.Pregel.prototype, '_streamIterator', scopedIterator);
+  patchOnce(pregel && pregel.Pregel && pregel.Pregel.prototype, '_streamIterator', graphIterator);
   const CallbackManager = manager && manager.CallbackManager;
   if (CallbackManager) {
-    // The handler goes on the first run configured in a scope (the scope's own run), as one
-    // of its local handlers: LangChain then reports that run to it, and not its children.
+    // The first run configured in a scope is the scope's own. A model's or a tool's gets the
+    // handler as one of its local handlers: LangChain then reports that run to it, and not its
+    // children. A graph's gets no handler (a manager on the root would be handed to every node
+    // run): its agent span starts here, from the run's configuration.
     patchOnce(CallbackManager, '_configureSync', (configure) => function (inheritable, local, ...rest) {
       const scope = frameworkSlot.getStore();
       if (!sharedHandler || !scope || scope.configured || !host.client() || !host.enabled()) {
         return configure.call(this, inheritable, local, ...rest);
       }
       scope.configured = true;
+      if (scope.graph) {
+        const [, , inheritableMetadata, localMetadata] = rest;
+        const { graph, runName, input } = scope.graph;
+        scope.graph.started = true;
+        try {
+          const name = runName ?? (typeof graph.getName === 'function' ? graph.getName() : graph.name) ?? null;
+          const metadata = { ...inheritableMetadata, ...localMetadata };
+          const run = startAgent(host, { name, metadata, inputs: input, parent: scope.parent || host.parent() });
+          if (run.handle) {
+            scope.agentRun = run;
+            scope.agent = run.handle.context;
+          }
+        } catch (error) {
+          warn('this LangGraph run is not traced', error);
+        }
+        return configure.call(this, inheritable, local, ...rest);
+      }
       const configured = configure.call(this, inheritable, local, ...rest);
       // With no handler at all LangChain builds no manager (and drops the run's metadata):
       // then it is built with ours.
