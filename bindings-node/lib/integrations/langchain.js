@@ -151,13 +151,18 @@ function makeHandlerClass(BaseCallbackHandler, host) {
     }
 
     handleChainEnd(outputs, runId) {
+      this.endRun(runId, 'endLangchainAgent', outputs);
+    }
+
+    /** Ends a chain's or a tool's span with its output (JSON only when outputs are recorded). */
+    endRun(runId, end, output) {
       const run = this.runs.get(runId);
       this.runs.delete(runId);
       if (!run || !run.handle) return;
       try {
-        run.handle.endLangchainAgent(run.recordOutputs ? json(outputs) : 'null');
+        run.handle[end](run.recordOutputs ? json(output) : 'null');
       } catch (error) {
-        warn("the LangChain agent's end was not recorded", error);
+        warn(`the LangChain run's end was not recorded (${end})`, error);
       }
     }
 
@@ -263,14 +268,7 @@ function makeHandlerClass(BaseCallbackHandler, host) {
     }
 
     handleToolEnd(output, runId) {
-      const run = this.runs.get(runId);
-      this.runs.delete(runId);
-      if (!run || !run.handle) return;
-      try {
-        run.handle.endLangchainTool(run.recordOutputs ? json(output) : 'null');
-      } catch (error) {
-        warn('the LangChain tool result was not recorded', error);
-      }
+      this.endRun(runId, 'endLangchainTool', output);
     }
 
     handleToolError(error, runId) {

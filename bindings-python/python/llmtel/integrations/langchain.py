@@ -195,12 +195,16 @@ class _Handler:
         self._runs[run_id] = _Run(handle, handle.context if handle is not None else parent, record_outputs)
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        self._end_run(run_id, "end_langchain_agent", outputs)
+
+    def _end_run(self, run_id: UUID, end: str, output: Any) -> None:
+        """Ends a chain's or a tool's span with its output (JSON only when outputs are recorded)."""
         run = self._runs.pop(run_id, None)
         if run is not None and run.handle is not None:
             try:
-                run.handle.end_langchain_agent(to_json(outputs) if run.record_outputs else "null")
+                getattr(run.handle, end)(to_json(output) if run.record_outputs else "null")
             except Exception as error:
-                debug(f"the LangChain agent's end was not recorded: {error!r}")
+                debug(f"the LangChain run's end was not recorded ({end}): {error!r}")
 
     def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._fail_run(run_id, error)
@@ -302,12 +306,7 @@ class _Handler:
         self._runs[run_id] = _Run(handle, handle.context if handle is not None else parent, record_outputs)
 
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        run = self._runs.pop(run_id, None)
-        if run is not None and run.handle is not None:
-            try:
-                run.handle.end_langchain_tool(to_json(output) if run.record_outputs else "null")
-            except Exception as error:
-                debug(f"the LangChain tool result was not recorded: {error!r}")
+        self._end_run(run_id, "end_langchain_tool", output)
 
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._fail_run(run_id, error)
