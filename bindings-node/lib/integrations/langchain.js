@@ -122,7 +122,11 @@ function makeHandlerClass(BaseCallbackHandler, host) {
 
     parentOf(parentRunId) {
       const run = parentRunId !== undefined ? this.runs.get(parentRunId) : undefined;
-      if (run) return run.context;
+      if (run) {
+        // A model's or tool's span context is read when a child first needs it (rarely).
+        if (run.context === undefined && run.handle) run.context = run.handle.context;
+        return run.context;
+      }
       const scope = frameworkSlot.getStore();
       return (scope && scope.parent) || host.parent();
     }
@@ -202,7 +206,7 @@ function makeHandlerClass(BaseCallbackHandler, host) {
         slot.call = call;
         claim = slot;
       }
-      this.runs.set(runId, { handle: call, context: call.context, recordOutputs, claim });
+      this.runs.set(runId, { handle: call, context: undefined, recordOutputs, claim });
     }
 
     handleLLMNewToken(token, idx, runId) {
@@ -219,7 +223,7 @@ function makeHandlerClass(BaseCallbackHandler, host) {
     handleLLMEnd(output, runId) {
       const run = this.runs.get(runId);
       this.runs.delete(runId);
-      if (!run || run.handle.ended) return; // the provider call inside it ended the span
+      if (!run || (run.claim && run.claim.taken)) return; // the provider call inside it ends the span
       try {
         run.handle.finishLangchain(json(output));
       } catch (error) {
@@ -230,7 +234,7 @@ function makeHandlerClass(BaseCallbackHandler, host) {
     handleLLMError(error, runId) {
       const run = this.runs.get(runId);
       this.runs.delete(runId);
-      if (!run || run.handle.ended) return;
+      if (!run || (run.claim && run.claim.taken)) return;
       try {
         run.handle.fail({
           httpStatus: typeof error?.status === 'number' ? error.status : undefined,
@@ -264,7 +268,7 @@ function makeHandlerClass(BaseCallbackHandler, host) {
           warn('this LangChain tool run is not traced', error);
         }
       }
-      this.runs.set(runId, { handle, context: handle ? handle.context : parent, recordOutputs });
+      this.runs.set(runId, { handle, context: handle ? undefined : parent, recordOutputs });
     }
 
     handleToolEnd(output, runId) {
