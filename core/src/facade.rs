@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::genai::{
     AgentRun, AgentSpec, Api, CallError, CallPlacement, CallStart, ContentPolicy, GenAiCall,
     MappingError, Message, NormalizedRequest, NormalizedResponse, Provider, SpecError, ToolSpec,
-    Usage, langchain,
+    Usage, aisdk, langchain,
 };
 use crate::propagation::{RemoteParent, TraceHeaderError};
 use crate::span::{Attributes, ErrorCode, SpanContext, SpanData, SpanKind, Status, Str, Value};
@@ -405,6 +405,23 @@ impl Client {
         )
     }
 
+    /// Starts the span of one AI SDK model call (`doGenerate` / `doStream` / `doEmbed`):
+    /// `call` is an `aisdk::ModelCall` as JSON.
+    pub fn aisdk_model(&self, call: &str, placement: PlacementSpec) -> Result<CallHandle, Error> {
+        let call = spec_from_json("call", call)?;
+        Ok(self.normalized_call(
+            aisdk::model_request(call),
+            placement.or_origin(aisdk::ORIGIN),
+        ))
+    }
+
+    /// Starts the agent span of an AI SDK run (`generateText`, `streamText`, `generateObject`,
+    /// `streamObject`): `start` is an `aisdk::RunStart` as JSON.
+    pub fn aisdk_run(&self, start: &str, placement: PlacementSpec) -> Result<RunHandle, Error> {
+        let start = spec_from_json("start", start)?;
+        self.agent(aisdk::agent(start), placement.or_origin(aisdk::ORIGIN))
+    }
+
     /// Starts a call a framework normalized.
     pub fn normalized_call(
         &self,
@@ -576,6 +593,13 @@ impl CallHandle {
         self.finish_normalized(langchain::model_response(&result))
     }
 
+    /// Ends an AI SDK model call with its result as JSON (a stream's parts gathered into
+    /// `doGenerate`'s result shape).
+    pub fn finish_aisdk(&self, result: &str) -> Result<(), Error> {
+        let result: serde_json::Value = spec_from_json("result", result)?;
+        self.finish_normalized(aisdk::model_response(&result))
+    }
+
     pub fn finish_normalized(&self, response: NormalizedResponse) -> Result<(), Error> {
         self.call.take("call")?.finish_normalized(response);
         Ok(())
@@ -664,6 +688,14 @@ impl RunHandle {
             other => other.to_string(),
         };
         self.set_result(&result)?;
+        self.end()
+    }
+
+    /// Ends an AI SDK run with its result as JSON (`text`, or `object`, and `finishReason`):
+    /// the agent's output, recorded when outputs are.
+    pub fn end_aisdk_run(&self, output: &str) -> Result<(), Error> {
+        let output: serde_json::Value = spec_from_json("output", output)?;
+        self.set_output(aisdk::agent_output(&output))?;
         self.end()
     }
 

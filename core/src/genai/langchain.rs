@@ -191,6 +191,7 @@ pub fn model_request(start: ModelStart) -> NormalizedRequest {
         stream: [params.get("stream"), params.get("streaming")]
             .into_iter()
             .any(|v| v.and_then(Json::as_bool) == Some(true)),
+        output_type: None,
         system,
         messages,
         tools: params
@@ -215,7 +216,7 @@ fn conversation_id(meta: &Json) -> Option<String> {
 }
 
 /// System messages are the request's instructions, apart from the conversation.
-fn split_system(messages: Vec<Message>) -> (Vec<Part>, Vec<Message>) {
+pub(super) fn split_system(messages: Vec<Message>) -> (Vec<Part>, Vec<Message>) {
     let mut system = Vec::new();
     let mut rest = Vec::with_capacity(messages.len());
     for message in messages {

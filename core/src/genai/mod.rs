@@ -13,6 +13,7 @@ use crate::keys as k;
 use crate::span::{Attributes, ErrorCode, SpanContext, Str, Value};
 
 mod agent;
+pub mod aisdk;
 mod anthropic;
 mod call;
 pub mod content;

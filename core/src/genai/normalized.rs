@@ -31,6 +31,8 @@ pub struct NormalizedRequest {
     pub seed: Option<i64>,
     pub stop_sequences: Option<Vec<String>>,
     pub stream: bool,
+    /// `gen_ai.output.type` the request asks for (`json`, `text`, …).
+    pub output_type: Option<String>,
     /// System instructions, apart from the messages.
     pub system: Vec<Part>,
     pub messages: Vec<Message>,
@@ -83,6 +85,9 @@ impl NormalizedRequest {
         );
         if let Some(stop) = self.stop_sequences.filter(|s| !s.is_empty()) {
             attrs.set(k::GEN_AI_REQUEST_STOP_SEQUENCES, stop);
+        }
+        if let Some(output_type) = self.output_type.filter(|t| !t.is_empty()) {
+            attrs.set(k::GEN_AI_OUTPUT_TYPE, output_type);
         }
         // As for wire calls, tool definitions count as input content.
         if ctx.content.record_inputs {
