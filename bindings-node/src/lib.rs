@@ -438,6 +438,41 @@ impl NativeClient {
         Ok(NativeRun { inner })
     }
 
+    /// Starts the span of one AI SDK model call; `call` is an `aisdk::ModelCall` as JSON.
+    #[napi(catch_unwind)]
+    pub fn aisdk_model(
+        &self,
+        env: Env,
+        call: String,
+        placement_js: Option<PlacementJs>,
+        parent: Option<&NativeContext>,
+    ) -> Outcome<NativeCall> {
+        let inner = self
+            .inner
+            .aisdk_model(&call, placement(placement_js, parent))
+            .map_err(|e| thrown(&env, e))?;
+        Ok(NativeCall {
+            inner,
+            problem: None,
+        })
+    }
+
+    /// Starts the agent span of an AI SDK run; `start` is an `aisdk::RunStart` as JSON.
+    #[napi(catch_unwind)]
+    pub fn aisdk_run(
+        &self,
+        env: Env,
+        start: String,
+        placement_js: Option<PlacementJs>,
+        parent: Option<&NativeContext>,
+    ) -> Outcome<NativeRun> {
+        let inner = self
+            .inner
+            .aisdk_run(&start, placement(placement_js, parent))
+            .map_err(|e| thrown(&env, e))?;
+        Ok(NativeRun { inner })
+    }
+
     /// Resolves true once what was queued has been attempted, false at the timeout.
     #[napi(catch_unwind)]
     pub fn flush(&self, timeout_ms: u32) -> AsyncTask<Wait> {
@@ -734,6 +769,12 @@ impl NativeCall {
         in_call(|| self.inner.finish_langchain(&result)).map_err(|e| thrown(&env, e))
     }
 
+    /// Ends an AI SDK model call with its result as JSON.
+    #[napi(catch_unwind)]
+    pub fn finish_aisdk(&self, env: Env, result: String) -> Outcome<()> {
+        in_call(|| self.inner.finish_aisdk(&result)).map_err(|e| thrown(&env, e))
+    }
+
     #[napi(catch_unwind)]
     pub fn fail(&self, env: Env, error: FailJs) -> Outcome<()> {
         let spec = FailSpec {
@@ -822,6 +863,12 @@ impl NativeRun {
     #[napi(catch_unwind)]
     pub fn end_langchain_tool(&self, env: Env, output: String) -> Outcome<()> {
         in_call(|| self.inner.end_langchain_tool(&output)).map_err(|e| thrown(&env, e))
+    }
+
+    /// Ends an AI SDK run with its result (`text` or `object`) as JSON.
+    #[napi(catch_unwind)]
+    pub fn end_aisdk_run(&self, env: Env, output: String) -> Outcome<()> {
+        in_call(|| self.inner.end_aisdk_run(&output)).map_err(|e| thrown(&env, e))
     }
 
     #[napi(catch_unwind)]
