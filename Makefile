@@ -73,7 +73,12 @@ bindings-node/node_modules/.installed: bindings-node/package.json
 	cd bindings-node && npm install --no-audit --no-fund --silent
 	touch $@
 
-test-node: node-build bindings-node/node_modules/.installed
+# ai 6 beside bindings-node's ai 7: the AI SDK tests run both (test/aisdk.test.js).
+bindings-node/testing/ai6/node_modules/.installed: bindings-node/testing/ai6/package.json
+	cd bindings-node/testing/ai6 && npm install --no-audit --no-fund --silent
+	touch $@
+
+test-node: node-build bindings-node/node_modules/.installed bindings-node/testing/ai6/node_modules/.installed
 	cd bindings-node && node --test test/*.test.js
 
 # Tests, the C++ check and the example, compiled strictly against the static library.

@@ -10,13 +10,14 @@ const { createRequire } = require('node:module');
 const path = require('node:path');
 
 /** The packages whose main module is patched, and those whose internal files are. */
-const PACKAGES = ['openai', '@anthropic-ai/sdk', '@google/genai'];
+const PACKAGES = ['openai', '@anthropic-ai/sdk', '@google/genai', 'ai'];
 const INTERNALS = ['@langchain/core', '@langchain/langgraph'];
 const CORE_FILES = ['callbacks/base.cjs', 'callbacks/manager.cjs', 'language_models/chat_models.cjs', 'tools/index.cjs', 'pregel/index.cjs'];
 
 let installed = false;
 
-/** `patch(name, load, exports, file)` runs once per copy (and per file, for internals). */
+/** `patch(name, load, exports, file)` runs once per copy (and per file, for internals); what it
+ * returns, if anything, replaces the module's exports (for read-only CommonJS exports). */
 function install(patch) {
   if (installed) return;
   installed = true;
@@ -30,15 +31,22 @@ function install(patch) {
   };
   const { Hook } = require('require-in-the-middle');
   new Hook(PACKAGES, (exports, name, basedir) => {
-    if (basedir) safely(() => patch(name, loaderOf(basedir), exports, ''));
-    return exports;
+    let replaced;
+    if (basedir) safely(() => { replaced = patch(name, loaderOf(basedir), exports, ''); });
+    return replaced || exports;
   });
   new Hook(INTERNALS, { internals: true }, (exports, name, basedir) => {
     const file = name.split(path.sep).join('/');
     if (CORE_FILES.some((suffix) => file.endsWith(suffix))) safely(() => patch(packageOf(file), loaderOf(basedir), exports, file));
     return exports;
   });
-  for (const [name, basedir, file, exports] of alreadyLoaded()) safely(() => patch(name, loaderOf(basedir), exports, file));
+  for (const [name, basedir, file, exports, module] of alreadyLoaded()) {
+    safely(() => {
+      // Later require() calls get the replacement; code that already holds the module keeps it.
+      const replaced = patch(name, loaderOf(basedir), exports, file);
+      if (replaced && module) module.exports = replaced;
+    });
+  }
 }
 
 /** Which of INTERNALS a file belongs to. */
@@ -59,11 +67,20 @@ function alreadyLoaded() {
         if (CORE_FILES.some((suffix) => file.endsWith(suffix))) found.push([name, basedir, file, module.exports]);
       } else if (!seen.has(basedir)) {
         seen.add(basedir);
-        found.push([name, basedir, '', safeRequire(basedir, name)]);
+        const main = safeResolve(basedir, name);
+        found.push([name, basedir, '', safeRequire(basedir, name), main && require.cache[main]]);
       }
     }
   }
   return found;
+}
+
+function safeResolve(basedir, name) {
+  try {
+    return createRequire(path.join(basedir, 'package.json')).resolve(name);
+  } catch {
+    return undefined;
+  }
 }
 
 function safeRequire(basedir, name) {

@@ -3,6 +3,11 @@ export interface Integration { name: string; recordInputs?: boolean; recordOutpu
 export declare function openAIIntegration(options?: { recordInputs?: boolean; recordOutputs?: boolean }): Integration;
 export declare function anthropicAIIntegration(options?: { recordInputs?: boolean; recordOutputs?: boolean }): Integration;
 export declare function googleGenAIIntegration(options?: { recordInputs?: boolean; recordOutputs?: boolean }): Integration;
+export declare function langChainIntegration(options?: { recordInputs?: boolean; recordOutputs?: boolean }): Integration;
+export declare function langGraphIntegration(options?: { recordInputs?: boolean; recordOutputs?: boolean }): Integration;
+/** The Vercel AI SDK (ai 6 and 7): runs, model calls, tools, embeddings. `force` is accepted
+ * for Sentry's shape; every copy of `ai` the application loads is traced either way. */
+export declare function vercelAIIntegration(options?: { recordInputs?: boolean; recordOutputs?: boolean; force?: boolean }): Integration;
 
 export interface InitOptions {
   /** Integrations with their own options; they replace the defaults of the same name. */

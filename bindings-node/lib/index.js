@@ -24,6 +24,9 @@ const googleGenAIIntegration = (options = {}) => ({ name: 'google_genai', ...opt
  * agent spans apart. */
 const langChainIntegration = (options = {}) => ({ name: 'langchain', ...options });
 const langGraphIntegration = (options = {}) => ({ name: 'langgraph', ...options });
+/** The Vercel AI SDK's runs, model calls and tools. `force` is accepted for Sentry's shape:
+ * every copy of `ai` the application loads is traced either way. */
+const vercelAIIntegration = (options = {}) => ({ name: 'vercelai', ...options });
 
 /**
  * Starts llmtel. A bad option throws an Error naming it. Calling init again replaces the setup.
@@ -39,7 +42,7 @@ function init(options = {}) {
   if (previous) previous.closeSync(state.shutdownTimeoutMs);
   const chosen = {};
   if (options.defaultIntegrations !== false) {
-    const defaults = [openAIIntegration(), anthropicAIIntegration(), googleGenAIIntegration(), langChainIntegration(), langGraphIntegration()];
+    const defaults = [openAIIntegration(), anthropicAIIntegration(), googleGenAIIntegration(), langChainIntegration(), langGraphIntegration(), vercelAIIntegration()];
     for (const integration of defaults) chosen[integration.name] = integration;
   }
   for (const integration of options.integrations || []) chosen[integration.name] = integration;
@@ -49,7 +52,7 @@ function init(options = {}) {
   if (require.main === undefined && !state.registered && !state.warnedEsm) {
     // An ES module application: its imports of LangChain and the SDKs bypass require().
     state.warnedEsm = true;
-    process.stderr.write('llmtel: this application is an ES module; start it with `node --import llmtel/register` so the ES module builds of LangChain and the provider SDKs are traced\n');
+    process.stderr.write('llmtel: this application is an ES module; start it with `node --import llmtel/register` so the ES module builds of LangChain, the AI SDK and the provider SDKs are traced\n');
   }
   // ESM modules are separate instances: patch those too (at once with `--import llmtel/register`).
   patchInstalled((modulePath) => import(modulePath)).catch(() => {});
@@ -69,13 +72,34 @@ function patchCopy(name, load, exports, file) {
           : stem.endsWith('tools/index') ? 'tools'
             : stem.endsWith('pregel/index') ? 'pregel' : undefined;
     if (part) require('./integrations/langchain').patchCore({ [part]: exports }, langChainHost);
-    return;
+    return undefined;
   }
+  if (name === 'ai') return require('./integrations/aisdk').patchModule(exports, aiSdkHost);
   const stainless = require('./integrations/stainless');
   if (name === 'openai') stainless.patchOpenAi(load, integrationContext('openai'));
   else if (name === '@anthropic-ai/sdk') stainless.patchAnthropic(load, integrationContext('anthropic'));
   else if (name === '@google/genai') require('./integrations/google').patchClass(exports && exports.GoogleGenAI, integrationContext('google_genai'));
+  return undefined;
 }
+
+/** What the AI SDK integration needs from here. */
+const aiSdkHost = {
+  client: () => state.client,
+  enabled: () => Boolean(state.integrations.vercelai),
+  parent: () => {
+    const span = current.getStore();
+    return span ? span._context : undefined;
+  },
+  content: () => {
+    const integration = state.integrations.vercelai || {};
+    return [
+      Boolean(integration.recordInputs ?? state.sendDefaultPii),
+      Boolean(integration.recordOutputs ?? state.sendDefaultPii),
+    ];
+  },
+  /** Runs `fn` with a framework span (a tool's) as the active span. */
+  withRun: (run, fn) => current.run(new RunSpan(run), fn),
+};
 
 /** What the LangChain handler needs from here. */
 const langChainHost = {
@@ -265,6 +289,46 @@ class Span {
 }
 
 /**
+ * A framework's span (an AI SDK tool's) as the active span inside it: what runs there nests
+ * under it, and attributes set on it land on it. The framework integration ends it.
+ */
+class RunSpan {
+  constructor(run) {
+    this._native = run;
+    this._ctx = undefined;
+  }
+
+  get _context() {
+    if (this._ctx === undefined) this._ctx = this._native.context;
+    return this._ctx;
+  }
+
+  setAttribute(key, value) {
+    const n = this._native;
+    unlessEnded(() => {
+      if (typeof value === 'number') n.setNumber(key, value);
+      else if (typeof value === 'string') n.setString(key, value);
+      else if (value !== null && value !== undefined && typeof value !== 'function' && typeof value !== 'symbol') n.setString(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
+      else n.rejectAttribute(key, `${value === null ? 'null' : typeof value} has no attribute form (string, number, boolean, arrays of them)`);
+    });
+    return this;
+  }
+
+  setAttributes(attributes) {
+    for (const [key, value] of Object.entries(attributes || {})) this.setAttribute(key, value);
+    return this;
+  }
+
+  /** The integration ends the span with the tool. */
+  setStatus() { return this; }
+
+  end() {}
+
+  get traceId() { return this._context.traceId; }
+  get spanId() { return this._context.spanId; }
+}
+
+/**
  * Runs `callback(span)` inside a new span and returns what it returns (a Promise is awaited
  * before the span ends). Nested calls, across awaits and timers, become children.
  */
@@ -369,7 +433,7 @@ function langChainHandlerClass() {
 module.exports = {
   init, startSpan, getActiveSpan, withConversationId, setConversationId, flush, close, stats, Span, instrumentOpenAiClient,
   instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
-  openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, langChainIntegration, langGraphIntegration,
+  openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, langChainIntegration, langGraphIntegration, vercelAIIntegration,
   _patchInstalled: patchInstalled,
   /** For lib/register.mjs: one ES module file of a package as it loads, and that it ran. */
   _patchModule: (name, exports, file) => {

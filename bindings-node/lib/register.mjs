@@ -16,6 +16,9 @@ for (const pkg of ['@langchain/core', '@langchain/langgraph']) {
     llmtel._patchModule(pkg, exports, name);
   });
 }
+new Hook(['ai'], (exports, name) => {
+  llmtel._patchModule('ai', exports, name);
+});
 llmtel._registered();
 
 await llmtel._patchInstalled((modulePath) => import(modulePath));

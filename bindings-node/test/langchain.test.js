@@ -25,7 +25,8 @@ const OpenAI = require('openai');
 
 const TESTS = path.join(__dirname, '..', '..', 'tests');
 const SCENARIOS = fs.readdirSync(path.join(TESTS, 'frameworks')).sort()
-  .map((f) => JSON.parse(fs.readFileSync(path.join(TESTS, 'frameworks', f), 'utf8')));
+  .map((f) => JSON.parse(fs.readFileSync(path.join(TESTS, 'frameworks', f), 'utf8')))
+  .filter((s) => (s.framework ?? 'langchain') === 'langchain'); // the AI SDK's: test/aisdk.test.js
 const PROMPT = () => [new SystemMessage('You are terse.'), new HumanMessage('Hello!')];
 const QUESTION = { messages: [['user', 'Weather in Paris?']] };
 const CONFIG = { configurable: { thread_id: 'thread-7' } };

@@ -21,7 +21,11 @@ from langchain_openai import ChatOpenAI, OpenAIEmbeddings  # noqa: E402
 
 import llmtel  # noqa: E402
 
-SCENARIOS = [framework_check.load(path.stem) for path in sorted((framework_check.HERE / "frameworks").glob("*.json"))]
+SCENARIOS = [
+    scenario
+    for scenario in (framework_check.load(path.stem) for path in sorted((framework_check.HERE / "frameworks").glob("*.json")))
+    if scenario.get("framework", "langchain") == "langchain"  # the AI SDK's are Node's alone
+]
 PROMPT = [SystemMessage("You are terse."), HumanMessage("Hello!")]
 QUESTION = {"messages": [("user", "Weather in Paris?")]}
 CONFIG = {"configurable": {"thread_id": "thread-7"}}

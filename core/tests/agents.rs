@@ -410,6 +410,31 @@ fn a_failed_normalized_call_takes_the_error_type_the_framework_saw() {
 }
 
 #[test]
+fn a_normalized_call_to_a_known_provider_reads_its_error_body_as_the_provider_layer_does() {
+    // The AI SDK hands over OpenAI's own 429 body: its `code` is the error type, as on a call
+    // through the openai SDK (its `type`, `requests`, says less).
+    let (client, spans) = client();
+    let call = client.begin_normalized_call(
+        NormalizedRequest {
+            provider: Some("openai".into()),
+            model: Some("gpt-4o-mini".into()),
+            ..NormalizedRequest::default()
+        },
+        CallPlacement::default(),
+    );
+    call.fail(CallError {
+        http_status: Some(429),
+        body: Some(r#"{"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}}"#),
+        exception: Some("AI_APICallError"),
+        ..CallError::default()
+    })
+    .unwrap();
+    let spans = finished(&client, &spans);
+    let span = by_name(&spans, "chat gpt-4o-mini");
+    assert_eq!(text(span, "error.type"), Some("rate_limit_exceeded"));
+}
+
+#[test]
 fn a_provider_call_inside_a_framework_call_takes_its_span_over() {
     let (client, spans) = client();
     let agent = client

@@ -13,7 +13,7 @@ use super::normalized::{NormalizedRequest, NormalizedResponse};
 use super::wire::{ErrorObject, Wire};
 use super::{
     Api, CallError, CallStart, ContentPolicy, Failure, GenAiSettings, MapContext, MappingError,
-    Outcome, RequestFacts, StreamState, code_for_error_type, code_for_http_status, parse,
+    Outcome, Provider, RequestFacts, StreamState, code_for_error_type, code_for_http_status, parse,
 };
 use crate::keys as k;
 use crate::span::{Attributes, ErrorCode, SpanContext, SpanKind, Status, Str};
@@ -25,6 +25,9 @@ pub struct GenAiCall {
     span: Option<Span>,
     /// The provider's wire format and API; `None` for a normalized call.
     wire: Option<(&'static Wire, Api)>,
+    /// Whose error bodies a normalized call's failures carry, when its provider is one llmtel
+    /// knows (a framework hands over the provider's own error body).
+    errors: Option<&'static Wire>,
     operation: Str,
     content: ContentPolicy,
     settings: Arc<GenAiSettings>,
@@ -79,6 +82,7 @@ impl Client {
             .map_or(Str::Borrowed("chat"), Str::Owned);
         let origin = placement.origin.unwrap_or(Str::Borrowed("manual"));
         let provider = request.provider.clone().unwrap_or_else(|| "unknown".into());
+        let errors = Provider::parse(&provider).map(Provider::wire);
         let (mut call, mut span) = self.open_call(
             operation,
             provider.into(),
@@ -86,6 +90,7 @@ impl Client {
             placement.parent,
             placement.content,
         );
+        call.errors = errors;
         let Some(attrs) = span.attributes_mut() else {
             call.span = Some(span);
             return call;
@@ -121,6 +126,7 @@ impl Client {
         let call = GenAiCall {
             span: None,
             wire: None,
+            errors: None,
             operation,
             content,
             settings: self.genai_settings().clone(),
@@ -338,7 +344,7 @@ impl GenAiCall {
 
     /// Ends the call as failed. A stream that errors part-way keeps what it gathered.
     pub fn fail(mut self, error: CallError<'_>) -> Result<(), MappingError> {
-        let (failure, result) = classify(self.wire.map(|(w, _)| w), &error);
+        let (failure, result) = classify(self.wire.map(|(w, _)| w).or(self.errors), &error);
         self.end(Some(failure));
         result
     }
