@@ -58,6 +58,10 @@ restart_conversation
 node examples/node/langchain_agent.js
 restart_conversation
 "$PY" examples/python/langchain_agent.py
+echo "== A Vercel AI SDK agent (examples/node/ai_sdk_agent.mjs, ai 7, ES module): the same span tree"
+[ -n "${OPENAI_API_KEY:-}" ] || python3 -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], method="DELETE"))' \
+  "$LLMTEL_DEMO_PROVIDER_URL/__requests/ai_sdk_tool_two_steps"
+(cd examples/node && LLMTEL_SPOOL="$OLDPWD/$SPOOL" node --import llmtel/register ai_sdk_agent.mjs)
 if [ -n "${C_QUICKSTART:-}" ]; then
   echo "== C (examples/c/quickstart.c)"
   "$C_QUICKSTART"
