@@ -12,7 +12,7 @@ C_LIB   := target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a
 CFLAGS_STRICT := -Wall -Wextra -Werror -Iinclude
 C_LINK  := $(C_LIB) -lpthread -ldl -lm
 
-.PHONY: all header wasm test-wasm demo test test-browser test-rust test-python python-build bench-python bench-node bench-langchain-python bench-langchain-node bench-soak bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
+.PHONY: all header wasm test-wasm demo test test-browser test-rust test-python python-build bench-python bench-node bench-langchain-python bench-langchain-node bench-aisdk-node bench-soak bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
 
 all: test
 
@@ -162,6 +162,13 @@ bench-langchain-node: toolchain
 	$(CARGO) build --quiet --release -p llmtel-node
 	cp target/$(CARGO_BUILD_TARGET)/release/libllmtel_node.so bindings-node/llmtel.node
 	node bindings-node/bench/langchain.js
+
+# The same for the Vercel AI SDK (ai 6): per generateText call and per streamed chunk.
+bench-aisdk-node: toolchain
+	cd bindings-node/bench && npm install --no-audit --no-fund --silent
+	$(CARGO) build --quiet --release -p llmtel-node
+	cp target/$(CARGO_BUILD_TARGET)/release/libllmtel_node.so bindings-node/llmtel.node
+	node bindings-node/bench/aisdk.js
 
 # The Node overhead benchmark: an optimised binding and @sentry/node to compare with.
 bench-node: toolchain

@@ -131,3 +131,18 @@ test('a streamText the application never reads leaves no error, and a run read t
   assert.equal(finished, 1);
   assert.deepEqual(names(await read()).sort(), ['chat claude-sonnet-4-5', 'invoke_agent streamText']);
 });
+
+test('an image given as bytes is recorded as a blob part, never its bytes', async () => {
+  const read = freshSpool({ sendDefaultPii: true });
+  const image = new Uint8Array(200000).fill(7);
+  await ai.generateText({
+    model: chatModel('ai_sdk_generate_object'), maxRetries: 0,
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image', image, mediaType: 'image/png' }] }],
+  });
+  const input = byName(await read(), 'chat gpt-4o').attributes['gen_ai.input.messages'];
+  const parts = JSON.parse(input)[0].parts;
+  assert.equal(parts[0].content, 'What is this?');
+  assert.equal(parts[1].type, 'blob');
+  assert.equal(parts[1].modality, 'image');
+  assert.ok(input.length < 1000, `${input.length} bytes recorded`);
+});

@@ -23,9 +23,14 @@ const RUNS = {
 const PATCHED = Symbol.for('llmtel.aisdk.patched');
 const ORIGIN = 'auto.ai.vercel_ai';
 
-function json(value) {
+/** Bytes (an image or file part's data) are never recorded: a short stand-in instead of
+ * JSON.stringify's `{"0": …}` object of every byte. */
+const withoutBytes = (_key, value) => (ArrayBuffer.isView(value) || value instanceof ArrayBuffer ? '[bytes]' : value);
+
+/** JSON for the core; `content` (prompts, results) goes through the bytes filter. */
+function json(value, content = false) {
   try {
-    return JSON.stringify(value ?? null);
+    return JSON.stringify(value ?? null, content ? withoutBytes : undefined);
   } catch {
     return 'null'; // a cycle or a BigInt: the span keeps what it has
   }
@@ -147,7 +152,7 @@ function wrapRun(original, name, kind, host) {
         model_id: model && typeof model === 'object' ? model.modelId : typeof model === 'string' ? model : undefined,
         options: runOptions(options, content[0]),
       };
-      run = quietly('starting an AI SDK run', () => client.aisdkRun(json(start), { recordInputs: content[0], recordOutputs: content[1], origin: ORIGIN }, outer));
+      run = quietly('starting an AI SDK run', () => client.aisdkRun(json(start, content[0]), { recordInputs: content[0], recordOutputs: content[1], origin: ORIGIN }, outer));
     }
     const state = new RunState(host, run, outer, content);
     const patched = { ...options, model: wrapModel(model, state) };
@@ -310,7 +315,7 @@ function modelCall(model, original, method, state) {
         options: callOptions(options, embedding, state.recordInputs),
       };
       if (embedding) spec.operation = 'embeddings';
-      return client.aisdkModel(json(spec), state.placement(), state.parent());
+      return client.aisdkModel(json(spec, state.recordInputs), state.placement(), state.parent());
     });
     let result;
     try {
@@ -321,7 +326,7 @@ function modelCall(model, original, method, state) {
     }
     if (!call) return result;
     if (stream && result && result.stream) return { ...result, stream: observe(result.stream, call, state) };
-    quietly('finishing an AI SDK model call', () => call.finishAisdk(json(resultOf(result, state.recordOutputs))));
+    quietly('finishing an AI SDK model call', () => call.finishAisdk(json(resultOf(result, state.recordOutputs), state.recordOutputs)));
     return result;
   };
 }
@@ -470,10 +475,11 @@ function wrapExecute(name, tool, state) {
   return function (input, options, ...rest) {
     const client = state.host.client();
     const run = client && quietly('starting an AI SDK tool', () => {
-      const spec = { name, arguments: input };
+      const spec = { name };
+      if (state.recordInputs) spec.arguments = input;
       if (options && options.toolCallId) spec.call_id = options.toolCallId;
       if (typeof tool.description === 'string') spec.description = tool.description;
-      return client.tool(json(spec), state.placement(), state.parent());
+      return client.tool(json(spec, state.recordInputs), state.placement(), state.parent());
     });
     if (!run) return original.call(this, input, options, ...rest);
     const fail = (error) => quietly('failing an AI SDK tool', () => run.fail(errorType(error), error && error.message));
