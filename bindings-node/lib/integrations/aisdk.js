@@ -352,7 +352,9 @@ function callOptions(options, embedding, recordInputs) {
 function resultOf(result, recordOutputs) {
   if (!result) return {};
   const anthropic = result.providerMetadata && result.providerMetadata.anthropic;
+  const vectors = result.embeddings;
   return {
+    dimensions: Array.isArray(vectors) && vectors[0] ? vectors[0].length : undefined,
     content: recordOutputs ? result.content : undefined,
     finishReason: result.finishReason,
     usage: result.usage,

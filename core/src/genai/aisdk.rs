@@ -272,6 +272,8 @@ pub fn model_response(result: &Json) -> NormalizedResponse {
         id: text(response, "id").map(str::to_owned),
         model: text(response, "modelId").map(str::to_owned),
         usage: usage(result),
+        // The host passes an embedding call's vector length, not the vectors.
+        embedding_dims: result.get("dimensions").and_then(Json::as_i64),
         ..NormalizedResponse::default()
     };
     if content.is_empty() {
@@ -502,8 +504,9 @@ mod tests {
         let request = model_request(call);
         assert_eq!(request.operation.as_deref(), Some("embeddings"));
         assert_eq!(request.embeddings_input, vec!["hello".to_owned()]);
-        let result = model_response(&json!({"usage": {"tokens": 2}, "embeddings": [[0.1]]}));
+        let result = model_response(&json!({"usage": {"tokens": 2}, "dimensions": 1536}));
         assert_eq!(result.usage.input, Some(2));
+        assert_eq!(result.embedding_dims, Some(1536));
         assert!(result.messages.is_empty());
     }
 

@@ -56,6 +56,8 @@ pub struct NormalizedResponse {
     /// Finish reasons for choices whose messages do not carry one (or when there are none).
     pub finish_reasons: Vec<String>,
     pub usage: Usage,
+    /// An embeddings call's vector length.
+    pub embedding_dims: Option<i64>,
 }
 
 impl NormalizedRequest {
@@ -105,6 +107,9 @@ impl NormalizedResponse {
         outcome.id(self.id.as_deref());
         outcome.model(self.model.as_deref());
         outcome.usage.merge(self.usage);
+        if self.embedding_dims.is_some() {
+            outcome.embedding_dims = self.embedding_dims;
+        }
         let choices = self.messages.len().max(self.finish_reasons.len());
         let mut messages = self.messages.into_iter();
         let mut reasons = self.finish_reasons.into_iter();
