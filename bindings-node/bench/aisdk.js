@@ -12,7 +12,7 @@
  *
  *   make bench-aisdk-node      (or: node bindings-node/bench/aisdk.js)
  */
-const { execFileSync } = require('node:child_process');
+const rounds = require('./rounds');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -71,17 +71,7 @@ async function child(variant) {
     for await (const _ of result.textStream); // eslint-disable-line no-unused-vars
   };
 
-  async function medianUs(fn, count) {
-    for (let i = 0; i < Math.max(20, count / 10); i++) await root(fn);
-    const samples = [];
-    for (let i = 0; i < count; i++) {
-      const start = process.hrtime.bigint();
-      await root(fn);
-      samples.push(Number(process.hrtime.bigint() - start) / 1e3);
-    }
-    samples.sort((a, b) => a - b);
-    return samples[Math.floor(samples.length / 2)];
-  }
+  const medianUs = (fn, count) => rounds.medianUs(root, fn, count);
   const callUs = await medianUs(() => generateText({ model, maxRetries: 0, prompt: 'Hello!' }), CALLS);
   const oneUs = await medianUs(() => stream('one'), STREAMS);
   const manyUs = await medianUs(() => stream('many'), STREAMS);
@@ -90,18 +80,9 @@ async function child(variant) {
 }
 
 function main() {
-  const rounds = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const result = {};
-    for (const variant of VARIANTS) {
-      const out = execFileSync(process.execPath, [__filename, variant], { encoding: 'utf8', timeout: 900000 });
-      result[variant] = JSON.parse(out.trim().split('\n').pop());
-    }
-    rounds.push(result);
-  }
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  const added = (variant, key) => rounds.map((r) => r[variant][key] - r.bare[key]);
-  const perChunk = (variant) => rounds.map((r) => ((r[variant].many_us - r.bare.many_us) - (r[variant].one_us - r.bare.one_us)) / (CHUNKS - 1));
+  const results = rounds.runRounds(__filename, VARIANTS, ROUNDS);
+  const added = (variant, key) => results.map((r) => r[variant][key] - r.bare[key]);
+  const perChunk = (variant) => results.map((r) => ((r[variant].many_us - r.bare.many_us) - (r[variant].one_us - r.bare.one_us)) / (CHUNKS - 1));
   console.log(`load: ${os.loadavg()[0].toFixed(2)} (1 min), ${os.cpus().length} cores; ${ROUNDS} rounds, each variant in its own process`);
   const report = (label, key, unit) => {
     const pick = key === 'chunk' ? perChunk : (variant) => added(variant, key);
@@ -110,12 +91,12 @@ function main() {
     const own = (variant) => pick(variant).map((v, i) => v - pick(`${variant}-root`)[i]);
     const ratios = ours.map((o, i) => o / sentry[i]);
     console.log(label);
-    console.log(`  added llmtel       ${median(ours).toFixed(2).padStart(8)} ${unit}   rounds: ${ours.map((v) => v.toFixed(1)).join(', ')}`);
-    console.log(`  added @sentry/node ${median(sentry).toFixed(2).padStart(8)} ${unit}   rounds: ${sentry.map((v) => v.toFixed(1)).join(', ')}`);
-    console.log(`  ratio llmtel / @sentry/node: ${median(ratios).toFixed(2)}   (goal <= 0.50)`);
-    console.log(`  of which the AI SDK integration (beyond the SDK's root span alone): llmtel ${median(own('llmtel')).toFixed(2)}, @sentry/node ${median(own('sentry')).toFixed(2)} ${unit}`);
+    console.log(`  added llmtel       ${rounds.median(ours).toFixed(2).padStart(8)} ${unit}   rounds: ${ours.map((v) => v.toFixed(1)).join(', ')}`);
+    console.log(`  added @sentry/node ${rounds.median(sentry).toFixed(2).padStart(8)} ${unit}   rounds: ${sentry.map((v) => v.toFixed(1)).join(', ')}`);
+    console.log(`  ratio llmtel / @sentry/node: ${rounds.median(ratios).toFixed(2)}   (goal <= 0.50)`);
+    console.log(`  of which the AI SDK integration (beyond the SDK's root span alone): llmtel ${rounds.median(own('llmtel')).toFixed(2)}, @sentry/node ${rounds.median(own('sentry')).toFixed(2)} ${unit}`);
   };
-  report(`generateText, one model call (median of ${CALLS} per round), bare ${median(rounds.map((r) => r.bare.call_us)).toFixed(0)} us:`, 'call_us', 'us per call');
+  report(`generateText, one model call (median of ${CALLS} per round), bare ${rounds.median(results.map((r) => r.bare.call_us)).toFixed(0)} us:`, 'call_us', 'us per call');
   report(`streamText read to the end, per chunk (${CHUNKS} chunks against 1, median of ${STREAMS} streams each):`, 'chunk', 'us per chunk');
 }
 

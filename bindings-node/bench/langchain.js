@@ -14,7 +14,7 @@
  *
  *   make bench-langchain-node      (or: node bindings-node/bench/langchain.js)
  */
-const { execFileSync } = require('node:child_process');
+const rounds = require('./rounds');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -83,17 +83,7 @@ async function child(variant) {
   const agent = createAgent({ model, tools: [getWeather], name: 'weather_agent' });
   const question = { messages: [['user', 'Weather in Paris?']] };
 
-  async function medianUs(fn, count) {
-    for (let i = 0; i < Math.max(20, count / 10); i++) await root(fn);
-    const samples = [];
-    for (let i = 0; i < count; i++) {
-      const start = process.hrtime.bigint();
-      await root(fn);
-      samples.push(Number(process.hrtime.bigint() - start) / 1e3);
-    }
-    samples.sort((a, b) => a - b);
-    return samples[Math.floor(samples.length / 2)];
-  }
+  const medianUs = (fn, count) => rounds.medianUs(root, fn, count);
   const invokeUs = await medianUs(() => model.invoke('Hello!'), INVOKES);
   const agentUs = await medianUs(() => agent.invoke(question), AGENTS);
   process.stdout.write(`${JSON.stringify({ invoke_us: invokeUs, agent_us: agentUs })}\n`);
@@ -101,28 +91,19 @@ async function child(variant) {
 }
 
 function main() {
-  const rounds = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const result = {};
-    for (const variant of VARIANTS) {
-      const out = execFileSync(process.execPath, [__filename, variant], { encoding: 'utf8', timeout: 900000 });
-      result[variant] = JSON.parse(out.trim().split('\n').pop());
-    }
-    rounds.push(result);
-  }
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const results = rounds.runRounds(__filename, VARIANTS, ROUNDS);
   console.log(`load: ${os.loadavg()[0].toFixed(2)} (1 min), ${os.cpus().length} cores; ${ROUNDS} rounds, each variant in its own process`);
   for (const [key, label, count] of [['invoke_us', 'ChatOpenAI.invoke', INVOKES], ['agent_us', 'createAgent run, one tool', AGENTS]]) {
-    const ours = rounds.map((r) => r.llmtel[key] - r.bare[key]);
-    const sentry = rounds.map((r) => r.sentry[key] - r.bare[key]);
+    const ours = results.map((r) => r.llmtel[key] - r.bare[key]);
+    const sentry = results.map((r) => r.sentry[key] - r.bare[key]);
     const ratios = ours.map((o, i) => o / sentry[i]);
-    console.log(`${label} (median of ${count} per round), bare ${median(rounds.map((r) => r.bare[key])).toFixed(0)} us:`);
-    console.log(`  added llmtel       ${median(ours).toFixed(1).padStart(8)} us   rounds: ${ours.map((v) => v.toFixed(0)).join(', ')}`);
-    console.log(`  added @sentry/node ${median(sentry).toFixed(1).padStart(8)} us   rounds: ${sentry.map((v) => v.toFixed(0)).join(', ')}`);
-    console.log(`  ratio llmtel / @sentry/node: ${median(ratios).toFixed(2)}   (goal <= 0.50)`);
-    if (rounds[0].noop) {
-      const noop = rounds.map((r) => r.noop[key] - r.bare[key]);
-      console.log(`  added by a do-nothing handler on every run (LangChain's own share): ${median(noop).toFixed(1)} us   rounds: ${noop.map((v) => v.toFixed(0)).join(', ')}`);
+    console.log(`${label} (median of ${count} per round), bare ${rounds.median(results.map((r) => r.bare[key])).toFixed(0)} us:`);
+    console.log(`  added llmtel       ${rounds.median(ours).toFixed(1).padStart(8)} us   rounds: ${ours.map((v) => v.toFixed(0)).join(', ')}`);
+    console.log(`  added @sentry/node ${rounds.median(sentry).toFixed(1).padStart(8)} us   rounds: ${sentry.map((v) => v.toFixed(0)).join(', ')}`);
+    console.log(`  ratio llmtel / @sentry/node: ${rounds.median(ratios).toFixed(2)}   (goal <= 0.50)`);
+    if (results[0].noop) {
+      const noop = results.map((r) => r.noop[key] - r.bare[key]);
+      console.log(`  added by a do-nothing handler on every run (LangChain's own share): ${rounds.median(noop).toFixed(1)} us   rounds: ${noop.map((v) => v.toFixed(0)).join(', ')}`);
     }
   }
 }

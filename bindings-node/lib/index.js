@@ -290,36 +290,12 @@ class Span {
 
 /**
  * A framework's span (an AI SDK tool's) as the active span inside it: what runs there nests
- * under it, and attributes set on it land on it. The framework integration ends it.
+ * under it, and attributes set on it land on it. The framework integration sets its status and
+ * ends it.
  */
-class RunSpan {
-  constructor(run) {
-    this._native = run;
-    this._ctx = undefined;
-  }
+class RunSpan extends Span {
+  recordUsage() { return this; }
 
-  get _context() {
-    if (this._ctx === undefined) this._ctx = this._native.context;
-    return this._ctx;
-  }
-
-  setAttribute(key, value) {
-    const n = this._native;
-    unlessEnded(() => {
-      if (typeof value === 'number') n.setNumber(key, value);
-      else if (typeof value === 'string') n.setString(key, value);
-      else if (value !== null && value !== undefined && typeof value !== 'function' && typeof value !== 'symbol') n.setString(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
-      else n.rejectAttribute(key, `${value === null ? 'null' : typeof value} has no attribute form (string, number, boolean, arrays of them)`);
-    });
-    return this;
-  }
-
-  setAttributes(attributes) {
-    for (const [key, value] of Object.entries(attributes || {})) this.setAttribute(key, value);
-    return this;
-  }
-
-  /** The integration ends the span with the tool. */
   setStatus() { return this; }
 
   end() {}

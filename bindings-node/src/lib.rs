@@ -819,6 +819,27 @@ impl NativeRun {
             .map_err(|e| thrown(&env, e))
     }
 
+    #[napi(catch_unwind)]
+    pub fn set_bool(&self, env: Env, key: String, value: bool) -> Outcome<()> {
+        self.inner
+            .set_attribute(key, value)
+            .map_err(|e| thrown(&env, e))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_string_array(&self, env: Env, key: String, value: Vec<String>) -> Outcome<()> {
+        self.inner
+            .set_attribute(key, value)
+            .map_err(|e| thrown(&env, e))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_number_array(&self, env: Env, key: String, value: Vec<f64>) -> Outcome<()> {
+        self.inner
+            .set_attribute(key, numbers(value))
+            .map_err(|e| thrown(&env, e))
+    }
+
     /// A value with no attribute form: counted, not kept.
     #[napi(catch_unwind)]
     pub fn reject_attribute(&self, env: Env, key: String, why: String) -> Outcome<()> {

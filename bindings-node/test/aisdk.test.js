@@ -102,7 +102,7 @@ test('inside a tool, the tool\'s span is the active span: a provider SDK call an
     description: 'Get the weather for a city.',
     inputSchema: z.object({ city: z.string() }),
     execute: async ({ city }) => {
-      llmtel.getActiveSpan().setAttribute('app.city', city);
+      llmtel.getActiveSpan().setAttributes({ 'app.city': city, 'app.cached': false });
       await llmtel.startSpan({ name: 'lookup' }, async () => {});
       await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] });
       return `sunny in ${city}`;
@@ -117,6 +117,7 @@ test('inside a tool, the tool\'s span is the active span: a provider SDK call an
   const lines = await read();
   const tool = byName(lines, 'execute_tool get_weather');
   assert.equal(tool.attributes['app.city'], 'Paris');
+  assert.equal(tool.attributes['app.cached'], false);
   assert.equal(byName(lines, 'lookup').parent_span_id, tool.span_id);
   assert.equal(byName(lines, 'chat gpt-4o-mini').parent_span_id, tool.span_id);
 });

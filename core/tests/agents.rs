@@ -346,6 +346,7 @@ fn a_normalized_call_gives_the_span_the_wire_call_gives() {
             output: Some(10),
             ..Usage::default()
         },
+        ..NormalizedResponse::default()
     });
     root.end();
 

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 
 use super::content::{Message, Part, modality_of};
-use super::langchain::split_system;
+use super::langchain::{split_system, text};
 use super::normalized::{NormalizedRequest, NormalizedResponse};
 use super::{AgentSpec, Usage};
 
@@ -50,13 +50,6 @@ pub struct RunStart {
     /// The options the application passed (`system`, `prompt`, `messages`,
     /// `experimental_telemetry.functionId`, …); content fields only when inputs are recorded.
     pub options: Json,
-}
-
-fn text<'a>(value: &'a Json, key: &str) -> Option<&'a str> {
-    value
-        .get(key)
-        .and_then(Json::as_str)
-        .filter(|s| !s.is_empty())
 }
 
 /// `gen_ai.provider.name` for an AI SDK provider id: its first segment in the contract's

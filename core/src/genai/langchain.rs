@@ -63,7 +63,8 @@ pub struct ToolStart {
     pub metadata: Json,
 }
 
-fn text<'a>(value: &'a Json, key: &str) -> Option<&'a str> {
+/// A non-empty string field of a JSON object.
+pub(super) fn text<'a>(value: &'a Json, key: &str) -> Option<&'a str> {
     value
         .get(key)
         .and_then(Json::as_str)

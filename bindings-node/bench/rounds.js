@@ -1,0 +1,38 @@
+'use strict';
+/**
+ * What the framework benchmarks share: the median time of an async call inside a root span, and
+ * interleaved rounds of one child process per variant (a process's figures drift; a round
+ * compares variants run back to back).
+ */
+const { execFileSync } = require('node:child_process');
+
+/** The median of `count` timed calls of `fn` inside `root`, after a warm-up, in µs. */
+async function medianUs(root, fn, count) {
+  for (let i = 0; i < Math.max(20, count / 10); i++) await root(fn);
+  const samples = [];
+  for (let i = 0; i < count; i++) {
+    const start = process.hrtime.bigint();
+    await root(fn);
+    samples.push(Number(process.hrtime.bigint() - start) / 1e3);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)];
+}
+
+/** Runs `node file variant` for every variant, `rounds` times; each child prints one JSON line. */
+function runRounds(file, variants, rounds) {
+  const results = [];
+  for (let r = 0; r < rounds; r++) {
+    const result = {};
+    for (const variant of variants) {
+      const out = execFileSync(process.execPath, [file, variant], { encoding: 'utf8', timeout: 900000 });
+      result[variant] = JSON.parse(out.trim().split('\n').pop());
+    }
+    results.push(result);
+  }
+  return results;
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+module.exports = { medianUs, runRounds, median };
