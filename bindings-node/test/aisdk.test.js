@@ -147,3 +147,29 @@ test('an image given as bytes is recorded as a blob part, never its bytes', asyn
   assert.equal(parts[1].modality, 'image');
   assert.ok(input.length < 1000, `${input.length} bytes recorded`);
 });
+
+test('a failing streamText logs its error as the AI SDK does without llmtel, and fails its run\'s span', async () => {
+  const model = () => createOpenAI({ baseURL: `${provider.url}/ai_sdk_rate_limited/v1`, apiKey: 'k' }).chat('gpt-4o-mini');
+  const logged = async (options) => {
+    const calls = [];
+    const original = console.error;
+    console.error = (...args) => calls.push(args);
+    try {
+      const result = ai.streamText({ model: model(), maxRetries: 0, prompt: 'Hi' });
+      for await (const _ of result.textStream); // eslint-disable-line no-unused-vars
+    } finally {
+      console.error = original;
+    }
+    return calls.map((args) => args.map((a) => (a && a.name) || String(a)));
+  };
+  let read = freshSpool({ defaultIntegrations: false });
+  const untraced = await logged();
+  await read();
+  read = freshSpool({});
+  const traced = await logged();
+  assert.deepEqual(traced, untraced);
+  assert.ok(untraced.length >= 1, 'the AI SDK logs a stream error by default');
+  const lines = await read();
+  assert.equal(byName(lines, 'invoke_agent streamText').status, 'error');
+  assert.equal(byName(lines, 'chat gpt-4o-mini').attributes['error.type'], 'rate_limit_exceeded');
+});

@@ -86,6 +86,7 @@ class RunState {
     /** The model streams being read: how to end each one's span. */
     this.streams = new Set();
     this.cancelled = undefined;
+    this.streamFailed = undefined;
   }
 
   /** The parent of the run's model calls and tools: its agent span, else the caller's span. */
@@ -190,8 +191,22 @@ function streamRun(original, self, patched, options, rest, state) {
   };
   // ai 7 calls onEnd, falling back to onFinish; ai 6 calls onFinish.
   chain(options.onEnd ? 'onEnd' : 'onFinish', (event) => state.endRun(event));
-  chain('onError', (event) => state.failRun(event && event.error !== undefined ? event.error : event));
   chain('onAbort', () => state.failRun({ name: 'AbortError', message: 'the run was aborted' }));
+  const failed = (event) => state.failRun(event && event.error !== undefined ? event.error : event);
+  if (typeof options.onError === 'function') {
+    chain('onError', failed);
+  } else if (options.streamRetries === undefined) {
+    // Without an onError of the application's, the AI SDK (6 and 7) logs the error with
+    // console.error; ours does the same after failing the span. (With streamRetries, ai 7
+    // retries through onError only when the application gave one: then none is added, and the
+    // failed model stream fails the run instead.)
+    patched.onError = (event) => {
+      quietly('an AI SDK stream callback', () => failed(event));
+      console.error(event && event.error !== undefined ? event.error : event);
+    };
+  } else {
+    state.streamFailed = failed;
+  }
   state.cancelled = () => {
     // The model streams the run was reading stop with it: their spans end with what came.
     for (const finish of state.streams) finish();
@@ -321,7 +336,7 @@ function modelCall(model, original, method, state) {
     try {
       result = await original.call(model, options, ...rest);
     } catch (error) {
-      if (call) failCall(call, error);
+      if (call) failModelCall(call, error, state);
       throw error;
     }
     if (!call) return result;
@@ -361,6 +376,13 @@ function resultOf(result, recordOutputs) {
     providerMetadata: anthropic ? { anthropic: { cacheCreationInputTokens: anthropic.cacheCreationInputTokens } } : undefined,
     response: result.response ? { id: result.response.id, modelId: result.response.modelId } : undefined,
   };
+}
+
+/** A model call failed: its span fails, and a stream run with no onError to tell its end
+ * fails with it. */
+function failModelCall(call, error, state) {
+  failCall(call, error);
+  if (state.streamFailed) state.streamFailed(error);
 }
 
 function failCall(call, error) {
@@ -426,7 +448,7 @@ function observe(source, call, state) {
         if (!done) {
           done = true;
           state.streams.delete(finish);
-          failCall(call, part.error);
+          failModelCall(call, part.error, state);
         }
         break;
       default:
@@ -442,7 +464,7 @@ function observe(source, call, state) {
         if (!done) {
           done = true;
           state.streams.delete(finish);
-          failCall(call, error);
+          failModelCall(call, error, state);
         }
         controller.error(error);
         return;
