@@ -84,6 +84,12 @@ async function runProgram(scenario, run, base) {
       const result = await ai.generateObject({ ...common, schema: z.object({ city: z.string(), sunny: z.boolean() }), prompt: 'Weather in Paris, as JSON.' });
       return { object: result.object };
     }
+    case 'stream_object': {
+      const result = ai.streamObject({ ...common, schema: z.object({ city: z.string(), sunny: z.boolean() }), prompt: 'Weather in Paris, as JSON.' });
+      let partials = 0;
+      for await (const _ of result.partialObjectStream) partials += 1; // eslint-disable-line no-unused-vars
+      return { object: await result.object, streamed: partials > 0 };
+    }
     case 'embed': {
       const result = await ai.embed({ model: m, maxRetries: 0, value: 'hello' });
       return { embedding: result.embedding };
