@@ -18,6 +18,7 @@ itself spends for any handler placed the way llmtel places its own.
     make bench-langchain-python      (or: python bindings-python/bench/bench_langchain.py)
 """
 
+import contextlib
 import json
 import os
 import statistics
@@ -52,7 +53,7 @@ def child(variant: str) -> None:
         answer = TOOL_CALL if asks_tool else ANSWER
         return httpx.Response(200, content=json.dumps(answer).encode(), headers={"content-type": "application/json"})
 
-    root = lambda: _nullcontext()  # noqa: E731
+    root = contextlib.nullcontext
     if variant == "llmtel":
         import llmtel
 
@@ -115,14 +116,6 @@ def child(variant: str) -> None:
     invoke_us = median_us(lambda: model.invoke("Hello!"), INVOKES)
     agent_us = median_us(lambda: agent.invoke(question), AGENTS)
     print(json.dumps({"invoke_us": invoke_us, "agent_us": agent_us}))
-
-
-class _nullcontext:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ class, so it has no untraced client to pair with). Goals (issue 11): added per c
     make bench-python        (or: python bindings-python/bench/bench_openai.py)
 """
 
+import contextlib
 import json
 import os
 import statistics
@@ -107,7 +108,7 @@ def child(variant: str) -> None:
             return httpx.Response(200, content=iter(events), headers={"content-type": "text/event-stream"})
         return httpx.Response(200, content=COMPLETION, headers={"content-type": "application/json"})
 
-    root = lambda: _nullcontext()  # noqa: E731
+    root = contextlib.nullcontext
     if variant == "llmtel":
         import llmtel
 
@@ -169,21 +170,13 @@ def child(variant: str) -> None:
                 for _ in c.chat.completions.create(model="gpt-4o-mini", messages=messages, stream=True):
                     pass
 
-        plain = lambda: _nullcontext()  # noqa: E731
+        plain = contextlib.nullcontext
         added = [timed(lambda: call(client, root)) - timed(lambda: call(untraced, plain)) for _ in range(CALLS)]
         chunk = [(timed(lambda: read_stream(client, root)) - timed(lambda: read_stream(untraced, plain))) / CHUNKS
                  for _ in range(STREAMS)]
         paired = {"paired_call_us": statistics.median(added) * 1e6, "paired_chunk_us": statistics.median(chunk) * 1e6}
     print(json.dumps({"call_us": statistics.median(samples) * 1e6,
                       "stream_us": statistics.median(stream_samples) * 1e6, **paired}))
-
-
-class _nullcontext:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
 
 
 def main() -> None:
