@@ -15,6 +15,7 @@
  * span as the active span, so what it calls (a provider SDK, startSpan) goes beneath it. The
  * AI SDK's own results, streams and errors reach the caller unchanged.
  */
+const { json: toJson, warn, errorName } = require('./shared');
 
 /** The run functions, and whether each makes an agent span (embeddings calls do not). */
 const RUNS = {
@@ -28,17 +29,7 @@ const ORIGIN = 'auto.ai.vercel_ai';
 const withoutBytes = (_key, value) => (ArrayBuffer.isView(value) || value instanceof ArrayBuffer ? '[bytes]' : value);
 
 /** JSON for the core; `content` (prompts, results) goes through the bytes filter. */
-function json(value, content = false) {
-  try {
-    return JSON.stringify(value ?? null, content ? withoutBytes : undefined);
-  } catch {
-    return 'null'; // a cycle or a BigInt: the span keeps what it has
-  }
-}
-
-function warn(what, error) {
-  if (process.env.LLMTEL_DEBUG) process.stderr.write(`llmtel: ${what}: ${error}\n`);
-}
+const json = (value, content = false) => toJson(value, content ? withoutBytes : undefined);
 
 /** Runs `fn` and swallows what it throws: llmtel's trouble never reaches the user's call. */
 function quietly(what, fn) {
@@ -121,7 +112,7 @@ class RunState {
   }
 }
 
-const errorType = (error) => (error && (error.name || error.constructor?.name)) || 'Error';
+const errorType = (error) => errorName(error) || 'Error';
 
 /** The options of a run the agent span reads: its name and, when inputs are recorded, its
  * instructions and prompt. */

@@ -20,6 +20,7 @@
  * starting its own. Scoped to that model call's async context, never global.
  */
 const { AsyncLocalStorage } = require('node:async_hooks');
+const { json, warn, errorName } = require('./shared');
 
 /**
  * The LangChain run in progress in this async context: a model call, whose span a provider
@@ -76,18 +77,6 @@ function mayBeAgent(metadata, name) {
 
 let handlerClass;
 let sharedHandler;
-
-function json(value) {
-  try {
-    return JSON.stringify(value ?? null);
-  } catch {
-    return 'null'; // a cycle or a BigInt: the span keeps what it has
-  }
-}
-
-function warn(what, error) {
-  if (process.env.LLMTEL_DEBUG) process.stderr.write(`llmtel: ${what}: ${error}\n`);
-}
 
 /**
  * The agent span of a chain run, if the core says the run is an agent: `{ handle,
@@ -238,7 +227,7 @@ function makeHandlerClass(BaseCallbackHandler, host) {
       try {
         run.handle.fail({
           httpStatus: typeof error?.status === 'number' ? error.status : undefined,
-          exception: error?.name || error?.constructor?.name, message: error?.message,
+          exception: errorName(error), message: error?.message,
         });
       } catch (problem) {
         warn('the LangChain model error was not recorded', problem);
@@ -284,7 +273,7 @@ function makeHandlerClass(BaseCallbackHandler, host) {
       this.runs.delete(runId);
       if (!run || !run.handle) return;
       try {
-        run.handle.fail(error?.name || error?.constructor?.name || 'Error', error?.message);
+        run.handle.fail(errorName(error) || 'Error', error?.message);
       } catch (problem) {
         warn("the LangChain run's error was not recorded", problem);
       }
@@ -295,20 +284,27 @@ function makeHandlerClass(BaseCallbackHandler, host) {
 /** Runs `fn` inside a fresh scope. */
 const inScope = (tool, fn) => frameworkSlot.run(new FrameworkCall(tool, frameworkSlot.getStore()), fn);
 
+/**
+ * An iterator whose every step runs inside `scope`; `around(name, step)` may wrap each step
+ * (`step()` runs it).
+ */
+function iterateIn(scope, iterator, around = (_name, step) => step()) {
+  const step = (name) => (value) => around(name, () => frameworkSlot.run(scope, () => iterator[name](value)));
+  return {
+    next: step('next'),
+    return: step('return'),
+    throw: step('throw'),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
 /** An async generator method whose every step runs inside one fresh scope. */
 function scopedIterator(method) {
   return function (...args) {
     const scope = new FrameworkCall(undefined, frameworkSlot.getStore());
-    const iterator = frameworkSlot.run(scope, () => method.apply(this, args));
-    const step = (name) => (value) => frameworkSlot.run(scope, () => iterator[name](value));
-    return {
-      next: step('next'),
-      return: step('return'),
-      throw: step('throw'),
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
+    return iterateIn(scope, frameworkSlot.run(scope, () => method.apply(this, args)));
   };
 }
 
@@ -329,16 +325,16 @@ function graphIterator(method) {
       const run = scope.agentRun;
       if (!run || run.handle.ended) return;
       try {
-        if (error) run.handle.fail(error?.name || error?.constructor?.name || 'Error', error?.message);
+        if (error) run.handle.fail(errorName(error) || 'Error', error?.message);
         else run.handle.endLangchainAgent(run.recordOutputs && last !== undefined ? json(last) : 'null');
       } catch (problem) {
         warn("the LangGraph agent's end was not recorded", problem);
       }
     };
-    const step = (name) => async (value) => {
+    return iterateIn(scope, iterator, async (name, step) => {
       let result;
       try {
-        result = await frameworkSlot.run(scope, () => iterator[name](value));
+        result = await step();
       } catch (error) {
         finish(error);
         throw error;
@@ -346,15 +342,7 @@ function graphIterator(method) {
       if (result.done || name === 'return') finish();
       else if (scope.graph.values) last = result.value;
       return result;
-    };
-    return {
-      next: step('next'),
-      return: step('return'),
-      throw: step('throw'),
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
+    });
   };
 }
 

@@ -10,6 +10,7 @@
  * problem inside llmtel only costs the span.
  */
 
+const { errorName } = require('./shared');
 const { beginCall, endCall } = require('./calls');
 
 /** [resource, sub-resource, method, API] per SDK. */
@@ -46,7 +47,7 @@ function fail(call, error) {
     else if (inner !== undefined) body = JSON.stringify({ error: inner });
     call.fail({
       httpStatus: typeof error?.status === 'number' ? error.status : undefined, body,
-      exception: error?.name || error?.constructor?.name, message: error?.message,
+      exception: errorName(error), message: error?.message,
     });
   } catch {
     endCall(call);
