@@ -14,6 +14,7 @@ use crate::genai::{
     MappingError, Message, NormalizedRequest, NormalizedResponse, Provider, SpecError, ToolSpec,
     Usage, aisdk, langchain,
 };
+use crate::imported::ImportedSpan;
 use crate::propagation::{RemoteParent, TraceHeaderError};
 use crate::span::{Attributes, ErrorCode, SpanContext, SpanData, SpanKind, Status, Str, Value};
 use crate::{Client, ConfigError, Span, SpanFate, SpanStart, WaitError};
@@ -443,6 +444,18 @@ impl Client {
         Ok(RunHandle::new(
             self.start_tool(spec, placement.placement())?,
         ))
+    }
+
+    /// Records a finished span another tracer made (an `imported::ImportedSpan` as JSON, from
+    /// an OpenTelemetry span processor), with its own ids, through the privacy filter and
+    /// `before_send_span` like llmtel's own spans.
+    pub fn import_span(&self, span: &str) -> Result<(), Error> {
+        let span: ImportedSpan = spec_from_json("span", span)?;
+        let data = span
+            .into_data(|v| value_of(v, None))
+            .map_err(|e| Error::new(ErrorKind::InvalidArgument, Some(e.field), e.reason))?;
+        self.record_finished(data);
+        Ok(())
     }
 
     /// `flush` with the facade's error.

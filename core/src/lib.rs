@@ -33,6 +33,7 @@ pub mod facade;
 mod fork;
 pub mod genai;
 pub mod ids;
+pub mod imported;
 pub mod keys;
 mod option_table;
 pub mod options;
@@ -50,7 +51,9 @@ pub use facade::{
     CallHandle, CallSpec, Error, ErrorKind, FailSpec, PlacementSpec, RunHandle, SpanHandle,
     SpanSpec,
 };
-pub use options::{BeforeSendSpan, Config, ConfigError, Options, SpanFate};
+pub use options::{
+    BeforeSendSpan, Config, ConfigError, Options, SamplingContext, SpanFate, TracesSampler,
+};
 
 /// Why a bounded wait ended without finishing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +87,9 @@ pub struct Client {
 struct ClientInner {
     config: Config,
     before_send: Option<BeforeSendSpan>,
+    sampler: Option<TracesSampler>,
+    /// The baggage of the traces this process continued (see `continue_trace`).
+    continued: propagation::ContinuedTraces,
     sink: Sink,
     genai: Arc<genai::GenAiSettings>,
     /// Token usage and cost gathered for the agent spans still open.
@@ -220,6 +226,8 @@ impl Client {
             inner: Arc::new(ClientInner {
                 config,
                 before_send: options.before_send_span.clone(),
+                sampler: options.traces_sampler.clone(),
+                continued: Default::default(),
                 sink,
                 genai,
                 rollups: rollup::Rollups::default(),
@@ -252,15 +260,11 @@ impl Client {
         let (trace_id, segment_id, parent_span_id, sampled) = match start.parent {
             // A remote parent's child is the local root of its segment in the caller's trace.
             Some(p) if p.remote => {
-                let sampled = if start.remote_decided {
-                    p.sampled
-                } else {
-                    self.sample()
-                };
-                (p.trace_id, span_id, Some(p.span_id), sampled)
+                let parent = start.remote_decided.then_some(p.sampled);
+                (p.trace_id, span_id, Some(p.span_id), self.sample(&start, parent))
             }
             Some(p) => (p.trace_id, p.segment_id, Some(p.span_id), p.sampled),
-            None => (TraceId::random(), span_id, None, self.sample()),
+            None => (TraceId::random(), span_id, None, self.sample(&start, None)),
         };
         let agent = match start.parent {
             _ if start.rolls_up_usage && sampled => Some(span_id),
@@ -289,6 +293,14 @@ impl Client {
                 parent_agent: None,
             };
         }
+        let dsc = match start.parent {
+            Some(p) if p.remote => self
+                .inner
+                .continued
+                .get(trace_id)
+                .and_then(|c| c.dsc.clone()),
+            _ => None,
+        };
         let mut attributes = start.attributes;
         if let Some(storage) = self.inner.sink.recycled_attributes() {
             attributes.adopt(storage);
@@ -308,6 +320,7 @@ impl Client {
                 .unwrap_or_else(span::now_unix_nano),
             end_time_unix_nano: 0,
             attributes,
+            dsc,
         };
         Span {
             context,
@@ -317,9 +330,73 @@ impl Client {
         }
     }
 
-    fn sample(&self) -> bool {
-        let rate = self.inner.config.traces_sample_rate;
-        rate >= 1.0 || (rate > 0.0 && ids::unit_f64() < rate)
+    /// The sampling decision of a span that takes one: `traces_sampler` when set (a panic or no
+    /// answer falls back), else the parent's decision, else `traces_sample_rate`.
+    fn sample(&self, start: &SpanStart, parent: Option<bool>) -> bool {
+        let rate = self
+            .inner
+            .sampler
+            .as_ref()
+            .and_then(|sampler| {
+                let context = SamplingContext {
+                    name: &start.name,
+                    op: start.op.as_deref(),
+                    attributes: &start.attributes,
+                    parent_sampled: parent,
+                };
+                catch_unwind(AssertUnwindSafe(|| sampler(&context)))
+                    .ok()
+                    .flatten()
+            })
+            .filter(|r| r.is_finite());
+        match (rate, parent) {
+            (Some(rate), _) => roll(rate),
+            (None, Some(decided)) => decided,
+            (None, None) => roll(self.inner.config.traces_sample_rate),
+        }
+    }
+
+    /// Continues a trace another process started: remembers its baggage (the DSC its head
+    /// froze) for the spans of that trace, and returns the context they start under. A
+    /// deferred decision is taken here, by the sample rate.
+    pub fn continue_trace(&self, parent: &propagation::RemoteParent) -> SpanContext {
+        self.inner.continued.remember(parent);
+        parent.context(|| roll(self.inner.config.traces_sample_rate))
+    }
+
+    /// The headers an outgoing request made inside `span` carries: `sentry-trace`,
+    /// `traceparent` and `baggage` (the continued trace's, or this process's DSC).
+    pub fn trace_data(&self, span: &SpanContext) -> propagation::TraceData {
+        let continued = self.inner.continued.get(span.trace_id);
+        propagation::trace_data(span, continued.as_deref(), || self.own_dsc(span))
+    }
+
+    /// Hands a span finished elsewhere (imported from another tracer) to the pipeline; a local
+    /// root in a continued trace carries that trace's DSC.
+    pub(crate) fn record_finished(&self, mut data: SpanData) {
+        if data.is_segment() && data.parent_span_id.is_some() {
+            data.dsc = self
+                .inner
+                .continued
+                .get(data.trace_id)
+                .and_then(|c| c.dsc.clone());
+        }
+        self.inner.finish(data);
+    }
+
+    /// This process's DSC for a trace it heads.
+    fn own_dsc(&self, span: &SpanContext) -> propagation::DynamicSamplingContext {
+        let config = &self.inner.config;
+        propagation::DynamicSamplingContext {
+            trace_id: span.trace_id,
+            public_key: config.dsn.as_ref().map(|d| d.public_key.clone()),
+            release: config.release.clone(),
+            environment: Some(config.environment.clone()),
+            transaction: None,
+            sample_rate: Some(config.traces_sample_rate.to_string()),
+            sample_rand: None,
+            sampled: Some(span.sampled),
+        }
     }
 
     /// Waits until every span queued before this call has been attempted by every exporter
@@ -348,6 +425,11 @@ impl Client {
             ..self.inner.sink.stats()
         }
     }
+}
+
+/// True with probability `rate` (clamped to 0..=1).
+fn roll(rate: f64) -> bool {
+    rate >= 1.0 || (rate > 0.0 && ids::unit_f64() < rate)
 }
 
 impl ClientInner {

@@ -117,9 +117,60 @@ pub const OPTIONS: &[OptionSpec] = &[
     row("sentry_compression", Text, "`gzip`", "", "or `none`", "none"),
     row("debug", Bool, "false", "", "diagnostic lines on stderr", "false"),
     row("before_send_span", Callback, "none", "", "callback, see above", ""),
+    row("traces_sampler", Callback, "none", "", "callback deciding per root span, see above", ""),
     OptionSpec { public: false, ..row("sdk_name", Text, "the binding's", "", "SDK name in envelopes and resources", "llmtel.test") },
     OptionSpec { public: false, ..row("sdk_language", Text, "the binding's", "", "`telemetry.sdk.language`", "test") },
 ];
+
+/// Options of Sentry's SDKs that llmtel has no use for (errors, profiling, replay, breadcrumbs,
+/// transports): a configuration copied from Sentry passes them, and the host names them in one
+/// notice at init instead of failing.
+#[rustfmt::skip]
+pub const SENTRY_ONLY: &[&str] = &[
+    "sample_rate", "profiles_sample_rate", "profiles_sampler", "profile_session_sample_rate",
+    "profile_lifecycle", "profiler_mode", "replays_session_sample_rate",
+    "replays_on_error_sample_rate", "ignore_errors", "ignore_transactions", "ignore_spans",
+    "deny_urls", "allow_urls", "attach_stacktrace", "max_breadcrumbs", "before_breadcrumb",
+    "before_send", "before_send_transaction", "before_send_log", "enable_logs", "server_name",
+    "dist", "include_local_variables", "enable_tracing", "auto_session_tracking",
+    "trace_propagation_targets", "transport", "transport_options", "max_value_length",
+    "in_app_include", "in_app_exclude", "event_scrubber", "send_client_reports", "keep_alive",
+    "http_proxy", "https_proxy", "ca_certs", "error_sampler", "auto_enabling_integrations",
+    "disabled_integrations", "normalize_depth", "normalize_max_breadth", "initial_scope",
+    "propagate_traceparent", "max_request_body_size", "include_source_context",
+    "enable_db_query_source", "db_query_source_threshold_ms", "trace_ignore_status_codes",
+    "failed_request_status_codes", "enable_backpressure_handling", "socket_options",
+    "add_full_stack", "project_root", "strict_trace_continuation", "org_id",
+    "skip_open_telemetry_setup", "open_telemetry_instrumentations", "register_esm_loader_hooks",
+    "tunnel",
+];
+
+/// What a name that is not an option is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UnknownOption {
+    /// One of Sentry's options llmtel does not use ([`SENTRY_ONLY`]).
+    SentryOnly,
+    /// Nothing llmtel knows; `did_you_mean` is the nearest option, in the host's spelling.
+    Unknown { did_you_mean: Option<String> },
+}
+
+/// Classifies a name that is not an option. `spell` turns the table's snake_case names into
+/// the host's spelling (`camel_case` for Node, the name itself elsewhere).
+pub fn unknown_option(name: &str, spell: impl Fn(&str) -> String) -> UnknownOption {
+    let folded = |text: &str| text.replace('_', "").to_ascii_lowercase();
+    let wanted = folded(name);
+    if SENTRY_ONLY.iter().any(|s| folded(s) == wanted) {
+        return UnknownOption::SentryOnly;
+    }
+    let did_you_mean = OPTIONS
+        .iter()
+        .filter(|o| o.public)
+        .map(|o| (strsim::levenshtein(&folded(o.name), &wanted), o.name))
+        .filter(|(distance, _)| *distance <= 2.max(wanted.len() / 5))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, option)| spell(option));
+    UnknownOption::Unknown { did_you_mean }
+}
 
 /// The row for `name`, if it is an option.
 pub fn option_spec(name: &str) -> Option<&'static OptionSpec> {

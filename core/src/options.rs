@@ -13,7 +13,8 @@ use crate::scrub::Scrubber;
 use crate::span::SpanData;
 
 pub use crate::option_table::{
-    OPTIONS, OptionKind, OptionSpec, camel_case, option_spec, readme_table,
+    OPTIONS, OptionKind, OptionSpec, SENTRY_ONLY, UnknownOption, camel_case, option_spec,
+    readme_table, unknown_option,
 };
 
 /// What `before_send_span` decides for a span.
@@ -26,6 +27,21 @@ pub enum SpanFate {
 /// Runs on the caller's thread when a span ends, after the privacy filter: may edit the span's
 /// attributes, or drop it (counted as `before_send`).
 pub type BeforeSendSpan = Arc<dyn Fn(&mut SpanData) -> SpanFate + Send + Sync>;
+
+/// What `traces_sampler` is told about a span that takes a sampling decision: a local root, or
+/// the first span of this process in a continued trace.
+pub struct SamplingContext<'a> {
+    pub name: &'a str,
+    pub op: Option<&'a str>,
+    pub attributes: &'a crate::span::Attributes,
+    /// The caller's decision in a continued trace; `None` for a new trace or a deferred one.
+    pub parent_sampled: Option<bool>,
+}
+
+/// Decides per root span, as Sentry's `tracesSampler`: a rate from 0 to 1 (`None` keeps the
+/// default: the parent's decision, else `traces_sample_rate`). Runs on the thread that starts
+/// the span.
+pub type TracesSampler = Arc<dyn Fn(&SamplingContext<'_>) -> Option<f64> + Send + Sync>;
 
 /// OTLP body encoding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -114,6 +130,8 @@ pub struct Options {
     pub debug: bool,
     /// See [`BeforeSendSpan`].
     pub before_send_span: Option<BeforeSendSpan>,
+    /// See [`TracesSampler`].
+    pub traces_sampler: Option<TracesSampler>,
     /// Further exporters of the embedder's own (tests, benchmarks, custom sinks).
     pub exporters: Vec<Arc<dyn Fn() -> Box<dyn SpanExporter> + Send + Sync>>,
     /// The SDK name written into Sentry envelopes and OTLP resources; bindings set their own.
@@ -155,6 +173,7 @@ impl Default for Options {
             sentry_gzip: true,
             debug: false,
             before_send_span: None,
+            traces_sampler: None,
             exporters: Vec::new(),
             sdk_name: "llmtel.rust".into(),
             sdk_language: "rust".into(),
@@ -202,21 +221,40 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// Why `name` is refused: a Sentry option llmtel does not use, or a misspelling with the
+/// nearest option (spelled by `spell`), or the list of options.
+pub fn unknown_reason(name: &str, spell: impl Fn(&str) -> String) -> String {
+    match crate::option_table::unknown_option(name, &spell) {
+        UnknownOption::SentryOnly => {
+            "a Sentry option llmtel does not use (the Node and Python packages accept it with a notice)".into()
+        }
+        UnknownOption::Unknown {
+            did_you_mean: Some(near),
+        } => format!("unknown option; did you mean `{near}`?"),
+        UnknownOption::Unknown { did_you_mean: None } => {
+            let known: Vec<String> = OPTIONS
+                .iter()
+                .filter(|o| o.public && o.kind != OptionKind::Callback)
+                .map(|o| spell(o.name))
+                .collect();
+            format!("unknown option; known options are {}", known.join(", "))
+        }
+    }
+}
+
 impl Options {
     /// Sets one option from its text form, as bindings and config files give it. Durations are
     /// seconds (`2`, `0.5`) or carry a unit (`500ms`, `2s`); booleans are `true/false/1/0/yes/no`.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
         let err = |reason: String| ConfigError::new(name, reason);
-        if option_spec(name).is_none_or(|o| o.kind == OptionKind::Callback) {
-            let known: Vec<&str> = OPTIONS
-                .iter()
-                .filter(|o| o.kind != OptionKind::Callback)
-                .map(|o| o.name)
-                .collect();
-            return Err(err(format!(
-                "unknown option; known options are {}",
-                known.join(", ")
-            )));
+        match option_spec(name) {
+            None => return Err(err(unknown_reason(name, str::to_owned))),
+            Some(o) if o.kind == OptionKind::Callback => {
+                return Err(err(
+                    "a callback: the binding takes it as a function, never as text".into(),
+                ));
+            }
+            Some(_) => {}
         }
         match name {
             "dsn" => self.dsn = Some(value.to_owned()),
@@ -884,12 +922,43 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{}: {e}", spec.name));
         }
         let e = Options::default().set("before_send_span", "x").unwrap_err();
-        assert!(e.reason.contains("unknown option"), "{e}");
+        assert!(e.reason.contains("a callback"), "{e}");
         let mut o = Options::default();
         o.set("flush_interval", "250ms").unwrap();
         assert_eq!(o.flush_interval, Duration::from_millis(250));
         o.set("spotlight", "true").unwrap();
         assert_eq!(o.spotlight, Some(Some(DEFAULT_SPOTLIGHT_URL.into())));
+    }
+
+    #[test]
+    fn sentry_only_options_and_misspellings_are_told_apart() {
+        assert_eq!(
+            unknown_option("profilesSampleRate", camel_case),
+            UnknownOption::SentryOnly
+        );
+        assert_eq!(
+            unknown_option("ignore_errors", str::to_owned),
+            UnknownOption::SentryOnly
+        );
+        let near = |name: &str, spell: fn(&str) -> String| match unknown_option(name, spell) {
+            UnknownOption::Unknown { did_you_mean } => did_you_mean,
+            other => panic!("{name}: {other:?}"),
+        };
+        assert_eq!(
+            near("tracesSampelRate", camel_case).as_deref(),
+            Some("tracesSampleRate")
+        );
+        assert_eq!(
+            near("sendDefaultPii", str::to_owned).as_deref(),
+            Some("send_default_pii"),
+            "a Node spelling in Python names the Python one"
+        );
+        assert_eq!(near("envirnment", str::to_owned).as_deref(), Some("environment"));
+        assert_eq!(near("colour", str::to_owned), None);
+        let e = Options::default().set("relase", "1").unwrap_err();
+        assert!(e.reason.contains("did you mean `release`"), "{e}");
+        let e = Options::default().set("profiles_sample_rate", "1").unwrap_err();
+        assert!(e.reason.contains("a Sentry option"), "{e}");
     }
 
     #[test]

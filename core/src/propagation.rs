@@ -376,6 +376,94 @@ impl DynamicSamplingContext {
     }
 }
 
+/// The incoming baggage of the traces this process continues, by trace id: what spans of those
+/// traces carry on (the head's frozen DSC in envelope headers, every member in outgoing
+/// `baggage`). Bounded: past `CAPACITY` traces the oldest is forgotten, and a span of a
+/// forgotten trace writes this process's own DSC instead.
+#[derive(Debug, Default)]
+pub struct ContinuedTraces {
+    inner: std::sync::Mutex<ContinuedInner>,
+}
+
+#[derive(Debug, Default)]
+struct ContinuedInner {
+    by_trace: std::collections::HashMap<TraceId, std::sync::Arc<Continued>>,
+    order: std::collections::VecDeque<TraceId>,
+}
+
+/// One continued trace: the baggage as it came and the DSC it carried.
+#[derive(Debug)]
+pub struct Continued {
+    pub baggage: Baggage,
+    pub dsc: Option<std::sync::Arc<DynamicSamplingContext>>,
+}
+
+impl ContinuedTraces {
+    const CAPACITY: usize = 1024;
+
+    /// Remembers `parent`'s baggage for its trace (nothing when it carried none).
+    pub fn remember(&self, parent: &RemoteParent) {
+        if parent.baggage.members.is_empty() {
+            return;
+        }
+        // A DSC for another trace is not this trace's.
+        let dsc = parent
+            .baggage
+            .dsc()
+            .filter(|d| d.trace_id == parent.trace_id)
+            .map(std::sync::Arc::new);
+        let entry = std::sync::Arc::new(Continued {
+            baggage: parent.baggage.clone(),
+            dsc,
+        });
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if inner.by_trace.insert(parent.trace_id, entry).is_none() {
+            inner.order.push_back(parent.trace_id);
+            if inner.order.len() > Self::CAPACITY
+                && let Some(old) = inner.order.pop_front()
+            {
+                inner.by_trace.remove(&old);
+            }
+        }
+    }
+
+    pub fn get(&self, trace_id: TraceId) -> Option<std::sync::Arc<Continued>> {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if inner.by_trace.is_empty() {
+            return None;
+        }
+        inner.by_trace.get(&trace_id).cloned()
+    }
+}
+
+/// The headers an outgoing request carries to continue `span`'s trace elsewhere.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceData {
+    pub sentry_trace: String,
+    pub traceparent: String,
+    pub baggage: String,
+}
+
+/// `sentry-trace`, `traceparent` and `baggage` for a request made inside `span`. The baggage is
+/// the incoming one when the trace was continued with one (its DSC frozen, as the head wrote
+/// it), else `own`, this process's DSC.
+pub fn trace_data(
+    span: &SpanContext,
+    continued: Option<&Continued>,
+    own: impl FnOnce() -> DynamicSamplingContext,
+) -> TraceData {
+    let baggage = match continued {
+        Some(c) if c.dsc.is_some() => c.baggage.clone(),
+        Some(c) => c.baggage.clone().with_dsc(&own()),
+        None => Baggage::default().with_dsc(&own()),
+    };
+    TraceData {
+        sentry_trace: sentry_trace(span),
+        traceparent: traceparent(span),
+        baggage: baggage.to_header(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

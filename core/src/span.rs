@@ -467,6 +467,9 @@ pub struct SpanData {
     pub start_time_unix_nano: u64,
     pub end_time_unix_nano: u64,
     pub attributes: Attributes,
+    /// On a local root that continues another process's trace: the DSC that trace's head
+    /// froze, which Sentry envelopes carry as is.
+    pub dsc: Option<std::sync::Arc<crate::propagation::DynamicSamplingContext>>,
 }
 
 impl SpanData {
@@ -486,6 +489,7 @@ impl SpanData {
             start_time_unix_nano: 0,
             end_time_unix_nano: 0,
             attributes: Attributes::default(),
+            dsc: None,
         }
     }
 

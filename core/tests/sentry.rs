@@ -728,3 +728,145 @@ fn a_slow_backend_still_gets_every_envelope_of_a_large_batch() {
     assert_eq!(sentry.exported, 60, "{sentry:?}");
     assert_eq!(sink.requests().len(), 60);
 }
+
+#[test]
+fn a_continued_trace_carries_the_heads_dsc_and_passes_its_baggage_on() {
+    use llmtel_core::propagation::RemoteParent;
+    let sink = Sink::ok();
+    let client = sentry_client(&sink, |_| {});
+    let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let baggage = format!(
+        "other=1,sentry-trace_id={trace},sentry-public_key=head,sentry-sample_rate=0.25,sentry-sampled=true,sentry-environment=prod,sentry-transaction=GET%20/"
+    );
+    let remote =
+        RemoteParent::from_sentry_trace(&format!("{trace}-00f067aa0ba902b7-1"), Some(&baggage))
+            .unwrap();
+    let parent = client.continue_trace(&remote);
+    let root = client.start_span(SpanStart::new("POST /api/chat").parent(parent));
+    let ctx = root.context();
+    let data = client.trace_data(&ctx);
+    assert_eq!(data.traceparent, format!("00-{trace}-{}-01", ctx.span_id));
+    assert_eq!(data.sentry_trace, format!("{trace}-{}-1", ctx.span_id));
+    assert_eq!(data.baggage, baggage, "passed on as it came, the DSC frozen");
+    let back = RemoteParent::from_headers(|h| match h {
+        "sentry-trace" => Some(data.sentry_trace.as_str()),
+        "baggage" => Some(data.baggage.as_str()),
+        _ => None,
+    })
+    .unwrap()
+    .unwrap();
+    assert_eq!((back.trace_id, back.span_id), (ctx.trace_id, ctx.span_id));
+    root.end();
+    client.flush(5 * SECOND).unwrap();
+    let env = Envelope::parse(&sink.wait_for(1)[0].body);
+    assert_eq!(
+        env.header["trace"],
+        json!({"trace_id": trace, "public_key": "head", "environment": "prod",
+               "transaction": "GET /", "sample_rate": "0.25", "sampled": "true"})
+    );
+    let tx = &env.items_of("transaction")[0];
+    assert_eq!(tx["contexts"]["trace"]["parent_span_id"], "00f067aa0ba902b7");
+
+    // A trace this process heads: its own DSC, in the envelope and in outgoing baggage.
+    let own = client.start_span(SpanStart::new("mine"));
+    let data = client.trace_data(&own.context());
+    let trace_id = own.context().trace_id.to_hex();
+    assert_eq!(
+        data.baggage,
+        format!(
+            "sentry-trace_id={trace_id},sentry-public_key=public,sentry-release=app@1.0.0,sentry-environment=test,sentry-sample_rate=1,sentry-sampled=true"
+        )
+    );
+    own.end();
+    client.flush(5 * SECOND).unwrap();
+    let env = Envelope::parse(&sink.wait_for(2)[1].body);
+    assert_eq!(env.header["trace"]["public_key"], "public");
+}
+
+#[test]
+fn traces_sampler_decides_per_root_and_sees_the_parents_decision() {
+    use llmtel_core::propagation::RemoteParent;
+    use std::sync::Mutex;
+    let sink = Sink::ok();
+    let seen: Arc<Mutex<Vec<(String, Option<bool>)>>> = Arc::default();
+    let log = seen.clone();
+    let client = sentry_client(&sink, move |o| {
+        o.traces_sampler = Some(Arc::new(move |ctx: &llmtel_core::SamplingContext<'_>| {
+            log.lock()
+                .unwrap()
+                .push((ctx.name.to_owned(), ctx.parent_sampled));
+            match ctx.name {
+                "health" => Some(0.0),
+                "panics" => panic!("a sampler bug"),
+                _ => None,
+            }
+        }))
+    });
+    let health = client.start_span(SpanStart::new("health"));
+    assert!(!health.context().sampled);
+    let child = client.start_span(SpanStart::new("child").parent(health.context()));
+    assert!(!child.context().sampled, "children inherit, unasked");
+    assert!(client.start_span(SpanStart::new("panics")).context().sampled);
+    let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let declined = RemoteParent::from_traceparent(&format!("00-{trace}-00f067aa0ba902b7-00"), None)
+        .unwrap();
+    let span = client.start_span(SpanStart::new("continued").remote_parent(&declined));
+    assert!(!span.context().sampled, "no answer: the parent's decision");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            ("health".to_owned(), None),
+            ("panics".to_owned(), None),
+            ("continued".to_owned(), Some(false)),
+        ]
+    );
+}
+
+#[test]
+fn imported_spans_share_the_transaction_of_their_segment() {
+    let sink = Sink::ok();
+    let client = sentry_client(&sink, |_| {});
+    let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let (http, db) = ("00f067aa0ba902b7", "00f067aa0ba902b8");
+    let chat = client.start_span(
+        SpanStart::new("chat gpt-4o")
+            .op("gen_ai.chat")
+            .parent(llmtel_core::SpanContext {
+                trace_id: llmtel_core::TraceId::from_hex(trace).unwrap(),
+                span_id: llmtel_core::SpanId::from_hex(http).unwrap(),
+                segment_id: llmtel_core::SpanId::from_hex(http).unwrap(),
+                sampled: true,
+                remote: false,
+                agent: None,
+            }),
+    );
+    chat.end();
+    client
+        .import_span(&format!(
+            r#"{{"name":"SELECT","kind":2,"trace_id":"{trace}","span_id":"{db}","parent_span_id":"{http}","segment_id":"{http}","start":[1700000000,0],"end":[1700000000,5000000],"attributes":{{"db.system.name":"sqlite","db.query.text":"SELECT 1"}}}}"#
+        ))
+        .unwrap();
+    client
+        .import_span(&format!(
+            r#"{{"name":"POST","kind":1,"trace_id":"{trace}","span_id":"{http}","start":[1700000000,0],"end":[1700000001,0],"status":0,"attributes":{{"http.request.method":"POST","http.route":"/api/chat"}}}}"#
+        ))
+        .unwrap();
+    let e = client.import_span(r#"{"name":"x"}"#).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("span"), "{e}");
+    client.flush(5 * SECOND).unwrap();
+    let env = Envelope::parse(&sink.wait_for(1)[0].body);
+    let tx = &env.items_of("transaction")[0];
+    assert_eq!(tx["transaction"], "POST /api/chat");
+    assert_eq!(tx["contexts"]["trace"]["op"], "http.server");
+    assert_eq!(tx["contexts"]["trace"]["span_id"], http);
+    let children: Vec<&str> = tx["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["description"].as_str().unwrap())
+        .collect();
+    assert_eq!(children, ["SELECT 1"]);
+    let ai = &env.items_of("span")[0]["items"][0];
+    assert_eq!(ai["name"], "chat gpt-4o");
+    assert_eq!(ai["parent_span_id"], http);
+}

@@ -366,6 +366,7 @@ impl Upstream {
             event_id: None,
             trace_id: None,
             transaction: None,
+            dsc: None,
         };
         let body = write_envelope(settings, &header, &[], Some(&payload), SystemTime::now());
         let outcome = self.http.send(self.request(body, deadline));

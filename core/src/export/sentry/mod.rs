@@ -101,6 +101,7 @@ pub struct SegmentEnvelope {
 /// most one event-like item), linked to the span through `contexts.trace`.
 pub fn error_envelopes(settings: &EnvelopeSettings, segment: &Segment) -> Vec<SegmentEnvelope> {
     let root_name = segment.root.as_ref().map(|r| r.name.to_string());
+    let dsc = segment.root.as_ref().and_then(|r| r.dsc.clone());
     segment
         .spans()
         .filter(|s| s.is_gen_ai() && s.status.is_error())
@@ -112,6 +113,7 @@ pub fn error_envelopes(settings: &EnvelopeSettings, segment: &Segment) -> Vec<Se
                     event_id: Some(event_id),
                     trace_id: Some(span.trace_id.to_hex()),
                     transaction: root_name.clone(),
+                    dsc: dsc.clone(),
                 },
                 items: vec![Item {
                     category: Category::Error,
@@ -193,6 +195,8 @@ pub struct EnvelopeHeader {
     pub event_id: Option<String>,
     pub trace_id: Option<String>,
     pub transaction: Option<String>,
+    /// The DSC a continued trace's head froze; without one the header carries this SDK's.
+    pub dsc: Option<std::sync::Arc<crate::propagation::DynamicSamplingContext>>,
 }
 
 /// Builds the items of one segment. Pure: no I/O, no clock but the caller's.
@@ -205,6 +209,7 @@ pub fn build_segment(settings: &EnvelopeSettings, segment: &Segment) -> SegmentE
         event_id: None,
         trace_id,
         transaction: None,
+        dsc: segment.root.as_ref().and_then(|r| r.dsc.clone()),
     };
 
     if let Some(root) = &segment.root {
@@ -300,7 +305,14 @@ pub fn write_envelope(
         "sdk".into(),
         serde_json::json!({"name": settings.sdk_name, "version": settings.sdk_version}),
     );
-    if let Some(trace_id) = &header.trace_id {
+    if let Some(frozen) = &header.dsc {
+        let dsc: serde_json::Map<String, serde_json::Value> = frozen
+            .entries()
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value.into()))
+            .collect();
+        head.insert("trace".into(), dsc.into());
+    } else if let Some(trace_id) = &header.trace_id {
         let mut dsc = serde_json::Map::new();
         dsc.insert("trace_id".into(), trace_id.clone().into());
         if let Some(key) = &settings.public_key {
