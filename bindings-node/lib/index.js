@@ -9,11 +9,27 @@ const { AsyncLocalStorage } = require('node:async_hooks');
 const { createRequire } = require('node:module');
 const path = require('node:path');
 const native = require('./native');
+const otel = require('./otel');
 const { optionPairs } = require('./options');
 
 const current = new AsyncLocalStorage();
 const conversation = new AsyncLocalStorage();
 const state = { client: null, shutdownTimeoutMs: 2000, sendDefaultPii: false, exitHooked: false, integrations: {} };
+
+/**
+ * Where a span started now goes: under the most recent of llmtel's active span and the
+ * application's active OpenTelemetry span. An OpenTelemetry span started inside an llmtel span
+ * is the more recent one; the one that was already active when the llmtel span started is not.
+ */
+function parentContext() {
+  const ours = current.getStore();
+  const theirs = otel.activeSpan();
+  if (theirs !== undefined && (ours === undefined || ours._otelAt !== theirs)) {
+    const context = otel.contextOf(theirs);
+    if (context !== undefined) return context;
+  }
+  return ours === undefined ? undefined : ours._context;
+}
 
 /** Integrations: which SDKs are traced automatically, and their content options (which default
  * to sendDefaultPii). Pass them as `init({ integrations: [openAIIntegration({ recordInputs: true })] })`. */
@@ -32,11 +48,14 @@ const vercelAIIntegration = (options = {}) => ({ name: 'vercelai', ...options })
  * Starts llmtel. A bad option throws an Error naming it. Calling init again replaces the setup.
  */
 function init(options = {}) {
-  const pairs = optionPairs(options);
+  const { pairs, ignored } = optionPairs(options);
   const hook = typeof options.beforeSendSpan === 'function' ? adaptHook(options.beforeSendSpan) : undefined;
-  const client = new native.NativeClient(pairs, hook);
+  const sampler = typeof options.tracesSampler === 'function' ? adaptSampler(options.tracesSampler) : undefined;
+  const client = new native.NativeClient(pairs, hook, sampler);
+  if (ignored.length) process.stderr.write(`llmtel: ignoring Sentry options llmtel does not use: ${ignored.join(', ')}\n`);
   const previous = state.client;
   state.client = client;
+  state.debug = Boolean(options.debug);
   state.sendDefaultPii = Boolean(options.sendDefaultPii);
   state.shutdownTimeoutMs = typeof options.shutdownTimeout === 'number' ? options.shutdownTimeout : 2000;
   if (previous) previous.closeSync(state.shutdownTimeoutMs);
@@ -86,10 +105,7 @@ function patchCopy(name, load, exports, file) {
 const aiSdkHost = {
   client: () => state.client,
   enabled: () => Boolean(state.integrations.vercelai),
-  parent: () => {
-    const span = current.getStore();
-    return span ? span._context : undefined;
-  },
+  parent: parentContext,
   content: () => {
     const integration = state.integrations.vercelai || {};
     return [
@@ -105,10 +121,7 @@ const aiSdkHost = {
 const langChainHost = {
   client: () => state.client,
   enabled: () => Boolean(state.integrations.langchain || state.integrations.langgraph),
-  parent: () => {
-    const span = current.getStore();
-    return span ? span._context : undefined;
-  },
+  parent: parentContext,
   content: (kind) => {
     const integration = state.integrations[kind] || state.integrations.langchain || {};
     return [
@@ -148,12 +161,11 @@ function integrationContext(name) {
   return () => {
     const integration = state.integrations[name];
     if (!state.client || (!integration && !frameworkSlot.getStore())) return undefined;
-    const parent = current.getStore();
     return {
       client: state.client,
       traced: Boolean(integration),
       frameworkCall: takeFrameworkCall,
-      parent: parent ? parent._context : undefined,
+      parent: parentContext(),
       recordInputs: integration ? integration.recordInputs ?? state.sendDefaultPii : false,
       recordOutputs: integration ? integration.recordOutputs ?? state.sendDefaultPii : false,
       conversationId: conversation.getStore(),
@@ -200,6 +212,26 @@ function adaptHook(beforeSendSpan) {
   };
 }
 
+/**
+ * tracesSampler({ name, attributes, parentSampled, inheritOrSampleWith }) -> number | boolean,
+ * as Sentry's: called for each span that takes a sampling decision (a new trace, or the first
+ * span of a continued one). A rate from 0 to 1 or a boolean decides; anything else (or a throw)
+ * leaves the default (the parent's decision, else tracesSampleRate).
+ */
+function adaptSampler(tracesSampler) {
+  return (json) => {
+    try {
+      const context = JSON.parse(json);
+      context.inheritOrSampleWith = (fallback) => (typeof context.parentSampled === 'boolean' ? Number(context.parentSampled) : fallback);
+      const rate = tracesSampler(context);
+      if (typeof rate === 'boolean') return rate ? 1 : 0;
+      return typeof rate === 'number' && Number.isFinite(rate) ? rate : null;
+    } catch {
+      return null;
+    }
+  };
+}
+
 /** Spans are flushed when the process ends by itself and on process.exit(), within the
  * shutdown timeout; the hooks never keep the event loop alive. */
 function hookExit() {
@@ -226,6 +258,8 @@ class Span {
   constructor(nativeSpan) {
     this._native = nativeSpan;
     this._ctx = undefined;
+    /** The application's OpenTelemetry span active when this one started (see parentContext). */
+    this._otelAt = otel.activeSpan();
   }
 
   /** Where children start: a NativeContext, made on first use (making one costs microseconds). */
@@ -304,40 +338,122 @@ class RunSpan extends Span {
   get spanId() { return this._context.spanId; }
 }
 
-/**
- * Runs `callback(span)` inside a new span and returns what it returns (a Promise is awaited
- * before the span ends). Nested calls, across awaits and timers, become children.
- */
-function startSpan({ name, op, attributes } = {}, callback) {
+/** A new span for `options` (Sentry's: name, op, attributes, parentSpan, onlyIfParent), or
+ * undefined when none is recorded (no init, or onlyIfParent without a parent). */
+function openSpan({ name, op, attributes, parentSpan, onlyIfParent } = {}) {
   const client = state.client;
-  if (!client) return callback(undefined);
-  const parent = current.getStore();
-  const span = new Span(client.startSpan({ name: String(name), op }, parent ? parent._context : undefined));
+  if (!client) return undefined;
+  // `parentSpan: null` starts a new trace; a span given is the parent; else the active one.
+  const parent = parentSpan === null ? undefined
+    : parentSpan instanceof Span ? parentSpan._context : parentContext();
+  if (onlyIfParent && parent === undefined) return undefined;
+  const span = new Span(client.startSpan({ name: String(name), op }, parent));
   if (attributes) span.setAttributes(attributes);
-  const fail = (error) => {
-    span.setAttribute('error.type', (error && error.name) || 'Error');
-    span.setStatus({ code: 'error', message: error && error.message });
-  };
+  return span;
+}
+
+function failSpan(span, error) {
+  span.setAttribute('error.type', (error && error.name) || 'Error');
+  span.setStatus({ code: 'error', message: error && error.message });
+}
+
+/** Runs `callback` with `span` active; a thrown error or a rejected Promise marks the span
+ * failed. `end` decides whether the span ends when the callback is done. */
+function runIn(span, callback, end) {
   let result;
   try {
     result = current.run(span, () => callback(span));
   } catch (error) {
-    fail(error);
-    span.end();
+    failSpan(span, error);
+    if (end) span.end();
     throw error;
   }
   if (result && typeof result.then === 'function') {
     return result.then(
-      (value) => { span.end(); return value; },
-      (error) => { fail(error); span.end(); throw error; },
+      (value) => { if (end) span.end(); return value; },
+      (error) => { failSpan(span, error); if (end) span.end(); throw error; },
     );
   }
-  span.end();
+  if (end) span.end();
   return result;
 }
 
+/**
+ * Runs `callback(span)` inside a new span and returns what it returns (a Promise is awaited
+ * before the span ends). Nested calls, across awaits and timers, become children.
+ */
+function startSpan(options, callback) {
+  const span = openSpan(options);
+  return span ? runIn(span, callback, true) : callback(undefined);
+}
+
+/** Like startSpan, but the span stays open until `span.end()` (or `finish()`) is called. */
+function startSpanManual(options, callback) {
+  const span = openSpan(options);
+  if (!span) return callback(undefined, () => {});
+  return runIn(span, (s) => callback(s, () => s.end()), false);
+}
+
+/** A span that is not made active: calls do not nest under it unless given it as
+ * `parentSpan`. End it yourself. */
+function startInactiveSpan(options) {
+  return openSpan(options);
+}
+
+/**
+ * The active span of a continued trace (see continueTrace): spans and calls nest under the
+ * caller's span, but there is no span of ours to return from getActiveSpan.
+ */
+class ContinuedTrace {
+  constructor(context) {
+    this._context = context;
+    this._otelAt = otel.activeSpan();
+  }
+}
+
+/**
+ * Continues the trace of an incoming request (`{ sentryTrace, baggage }` as Sentry's SDK takes
+ * them, or `{ traceparent, tracestate, baggage }`): spans and GenAI calls made in `callback`
+ * join the caller's trace, with its sampling decision and its dynamic sampling context. Headers
+ * that cannot be read start a new trace (said under `debug`); the callback always runs.
+ */
+function continueTrace({ sentryTrace, baggage, traceparent, tracestate } = {}, callback) {
+  const client = state.client;
+  if (!client) return callback();
+  const text = (v) => (v === undefined || v === null ? undefined : Array.isArray(v) ? v.join(',') : String(v));
+  let context;
+  try {
+    context = client.continueTrace({
+      sentryTrace: text(sentryTrace), baggage: text(baggage), traceparent: text(traceparent), tracestate: text(tracestate),
+    });
+  } catch (error) {
+    if (state.debug) process.stderr.write(`llmtel: not continuing the incoming trace: ${error.message}\n`);
+    context = null;
+  }
+  return context ? current.run(new ContinuedTrace(context), callback) : current.run(undefined, callback);
+}
+
+/**
+ * The headers that continue the active trace in another service: `{ 'sentry-trace', baggage,
+ * traceparent }`, from the active span (llmtel's or OpenTelemetry's) or the continued trace.
+ * Empty when nothing is active or init() was not called.
+ */
+function getTraceData() {
+  const client = state.client;
+  const context = client && parentContext();
+  if (!context) return {};
+  const data = client.traceData(context);
+  return { 'sentry-trace': data.sentryTrace, baggage: data.baggage, traceparent: data.traceparent };
+}
+
+/** The W3C `traceparent` of the active span, or '' when nothing is active. */
+function getTraceparent() {
+  return getTraceData().traceparent || '';
+}
+
 function getActiveSpan() {
-  return current.getStore();
+  const span = current.getStore();
+  return span instanceof Span ? span : undefined;
 }
 
 /** Tags GenAI calls made within `callback` with gen_ai.conversation.id. */
@@ -367,11 +483,10 @@ function stats() {
 function callContext(recordInputs, recordOutputs) {
   return () => {
     if (!state.client) return undefined;
-    const parent = current.getStore();
     return {
       client: state.client,
       frameworkCall: require('./integrations/langchain').takeFrameworkCall,
-      parent: parent ? parent._context : undefined,
+      parent: parentContext(),
       recordInputs: recordInputs ?? state.sendDefaultPii,
       recordOutputs: recordOutputs ?? state.sendDefaultPii,
       conversationId: conversation.getStore(),
@@ -406,8 +521,16 @@ function langChainHandlerClass() {
   return require('./integrations/langchain').handlerClassFor(langChainHost, createRequire(path.join(process.cwd(), 'package.json')));
 }
 
+/** An OpenTelemetry span processor feeding llmtel's pipeline (see lib/otel.js). */
+class LlmtelSpanProcessor extends otel.LlmtelSpanProcessor {
+  constructor() {
+    super(() => state.client);
+  }
+}
+
 module.exports = {
-  init, startSpan, getActiveSpan, withConversationId, setConversationId, flush, close, stats, Span, instrumentOpenAiClient,
+  init, startSpan, startSpanManual, startInactiveSpan, continueTrace, getTraceData, getTraceparent, LlmtelSpanProcessor,
+  getActiveSpan, withConversationId, setConversationId, flush, close, stats, Span, instrumentOpenAiClient,
   instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
   openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, langChainIntegration, langGraphIntegration, vercelAIIntegration,
   _patchInstalled: patchInstalled,

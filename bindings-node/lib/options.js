@@ -29,14 +29,25 @@ const CONVERT = {
   callback: null, // passed to the native client as a function, never as text
 };
 
-/** The [snake_name, text] pairs for the core; throws a TypeError naming an unknown option. */
+/**
+ * The [snake_name, text] pairs for the core, and the names of Sentry options llmtel does not
+ * use (`ignored`: a configuration copied from Sentry passes them); throws a TypeError naming an
+ * unknown option, with the option meant when it looks misspelt.
+ */
 function optionPairs(options) {
   const pairs = [];
+  const ignored = [];
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined || value === null || HOST_OPTIONS.has(key)) continue;
     const spec = TABLE.get(key);
     if (!spec) {
-      const error = new TypeError(`llmtel: unknown option ${key}; known options are ${[...TABLE.keys(), ...HOST_OPTIONS].join(', ')}`);
+      const advice = native.optionAdvice(key);
+      if (advice.sentryOnly) {
+        ignored.push(key);
+        continue;
+      }
+      const hint = advice.didYouMean ? `did you mean ${advice.didYouMean}?` : `known options are ${[...TABLE.keys(), ...HOST_OPTIONS].join(', ')}`;
+      const error = new TypeError(`llmtel: unknown option ${key}; ${hint}`);
       error.code = 'invalid_option';
       error.option = key;
       throw error;
@@ -46,7 +57,7 @@ function optionPairs(options) {
     if (!convert) throw new TypeError(`llmtel: option ${key} has a kind this package does not know (${spec.kind})`);
     pairs.push([spec.name, convert(value)]);
   }
-  return pairs;
+  return { pairs, ignored };
 }
 
 /** Every option with a valid example value, in camelCase (for tests and tools). */

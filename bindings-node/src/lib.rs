@@ -14,7 +14,8 @@ use llmtel_core::genai::Usage;
 use llmtel_core::propagation::{self, RemoteParent};
 use llmtel_core::{
     CallHandle, CallSpec, Client, DropReason, FailSpec, Options, PlacementSpec, RunHandle,
-    SpanContext, SpanData, SpanFate, SpanHandle, SpanSpec, Value,
+    SamplingContext, SpanContext, SpanData, SpanFate, SpanHandle, SpanId, SpanSpec, TraceId,
+    Value,
 };
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -72,6 +73,31 @@ impl JsHook {
             },
             _ => SpanFate::Drop,
         }
+    }
+}
+
+/// The user's tracesSampler, adapted in JavaScript to `(contextJson) => rate | null`. Spans
+/// start on the JavaScript thread; elsewhere (never, today) the default decision stands.
+struct JsSampler {
+    func: FunctionRef<String, Option<f64>>,
+    env: napi::sys::napi_env,
+    thread: ThreadId,
+}
+
+// SAFETY: as JsHook: used only on the thread that created it.
+unsafe impl Send for JsSampler {}
+unsafe impl Sync for JsSampler {}
+
+impl JsSampler {
+    fn run(&self, context: &SamplingContext<'_>) -> Option<f64> {
+        if std::thread::current().id() != self.thread {
+            return None;
+        }
+        let env = Env::from_raw(self.env);
+        let func = self.func.borrow_back(&env).ok()?;
+        func.call(facade::sampling_view(context).to_string())
+            .ok()
+            .flatten()
     }
 }
 
@@ -134,22 +160,82 @@ pub struct TraceHeaders {
     pub tracestate: Option<String>,
 }
 
-/// A remote parent from incoming headers, or null when they carry no trace.
-#[napi(catch_unwind)]
-pub fn continue_trace(env: Env, headers: TraceHeaders) -> Outcome<Option<NativeContext>> {
-    let remote = RemoteParent::from_headers(|name| match name {
+/// The headers an outgoing request carries.
+#[napi(object)]
+pub struct TraceDataJs {
+    pub sentry_trace: String,
+    pub traceparent: String,
+    pub baggage: String,
+}
+
+fn remote_parent(env: &Env, headers: &TraceHeaders) -> Outcome<Option<RemoteParent>> {
+    RemoteParent::from_headers(|name| match name {
         "sentry-trace" => headers.sentry_trace.as_deref(),
         "baggage" => headers.baggage.as_deref(),
         "traceparent" => headers.traceparent.as_deref(),
         "tracestate" => headers.tracestate.as_deref(),
         _ => None,
     })
-    .map_err(|e| thrown(&env, e.into()))?;
-    // A deferred decision is taken by the span that continues the trace.
-    Ok(remote.map(|r| NativeContext {
-        inner: r.context(|| true),
-        remote: Some(r),
+    .map_err(|e| thrown(env, e.into()))
+}
+
+/// The context of a span another tracer keeps (an OpenTelemetry span): `segmentId` is the
+/// local root it belongs to, when llmtel records that tracer's spans too; without one the span
+/// is treated as remote and a child of it is a local root.
+#[napi(catch_unwind)]
+pub fn foreign_context(
+    env: Env,
+    trace_id: String,
+    span_id: String,
+    sampled: bool,
+    segment_id: Option<String>,
+) -> Outcome<NativeContext> {
+    let invalid = |field: &str, text: &str| {
+        thrown(
+            &env,
+            llmtel_core::Error::new(
+                llmtel_core::ErrorKind::InvalidArgument,
+                Some(field),
+                format!("{text:?} is not a hex id"),
+            ),
+        )
+    };
+    let trace = TraceId::from_hex(&trace_id).ok_or_else(|| invalid("traceId", &trace_id))?;
+    let span = SpanId::from_hex(&span_id).ok_or_else(|| invalid("spanId", &span_id))?;
+    let segment = segment_id
+        .map(|s| SpanId::from_hex(&s).ok_or_else(|| invalid("segmentId", &s)))
+        .transpose()?;
+    Ok(context(SpanContext {
+        trace_id: trace,
+        span_id: span,
+        segment_id: segment.unwrap_or(span),
+        sampled,
+        remote: segment.is_none(),
+        agent: None,
     }))
+}
+
+/// What llmtel makes of an option it does not know: a Sentry option it does not use
+/// (`sentryOnly`), or the option meant (`didYouMean`, camelCase).
+#[napi(object)]
+pub struct OptionAdviceJs {
+    pub sentry_only: bool,
+    pub did_you_mean: Option<String>,
+}
+
+#[napi]
+pub fn option_advice(name: String) -> OptionAdviceJs {
+    use llmtel_core::options::{UnknownOption, camel_case, unknown_option};
+    match unknown_option(&name, camel_case) {
+        UnknownOption::SentryOnly => OptionAdviceJs {
+            sentry_only: true,
+            did_you_mean: None,
+        },
+        UnknownOption::Unknown { did_you_mean } => OptionAdviceJs {
+            sentry_only: false,
+            did_you_mean,
+        },
+    }
 }
 
 /// A user span's start.
@@ -249,6 +335,7 @@ impl NativeClient {
         env: Env,
         options: Vec<Vec<String>>,
         before_send_span: Option<Function<String, Option<String>>>,
+        traces_sampler: Option<Function<String, Option<f64>>>,
     ) -> Result<Self> {
         let mut o = Options {
             sdk_name: "llmtel.javascript.node".into(),
@@ -276,8 +363,48 @@ impl NativeClient {
             });
             o.before_send_span = Some(Arc::new(move |span: &mut SpanData| hook.run(span)));
         }
+        if let Some(func) = traces_sampler {
+            let sampler = Arc::new(JsSampler {
+                func: func.create_ref()?,
+                env: env.raw(),
+                thread: std::thread::current().id(),
+            });
+            o.traces_sampler = Some(Arc::new(move |c: &SamplingContext<'_>| sampler.run(c)));
+        }
         let inner = Client::init(o).map_err(|e| thrown(&env, e.into()))?;
         Ok(NativeClient { inner })
+    }
+
+    /// Continues the trace of incoming headers (null when they carry none): the context its
+    /// spans start under; the trace's baggage is kept for `traceData` and the envelopes.
+    #[napi(catch_unwind)]
+    pub fn continue_trace(
+        &self,
+        env: Env,
+        headers: TraceHeaders,
+    ) -> Outcome<Option<NativeContext>> {
+        let remote = remote_parent(&env, &headers)?;
+        Ok(remote.map(|r| NativeContext {
+            inner: self.inner.continue_trace(&r),
+            remote: Some(r),
+        }))
+    }
+
+    /// The headers an outgoing request made inside `context` carries.
+    #[napi(catch_unwind)]
+    pub fn trace_data(&self, context: &NativeContext) -> TraceDataJs {
+        let data = self.inner.trace_data(&context.inner);
+        TraceDataJs {
+            sentry_trace: data.sentry_trace,
+            traceparent: data.traceparent,
+            baggage: data.baggage,
+        }
+    }
+
+    /// Records a finished span of another tracer (`imported::ImportedSpan` as JSON).
+    #[napi(catch_unwind)]
+    pub fn import_span(&self, env: Env, span: String) -> Outcome<()> {
+        self.inner.import_span(&span).map_err(|e| thrown(&env, e))
     }
 
     #[napi(catch_unwind)]

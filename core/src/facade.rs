@@ -737,6 +737,27 @@ pub fn span_view(span: &SpanData) -> serde_json::Value {
     })
 }
 
+/// What a `traces_sampler` hook sees, as JSON, in Sentry's shape: name, op, attributes and
+/// `parentSampled` (absent for a new trace or a deferred decision).
+pub fn sampling_view(context: &crate::SamplingContext<'_>) -> serde_json::Value {
+    let attributes: serde_json::Map<String, serde_json::Value> = context
+        .attributes
+        .iter()
+        .map(|(k, v)| (k.to_owned(), json_of(v)))
+        .collect();
+    let mut view = serde_json::json!({
+        "name": context.name,
+        "attributes": attributes,
+    });
+    if let Some(op) = context.op {
+        view["op"] = op.into();
+    }
+    if let Some(parent) = context.parent_sampled {
+        view["parentSampled"] = parent.into();
+    }
+    view
+}
+
 /// An attribute as plain JSON, as the spool and Sentry write it (non-finite doubles as null).
 fn json_of(value: &Value) -> serde_json::Value {
     serde_json::to_value(crate::export::values::PlainValue(value))
