@@ -245,13 +245,24 @@ llmtel_result llmtel_client_stats(const struct llmtel_client *client, struct llm
 void llmtel_client_free(struct llmtel_client *client);
 
 // Reads incoming trace headers (`{NULL, 0}` for those absent; `sentry-trace` wins over
-// `traceparent`) into `*out`. `LLMTEL_ERROR_NOT_FOUND` when they carry no trace;
-// `LLMTEL_ERROR_INVALID_ARGUMENT` names a header that cannot be read.
-llmtel_result llmtel_continue_trace(struct llmtel_str sentry_trace,
+// `traceparent`) into `*out`; `client` keeps the trace's baggage (the dynamic sampling context
+// its head froze) for its envelopes and `llmtel_context_baggage`. `LLMTEL_ERROR_NOT_FOUND`
+// when they carry no trace; `LLMTEL_ERROR_INVALID_ARGUMENT` names a header that cannot be read.
+llmtel_result llmtel_continue_trace(const struct llmtel_client *client,
+                                    struct llmtel_str sentry_trace,
                                     struct llmtel_str baggage,
                                     struct llmtel_str traceparent,
                                     struct llmtel_str tracestate,
                                     struct llmtel_context *out);
+
+// Writes the `baggage` for an outgoing request made inside `ctx` (no NUL): the continued
+// trace's as it came, or `client`'s own dynamic sampling context; `*out_len` gets the length
+// (at most 8192).
+llmtel_result llmtel_context_baggage(const struct llmtel_client *client,
+                                     const struct llmtel_context *ctx,
+                                     char *buf,
+                                     size_t cap,
+                                     size_t *out_len);
 
 // Writes the W3C `traceparent` for an outgoing request made inside `ctx` (55 bytes, no NUL)
 // into `buf`; `*out_len` gets the length.

@@ -7,6 +7,7 @@ use llmtel_core::SpanContext;
 use llmtel_core::propagation::{self, RemoteParent};
 use llmtel_core::span::{SpanId, TraceId};
 
+use crate::client::llmtel_client;
 use crate::ffi::*;
 
 /// `llmtel_context.flags`: the trace is sampled.
@@ -117,10 +118,12 @@ pub(crate) fn write_context(out: *mut llmtel_context, ctx: SpanContext) -> llmte
 }
 
 /// Reads incoming trace headers (`{NULL, 0}` for those absent; `sentry-trace` wins over
-/// `traceparent`) into `*out`. `LLMTEL_ERROR_NOT_FOUND` when they carry no trace;
-/// `LLMTEL_ERROR_INVALID_ARGUMENT` names a header that cannot be read.
+/// `traceparent`) into `*out`; `client` keeps the trace's baggage (the dynamic sampling context
+/// its head froze) for its envelopes and `llmtel_context_baggage`. `LLMTEL_ERROR_NOT_FOUND`
+/// when they carry no trace; `LLMTEL_ERROR_INVALID_ARGUMENT` names a header that cannot be read.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn llmtel_continue_trace(
+    client: *const llmtel_client,
     sentry_trace: llmtel_str,
     baggage: llmtel_str,
     traceparent: llmtel_str,
@@ -128,6 +131,7 @@ pub unsafe extern "C" fn llmtel_continue_trace(
     out: *mut llmtel_context,
 ) -> llmtel_result {
     boundary(|| {
+        let client = tri!(require(client, "client"));
         let out = tri!(out_param(out));
         let headers = [
             tri!(unsafe { read_opt(sentry_trace, "sentry-trace") }),
@@ -144,7 +148,7 @@ pub unsafe extern "C" fn llmtel_continue_trace(
         });
         match found {
             Ok(Some(remote)) => {
-                let mut ctx = llmtel_context::of(remote.context(|| true));
+                let mut ctx = llmtel_context::of(client.inner.continue_trace(&remote));
                 if remote.sampled.is_none() {
                     ctx.flags |= LLMTEL_CONTEXT_DEFERRED;
                 }
@@ -155,6 +159,29 @@ pub unsafe extern "C" fn llmtel_continue_trace(
             Ok(None) => fail(LLMTEL_ERROR_NOT_FOUND, "the headers carry no trace"),
             Err(e) => raise(e.into()),
         }
+    })
+}
+
+/// Writes the `baggage` for an outgoing request made inside `ctx` (no NUL): the continued
+/// trace's as it came, or `client`'s own dynamic sampling context; `*out_len` gets the length
+/// (at most 8192).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn llmtel_context_baggage(
+    client: *const llmtel_client,
+    ctx: *const llmtel_context,
+    buf: *mut c_char,
+    cap: usize,
+    out_len: *mut usize,
+) -> llmtel_result {
+    boundary(|| {
+        let client = tri!(require(client, "client"));
+        let ctx = tri!(require(ctx, "ctx"));
+        copy_out(
+            &client.inner.trace_data(&ctx.core()).baggage,
+            buf,
+            cap,
+            out_len,
+        )
     })
 }
 

@@ -14,8 +14,7 @@ use llmtel_core::genai::Usage;
 use llmtel_core::propagation::{self, RemoteParent};
 use llmtel_core::{
     CallHandle, CallSpec, Client, DropReason, FailSpec, Options, PlacementSpec, RunHandle,
-    SamplingContext, SpanContext, SpanData, SpanFate, SpanHandle, SpanId, SpanSpec, TraceId,
-    Value,
+    SamplingContext, SpanContext, SpanData, SpanFate, SpanHandle, SpanId, SpanSpec, TraceId, Value,
 };
 use napi::bindgen_prelude::*;
 use napi_derive::napi;

@@ -38,9 +38,10 @@ test('an unknown option throws a TypeError naming it, with code and option', () 
     assert.ok(error instanceof TypeError);
     assert.equal(error.code, 'invalid_option');
     assert.equal(error.option, 'tracesSampleRat');
-    assert.match(error.message, /unknown option tracesSampleRat; known options are .*tracesSampleRate/);
+    assert.match(error.message, /unknown option tracesSampleRat; did you mean tracesSampleRate\?/);
     return true;
   });
+  assert.throws(() => llmtel.init({ colour: 'blue' }), /unknown option colour; known options are .*tracesSampleRate/);
 });
 
 test('OTLP header values keep + and , as given', async () => {

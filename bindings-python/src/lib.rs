@@ -14,7 +14,8 @@ use llmtel_core::genai::Usage;
 use llmtel_core::propagation::{self, RemoteParent};
 use llmtel_core::{
     CallHandle, CallSpec, Client as CoreClient, Error, ErrorKind, FailSpec, Options, PlacementSpec,
-    RunHandle, SpanContext, SpanData, SpanFate, SpanHandle, SpanSpec, Value,
+    RunHandle, SamplingContext, SpanContext, SpanData, SpanFate, SpanHandle, SpanId, SpanSpec,
+    TraceId, Value,
 };
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyRuntimeError, PyTimeoutError, PyValueError};
@@ -283,6 +284,31 @@ fn before_send(hook: &Py<PyAny>, span: &mut SpanData) -> SpanFate {
     })
 }
 
+/// Calls the user's `traces_sampler` with Sentry's sampling context (a dict: `name`, `op`,
+/// `attributes`, `parent_sampled`); a bool or a number decides, anything else (or a raise)
+/// leaves the default.
+fn sample(sampler: &Py<PyAny>, context: &SamplingContext<'_>) -> Option<f64> {
+    Python::attach(|py| {
+        let run = || -> PyResult<Option<f64>> {
+            let attributes = PyDict::new(py);
+            for (k, v) in context.attributes.iter() {
+                attributes.set_item(k, to_py(py, v)?)?;
+            }
+            let view = PyDict::new(py);
+            view.set_item("name", context.name)?;
+            view.set_item("op", context.op)?;
+            view.set_item("attributes", &attributes)?;
+            view.set_item("parent_sampled", context.parent_sampled)?;
+            let result = sampler.bind(py).call1((&view,))?;
+            if let Ok(flag) = result.cast::<PyBool>() {
+                return Ok(Some(if flag.is_true() { 1.0 } else { 0.0 }));
+            }
+            Ok(result.extract::<f64>().ok())
+        };
+        run().ok().flatten()
+    })
+}
+
 /// A configured pipeline.
 #[pyclass(frozen, module = "llmtel._native")]
 struct Client {
@@ -293,8 +319,12 @@ struct Client {
 impl Client {
     /// `options` is a list of (name, text value) pairs as the core's option table names them.
     #[new]
-    #[pyo3(signature = (options, before_send_span=None))]
-    fn new(options: Vec<(String, String)>, before_send_span: Option<Py<PyAny>>) -> PyResult<Self> {
+    #[pyo3(signature = (options, before_send_span=None, traces_sampler=None))]
+    fn new(
+        options: Vec<(String, String)>,
+        before_send_span: Option<Py<PyAny>>,
+        traces_sampler: Option<Py<PyAny>>,
+    ) -> PyResult<Self> {
         guard(|| {
             let mut o = Options {
                 sdk_name: "llmtel.python".into(),
@@ -310,9 +340,52 @@ impl Client {
                     before_send(&hook, span)
                 }));
             }
+            if let Some(sampler) = traces_sampler {
+                let sampler = Arc::new(sampler);
+                o.traces_sampler =
+                    Some(Arc::new(move |c: &SamplingContext<'_>| sample(&sampler, c)));
+            }
             let inner = CoreClient::init(o).map_err(|e| py_error(e.into()))?;
             Ok(Client { inner })
         })
+    }
+
+    /// Continues the trace of incoming headers (None when they carry none): the context its
+    /// spans start under. The trace's baggage is kept for `trace_data` and the envelopes.
+    #[pyo3(signature = (*, sentry_trace=None, baggage=None, traceparent=None, tracestate=None))]
+    fn continue_trace(
+        &self,
+        sentry_trace: Option<&str>,
+        baggage: Option<&str>,
+        traceparent: Option<&str>,
+        tracestate: Option<&str>,
+    ) -> PyResult<Option<Context>> {
+        guard(|| {
+            let remote = RemoteParent::from_headers(|name| match name {
+                "sentry-trace" => sentry_trace,
+                "baggage" => baggage,
+                "traceparent" => traceparent,
+                "tracestate" => tracestate,
+                _ => None,
+            })
+            .map_err(|e| py_error(e.into()))?;
+            Ok(remote.map(|r| Context {
+                inner: self.inner.continue_trace(&r),
+                remote: Some(r),
+            }))
+        })
+    }
+
+    /// The headers an outgoing request made inside `context` carries: (sentry-trace,
+    /// traceparent, baggage).
+    fn trace_data(&self, context: &Context) -> (String, String, String) {
+        let data = self.inner.trace_data(&context.inner);
+        (data.sentry_trace, data.traceparent, data.baggage)
+    }
+
+    /// Records a finished span of another tracer (`imported::ImportedSpan` as JSON).
+    fn import_span(&self, span_json: &str) -> PyResult<()> {
+        guard(|| done(self.inner.import_span(span_json)))
     }
 
     /// Starts a user span under `parent` (a `Context`; a remote one from `continue_trace`
@@ -604,30 +677,48 @@ impl Context {
     }
 }
 
-/// A remote parent from incoming headers, or None when they carry no trace.
+/// The context of a span another tracer keeps (an OpenTelemetry span): `segment_id` is the
+/// local root it belongs to when llmtel records that tracer's spans too; without one the span
+/// is treated as remote and a child of it is a local root.
 #[pyfunction]
-#[pyo3(signature = (*, sentry_trace=None, baggage=None, traceparent=None, tracestate=None))]
-fn continue_trace(
-    sentry_trace: Option<&str>,
-    baggage: Option<&str>,
-    traceparent: Option<&str>,
-    tracestate: Option<&str>,
-) -> PyResult<Option<Context>> {
-    guard(|| {
-        let remote = RemoteParent::from_headers(|name| match name {
-            "sentry-trace" => sentry_trace,
-            "baggage" => baggage,
-            "traceparent" => traceparent,
-            "tracestate" => tracestate,
-            _ => None,
-        })
-        .map_err(|e| py_error(e.into()))?;
-        // A deferred decision is taken by the span that continues the trace.
-        Ok(remote.map(|r| Context {
-            inner: r.context(|| true),
-            remote: Some(r),
-        }))
-    })
+#[pyo3(signature = (trace_id, span_id, sampled, segment_id=None))]
+fn foreign_context(
+    trace_id: &str,
+    span_id: &str,
+    sampled: bool,
+    segment_id: Option<&str>,
+) -> PyResult<Context> {
+    let invalid = |field: &str, text: &str| {
+        py_error(Error::new(
+            ErrorKind::InvalidArgument,
+            Some(field),
+            format!("{text:?} is not a hex id"),
+        ))
+    };
+    let trace = TraceId::from_hex(trace_id).ok_or_else(|| invalid("trace_id", trace_id))?;
+    let span = SpanId::from_hex(span_id).ok_or_else(|| invalid("span_id", span_id))?;
+    let segment = segment_id
+        .map(|s| SpanId::from_hex(s).ok_or_else(|| invalid("segment_id", s)))
+        .transpose()?;
+    Ok(context(SpanContext {
+        trace_id: trace,
+        span_id: span,
+        segment_id: segment.unwrap_or(span),
+        sampled,
+        remote: segment.is_none(),
+        agent: None,
+    }))
+}
+
+/// What llmtel makes of an option it does not know: (a Sentry option it does not use, the
+/// option meant).
+#[pyfunction]
+fn option_advice(name: &str) -> (bool, Option<String>) {
+    use llmtel_core::options::{UnknownOption, unknown_option};
+    match unknown_option(name, str::to_owned) {
+        UnknownOption::SentryOnly => (true, None),
+        UnknownOption::Unknown { did_you_mean } => (false, did_you_mean),
+    }
 }
 
 /// A span being recorded.
@@ -932,7 +1023,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Run>()?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(option_table, m)?)?;
-    m.add_function(wrap_pyfunction!(continue_trace, m)?)?;
+    m.add_function(wrap_pyfunction!(foreign_context, m)?)?;
+    m.add_function(wrap_pyfunction!(option_advice, m)?)?;
     m.add("ConfigError", py.get_type::<ConfigError>())?;
     m.add("MappingError", py.get_type::<MappingError>())?;
     m.add("InvalidArgument", py.get_type::<InvalidArgument>())?;

@@ -98,19 +98,19 @@ def test_continue_trace_joins_the_callers_trace_and_writes_outgoing_headers(spoo
     reader = spool(default_integrations=False)
     client = llmtel._state.client
     trace = "4bf92f3577b34da6a3ce929d0e0e4736"
-    remote = _native.continue_trace(traceparent=f"00-{trace}-00f067aa0ba902b7-01")
+    remote = client.continue_trace(traceparent=f"00-{trace}-00f067aa0ba902b7-01")
     assert remote.remote and remote.sampled
     root = client.start_span("POST /api/chat", parent=remote)
     assert root.trace_id == trace
     assert root.context.traceparent() == f"00-{trace}-{root.span_id}-01"
     assert root.context.sentry_trace() == f"{trace}-{root.span_id}-1"
     root.end()
-    declined = client.start_span("declined", parent=_native.continue_trace(sentry_trace=f"{trace}-00f067aa0ba902b7-0"))
+    declined = client.start_span("declined", parent=client.continue_trace(sentry_trace=f"{trace}-00f067aa0ba902b7-0"))
     assert not declined.sampled
     declined.end()
-    assert _native.continue_trace() is None
+    assert client.continue_trace() is None
     with pytest.raises(llmtel.InvalidArgument) as info:
-        _native.continue_trace(traceparent="garbage")
+        client.continue_trace(traceparent="garbage")
     assert info.value.field == "traceparent"
     [span] = reader.spans()
     assert span["name"] == "POST /api/chat"

@@ -81,8 +81,12 @@ impl ImportedSpan {
         self,
         value_of: impl Fn(&serde_json::Value) -> Option<crate::span::Value>,
     ) -> Result<SpanData, ImportError> {
-        let trace_id = TraceId::from_hex(&self.trace_id)
-            .ok_or_else(|| bad("trace_id", format!("{:?} is not 32 hex digits", self.trace_id)))?;
+        let trace_id = TraceId::from_hex(&self.trace_id).ok_or_else(|| {
+            bad(
+                "trace_id",
+                format!("{:?} is not 32 hex digits", self.trace_id),
+            )
+        })?;
         let span_id = span_id_of("span_id", &self.span_id)?;
         let parent_span_id = self
             .parent_span_id
@@ -120,10 +124,13 @@ impl ImportedSpan {
             Some(Kind::Number(2)) => error_status(&attributes, self.status_message),
             Some(Kind::Name(n)) if n == "unset" => Status::Unset,
             Some(Kind::Name(n)) if n == "ok" => Status::Ok,
-            Some(Kind::Name(n)) if n == "error" => {
-                error_status(&attributes, self.status_message)
+            Some(Kind::Name(n)) if n == "error" => error_status(&attributes, self.status_message),
+            Some(other) => {
+                return Err(bad(
+                    "status",
+                    format!("{other:?} is not unset, ok or error"),
+                ));
             }
-            Some(other) => return Err(bad("status", format!("{other:?} is not unset, ok or error"))),
         };
         let start = self.start.nanos();
         let (name, op) = describe(&self.name, kind, &attributes);
@@ -198,10 +205,7 @@ fn describe(name: &str, kind: SpanKind, attributes: &Attributes) -> (String, Opt
     }
     if text(attributes, &["db.system.name", "db.system"]).is_some() {
         let statement = text(attributes, &["db.query.text", "db.statement"]);
-        return (
-            statement.unwrap_or(name).to_owned(),
-            Some("db".to_owned()),
-        );
+        return (statement.unwrap_or(name).to_owned(), Some("db".to_owned()));
     }
     for (key, op) in [("rpc.service", "rpc"), ("messaging.system", "message")] {
         if text(attributes, &[key]).is_some() {
@@ -263,7 +267,10 @@ mod tests {
         assert_eq!(&*span.name, "SELECT 1");
         assert_eq!(span.op.as_deref(), Some("db"));
         assert!(!span.is_segment());
-        assert_eq!(span.end_time_unix_nano, 10, "an end before the start is the start");
+        assert_eq!(
+            span.end_time_unix_nano, 10,
+            "an end before the start is the start"
+        );
     }
 
     #[test]

@@ -261,7 +261,12 @@ impl Client {
             // A remote parent's child is the local root of its segment in the caller's trace.
             Some(p) if p.remote => {
                 let parent = start.remote_decided.then_some(p.sampled);
-                (p.trace_id, span_id, Some(p.span_id), self.sample(&start, parent))
+                (
+                    p.trace_id,
+                    span_id,
+                    Some(p.span_id),
+                    self.sample(&start, parent),
+                )
             }
             Some(p) => (p.trace_id, p.segment_id, Some(p.span_id), p.sampled),
             None => (TraceId::random(), span_id, None, self.sample(&start, None)),

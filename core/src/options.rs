@@ -953,11 +953,16 @@ mod tests {
             Some("send_default_pii"),
             "a Node spelling in Python names the Python one"
         );
-        assert_eq!(near("envirnment", str::to_owned).as_deref(), Some("environment"));
+        assert_eq!(
+            near("envirnment", str::to_owned).as_deref(),
+            Some("environment")
+        );
         assert_eq!(near("colour", str::to_owned), None);
         let e = Options::default().set("relase", "1").unwrap_err();
         assert!(e.reason.contains("did you mean `release`"), "{e}");
-        let e = Options::default().set("profiles_sample_rate", "1").unwrap_err();
+        let e = Options::default()
+            .set("profiles_sample_rate", "1")
+            .unwrap_err();
         assert!(e.reason.contains("a Sentry option"), "{e}");
     }
 

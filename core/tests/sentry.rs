@@ -747,7 +747,10 @@ fn a_continued_trace_carries_the_heads_dsc_and_passes_its_baggage_on() {
     let data = client.trace_data(&ctx);
     assert_eq!(data.traceparent, format!("00-{trace}-{}-01", ctx.span_id));
     assert_eq!(data.sentry_trace, format!("{trace}-{}-1", ctx.span_id));
-    assert_eq!(data.baggage, baggage, "passed on as it came, the DSC frozen");
+    assert_eq!(
+        data.baggage, baggage,
+        "passed on as it came, the DSC frozen"
+    );
     let back = RemoteParent::from_headers(|h| match h {
         "sentry-trace" => Some(data.sentry_trace.as_str()),
         "baggage" => Some(data.baggage.as_str()),
@@ -765,7 +768,10 @@ fn a_continued_trace_carries_the_heads_dsc_and_passes_its_baggage_on() {
                "transaction": "GET /", "sample_rate": "0.25", "sampled": "true"})
     );
     let tx = &env.items_of("transaction")[0];
-    assert_eq!(tx["contexts"]["trace"]["parent_span_id"], "00f067aa0ba902b7");
+    assert_eq!(
+        tx["contexts"]["trace"]["parent_span_id"],
+        "00f067aa0ba902b7"
+    );
 
     // A trace this process heads: its own DSC, in the envelope and in outgoing baggage.
     let own = client.start_span(SpanStart::new("mine"));
@@ -806,10 +812,15 @@ fn traces_sampler_decides_per_root_and_sees_the_parents_decision() {
     assert!(!health.context().sampled);
     let child = client.start_span(SpanStart::new("child").parent(health.context()));
     assert!(!child.context().sampled, "children inherit, unasked");
-    assert!(client.start_span(SpanStart::new("panics")).context().sampled);
+    assert!(
+        client
+            .start_span(SpanStart::new("panics"))
+            .context()
+            .sampled
+    );
     let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
-    let declined = RemoteParent::from_traceparent(&format!("00-{trace}-00f067aa0ba902b7-00"), None)
-        .unwrap();
+    let declined =
+        RemoteParent::from_traceparent(&format!("00-{trace}-00f067aa0ba902b7-00"), None).unwrap();
     let span = client.start_span(SpanStart::new("continued").remote_parent(&declined));
     assert!(!span.context().sampled, "no answer: the parent's decision");
     assert_eq!(
@@ -828,18 +839,16 @@ fn imported_spans_share_the_transaction_of_their_segment() {
     let client = sentry_client(&sink, |_| {});
     let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
     let (http, db) = ("00f067aa0ba902b7", "00f067aa0ba902b8");
-    let chat = client.start_span(
-        SpanStart::new("chat gpt-4o")
-            .op("gen_ai.chat")
-            .parent(llmtel_core::SpanContext {
-                trace_id: llmtel_core::TraceId::from_hex(trace).unwrap(),
-                span_id: llmtel_core::SpanId::from_hex(http).unwrap(),
-                segment_id: llmtel_core::SpanId::from_hex(http).unwrap(),
-                sampled: true,
-                remote: false,
-                agent: None,
-            }),
-    );
+    let chat = client.start_span(SpanStart::new("chat gpt-4o").op("gen_ai.chat").parent(
+        llmtel_core::SpanContext {
+            trace_id: llmtel_core::TraceId::from_hex(trace).unwrap(),
+            span_id: llmtel_core::SpanId::from_hex(http).unwrap(),
+            segment_id: llmtel_core::SpanId::from_hex(http).unwrap(),
+            sampled: true,
+            remote: false,
+            agent: None,
+        },
+    ));
     chat.end();
     client
         .import_span(&format!(

@@ -358,7 +358,7 @@ static void test_agents_and_traces(llmtel_client *client) {
 
     /* A continued trace: the span joins the caller's trace under the caller's span. */
     llmtel_context remote;
-    EXPECT(LLMTEL_OK, llmtel_continue_trace(NONE, NONE, S("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"), NONE, &remote));
+    EXPECT(LLMTEL_OK, llmtel_continue_trace(client, NONE, S("vendor=x"), S("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"), NONE, &remote));
     CHECK(remote.flags & LLMTEL_CONTEXT_REMOTE);
     llmtel_span *server = NULL;
     EXPECT(LLMTEL_OK, llmtel_span_start(client, S("POST /api/chat"), S("http.server"), &remote, &server));
@@ -371,10 +371,15 @@ static void test_agents_and_traces(llmtel_client *client) {
     EXPECT(LLMTEL_OK, llmtel_context_sentry_trace(&server_ctx, header, sizeof header, &len));
     CHECK(len == 51 && header[50] == '1');
     EXPECT(LLMTEL_ERROR_BUFFER_TOO_SMALL, llmtel_context_traceparent(&server_ctx, header, 10, &len));
+    /* The outgoing baggage: the caller's members, then this service's DSC for the trace. */
+    char baggage[512];
+    EXPECT(LLMTEL_OK, llmtel_context_baggage(client, &server_ctx, baggage, sizeof baggage, &len));
+    CHECK(len > 40 && memcmp(baggage, "vendor=x,sentry-trace_id=4bf92f3577b34da6a3ce929d0e0e4736", 57) == 0);
+    EXPECT(LLMTEL_ERROR_NULL_ARGUMENT, llmtel_context_baggage(NULL, &server_ctx, baggage, sizeof baggage, &len));
     EXPECT(LLMTEL_OK, llmtel_span_end(server));
     llmtel_span_free(server);
-    EXPECT(LLMTEL_ERROR_NOT_FOUND, llmtel_continue_trace(NONE, NONE, NONE, NONE, &remote));
-    EXPECT(LLMTEL_ERROR_INVALID_ARGUMENT, llmtel_continue_trace(S("garbage"), NONE, NONE, NONE, &remote));
+    EXPECT(LLMTEL_ERROR_NOT_FOUND, llmtel_continue_trace(client, NONE, NONE, NONE, NONE, &remote));
+    EXPECT(LLMTEL_ERROR_INVALID_ARGUMENT, llmtel_continue_trace(client, S("garbage"), NONE, NONE, NONE, &remote));
     last_error_mentions("sentry-trace");
 
     EXPECT(LLMTEL_OK, llmtel_client_flush(client, 5000));

@@ -21,20 +21,34 @@ import time
 from contextvars import ContextVar, Token
 from typing import Any, Callable, Iterable, Optional, TypeVar, Union
 
-from . import _native, _processes
+from . import _native, _otel, _processes
 from ._native import ConfigError, FlushTimeout, InvalidArgument, MappingError, SpanEnded
 from ._options import option_pairs
 
 __all__ = [
     "init", "start_span", "trace", "get_active_span", "set_conversation_id", "flush", "close",
+    "continue_trace", "get_traceparent", "get_baggage", "get_trace_data", "LlmtelSpanProcessor",
     "instrument_client", "Span", "ConfigError", "MappingError", "FlushTimeout", "SpanEnded", "InvalidArgument",
     "OpenAIIntegration", "AnthropicIntegration", "GoogleGenAIIntegration", "LangchainIntegration",
     "LanggraphIntegration", "LangChainCallbackHandler", "__version__",
 ]
 __version__ = _native.version()
 
-_current: ContextVar[Optional["Span"]] = ContextVar("llmtel_current_span", default=None)
+_current: ContextVar[Optional[Union["Span", "_ContinuedTrace"]]] = ContextVar("llmtel_current_span", default=None)
 _conversation: ContextVar[Optional[str]] = ContextVar("llmtel_conversation_id", default=None)
+
+
+def _parent_context() -> Optional[_native.Context]:
+    """Where a span started now goes: under the most recent of llmtel's active span and the
+    application's active OpenTelemetry span. An OpenTelemetry span started inside an llmtel
+    span is the more recent one; the one already active when the llmtel span started is not."""
+    ours = _current.get()
+    theirs = _otel.active_span()
+    if theirs is not None and (ours is None or ours._otel_at is not theirs):
+        context = _otel.context_of(theirs)
+        if context is not None:
+            return context
+    return ours._context if ours is not None else None
 
 
 class _State:
@@ -61,6 +75,7 @@ def init(
     send_default_pii: bool = False,
     traces_sample_rate: float = 1.0,
     before_send_span: Optional[Callable[[dict], Optional[dict]]] = None,
+    traces_sampler: Optional[Callable[[dict], Any]] = None,
     integrations: Optional[Iterable["Integration"]] = None,
     default_integrations: bool = True,
     content_format: Optional[str] = None,
@@ -71,8 +86,15 @@ def init(
 ) -> None:
     """Starts llmtel. Every option of the core is accepted by name (queue_capacity,
     flush_interval, export_timeout, prices, …). A bad value raises ConfigError (a ValueError)
-    naming the option. Calling init again replaces the previous setup."""
-    pairs = option_pairs({
+    naming the option. Sentry options llmtel does not use (profiles_sample_rate,
+    ignore_errors, …) are accepted with one notice. Calling init again replaces the previous
+    setup.
+
+    traces_sampler(sampling_context) -> float | bool, as Sentry's: called for each span that
+    takes a sampling decision (a new trace, or the first span of a continued one) with
+    {"name", "op", "attributes", "parent_sampled", "transaction_context": {"name", "op"}}.
+    A rate or a bool decides; anything else (or a raise) leaves the default."""
+    pairs, ignored = option_pairs({
         "dsn": dsn, "otlp_endpoint": otlp_endpoint, "otlp_headers": otlp_headers, "spool": spool,
         "spotlight": spotlight, "environment": environment, "release": release,
         "service_name": service_name, "send_default_pii": send_default_pii,
@@ -80,7 +102,9 @@ def init(
         "max_content_bytes": max_content_bytes, "debug": debug, "shutdown_timeout": shutdown_timeout,
         **options,
     })
-    client = _native.Client(pairs, before_send_span)
+    client = _native.Client(pairs, before_send_span, _sampler(traces_sampler) if traces_sampler else None)
+    if ignored:
+        print(f"llmtel: ignoring Sentry options llmtel does not use: {', '.join(ignored)}", file=sys.stderr)
     previous, _state.client = _state.client, client
     if previous is not None:
         try:
@@ -101,6 +125,16 @@ def init(
     _state.integrations = chosen
     for integration in chosen.values():
         integration.setup()
+
+
+def _sampler(traces_sampler: Callable[[dict], Any]) -> Callable[[dict], Any]:
+    """The user's sampler, given Sentry's `transaction_context` as well."""
+
+    def sample(context: dict) -> Any:
+        context["transaction_context"] = {"name": context["name"], "op": context["op"]}
+        return traces_sampler(context)
+
+    return sample
 
 
 def _default_integrations():
@@ -134,12 +168,14 @@ atexit.register(_atexit)
 class Span:
     """A span being recorded (from start_span, trace or get_active_span)."""
 
-    __slots__ = ("_native", "_context", "_token", "__weakref__")
+    __slots__ = ("_native", "_context", "_token", "_otel_at", "__weakref__")
 
     def __init__(self, native: "_native.Span") -> None:
         self._native = native
         self._context = native.context  # where children start, read once
         self._token: Optional[Token] = None
+        # The application's OpenTelemetry span active when this one started (_parent_context).
+        self._otel_at = _otel.active_span()
 
     def set_attribute(self, key: str, value: Any) -> None:
         try:
@@ -202,8 +238,7 @@ class start_span:
         client = _state.client
         if client is None:
             return None
-        parent = _current.get()
-        native = client.start_span(self._name, self._op, None, parent._context if parent else None, self._attributes)
+        native = client.start_span(self._name, self._op, None, _parent_context(), self._attributes)
         self._span = Span(native)
         self._token = _current.set(self._span)
         return self._span
@@ -251,7 +286,94 @@ def trace(func: Optional[F] = None, *, name: Optional[str] = None, op: Optional[
 
 
 def get_active_span() -> Optional[Span]:
-    return _current.get()
+    span = _current.get()
+    return span if isinstance(span, Span) else None
+
+
+class _ContinuedTrace:
+    """The active place in a continued trace: spans and calls nest under the caller's span, but
+    there is no span of ours for get_active_span to return."""
+
+    __slots__ = ("_context", "_otel_at")
+
+    def __init__(self, context: _native.Context) -> None:
+        self._context = context
+        self._otel_at = _otel.active_span()
+
+
+def _header(headers: Any, name: str) -> Optional[str]:
+    """A header from a mapping of headers (any case) or a WSGI / ASGI-style environ."""
+    if not headers:
+        return None
+    getter = getattr(headers, "get", None)
+    if getter is None:
+        return None
+    for key in (name, name.title(), "HTTP_" + name.upper().replace("-", "_")):
+        value = getter(key)
+        if value is not None:
+            return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    lowered = {str(k).lower(): v for k, v in headers.items()} if hasattr(headers, "items") else {}
+    value = lowered.get(name)
+    return None if value is None else str(value)
+
+
+class continue_trace:
+    """`with llmtel.continue_trace(request.headers):` (or `async with`): spans and GenAI calls
+    made inside join the trace of the incoming request (`sentry-trace` + `baggage`, or
+    `traceparent` + `tracestate`), with its sampling decision and its dynamic sampling context.
+    Takes a headers mapping or a WSGI environ. Headers that cannot be read start a new trace
+    (said under debug); the block always runs."""
+
+    def __init__(self, headers: Any) -> None:
+        self._headers = headers
+        self._token: Optional[Token] = None
+
+    def __enter__(self) -> None:
+        client = _state.client
+        if client is None:
+            return
+        get = lambda name: _header(self._headers, name)  # noqa: E731
+        try:
+            context = client.continue_trace(sentry_trace=get("sentry-trace"), baggage=get("baggage"),
+                                            traceparent=get("traceparent"), tracestate=get("tracestate"))
+        except InvalidArgument as error:
+            if _state.debug:
+                print(f"llmtel: not continuing the incoming trace: {error}", file=sys.stderr)
+            context = None
+        self._token = _current.set(_ContinuedTrace(context) if context is not None else None)
+
+    def __exit__(self, *_: Any) -> None:
+        if self._token is not None:
+            _current.reset(self._token)
+
+    async def __aenter__(self) -> None:
+        self.__enter__()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.__exit__(*exc)
+
+
+def get_trace_data() -> dict:
+    """The headers that continue the active trace in another service: {"sentry-trace",
+    "baggage", "traceparent"}, from the active span (llmtel's or OpenTelemetry's) or the
+    continued trace; empty when nothing is active or init() was not called."""
+    client = _state.client
+    context = _parent_context() if client is not None else None
+    if client is None or context is None:
+        return {}
+    sentry_trace, traceparent, baggage = client.trace_data(context)
+    return {"sentry-trace": sentry_trace, "baggage": baggage, "traceparent": traceparent}
+
+
+def get_traceparent() -> Optional[str]:
+    """The `sentry-trace` header value of the active span, as Sentry's get_traceparent gives
+    it (the W3C `traceparent` is in get_trace_data()); None when nothing is active."""
+    return get_trace_data().get("sentry-trace")
+
+
+def get_baggage() -> Optional[str]:
+    """The `baggage` header value for the active trace; None when nothing is active."""
+    return get_trace_data().get("baggage")
 
 
 def set_conversation_id(conversation_id: Optional[str]) -> None:
@@ -298,6 +420,7 @@ def instrument_client(client: Any, *, record_inputs: Optional[bool] = None, reco
     raise TypeError(f"llmtel cannot instrument {type(client).__name__} objects")
 
 
+from ._otel import LlmtelSpanProcessor  # noqa: E402
 from .integrations import Integration  # noqa: E402
 from .integrations.anthropic import AnthropicIntegration  # noqa: E402
 from .integrations.google_genai import GoogleGenAIIntegration  # noqa: E402

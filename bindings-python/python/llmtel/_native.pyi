@@ -8,7 +8,7 @@ from typing import Any, Callable, Optional, final
 
 __all__ = [
     "Client", "ConfigError", "Context", "FlushTimeout", "GenAiCall", "InvalidArgument", "LlmtelError",
-    "MappingError", "Run", "Span", "SpanEnded", "continue_trace", "option_table", "version",
+    "MappingError", "Run", "Span", "SpanEnded", "foreign_context", "option_advice", "option_table", "version",
 ]
 
 class ConfigError(ValueError): ...
@@ -20,13 +20,8 @@ class LlmtelError(Exception): ...
 
 def version() -> str: ...
 def option_table() -> list[tuple[str, str, str, bool]]: ...
-def continue_trace(
-    *,
-    sentry_trace: Optional[str] = None,
-    baggage: Optional[str] = None,
-    traceparent: Optional[str] = None,
-    tracestate: Optional[str] = None,
-) -> Optional[Context]: ...
+def foreign_context(trace_id: str, span_id: str, sampled: bool, segment_id: Optional[str] = None) -> Context: ...
+def option_advice(name: str) -> tuple[bool, Optional[str]]: ...
 
 @final
 class Context:
@@ -129,7 +124,18 @@ class Client:
         cls,
         options: list[tuple[str, str]],
         before_send_span: Optional[Callable[[dict], Optional[dict]]] = None,
+        traces_sampler: Optional[Callable[[dict], Any]] = None,
     ) -> "Client": ...
+    def continue_trace(
+        self,
+        *,
+        sentry_trace: Optional[str] = None,
+        baggage: Optional[str] = None,
+        traceparent: Optional[str] = None,
+        tracestate: Optional[str] = None,
+    ) -> Optional[Context]: ...
+    def trace_data(self, context: Context) -> tuple[str, str, str]: ...
+    def import_span(self, span_json: str) -> None: ...
     def start_span(
         self,
         name: str,

@@ -48,23 +48,30 @@ _CONVERT: Dict[str, Callable[[Any], str]] = {
 _CALLBACK = "callback"  # passed to the native client as a function, never as text
 
 
-def option_pairs(options: Dict[str, Any]) -> List[Tuple[str, str]]:
-    """The (name, text) pairs for the core; unknown names raise ConfigError naming them."""
+def option_pairs(options: Dict[str, Any]) -> Tuple[List[Tuple[str, str]], List[str]]:
+    """The (name, text) pairs for the core, and the names of Sentry options llmtel does not use
+    (a configuration copied from Sentry passes them); unknown names raise ConfigError naming
+    them, with the option meant when one looks misspelt."""
     pairs = []
+    ignored = []
     for name, value in options.items():
         if value is None:
             continue
         kind = TABLE.get(name)
         if kind is None:
+            sentry_only, near = _native.option_advice(name)
+            if sentry_only:
+                ignored.append(name)
+                continue
             known = ", ".join(n for n, k in TABLE.items() if k != _CALLBACK)
-            reason = f"unknown option; known options are {known}"
+            reason = f"unknown option; did you mean {near}?" if near else f"unknown option; known options are {known}"
             error = _native.ConfigError(f"invalid option `{name}`: {reason}")
             error.option, error.reason = name, reason
             raise error
         if kind == _CALLBACK:
             continue
         pairs.append((name, _CONVERT[kind](value)))
-    return pairs
+    return pairs, ignored
 
 
 def option_examples() -> List[Tuple[str, str, str]]:

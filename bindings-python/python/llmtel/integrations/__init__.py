@@ -71,7 +71,7 @@ def begin_call(
     """Starts a provider call's span, or joins the framework call in progress (see
     FrameworkCall). `content` gives the integration's (record_inputs, record_outputs), or None
     when this provider is not traced. Returns the call, or None."""
-    from .. import _conversation, _current, _state
+    from .. import _conversation, _parent_context, _state
 
     client = _state.client
     if client is None:
@@ -87,14 +87,13 @@ def begin_call(
     policy = content()
     if policy is None:
         return None
-    parent = _current.get()
     call, problem = client.call(
         provider,
         api,
         to_json(body),
         server_address=server_address,
         server_port=server_port,
-        parent=parent._context if parent is not None else None,
+        parent=_parent_context(),
         record_inputs=policy[0],
         record_outputs=policy[1],
         stream=stream,

@@ -166,10 +166,9 @@ class _Handler:
             run = self._runs.get(parent_run_id)
             if run is not None:
                 return run.context
-        from .. import _current
+        from .. import _parent_context
 
-        span = _current.get()
-        return span._context if span is not None else None
+        return _parent_context()
 
     # Chains: an agent (a LangGraph graph, an agent executor) gets a span; others only pass
     # their parent's place on.
