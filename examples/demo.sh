@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make demo`: the "Generate Report" task from Node, Python and C, and a LangChain agent from Node
-# and Python, recorded into the local spool
+# `make demo`: the "Generate Report" task from Node, Python and C, a LangChain agent from Node
+# and Python, a Vercel AI SDK agent, and an Express and a FastAPI app whose OpenTelemetry spans
+# join the GenAI spans, recorded into the local spool
 # (.llmtel/spans.jsonl), then `llmtel traces`, `llmtel report` and the HTML report.
 #
 # Each provider whose key is set (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY) is called for
@@ -62,6 +63,10 @@ echo "== A Vercel AI SDK agent (examples/node/ai_sdk_agent.mjs, ai 7, ES module)
 [ -n "${OPENAI_API_KEY:-}" ] || python3 -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], method="DELETE"))' \
   "$LLMTEL_DEMO_PROVIDER_URL/__requests/ai_sdk_tool_two_steps"
 (cd examples/node && LLMTEL_SPOOL="$OLDPWD/$SPOOL" node --import llmtel/register ai_sdk_agent.mjs)
+echo "== Joining the application's OpenTelemetry traces: an Express and a FastAPI app (examples/*/*_chat.*)"
+echo "   one transaction POST /api/chat holding the HTTP server span, the SQLite query and the chat span"
+(cd examples/node && LLMTEL_SPOOL="$OLDPWD/$SPOOL" node express_chat.js)
+"$PY" examples/python/fastapi_chat.py
 if [ -n "${C_QUICKSTART:-}" ]; then
   echo "== C (examples/c/quickstart.c)"
   "$C_QUICKSTART"

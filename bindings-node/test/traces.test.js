@@ -2,7 +2,7 @@
 // Joining the traces an application already has: an incoming sentry-trace / traceparent
 // continued (Sentry envelope received by a loopback sink), getTraceData() headers that parse
 // back, an OpenTelemetry active span as the parent of the GenAI span (the real
-// @opentelemetry/sdk-trace-node), LlmtelSpanProcessor putting the application's spans in the
+// @opentelemetry/sdk-trace), LlmtelSpanProcessor putting the application's spans in the
 // same segment, tracesSampler, and a Sentry init copied as is.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -12,8 +12,8 @@ const zlib = require('node:zlib');
 const llmtel = require('..');
 const OpenAI = require('openai');
 const otelApi = require('@opentelemetry/api');
-const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
-const { InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+const { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace');
+const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
 const { startProviderServer, freshSpool } = require('../testing/helpers');
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -26,6 +26,21 @@ after(() => provider.server.kill());
 
 const openai = () => new OpenAI({ baseURL: `${provider.url}/openai_chat_plain/v1`, apiKey: 'test', maxRetries: 0 });
 const parse = (lines) => lines.map((l) => JSON.parse(l));
+
+/** A real OpenTelemetry SDK set up as an application sets it up; `done()` takes it down. */
+function otelSdk(spanProcessors) {
+  const tracerProvider = new TracerProvider({ spanProcessors });
+  otelApi.context.setGlobalContextManager(new AsyncLocalStorageContextManager());
+  otelApi.trace.setGlobalTracerProvider(tracerProvider);
+  return async () => {
+    try {
+      await tracerProvider.shutdown();
+    } finally {
+      otelApi.trace.disable(); // else the next test's provider would not register
+      otelApi.context.disable();
+    }
+  };
+}
 
 /** A loopback Sentry: every envelope it received, parsed ({ header, items: [{ header, payload }] }). */
 async function sentrySink() {
@@ -98,8 +113,7 @@ test('a traceparent is continued, and getTraceData() inside a span gives headers
 
 test('the application\'s active OpenTelemetry span is the GenAI span\'s parent, unless an llmtel span is more recent', async () => {
   const exporter = new InMemorySpanExporter();
-  const tracerProvider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  tracerProvider.register();
+  const done = otelSdk([new SimpleSpanProcessor({ exporter })]);
   try {
     const read = freshSpool({ defaultIntegrations: false });
     const client = llmtel.instrumentOpenAiClient(openai());
@@ -119,17 +133,14 @@ test('the application\'s active OpenTelemetry span is the GenAI span\'s parent, 
     assert.equal(report.parent_span_id, request.spanContext().spanId);
     assert.equal(nested.parent_span_id, report.span_id, 'the llmtel span is the more recent');
   } finally {
-    await tracerProvider.shutdown();
-    otelApi.trace.disable();
-    otelApi.context.disable();
+    await done();
   }
 });
 
 test('LlmtelSpanProcessor puts the application\'s spans and the GenAI spans in one segment: one transaction', async () => {
   const sink = await sentrySink();
   llmtel.init({ dsn: sink.dsn, spool: false, flushInterval: 20, defaultIntegrations: false });
-  const tracerProvider = new NodeTracerProvider({ spanProcessors: [new llmtel.LlmtelSpanProcessor()] });
-  tracerProvider.register();
+  const done = otelSdk([new llmtel.LlmtelSpanProcessor()]);
   try {
     const client = llmtel.instrumentOpenAiClient(openai());
     const tracer = otelApi.trace.getTracer('app');
@@ -140,9 +151,7 @@ test('LlmtelSpanProcessor puts the application\'s spans and the GenAI spans in o
     });
     await llmtel.flush(5000);
   } finally {
-    await tracerProvider.shutdown();
-    otelApi.trace.disable();
-    otelApi.context.disable();
+    await done();
     sink.close();
   }
   assert.equal(sink.envelopes.length, 1);
