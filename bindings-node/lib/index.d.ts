@@ -53,6 +53,82 @@ export interface InitOptions {
   exportTimeout?: number;
   /** milliseconds */
   shutdownTimeout?: number;
+  /** Decides per span that takes a sampling decision (a new trace, or the first span of a
+   * continued one), as Sentry's: a rate from 0 to 1 or a boolean; anything else (or a throw)
+   * leaves the default (the parent's decision, else tracesSampleRate). */
+  tracesSampler?: (context: SamplingContext) => number | boolean | undefined;
+  // Sentry options llmtel does not use: accepted, named in one notice at init, and ignored, so
+  // a Sentry configuration copied as is compiles and runs.
+  sampleRate?: unknown;
+  profilesSampleRate?: unknown;
+  profilesSampler?: unknown;
+  profileSessionSampleRate?: unknown;
+  profileLifecycle?: unknown;
+  profilerMode?: unknown;
+  replaysSessionSampleRate?: unknown;
+  replaysOnErrorSampleRate?: unknown;
+  ignoreErrors?: unknown;
+  ignoreTransactions?: unknown;
+  ignoreSpans?: unknown;
+  denyUrls?: unknown;
+  allowUrls?: unknown;
+  attachStacktrace?: unknown;
+  maxBreadcrumbs?: unknown;
+  beforeBreadcrumb?: unknown;
+  beforeSend?: unknown;
+  beforeSendTransaction?: unknown;
+  beforeSendLog?: unknown;
+  enableLogs?: unknown;
+  serverName?: unknown;
+  dist?: unknown;
+  includeLocalVariables?: unknown;
+  enableTracing?: unknown;
+  autoSessionTracking?: unknown;
+  tracePropagationTargets?: unknown;
+  transport?: unknown;
+  transportOptions?: unknown;
+  maxValueLength?: unknown;
+  inAppInclude?: unknown;
+  inAppExclude?: unknown;
+  eventScrubber?: unknown;
+  sendClientReports?: unknown;
+  keepAlive?: unknown;
+  httpProxy?: unknown;
+  httpsProxy?: unknown;
+  caCerts?: unknown;
+  errorSampler?: unknown;
+  autoEnablingIntegrations?: unknown;
+  disabledIntegrations?: unknown;
+  normalizeDepth?: unknown;
+  normalizeMaxBreadth?: unknown;
+  initialScope?: unknown;
+  propagateTraceparent?: unknown;
+  maxRequestBodySize?: unknown;
+  includeSourceContext?: unknown;
+  enableDbQuerySource?: unknown;
+  dbQuerySourceThresholdMs?: unknown;
+  traceIgnoreStatusCodes?: unknown;
+  failedRequestStatusCodes?: unknown;
+  enableBackpressureHandling?: unknown;
+  socketOptions?: unknown;
+  addFullStack?: unknown;
+  projectRoot?: unknown;
+  strictTraceContinuation?: unknown;
+  orgId?: unknown;
+  skipOpenTelemetrySetup?: unknown;
+  openTelemetryInstrumentations?: unknown;
+  registerEsmLoaderHooks?: unknown;
+  tunnel?: unknown;
+}
+
+export interface SamplingContext {
+  name: string;
+  op?: string;
+  attributes: Record<string, unknown>;
+  /** The caller's decision in a continued trace; undefined for a new trace or a deferred one. */
+  parentSampled?: boolean;
+  /** The parent's decision when there is one, else `fallbackRate`. */
+  inheritOrSampleWith(fallbackRate: number): number;
 }
 
 export interface UsageCounts {
@@ -72,11 +148,42 @@ export declare class Span {
   readonly spanId: string;
 }
 
+export interface StartSpanOptions {
+  name: string;
+  op?: string;
+  attributes?: Record<string, string | number | boolean | string[] | number[]>;
+  /** The parent; `null` starts a new trace. Default: the active span. */
+  parentSpan?: Span | null;
+  /** Record the span only when there is a parent. */
+  onlyIfParent?: boolean;
+}
+
 export declare function init(options?: InitOptions): void;
-export declare function startSpan<T>(
-  options: { name: string; op?: string; attributes?: Record<string, string | number | boolean | string[] | number[]> },
-  callback: (span: Span | undefined) => T,
+/** Runs `callback` inside a new active span, ended when the callback (or its Promise) is done. */
+export declare function startSpan<T>(options: StartSpanOptions, callback: (span: Span | undefined) => T): T;
+/** Like startSpan, but the span stays open until `span.end()` or `finish()`. */
+export declare function startSpanManual<T>(options: StartSpanOptions, callback: (span: Span | undefined, finish: () => void) => T): T;
+/** A span that is not made active; end it yourself. */
+export declare function startInactiveSpan(options: StartSpanOptions): Span | undefined;
+/** Runs `callback` in the trace of an incoming request (`sentry-trace` + `baggage`, or
+ * `traceparent` + `tracestate`). Headers that cannot be read start a new trace. */
+export declare function continueTrace<T>(
+  headers: { sentryTrace?: string | string[]; baggage?: string | string[]; traceparent?: string; tracestate?: string },
+  callback: () => T,
 ): T;
+/** The headers that continue the active trace in another service (empty when nothing is active). */
+export declare function getTraceData(): { 'sentry-trace'?: string; baggage?: string; traceparent?: string };
+/** The W3C traceparent of the active span, or '' when nothing is active. */
+export declare function getTraceparent(): string;
+/** An OpenTelemetry span processor: give it to an OpenTelemetry SDK's tracer provider and the
+ * application's spans travel with llmtel's (one Sentry transaction). */
+export declare class LlmtelSpanProcessor {
+  constructor();
+  onStart(span: unknown, parentContext: unknown): void;
+  onEnd(span: unknown): void;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
 export declare function getActiveSpan(): Span | undefined;
 export declare function withConversationId<T>(id: string, callback: () => T): T;
 export declare function setConversationId(id: string): void;

@@ -53,6 +53,16 @@ fn index_d_ts_declares_every_option_in_camel_case() {
         missing.is_empty(),
         "index.d.ts InitOptions lacks {missing:?}"
     );
+    // A Sentry configuration copied as is must compile too.
+    let missing: Vec<String> = llmtel_core::options::SENTRY_ONLY
+        .iter()
+        .map(|name| camel_case(name))
+        .filter(|name| !body.contains(&format!("\n  {name}?:")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "index.d.ts InitOptions lacks the Sentry options {missing:?}"
+    );
 }
 
 #[test]
