@@ -400,6 +400,19 @@ impl NativeClient {
         }
     }
 
+    /// Captures an event (`event::EventSpec` as JSON) in the span `parent`; returns its id.
+    #[napi(catch_unwind)]
+    pub fn capture_event(
+        &self,
+        env: Env,
+        event: String,
+        parent: Option<&NativeContext>,
+    ) -> Outcome<String> {
+        self.inner
+            .capture(&event, parent.map(|p| p.inner))
+            .map_err(|e| thrown(&env, e))
+    }
+
     /// Records a finished span of another tracer (`imported::ImportedSpan` as JSON).
     #[napi(catch_unwind)]
     pub fn import_span(&self, env: Env, span: String) -> Outcome<()> {

@@ -383,6 +383,12 @@ impl Client {
         (data.sentry_trace, data.traceparent, data.baggage)
     }
 
+    /// Captures an event (`event::EventSpec` as JSON) in the span `parent`; returns its id.
+    #[pyo3(signature = (event_json, parent=None))]
+    fn capture_event(&self, event_json: &str, parent: Option<&Context>) -> PyResult<String> {
+        guard(|| done(self.inner.capture(event_json, parent.map(|p| p.inner))))
+    }
+
     /// Records a finished span of another tracer (`imported::ImportedSpan` as JSON).
     fn import_span(&self, span_json: &str) -> PyResult<()> {
         guard(|| done(self.inner.import_span(span_json)))

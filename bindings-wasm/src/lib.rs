@@ -259,6 +259,7 @@ impl WasmClient {
         let segment = Segment {
             root: None,
             children: spans,
+            events: Vec::new(),
         };
         String::from_utf8(self.otlp.encode(std::slice::from_ref(&segment)))
             .expect("OTLP JSON is UTF-8")

@@ -5,11 +5,13 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use crate::event::EventData;
 use crate::span::SpanData;
 use crate::stats::{AtomicDrops, DropReason, Stats};
 
 pub(crate) struct Buffer {
     spans: Mutex<Vec<SpanData>>,
+    events: Mutex<Vec<EventData>>,
     capacity: usize,
     accepted: AtomicU64,
     dropped: AtomicDrops,
@@ -20,6 +22,7 @@ impl Buffer {
     pub fn new(capacity: usize) -> Self {
         Buffer {
             spans: Mutex::new(Vec::new()),
+            events: Mutex::new(Vec::new()),
             capacity,
             accepted: AtomicU64::new(0),
             dropped: AtomicDrops::default(),
@@ -42,6 +45,18 @@ impl Buffer {
         }
         spans.push(span);
         self.accepted.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Keeps a captured event for the host, within the same capacity as spans.
+    pub fn submit_event(&self, event: EventData) {
+        let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        if !self.closed.load(Ordering::Relaxed) && events.len() < self.capacity {
+            events.push(event);
+        }
+    }
+
+    pub fn take_events(&self) -> Vec<EventData> {
+        std::mem::take(&mut *self.events.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     pub fn record_drop(&self, reason: DropReason, is_segment: bool) {

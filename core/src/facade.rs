@@ -458,6 +458,15 @@ impl Client {
         Ok(())
     }
 
+    /// Captures an event (`event::EventSpec` as JSON: an exception or a message with the
+    /// scope's tags, user and contexts) in the span `parent`; returns its id.
+    pub fn capture(&self, spec: &str, parent: Option<SpanContext>) -> Result<String, Error> {
+        let mut spec: crate::event::EventSpec = spec_from_json("event", spec)?;
+        spec.parent = parent;
+        self.capture_event(spec)
+            .map_err(|e| Error::new(ErrorKind::InvalidArgument, Some(e.field), e.reason))
+    }
+
     /// `flush` with the facade's error.
     pub fn flush_within(&self, timeout: Duration) -> Result<(), Error> {
         Ok(self.flush(timeout)?)

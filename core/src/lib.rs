@@ -27,6 +27,7 @@ use std::time::Duration;
 mod buffer;
 pub mod clock;
 pub mod dsn;
+pub mod event;
 pub mod export;
 pub mod facade;
 #[cfg(feature = "runtime")]
@@ -113,6 +114,14 @@ impl Sink {
             #[cfg(feature = "runtime")]
             Sink::Pipeline(p) => p.submit(span),
             Sink::Buffer(b) => b.submit(span),
+        }
+    }
+
+    fn submit_event(&self, event: event::EventData) {
+        match self {
+            #[cfg(feature = "runtime")]
+            Sink::Pipeline(p) => p.submit_event(event),
+            Sink::Buffer(b) => b.submit_event(event),
         }
     }
 
@@ -233,6 +242,30 @@ impl Client {
                 rollups: rollup::Rollups::default(),
                 invalid_attributes: Default::default(),
             }),
+        }
+    }
+
+    /// Records an event the application captured (`captureException`, `captureMessage`)
+    /// under `spec.parent`, the span it happened in; returns its id.
+    pub fn capture_event(&self, spec: event::EventSpec) -> Result<String, event::EventError> {
+        let mut id = [0u8; 16];
+        ids::fill_nonzero(&mut id);
+        let event = spec.into_data(
+            TraceId(id).to_hex(),
+            span::now_unix_nano(),
+            &self.inner.config.scrubber,
+        )?;
+        let event_id = event.event_id.clone();
+        self.inner.sink.submit_event(event);
+        Ok(event_id)
+    }
+
+    /// The events captured since the last call, for a buffered client; empty otherwise.
+    pub fn take_events(&self) -> Vec<event::EventData> {
+        match &self.inner.sink {
+            Sink::Buffer(b) => b.take_events(),
+            #[cfg(feature = "runtime")]
+            Sink::Pipeline(_) => Vec::new(),
         }
     }
 

@@ -879,3 +879,74 @@ fn imported_spans_share_the_transaction_of_their_segment() {
     assert_eq!(ai["name"], "chat gpt-4o");
     assert_eq!(ai["parent_span_id"], http);
 }
+
+#[test]
+fn a_captured_exception_is_an_error_event_in_its_spans_trace_with_the_scope() {
+    let sink = Sink::ok();
+    let client = sentry_client(&sink, |_| {});
+    let span = client.start_span(SpanStart::new("handle"));
+    let id = client
+        .capture(
+            r#"{"exception": {"type": "KeyError", "value": "no key sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD",
+                "stacktrace": [{"function": "main", "filename": "app.py", "lineno": 3, "in_app": true}]},
+                "tags": {"tenant": "acme"}, "user": {"id": "42"}, "contexts": {"order": {"id": 7}}}"#,
+            Some(span.context()),
+        )
+        .unwrap();
+    client
+        .capture(r#"{"message": "cache cold", "level": "warn"}"#, None)
+        .unwrap();
+    for (bad, field) in [
+        (r#"{"tags": {}}"#, "event"),
+        (r#"{"message": "x", "level": "loud"}"#, "level"),
+        (r#"{"mesage": "x"}"#, "event"),
+    ] {
+        assert_eq!(
+            client.capture(bad, None).unwrap_err().field.as_deref(),
+            Some(field),
+            "{bad}"
+        );
+    }
+    let ctx = span.context();
+    span.end();
+    client.flush(5 * SECOND).unwrap();
+    let envelopes: Vec<Envelope> = sink
+        .wait_for(3)
+        .iter()
+        .map(|r| Envelope::parse(&r.body))
+        .collect();
+    let events: Vec<Json> = envelopes.iter().flat_map(|e| e.items_of("event")).collect();
+    assert_eq!(
+        events.len(),
+        2,
+        "one per capture, the span's transaction besides"
+    );
+    let error = events
+        .iter()
+        .find(|e| e["event_id"] == id.as_str())
+        .unwrap();
+    assert_eq!(error["level"], "error");
+    let exception = &error["exception"]["values"][0];
+    assert_eq!(exception["type"], "KeyError");
+    assert_eq!(
+        exception["value"], "no key [Filtered]",
+        "secrets never leave"
+    );
+    assert_eq!(exception["stacktrace"]["frames"][0]["function"], "main");
+    assert_eq!(
+        error["contexts"]["trace"]["trace_id"],
+        ctx.trace_id.to_hex()
+    );
+    assert_eq!(error["contexts"]["trace"]["span_id"], ctx.span_id.to_hex());
+    assert_eq!(error["contexts"]["order"]["id"], 7);
+    assert_eq!(error["tags"]["tenant"], "acme");
+    assert_eq!(error["user"]["id"], "42");
+    let message = events
+        .iter()
+        .find(|e| e["event_id"] != id.as_str())
+        .unwrap();
+    assert_eq!(message["message"]["formatted"], "cache cold");
+    assert_eq!(message["level"], "warning");
+    assert!(is_hex(&message["contexts"]["trace"]["trace_id"], 32));
+    assert_eq!(client.stats().exported_total(), 1, "events are not spans");
+}

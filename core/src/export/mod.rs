@@ -22,11 +22,20 @@ pub(crate) mod values;
 pub struct Segment {
     pub root: Option<SpanData>,
     pub children: Vec<SpanData>,
+    /// Events the application captured (`capture_event`); a segment that carries them has no
+    /// spans: events travel as soon as they are captured.
+    pub events: Vec<crate::event::EventData>,
 }
 
 impl Segment {
+    /// Its spans.
     pub fn len(&self) -> usize {
         self.children.len() + usize::from(self.root.is_some())
+    }
+
+    /// Its spans and events: what the queue counted.
+    pub fn items(&self) -> usize {
+        self.len() + self.events.len()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -22,6 +22,7 @@ use crossbeam_queue::ArrayQueue;
 use crossbeam_utils::CachePadded;
 
 use crate::WaitError;
+use crate::event::EventData;
 use crate::export::{Segment, SpanExporter};
 use crate::fork;
 use crate::options::ConfigError;
@@ -51,10 +52,23 @@ pub(crate) struct Pipeline {
     factory: Box<ExporterFactory>,
 }
 
+/// What callers queue: a finished span, or an event the application captured.
+enum Item {
+    Span(SpanData),
+    Event(Box<EventData>),
+}
+
+impl Item {
+    /// For drop counts: an event counts as no span.
+    fn is_segment(&self) -> bool {
+        matches!(self, Item::Span(span) if span.is_segment())
+    }
+}
+
 /// One queue and its flush thread, valid for one process (fork generation).
 struct Lane {
     generation: u64,
-    data_tx: Sender<SpanData>,
+    data_tx: Sender<Item>,
     ctrl_tx: Sender<Control>,
     shared: Arc<Shared>,
     batch_size: u64,
@@ -153,7 +167,11 @@ impl Pipeline {
 
     #[inline]
     pub fn submit(&self, span: SpanData) {
-        self.lane().submit(span);
+        self.lane().submit(Item::Span(span));
+    }
+
+    pub fn submit_event(&self, event: EventData) {
+        self.lane().submit(Item::Event(Box::new(event)));
     }
 
     /// Counts a span dropped before the queue; a later flush reports it (Sentry client reports).
@@ -287,15 +305,15 @@ impl Lane {
     }
 
     #[inline]
-    fn submit(&self, span: SpanData) {
+    fn submit(&self, item: Item) {
         let shared = &*self.shared;
         if shared.closed.load(Ordering::Relaxed) {
             shared
                 .dropped
-                .add(DropReason::AfterClose, 1, u64::from(span.is_segment()));
+                .add(DropReason::AfterClose, 1, u64::from(item.is_segment()));
             return;
         }
-        match self.data_tx.try_send(span) {
+        match self.data_tx.try_send(item) {
             Ok(()) => {
                 // Every full batch wakes the thread early; otherwise it wakes on its interval.
                 let accepted = shared.accepted.fetch_add(1, Ordering::AcqRel) + 1;
@@ -306,10 +324,10 @@ impl Lane {
                     let _ = self.ctrl_tx.try_send(Control::Nudge);
                 }
             }
-            Err(TrySendError::Full(span)) => {
+            Err(TrySendError::Full(item)) => {
                 shared
                     .dropped
-                    .add(DropReason::QueueOverflow, 1, u64::from(span.is_segment()));
+                    .add(DropReason::QueueOverflow, 1, u64::from(item.is_segment()));
                 if !shared.overflow_warned.swap(true, Ordering::Relaxed) {
                     eprintln!(
                         "llmtel: the span queue is full ({} spans); dropping spans until the exporters catch up",
@@ -317,10 +335,10 @@ impl Lane {
                     );
                 }
             }
-            Err(TrySendError::Disconnected(span)) => {
+            Err(TrySendError::Disconnected(item)) => {
                 shared
                     .dropped
-                    .add(DropReason::AfterClose, 1, u64::from(span.is_segment()));
+                    .add(DropReason::AfterClose, 1, u64::from(item.is_segment()));
             }
         }
     }
@@ -391,7 +409,7 @@ struct OpenSegment {
 }
 
 struct Worker {
-    data_rx: Receiver<SpanData>,
+    data_rx: Receiver<Item>,
     ctrl_rx: Receiver<Control>,
     shared: Arc<Shared>,
     exporters: Vec<ExporterThread>,
@@ -463,21 +481,21 @@ impl Worker {
             }
         }
         // Spans that raced past the closed flag are counted, not silently lost.
-        for span in self.data_rx.try_iter() {
+        for item in self.data_rx.try_iter() {
             self.shared.attempted.fetch_add(1, Ordering::AcqRel);
             self.shared
                 .dropped
-                .add(DropReason::AfterClose, 1, u64::from(span.is_segment()));
+                .add(DropReason::AfterClose, 1, u64::from(item.is_segment()));
         }
     }
 
     /// Takes what is queued now (bounded, so a busy producer cannot starve the exports).
     fn drain(&mut self) {
         for _ in 0..self.settings.capacity {
-            let Ok(span) = self.data_rx.try_recv() else {
+            let Ok(item) = self.data_rx.try_recv() else {
                 break;
             };
-            self.accept(span);
+            self.accept(item);
             if self.ready_spans >= self.settings.batch_size {
                 self.export_ready(None);
             }
@@ -488,7 +506,20 @@ impl Worker {
         }
     }
 
-    fn accept(&mut self, span: SpanData) {
+    fn accept(&mut self, item: Item) {
+        let span = match item {
+            Item::Span(span) => span,
+            Item::Event(event) => {
+                // Events travel at once, each as a segment of its own without spans.
+                self.ready_spans += 1;
+                self.ready.push(Segment {
+                    root: None,
+                    children: Vec::new(),
+                    events: vec![*event],
+                });
+                return;
+            }
+        };
         if span.is_segment() {
             let children = match self.open.remove(&span.span_id) {
                 Some(open) => {
@@ -501,6 +532,7 @@ impl Worker {
             self.ready.push(Segment {
                 root: Some(span),
                 children,
+                events: Vec::new(),
             });
         } else {
             self.open_spans += 1;
@@ -529,6 +561,7 @@ impl Worker {
                 self.ready.push(Segment {
                     root: None,
                     children: open.children,
+                    events: Vec::new(),
                 });
             }
         }
@@ -542,11 +575,11 @@ impl Worker {
             let mut take = 0;
             let mut spans = 0;
             for segment in &self.ready {
-                if take > 0 && spans + segment.len() > self.settings.batch_size {
+                if take > 0 && spans + segment.items() > self.settings.batch_size {
                     break;
                 }
                 take += 1;
-                spans += segment.len();
+                spans += segment.items();
             }
             let segments: Vec<Segment> = self.ready.drain(..take).collect();
             self.ready_spans -= spans;

@@ -174,8 +174,11 @@ impl SpanExporter for SentryExporter {
         let mut outgoing: Vec<Option<Outgoing>> = Vec::new();
         let settings = &self.settings;
         let envelopes = segments.iter().flat_map(|segment| {
-            std::iter::once(build_segment(settings, segment))
+            (!segment.is_empty())
+                .then(|| build_segment(settings, segment))
+                .into_iter()
                 .chain(error_envelopes(settings, segment))
+                .chain(captured_envelopes(settings, segment))
         });
         for envelope in envelopes {
             if let Some(spotlight) = &self.spotlight {

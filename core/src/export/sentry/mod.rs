@@ -127,6 +127,73 @@ pub fn error_envelopes(settings: &EnvelopeSettings, segment: &Segment) -> Vec<Se
         .collect()
 }
 
+/// One error event per event the application captured, each in an envelope of its own, linked
+/// to the span it was captured in.
+pub fn captured_envelopes(settings: &EnvelopeSettings, segment: &Segment) -> Vec<SegmentEnvelope> {
+    segment
+        .events
+        .iter()
+        .map(|event| SegmentEnvelope {
+            header: EnvelopeHeader {
+                event_id: Some(event.event_id.clone()),
+                trace_id: Some(event.trace_id.to_hex()),
+                transaction: None,
+                dsc: None,
+            },
+            items: vec![Item {
+                category: Category::Error,
+                item_count: None,
+                payload: captured_event_payload(settings, event),
+                spans: 0,
+            }],
+            oversized: 0,
+        })
+        .collect()
+}
+
+/// A captured event in Sentry's event schema.
+fn captured_event_payload(settings: &EnvelopeSettings, event: &crate::event::EventData) -> Vec<u8> {
+    let mut trace = serde_json::json!({"trace_id": event.trace_id.to_hex()});
+    if let Some(span) = event.span_id {
+        trace["span_id"] = span.to_hex().into();
+    }
+    let mut contexts = event.contexts.clone();
+    contexts.insert("trace".into(), trace);
+    let mut payload = serde_json::json!({
+        "event_id": event.event_id,
+        "timestamp": unix_nano_to_secs(event.timestamp_unix_nano),
+        "platform": settings.platform,
+        "level": event.level,
+        "environment": settings.environment,
+        "sdk": {"name": settings.sdk_name, "version": settings.sdk_version},
+        "contexts": contexts,
+        "tags": event.tags,
+    });
+    if !event.user.is_empty() {
+        payload["user"] = event.user.clone().into();
+    }
+    if let Some(release) = &settings.release {
+        payload["release"] = release.clone().into();
+    }
+    if let Some(message) = &event.message {
+        payload["message"] = serde_json::json!({"formatted": message});
+    }
+    if let Some(exception) = &event.exception {
+        let mut value = serde_json::json!({
+            "type": exception.kind,
+            "mechanism": {"type": "generic", "handled": true},
+        });
+        if let Some(text) = &exception.value {
+            value["value"] = text.clone().into();
+        }
+        if !exception.stacktrace.is_empty() {
+            value["stacktrace"] = serde_json::json!({"frames": exception.stacktrace});
+        }
+        payload["exception"] = serde_json::json!({"values": [value]});
+    }
+    serde_json::to_vec(&payload).expect("an event serializes")
+}
+
 fn error_event_payload(
     settings: &EnvelopeSettings,
     event_id: &str,
