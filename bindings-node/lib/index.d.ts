@@ -175,6 +175,25 @@ export declare function continueTrace<T>(
 export declare function getTraceData(): { 'sentry-trace'?: string; baggage?: string; traceparent?: string };
 /** The W3C traceparent of the active span, or '' when nothing is active. */
 export declare function getTraceparent(): string;
+/** Sentry's scope: tags, user and contexts for the events captured in it; spans started in it
+ * carry its tags and the user's `user.id`, `user.email`, `user.name`, `user.ip_address`. */
+export declare class Scope {
+  /** undefined or null removes the tag */
+  setTag(key: string, value: string | number | boolean | undefined | null): this;
+  setTags(tags: Record<string, string | number | boolean | undefined | null>): this;
+  setUser(user: { id?: string | number; email?: string; username?: string; ip_address?: string; [key: string]: unknown } | null): this;
+  setContext(name: string, context: Record<string, unknown> | null): this;
+}
+export declare function getCurrentScope(): Scope;
+/** Runs `callback` with a copy of the current scope: what it sets stays inside. */
+export declare function withScope<T>(callback: (scope: Scope) => T): T;
+export declare function setTag(key: string, value: string | number | boolean | undefined | null): void;
+export declare function setTags(tags: Record<string, string | number | boolean | undefined | null>): void;
+export declare function setUser(user: { id?: string | number; email?: string; username?: string; ip_address?: string; [key: string]: unknown } | null): void;
+export declare function setContext(name: string, context: Record<string, unknown> | null): void;
+/** Sends an error event linked to the active span, with the current scope; returns its id. */
+export declare function captureException(exception: unknown): string;
+export declare function captureMessage(message: string, level?: 'fatal' | 'error' | 'warning' | 'info' | 'debug'): string;
 /** An OpenTelemetry span processor: give it to an OpenTelemetry SDK's tracer provider and the
  * application's spans travel with llmtel's (one Sentry transaction). */
 export declare class LlmtelSpanProcessor {

@@ -10,6 +10,7 @@ const { createRequire } = require('node:module');
 const path = require('node:path');
 const native = require('./native');
 const otel = require('./otel');
+const scope = require('./scope');
 const { optionPairs } = require('./options');
 
 const current = new AsyncLocalStorage();
@@ -348,6 +349,8 @@ function openSpan({ name, op, attributes, parentSpan, onlyIfParent } = {}) {
     : parentSpan instanceof Span ? parentSpan._context : parentContext();
   if (onlyIfParent && parent === undefined) return undefined;
   const span = new Span(client.startSpan({ name: String(name), op }, parent));
+  const active = scope.currentScope();
+  if (!active.isEmpty()) span.setAttributes(active.spanAttributes());
   if (attributes) span.setAttributes(attributes);
   return span;
 }
@@ -446,6 +449,30 @@ function getTraceData() {
   return { 'sentry-trace': data.sentryTrace, baggage: data.baggage, traceparent: data.traceparent };
 }
 
+/** Sends `value` (an Error, or anything) as an error event linked to the active span, with
+ * the current scope's tags, user and contexts; returns the event id ('' before init). Never
+ * throws: an event llmtel cannot record is said under `debug`. */
+function captureException(value) {
+  return capture(scope.exceptionEvent(value, scope.currentScope()));
+}
+
+/** Sends `message` as an event (`level`: 'fatal', 'error', 'warning', 'info' (default) or
+ * 'debug'), linked to the active span, with the current scope. */
+function captureMessage(message, level) {
+  return capture(scope.eventOf(scope.currentScope(), { message: String(message), level: typeof level === 'string' ? level : undefined }));
+}
+
+function capture(event) {
+  const client = state.client;
+  if (!client) return '';
+  try {
+    return client.captureEvent(JSON.stringify(event), parentContext());
+  } catch (error) {
+    if (state.debug) process.stderr.write(`llmtel: an event was not recorded: ${error.message}\n`);
+    return '';
+  }
+}
+
 /** The W3C `traceparent` of the active span, or '' when nothing is active. */
 function getTraceparent() {
   return getTraceData().traceparent || '';
@@ -530,6 +557,11 @@ class LlmtelSpanProcessor extends otel.LlmtelSpanProcessor {
 
 module.exports = {
   init, startSpan, startSpanManual, startInactiveSpan, continueTrace, getTraceData, getTraceparent, LlmtelSpanProcessor,
+  captureException, captureMessage, withScope: scope.withScope, getCurrentScope: scope.currentScope,
+  setTag: (key, value) => { scope.currentScope().setTag(key, value); },
+  setTags: (tags) => { scope.currentScope().setTags(tags); },
+  setUser: (user) => { scope.currentScope().setUser(user); },
+  setContext: (name, context) => { scope.currentScope().setContext(name, context); },
   getActiveSpan, withConversationId, setConversationId, flush, close, stats, Span, instrumentOpenAiClient,
   instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
   openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, langChainIntegration, langGraphIntegration, vercelAIIntegration,

@@ -199,3 +199,46 @@ test('tracesSampler decides per root span with Sentry\'s context; a copied Sentr
   assert.deepEqual(parse(await read()).map((s) => s.name), ['POST /api/chat']);
   assert.throws(() => llmtel.init({ tracesSampelRate: 1 }), (e) => e.code === 'invalid_option' && /did you mean tracesSampleRate\?/.test(e.message));
 });
+
+test('captureException and captureMessage send error events linked to the active span, with the scope', async () => {
+  const sink = await sentrySink();
+  llmtel.init({ dsn: sink.dsn, spool: false, flushInterval: 20, defaultIntegrations: false });
+  class QuotaError extends Error { constructor() { super('over quota for key sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD'); this.name = 'QuotaError'; } }
+  let spanId;
+  let eventId;
+  llmtel.setTag('service', 'api');
+  llmtel.withScope((scope) => {
+    scope.setTag('tenant', 'acme');
+    llmtel.setUser({ id: '42', email: 'ada@example.com' });
+    llmtel.setContext('order', { id: 7 });
+    llmtel.startSpan({ name: 'checkout' }, (span) => {
+      spanId = span.spanId;
+      eventId = llmtel.captureException(new QuotaError());
+    });
+  });
+  llmtel.captureMessage('cache cold', 'warning');
+  assert.equal(llmtel.captureException(undefined).length, 32, 'anything can be captured');
+  await llmtel.flush(5000);
+  sink.close();
+  const events = sink.envelopes.flatMap((e) => e.items).filter((i) => i.header.type === 'event').map((i) => i.payload);
+  assert.equal(events.length, 3);
+  const error = events.find((e) => e.event_id === eventId);
+  assert.equal(error.exception.values[0].type, 'QuotaError');
+  assert.equal(error.exception.values[0].value, 'over quota for key [Filtered]');
+  const frames = error.exception.values[0].stacktrace.frames;
+  assert.match(frames[frames.length - 1].filename, /traces\.test\.js$/, 'the newest frame last, as Sentry wants');
+  assert.equal(error.contexts.trace.span_id, spanId);
+  assert.deepEqual(error.tags, { service: 'api', tenant: 'acme' });
+  assert.deepEqual(error.user, { id: '42', email: 'ada@example.com' });
+  assert.deepEqual(error.contexts.order, { id: 7 });
+  const message = events.find((e) => e.message);
+  assert.deepEqual([message.message.formatted, message.level], ['cache cold', 'warning']);
+  assert.deepEqual(message.tags, { service: 'api' }, 'withScope kept its tags inside');
+  assert.equal(message.user, undefined);
+  const tx = sink.envelopes.flatMap((e) => e.items).find((i) => i.header.type === 'transaction').payload;
+  assert.equal(tx.transaction, 'checkout');
+  assert.equal(tx.contexts.trace.data['tenant'], 'acme', 'the scope\'s tags on the span');
+  assert.equal(tx.contexts.trace.data['user.id'], '42');
+  llmtel.setTag('service', undefined);
+  assert.deepEqual(llmtel.getCurrentScope().spanAttributes(), {}, 'undefined removes a tag');
+});
