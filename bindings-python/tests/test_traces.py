@@ -191,3 +191,47 @@ def test_traces_sampler_decides_per_root_and_a_copied_sentry_init_works(spool, c
     assert [s["name"] for s in reader.spans()] == ["POST /api/chat", "continued"]
     with pytest.raises(llmtel.ConfigError, match="did you mean traces_sample_rate"):
         llmtel.init(traces_sampel_rate=1.0)
+
+
+def test_capture_exception_and_message_send_error_events_with_the_scope_that_relay_accepts(sentry_sink):
+    from sentry_relay.processing import StoreNormalizer
+
+    dsn, received = sentry_sink
+    llmtel.init(dsn=dsn, spool=False, flush_interval="20ms", default_integrations=False)
+
+    class QuotaError(Exception):
+        pass
+
+    llmtel.set_tag("service", "api")
+    with llmtel.new_scope() as scope:
+        scope.set_tag("tenant", "acme")
+        llmtel.set_user({"id": "42", "email": "ada@example.com"})
+        llmtel.set_context("order", {"id": 7})
+        with llmtel.start_span(name="checkout") as span:
+            try:
+                raise QuotaError("over quota for key sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD")
+            except QuotaError:
+                event_id = llmtel.capture_exception()
+    llmtel.capture_message("cache cold", level="warning")
+    assert llmtel.capture_exception() is None, "nothing being handled, nothing captured"
+    llmtel.flush(5)
+    llmtel.set_tag("service", None)
+    events = [payload for _, items in received for item, payload in items if item["type"] == "event"]
+    assert len(events) == 2
+    error = next(e for e in events if e["event_id"] == event_id)
+    [value] = error["exception"]["values"]
+    assert (value["type"], value["value"]) == ("QuotaError", "over quota for key [Filtered]")
+    assert value["stacktrace"]["frames"][-1]["function"].startswith("test_capture_exception")
+    assert error["contexts"]["trace"]["span_id"] == span.span_id
+    assert error["tags"] == {"service": "api", "tenant": "acme"}
+    assert error["user"] == {"id": "42", "email": "ada@example.com"}
+    assert error["contexts"]["order"] == {"id": 7}
+    message = next(e for e in events if "message" in e)
+    assert (message["message"]["formatted"], message["level"]) == ("cache cold", "warning")
+    assert message["tags"] == {"service": "api"} and "user" not in message, "new_scope kept its data inside"
+    [tx] = [payload for _, items in received for item, payload in items if item["type"] == "transaction"]
+    assert tx["contexts"]["trace"]["data"]["tenant"] == "acme"
+    assert tx["contexts"]["trace"]["data"]["user.id"] == "42"
+    for event in events:
+        normalized = StoreNormalizer(project_id=42).normalize_event(event)
+        assert normalized.get("errors") in (None, []), normalized.get("errors")

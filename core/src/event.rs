@@ -69,8 +69,9 @@ pub struct EventData {
     pub contexts: serde_json::Map<String, serde_json::Value>,
     /// The trace it belongs to: the active span's, else a fresh one.
     pub trace_id: TraceId,
-    /// The span it happened in, when one was active.
-    pub span_id: Option<SpanId>,
+    /// The span it happened in; when none was active, a fresh id, as Sentry's SDKs take their
+    /// propagation context's (Sentry requires one on every trace context).
+    pub span_id: SpanId,
 }
 
 /// Why an event spec cannot be used.
@@ -124,7 +125,7 @@ impl EventSpec {
             user: self.user,
             contexts: self.contexts,
             trace_id: self.parent.map_or_else(TraceId::random, |p| p.trace_id),
-            span_id: self.parent.map(|p| p.span_id),
+            span_id: self.parent.map_or_else(SpanId::random, |p| p.span_id),
         })
     }
 }

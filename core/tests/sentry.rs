@@ -948,5 +948,9 @@ fn a_captured_exception_is_an_error_event_in_its_spans_trace_with_the_scope() {
     assert_eq!(message["message"]["formatted"], "cache cold");
     assert_eq!(message["level"], "warning");
     assert!(is_hex(&message["contexts"]["trace"]["trace_id"], 32));
+    assert!(
+        is_hex(&message["contexts"]["trace"]["span_id"], 16),
+        "Relay requires a span id, active span or not"
+    );
     assert_eq!(client.stats().exported_total(), 1, "events are not spans");
 }

@@ -22,12 +22,15 @@ from contextvars import ContextVar, Token
 from typing import Any, Callable, Iterable, Optional, TypeVar, Union
 
 from . import _native, _otel, _processes
+from ._scope import Scope, get_current_scope, new_scope
 from ._native import ConfigError, FlushTimeout, InvalidArgument, MappingError, SpanEnded
 from ._options import option_pairs
 
 __all__ = [
     "init", "start_span", "trace", "get_active_span", "set_conversation_id", "flush", "close",
     "continue_trace", "get_traceparent", "get_baggage", "get_trace_data", "LlmtelSpanProcessor",
+    "capture_exception", "capture_message", "set_tag", "set_tags", "set_user", "set_context",
+    "new_scope", "get_current_scope", "Scope",
     "instrument_client", "Span", "ConfigError", "MappingError", "FlushTimeout", "SpanEnded", "InvalidArgument",
     "OpenAIIntegration", "AnthropicIntegration", "GoogleGenAIIntegration", "LangchainIntegration",
     "LanggraphIntegration", "LangChainCallbackHandler", "__version__",
@@ -238,7 +241,11 @@ class start_span:
         client = _state.client
         if client is None:
             return None
-        native = client.start_span(self._name, self._op, None, _parent_context(), self._attributes)
+        attributes = self._attributes
+        scope = get_current_scope()
+        if scope._tags or scope._user:
+            attributes = {**scope.span_attributes(), **(attributes or {})}
+        native = client.start_span(self._name, self._op, None, _parent_context(), attributes)
         self._span = Span(native)
         self._token = _current.set(self._span)
         return self._span
@@ -369,6 +376,53 @@ def get_traceparent() -> Optional[str]:
     """The `sentry-trace` header value of the active span, as Sentry's get_traceparent gives
     it (the W3C `traceparent` is in get_trace_data()); None when nothing is active."""
     return get_trace_data().get("sentry-trace")
+
+
+def capture_exception(error: Optional[BaseException] = None) -> Optional[str]:
+    """Sends `error` (by default the exception being handled) as an error event linked to the
+    active span, with the current scope's tags, user and contexts; returns the event id (None
+    before init or with no exception). Never raises: an event llmtel cannot record is said
+    under debug."""
+    from ._scope import exception_event
+
+    event = exception_event(error)
+    return None if event is None else _capture(event)
+
+
+def capture_message(message: str, level: Optional[str] = None) -> Optional[str]:
+    """Sends `message` as an event (level "fatal", "error", "warning", "info" (default) or
+    "debug") linked to the active span, with the current scope; returns its id."""
+    return _capture(get_current_scope().event(message=str(message), level=level))
+
+
+def _capture(event: dict) -> Optional[str]:
+    import json
+
+    client = _state.client
+    if client is None:
+        return None
+    try:
+        return client.capture_event(json.dumps(event, default=str), _parent_context())
+    except InvalidArgument as error:
+        if _state.debug:
+            print(f"llmtel: an event was not recorded: {error}", file=sys.stderr)
+        return None
+
+
+def set_tag(key: str, value: Any) -> None:
+    get_current_scope().set_tag(key, value)
+
+
+def set_tags(tags: dict) -> None:
+    get_current_scope().set_tags(tags)
+
+
+def set_user(user: Optional[dict]) -> None:
+    get_current_scope().set_user(user)
+
+
+def set_context(name: str, context: Optional[dict]) -> None:
+    get_current_scope().set_context(name, context)
 
 
 def get_baggage() -> Optional[str]:

@@ -153,10 +153,10 @@ pub fn captured_envelopes(settings: &EnvelopeSettings, segment: &Segment) -> Vec
 
 /// A captured event in Sentry's event schema.
 fn captured_event_payload(settings: &EnvelopeSettings, event: &crate::event::EventData) -> Vec<u8> {
-    let mut trace = serde_json::json!({"trace_id": event.trace_id.to_hex()});
-    if let Some(span) = event.span_id {
-        trace["span_id"] = span.to_hex().into();
-    }
+    let trace = serde_json::json!({
+        "trace_id": event.trace_id.to_hex(),
+        "span_id": event.span_id.to_hex(),
+    });
     let mut contexts = event.contexts.clone();
     contexts.insert("trace".into(), trace);
     let mut payload = serde_json::json!({
