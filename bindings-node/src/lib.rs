@@ -14,7 +14,7 @@ use llmtel_core::genai::Usage;
 use llmtel_core::propagation::{self, RemoteParent};
 use llmtel_core::{
     CallHandle, CallSpec, Client, DropReason, FailSpec, Options, PlacementSpec, RunHandle,
-    SamplingContext, SpanContext, SpanData, SpanFate, SpanHandle, SpanId, SpanSpec, TraceId, Value,
+    SamplingContext, SpanContext, SpanData, SpanFate, SpanHandle, SpanSpec, Value,
 };
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -178,9 +178,8 @@ fn remote_parent(env: &Env, headers: &TraceHeaders) -> Outcome<Option<RemotePare
     .map_err(|e| thrown(env, e.into()))
 }
 
-/// The context of a span another tracer keeps (an OpenTelemetry span): `segmentId` is the
-/// local root it belongs to, when llmtel records that tracer's spans too; without one the span
-/// is treated as remote and a child of it is a local root.
+/// The context of a span another tracer keeps (an OpenTelemetry span); see
+/// `facade::foreign_context`.
 #[napi(catch_unwind)]
 pub fn foreign_context(
     env: Env,
@@ -189,29 +188,9 @@ pub fn foreign_context(
     sampled: bool,
     segment_id: Option<String>,
 ) -> Outcome<NativeContext> {
-    let invalid = |field: &str, text: &str| {
-        thrown(
-            &env,
-            llmtel_core::Error::new(
-                llmtel_core::ErrorKind::InvalidArgument,
-                Some(field),
-                format!("{text:?} is not a hex id"),
-            ),
-        )
-    };
-    let trace = TraceId::from_hex(&trace_id).ok_or_else(|| invalid("traceId", &trace_id))?;
-    let span = SpanId::from_hex(&span_id).ok_or_else(|| invalid("spanId", &span_id))?;
-    let segment = segment_id
-        .map(|s| SpanId::from_hex(&s).ok_or_else(|| invalid("segmentId", &s)))
-        .transpose()?;
-    Ok(context(SpanContext {
-        trace_id: trace,
-        span_id: span,
-        segment_id: segment.unwrap_or(span),
-        sampled,
-        remote: segment.is_none(),
-        agent: None,
-    }))
+    facade::foreign_context(&trace_id, &span_id, sampled, segment_id.as_deref())
+        .map(context)
+        .map_err(|e| thrown(&env, e))
 }
 
 /// What llmtel makes of an option it does not know: a Sentry option it does not use

@@ -14,8 +14,7 @@ use llmtel_core::genai::Usage;
 use llmtel_core::propagation::{self, RemoteParent};
 use llmtel_core::{
     CallHandle, CallSpec, Client as CoreClient, Error, ErrorKind, FailSpec, Options, PlacementSpec,
-    RunHandle, SamplingContext, SpanContext, SpanData, SpanFate, SpanHandle, SpanId, SpanSpec,
-    TraceId, Value,
+    RunHandle, SamplingContext, SpanContext, SpanData, SpanFate, SpanHandle, SpanSpec, Value,
 };
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyRuntimeError, PyTimeoutError, PyValueError};
@@ -683,9 +682,8 @@ impl Context {
     }
 }
 
-/// The context of a span another tracer keeps (an OpenTelemetry span): `segment_id` is the
-/// local root it belongs to when llmtel records that tracer's spans too; without one the span
-/// is treated as remote and a child of it is a local root.
+/// The context of a span another tracer keeps (an OpenTelemetry span); see
+/// `facade::foreign_context`.
 #[pyfunction]
 #[pyo3(signature = (trace_id, span_id, sampled, segment_id=None))]
 fn foreign_context(
@@ -694,26 +692,12 @@ fn foreign_context(
     sampled: bool,
     segment_id: Option<&str>,
 ) -> PyResult<Context> {
-    let invalid = |field: &str, text: &str| {
-        py_error(Error::new(
-            ErrorKind::InvalidArgument,
-            Some(field),
-            format!("{text:?} is not a hex id"),
+    guard(|| {
+        done(llmtel_core::facade::foreign_context(
+            trace_id, span_id, sampled, segment_id,
         ))
-    };
-    let trace = TraceId::from_hex(trace_id).ok_or_else(|| invalid("trace_id", trace_id))?;
-    let span = SpanId::from_hex(span_id).ok_or_else(|| invalid("span_id", span_id))?;
-    let segment = segment_id
-        .map(|s| SpanId::from_hex(s).ok_or_else(|| invalid("segment_id", s)))
-        .transpose()?;
-    Ok(context(SpanContext {
-        trace_id: trace,
-        span_id: span,
-        segment_id: segment.unwrap_or(span),
-        sampled,
-        remote: segment.is_none(),
-        agent: None,
-    }))
+        .map(context)
+    })
 }
 
 /// What llmtel makes of an option it does not know: (a Sentry option it does not use, the

@@ -4,11 +4,6 @@ back, an OpenTelemetry active span as the parent of the GenAI span (the real ope
 LlmtelSpanProcessor putting the application's spans in the same segment, traces_sampler, and a
 Sentry init copied as is."""
 
-import gzip
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import openai
 import pytest
 from opentelemetry import trace as otel_trace
@@ -17,6 +12,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import llmtel
+import sentry_sink as sentry_sink_module  # tests/, on the path through conftest.py
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER = "00f067aa0ba902b7"
@@ -30,34 +26,12 @@ def chat_client(provider):
     return openai.OpenAI(base_url=f"{url}/openai_chat_plain/v1", api_key="test", max_retries=0)
 
 
-def parse_envelope(body):
-    lines = body.split(b"\n")
-    items = [(json.loads(lines[i]), json.loads(lines[i + 1])) for i in range(1, len(lines) - 1, 2)]
-    return json.loads(lines[0]), items
-
-
 @pytest.fixture
 def sentry_sink():
-    """A loopback Sentry: the envelopes it received, parsed as (header, [(item header, payload)])."""
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            if self.headers.get("Content-Encoding") == "gzip":
-                body = gzip.decompress(body)
-            received.append(parse_envelope(body))
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"{}")
-
-        def log_message(self, *_):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://public@127.0.0.1:{server.server_address[1]}/42", received
-    server.shutdown()
+    """A loopback Sentry (tests/sentry_sink.py); llmtel is closed after the test."""
+    sink = sentry_sink_module.start()
+    yield sink
+    sink.shutdown()
     llmtel.close(2)
 
 
@@ -73,8 +47,7 @@ def otel_provider():
 
 
 def test_an_incoming_sentry_trace_is_continued_with_the_heads_dsc(provider, sentry_sink):
-    dsn, received = sentry_sink
-    llmtel.init(dsn=dsn, spool=False, flush_interval="20ms", default_integrations=False)
+    llmtel.init(dsn=sentry_sink.dsn, spool=False, flush_interval="20ms", default_integrations=False)
     client = llmtel.instrument_client(chat_client(provider))
     baggage = (f"sentry-trace_id={TRACE},sentry-public_key=head,sentry-sample_rate=0.5,sentry-sampled=true,"
                "sentry-environment=prod,vendor=x")
@@ -85,6 +58,7 @@ def test_an_incoming_sentry_trace_is_continued_with_the_heads_dsc(provider, sent
     with llmtel.continue_trace({"HTTP_SENTRY_TRACE": f"{TRACE.replace('4', '5')}-{CALLER}-0"}):
         client.chat.completions.create(**REQUEST)
     llmtel.flush(5)
+    received = sentry_sink.envelopes()
     assert len(received) == 1, "the declined trace sent nothing"
     header, items = received[0]
     assert header["trace"] == {"trace_id": TRACE, "public_key": "head", "sample_rate": "0.5", "sampled": "true",
@@ -144,8 +118,7 @@ def test_the_active_opentelemetry_span_is_the_parent_unless_an_llmtel_span_is_mo
 
 
 def test_the_span_processor_puts_the_applications_spans_in_the_transaction(provider, sentry_sink, otel_provider):
-    dsn, received = sentry_sink
-    llmtel.init(dsn=dsn, spool=False, flush_interval="20ms", default_integrations=False)
+    llmtel.init(dsn=sentry_sink.dsn, spool=False, flush_interval="20ms", default_integrations=False)
     otel_provider.add_span_processor(llmtel.LlmtelSpanProcessor())
     client = llmtel.instrument_client(chat_client(provider))
     tracer = otel_trace.get_tracer("app")
@@ -157,7 +130,7 @@ def test_the_span_processor_puts_the_applications_spans_in_the_transaction(provi
                                           attributes={"db.system.name": "sqlite", "db.query.text": "SELECT 1"}):
             pass
     llmtel.flush(5)
-    [(_, items)] = received
+    [(_, items)] = sentry_sink.envelopes()
     [tx] = [payload for item, payload in items if item["type"] == "transaction"]
     assert tx["transaction"] == "POST /api/chat"
     assert tx["contexts"]["trace"]["op"] == "http.server"
@@ -196,8 +169,7 @@ def test_traces_sampler_decides_per_root_and_a_copied_sentry_init_works(spool, c
 def test_capture_exception_and_message_send_error_events_with_the_scope_that_relay_accepts(sentry_sink):
     from sentry_relay.processing import StoreNormalizer
 
-    dsn, received = sentry_sink
-    llmtel.init(dsn=dsn, spool=False, flush_interval="20ms", default_integrations=False)
+    llmtel.init(dsn=sentry_sink.dsn, spool=False, flush_interval="20ms", default_integrations=False)
 
     class QuotaError(Exception):
         pass
@@ -216,7 +188,7 @@ def test_capture_exception_and_message_send_error_events_with_the_scope_that_rel
     assert llmtel.capture_exception() is None, "nothing being handled, nothing captured"
     llmtel.flush(5)
     llmtel.set_tag("service", None)
-    events = [payload for _, items in received for item, payload in items if item["type"] == "event"]
+    events = sentry_sink.items("event")
     assert len(events) == 2
     error = next(e for e in events if e["event_id"] == event_id)
     [value] = error["exception"]["values"]
@@ -229,7 +201,7 @@ def test_capture_exception_and_message_send_error_events_with_the_scope_that_rel
     message = next(e for e in events if "message" in e)
     assert (message["message"]["formatted"], message["level"]) == ("cache cold", "warning")
     assert message["tags"] == {"service": "api"} and "user" not in message, "new_scope kept its data inside"
-    [tx] = [payload for _, items in received for item, payload in items if item["type"] == "transaction"]
+    [tx] = sentry_sink.items("transaction")
     assert tx["contexts"]["trace"]["data"]["tenant"] == "acme"
     assert tx["contexts"]["trace"]["data"]["user.id"] == "42"
     for event in events:

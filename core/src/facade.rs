@@ -16,7 +16,9 @@ use crate::genai::{
 };
 use crate::imported::ImportedSpan;
 use crate::propagation::{RemoteParent, TraceHeaderError};
-use crate::span::{Attributes, ErrorCode, SpanContext, SpanData, SpanKind, Status, Str, Value};
+use crate::span::{
+    Attributes, ErrorCode, SpanContext, SpanData, SpanId, SpanKind, Status, Str, TraceId, Value,
+};
 use crate::{Client, ConfigError, Span, SpanFate, SpanStart, WaitError};
 
 /// What went wrong, by a code that never changes meaning. The numbers are the C ABI's
@@ -743,6 +745,37 @@ pub fn span_view(span: &SpanData) -> serde_json::Value {
         "parentSpanId": span.parent_span_id.map(|p| p.to_hex()),
         "status": span.status.as_str(),
         "attributes": attributes,
+    })
+}
+
+/// The context of a span another tracer keeps (an OpenTelemetry span), from its hex ids:
+/// `segment_id` is the local root it belongs to when llmtel records that tracer's spans too;
+/// without one the span is treated as remote, and a child of it is a local root.
+pub fn foreign_context(
+    trace_id: &str,
+    span_id: &str,
+    sampled: bool,
+    segment_id: Option<&str>,
+) -> Result<SpanContext, Error> {
+    let invalid = |field: &str, text: &str| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            Some(field),
+            format!("{text:?} is not a hex id"),
+        )
+    };
+    let trace = TraceId::from_hex(trace_id).ok_or_else(|| invalid("trace_id", trace_id))?;
+    let span = SpanId::from_hex(span_id).ok_or_else(|| invalid("span_id", span_id))?;
+    let segment = segment_id
+        .map(|s| SpanId::from_hex(s).ok_or_else(|| invalid("segment_id", s)))
+        .transpose()?;
+    Ok(SpanContext {
+        trace_id: trace,
+        span_id: span,
+        segment_id: segment.unwrap_or(span),
+        sampled,
+        remote: segment.is_none(),
+        agent: None,
     })
 }
 

@@ -794,7 +794,8 @@ fn traces_sampler_decides_per_root_and_sees_the_parents_decision() {
     use llmtel_core::propagation::RemoteParent;
     use std::sync::Mutex;
     let sink = Sink::ok();
-    let seen: Arc<Mutex<Vec<(String, Option<bool>)>>> = Arc::default();
+    type Asked = Vec<(String, Option<bool>)>;
+    let seen: Arc<Mutex<Asked>> = Arc::default();
     let log = seen.clone();
     let client = sentry_client(&sink, move |o| {
         o.traces_sampler = Some(Arc::new(move |ctx: &llmtel_core::SamplingContext<'_>| {

@@ -4,14 +4,11 @@ by OpenTelemetry with llmtel's LlmtelSpanProcessor, send one transaction `POST /
 the HTTP server span, the database span and the `chat` span to a loopback Sentry; Relay's own
 normaliser accepts the transaction, and the spool holds the same spans."""
 
-import gzip
 import json
 import os
 import pathlib
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sentry_relay.processing import StoreNormalizer
@@ -19,6 +16,7 @@ from sentry_relay.processing import StoreNormalizer
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 import provider_server  # noqa: E402
+import sentry_sink  # noqa: E402
 
 EXAMPLES = {
     "express": (["node", "express_chat.js"], ROOT / "examples" / "node"),
@@ -26,44 +24,17 @@ EXAMPLES = {
 }
 
 
-def parse_envelope(body):
-    header, _, rest = body.partition(b"\n")
-    items = []
-    while rest.strip():
-        item_header, _, rest = rest.partition(b"\n")
-        item_header = json.loads(item_header)
-        items.append((item_header, json.loads(rest[: item_header["length"]])))
-        rest = rest[item_header["length"] + 1:]
-    return json.loads(header), items
-
-
 @pytest.fixture
 def sentry():
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            if self.headers.get("Content-Encoding") == "gzip":
-                body = gzip.decompress(body)
-            received.append(parse_envelope(body))
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"{}")
-
-        def log_message(self, *_):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://public@127.0.0.1:{server.server_address[1]}/42", received
-    server.shutdown()
+    sink = sentry_sink.start()
+    yield sink
+    sink.shutdown()
 
 
 @pytest.mark.parametrize("example", sorted(EXAMPLES))
 def test_the_example_sends_one_transaction_with_the_http_database_and_chat_spans(example, sentry, tmp_path):
     command, cwd = EXAMPLES[example]
-    dsn, received = sentry
+    dsn = sentry.dsn
     provider, url = provider_server.start()
     spool = tmp_path / "spans.jsonl"
     env = {**os.environ, "SENTRY_DSN": dsn, "LLMTEL_SPOOL": str(spool), "LLMTEL_DEMO_PROVIDER_URL": url}
@@ -75,8 +46,9 @@ def test_the_example_sends_one_transaction_with_the_http_database_and_chat_spans
     assert run.returncode == 0, run.stderr
     assert "POST /api/chat -> 200" in run.stdout
 
-    transactions = [(header, items) for header, items in received if items[0][0]["type"] == "transaction"]
-    assert len(transactions) == 1, [i[0]["type"] for _, items in received for i in items]
+    envelopes = sentry.envelopes()
+    transactions = [(header, items) for header, items in envelopes if items[0][0]["type"] == "transaction"]
+    assert len(transactions) == 1, [i[0]["type"] for _, items in envelopes for i in items]
     header, items = transactions[0]
     tx = items[0][1]
     root = tx["contexts"]["trace"]

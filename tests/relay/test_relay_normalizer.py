@@ -5,61 +5,32 @@ transaction item is then run through `sentry_relay.processing.StoreNormalizer`, 
 ingestion uses.
 """
 
-import gzip
 import json
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import sys
 from pathlib import Path
 
 import pytest
 from sentry_relay.processing import StoreNormalizer
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def parse_envelope(body: bytes):
-    header_line, _, rest = body.partition(b"\n")
-    items = []
-    while rest.strip():
-        item_header_line, _, rest = rest.partition(b"\n")
-        item_header = json.loads(item_header_line)
-        length = item_header["length"]
-        items.append((item_header, rest[:length]))
-        rest = rest[length + 1 :]
-    return json.loads(header_line), items
+sys.path.insert(0, str(ROOT / "tests"))
+import sentry_sink  # noqa: E402
+from sentry_sink import parse_envelope  # noqa: E402
 
 
 def receive_envelope(*args: str):
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            if self.headers.get("Content-Encoding") == "gzip":
-                body = gzip.decompress(body)
-            received.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(b'{"id":"00000000000000000000000000000000"}')
-
-        def log_message(self, *_):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sink = sentry_sink.start()
     try:
-        dsn = f"http://public@127.0.0.1:{server.server_address[1]}/42"
         subprocess.run(
-            ["cargo", "run", "--quiet", "-p", "llmtel-core", "--example", "sentry_envelope", "--", dsn, *args],
+            ["cargo", "run", "--quiet", "-p", "llmtel-core", "--example", "sentry_envelope", "--", sink.dsn, *args],
             cwd=ROOT,
             check=True,
             timeout=600,
         )
     finally:
-        server.shutdown()
-    return received
+        sink.shutdown()
+    return sink.requests
 
 
 def assert_no_relay_errors(normalized):
