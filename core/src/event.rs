@@ -81,6 +81,11 @@ pub struct EventError {
     pub reason: String,
 }
 
+/// A fresh event id: 32 random hex digits, as Sentry names events.
+pub fn new_event_id() -> String {
+    TraceId::random().to_hex()
+}
+
 const LEVELS: [&str; 5] = ["fatal", "error", "warning", "info", "debug"];
 
 impl EventSpec {

@@ -248,10 +248,8 @@ impl Client {
     /// Records an event the application captured (`captureException`, `captureMessage`)
     /// under `spec.parent`, the span it happened in; returns its id.
     pub fn capture_event(&self, spec: event::EventSpec) -> Result<String, event::EventError> {
-        let mut id = [0u8; 16];
-        ids::fill_nonzero(&mut id);
         let event = spec.into_data(
-            TraceId(id).to_hex(),
+            event::new_event_id(),
             span::now_unix_nano(),
             &self.inner.config.scrubber,
         )?;

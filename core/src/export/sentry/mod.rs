@@ -106,7 +106,7 @@ pub fn error_envelopes(settings: &EnvelopeSettings, segment: &Segment) -> Vec<Se
         .spans()
         .filter(|s| s.is_gen_ai() && s.status.is_error())
         .map(|span| {
-            let event_id = random_event_id();
+            let event_id = crate::event::new_event_id();
             let payload = error_event_payload(settings, &event_id, span, root_name.as_deref());
             SegmentEnvelope {
                 header: EnvelopeHeader {
@@ -285,7 +285,7 @@ pub fn build_segment(settings: &EnvelopeSettings, segment: &Segment) -> SegmentE
             .iter()
             .partition(|c| settings.ai_spans_in_transaction || !c.is_gen_ai());
         v2.extend(ai);
-        let event_id = random_event_id();
+        let event_id = crate::event::new_event_id();
         let mut payload = transaction_payload(settings, &event_id, root, &in_tx);
         let mut tx_children = in_tx.len();
         if payload.len() > MAX_ITEM_BYTES && !in_tx.is_empty() {
@@ -679,12 +679,6 @@ impl Serialize for TextValue<'_> {
             s.serialize_str(self.text)
         }
     }
-}
-
-fn random_event_id() -> String {
-    let mut bytes = [0u8; 16];
-    crate::ids::fill_nonzero(&mut bytes);
-    crate::span::TraceId(bytes).to_hex()
 }
 
 /// RFC 3339 in UTC with microseconds, as Sentry writes `sent_at`.
