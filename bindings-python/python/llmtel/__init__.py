@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import functools
 import inspect
+import json
 import os
 import sys
 import time
@@ -396,8 +397,6 @@ def capture_message(message: str, level: Optional[str] = None) -> Optional[str]:
 
 
 def _capture(event: dict) -> Optional[str]:
-    import json
-
     client = _state.client
     if client is None:
         return None
