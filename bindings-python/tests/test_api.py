@@ -340,7 +340,7 @@ def test_init_imports_no_provider_sdk_and_patches_each_when_the_application_impo
     code = (
         "import sys, llmtel\n"
         f"llmtel.init(spool={str(path)!r}, dsn='')\n"
-        "loaded = [m for m in ('openai', 'anthropic', 'google.genai') if m in sys.modules]\n"
+        "loaded = [m for m in ('openai', 'anthropic', 'google.genai', 'opentelemetry') if m in sys.modules]\n"
         "assert loaded == [], loaded\n"
         "import openai\n"
         f"client = openai.OpenAI(base_url={url + '/openai_chat_plain/v1'!r}, api_key='test', max_retries=0)\n"

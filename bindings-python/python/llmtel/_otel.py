@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import weakref
 from typing import Any, Callable, Dict, Optional
 
 from . import _native
@@ -21,6 +22,8 @@ from . import _native
 #: id (hex) of its local root
 _segments: Dict[int, str] = {}
 _lock = threading.Lock()
+#: OpenTelemetry span -> its Context, made on first use (making one costs microseconds)
+_contexts: "weakref.WeakKeyDictionary[Any, _native.Context]" = weakref.WeakKeyDictionary()
 
 
 def active_span() -> Any:
@@ -40,26 +43,30 @@ def active_span() -> Any:
 def context_of(span: Any) -> Optional[_native.Context]:
     """Where an llmtel span under `span` starts: a local parent in its segment when the
     processor records `span`, else a remote one (the llmtel span is a local root under it)."""
+    try:
+        return _contexts[span]
+    except (KeyError, TypeError):  # not made yet, or a span that cannot be a weak key
+        pass
     ctx = span.get_span_context()
     if not ctx.trace_id:
         return None
-    return _native.foreign_context(
+    context = _native.foreign_context(
         format(ctx.trace_id, "032x"), format(ctx.span_id, "016x"), bool(ctx.trace_flags & 1),
         _segments.get(ctx.span_id),
     )
+    try:
+        _contexts[span] = context
+    except TypeError:
+        pass
+    return context
 
 
-try:  # the SDK's base class when the application has the SDK, for isinstance checks
-    from opentelemetry.sdk.trace import SpanProcessor as _Base  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - exercised only without the SDK
-    _Base = object  # type: ignore[assignment,misc]
-
-
-class LlmtelSpanProcessor(_Base):  # type: ignore[misc,valid-type]
+class LlmtelSpanProcessor:
     """Give it to an OpenTelemetry SDK (`provider.add_span_processor(LlmtelSpanProcessor())`):
     every sampled span the application's tracer ends goes through llmtel's pipeline, after
     `llmtel.init()`. llmtel's spans started inside one of those spans land in its segment, so
-    Sentry shows them in one transaction."""
+    Sentry shows them in one transaction. It has the SDK's SpanProcessor methods without
+    subclassing it, so importing llmtel never imports OpenTelemetry."""
 
     def __init__(self, client: Optional[Callable[[], Any]] = None) -> None:
         if client is None:
