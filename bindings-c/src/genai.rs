@@ -92,6 +92,8 @@ pub unsafe extern "C" fn llmtel_genai_begin(
             conversation_id: tri!(unsafe {
                 read_owned(start.conversation_id, "the conversation id")
             }),
+            // C has no scope: a C application sets its attributes on its own spans.
+            scope: Vec::new(),
             parent: parent_of(start.parent).context(),
         };
         let (inner, problem) = tri!(client.call(spec).map_err(raise));

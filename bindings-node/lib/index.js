@@ -32,6 +32,13 @@ function parentContext() {
   return ours === undefined ? undefined : ours._context;
 }
 
+/** The current scope's attributes for a span (its tags, the user), or undefined when it has
+ * none (the common case: nothing to hand over). */
+function scopeAttributes() {
+  const active = scope.currentScope();
+  return active.isEmpty() ? undefined : active.spanAttributes();
+}
+
 /** Integrations: which SDKs are traced automatically, and their content options (which default
  * to sendDefaultPii). Pass them as `init({ integrations: [openAIIntegration({ recordInputs: true })] })`. */
 const openAIIntegration = (options = {}) => ({ name: 'openai', ...options });
@@ -107,6 +114,7 @@ const aiSdkHost = {
   client: () => state.client,
   enabled: () => Boolean(state.integrations.vercelai),
   parent: parentContext,
+  scope: scopeAttributes,
   content: () => {
     const integration = state.integrations.vercelai || {};
     return [
@@ -123,6 +131,7 @@ const langChainHost = {
   client: () => state.client,
   enabled: () => Boolean(state.integrations.langchain || state.integrations.langgraph),
   parent: parentContext,
+  scope: scopeAttributes,
   content: (kind) => {
     const integration = state.integrations[kind] || state.integrations.langchain || {};
     return [
@@ -167,6 +176,7 @@ function integrationContext(name) {
       traced: Boolean(integration),
       frameworkCall: takeFrameworkCall,
       parent: parentContext(),
+      scope: scopeAttributes(),
       recordInputs: integration ? integration.recordInputs ?? state.sendDefaultPii : false,
       recordOutputs: integration ? integration.recordOutputs ?? state.sendDefaultPii : false,
       conversationId: conversation.getStore(),
@@ -349,8 +359,8 @@ function openSpan({ name, op, attributes, parentSpan, onlyIfParent } = {}) {
     : parentSpan instanceof Span ? parentSpan._context : parentContext();
   if (onlyIfParent && parent === undefined) return undefined;
   const span = new Span(client.startSpan({ name: String(name), op }, parent));
-  const active = scope.currentScope();
-  if (!active.isEmpty()) span.setAttributes(active.spanAttributes());
+  const scoped = scopeAttributes();
+  if (scoped) span.setAttributes(scoped);
   if (attributes) span.setAttributes(attributes);
   return span;
 }
@@ -514,6 +524,7 @@ function callContext(recordInputs, recordOutputs) {
       client: state.client,
       frameworkCall: require('./integrations/langchain').takeFrameworkCall,
       parent: parentContext(),
+      scope: scopeAttributes(),
       recordInputs: recordInputs ?? state.sendDefaultPii,
       recordOutputs: recordOutputs ?? state.sendDefaultPii,
       conversationId: conversation.getStore(),

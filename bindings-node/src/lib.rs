@@ -5,6 +5,7 @@
 //! (beforeSendSpan runs in JS, on the thread that ends the span).
 
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::thread::ThreadId;
 use std::time::Duration;
@@ -237,14 +238,21 @@ pub struct CallStartJs {
     pub stream: Option<bool>,
     pub origin: Option<String>,
     pub conversation_id: Option<String>,
+    /// The scope's attributes (tags, the user).
+    pub scope: Option<HashMap<String, String>>,
 }
 
-/// Where a framework span goes: its content policy and origin.
+/// Where a framework span goes: its content policy, origin and scope.
 #[napi(object)]
 pub struct PlacementJs {
     pub record_inputs: Option<bool>,
     pub record_outputs: Option<bool>,
     pub origin: Option<String>,
+    pub scope: Option<HashMap<String, String>>,
+}
+
+fn scope(attributes: Option<HashMap<String, String>>) -> Vec<(String, String)> {
+    attributes.map_or_else(Vec::new, |a| a.into_iter().collect())
 }
 
 fn placement(p: Option<PlacementJs>, parent: Option<&NativeContext>) -> PlacementSpec {
@@ -252,11 +260,13 @@ fn placement(p: Option<PlacementJs>, parent: Option<&NativeContext>) -> Placemen
         record_inputs: None,
         record_outputs: None,
         origin: None,
+        scope: None,
     });
     PlacementSpec {
         record_inputs: p.record_inputs.unwrap_or(false),
         record_outputs: p.record_outputs.unwrap_or(false),
         origin: p.origin,
+        scope: scope(p.scope),
         parent: parent.map(|c| c.inner),
     }
 }
@@ -444,6 +454,7 @@ impl NativeClient {
                 stream: spec.stream.unwrap_or(false),
                 origin: spec.origin,
                 conversation_id: spec.conversation_id,
+                scope: scope(spec.scope),
                 parent: parent.map(|p| p.inner),
             })
             .map_err(|e| thrown(&env, e))?;

@@ -242,3 +242,20 @@ test('captureException and captureMessage send error events linked to the active
   llmtel.setTag('service', undefined);
   assert.deepEqual(llmtel.getCurrentScope().spanAttributes(), {}, 'undefined removes a tag');
 });
+
+test('the scope\'s tags and user land on the GenAI spans started in it', async () => {
+  const read = freshSpool({ defaultIntegrations: false });
+  const client = llmtel.instrumentOpenAiClient(openai());
+  await llmtel.withScope(async (scope) => {
+    scope.setTag('tenant', 'acme');
+    scope.setUser({ id: 42, username: 'ada' });
+    await client.chat.completions.create(REQUEST);
+  });
+  await client.chat.completions.create(REQUEST);
+  const [inScope, outside] = parse(await read());
+  assert.equal(inScope.attributes.tenant, 'acme');
+  assert.equal(inScope.attributes['user.id'], '42');
+  assert.equal(inScope.attributes['user.name'], 'ada');
+  assert.equal(inScope.attributes['gen_ai.request.model'], 'gpt-4o-mini');
+  assert.equal(outside.attributes.tenant, undefined);
+});

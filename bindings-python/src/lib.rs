@@ -431,7 +431,7 @@ impl Client {
 
     /// Starts a provider call from its request JSON; returns `(call, problem)` where `problem`
     /// explains a request that could not be read (the call exists either way).
-    #[pyo3(signature = (provider, api, request_json, *, server_address=None, server_port=None, parent=None, record_inputs=false, record_outputs=false, stream=false, origin=None, conversation_id=None))]
+    #[pyo3(signature = (provider, api, request_json, *, server_address=None, server_port=None, parent=None, record_inputs=false, record_outputs=false, stream=false, origin=None, conversation_id=None, scope=None))]
     #[allow(clippy::too_many_arguments)]
     fn call(
         &self,
@@ -446,6 +446,7 @@ impl Client {
         stream: bool,
         origin: Option<String>,
         conversation_id: Option<String>,
+        scope: Option<Vec<(String, String)>>,
     ) -> PyResult<(GenAiCallHandle, Option<String>)> {
         guard(|| {
             let (inner, problem) = done(self.inner.call(CallSpec {
@@ -459,6 +460,7 @@ impl Client {
                 stream,
                 origin,
                 conversation_id,
+                scope: scope.unwrap_or_default(),
                 parent: parent.map(|p| p.inner),
             }))?;
             Ok((GenAiCallHandle { inner }, problem.map(|e| e.to_string())))
@@ -466,7 +468,7 @@ impl Client {
     }
 
     /// Starts a call a framework normalized; `request_json` is a NormalizedRequest.
-    #[pyo3(signature = (request_json, *, parent=None, record_inputs=false, record_outputs=false, origin=None))]
+    #[pyo3(signature = (request_json, *, parent=None, record_inputs=false, record_outputs=false, origin=None, scope=None))]
     fn normalized_call(
         &self,
         request_json: &str,
@@ -474,10 +476,11 @@ impl Client {
         record_inputs: bool,
         record_outputs: bool,
         origin: Option<String>,
+        scope: Option<Vec<(String, String)>>,
     ) -> PyResult<GenAiCallHandle> {
         guard(|| {
             let request = done(spec_from_json("request", request_json))?;
-            let placement = placement(parent, record_inputs, record_outputs, origin);
+            let placement = placement(parent, record_inputs, record_outputs, origin, scope);
             Ok(GenAiCallHandle {
                 inner: self.inner.normalized_call(request, placement),
             })
@@ -485,7 +488,7 @@ impl Client {
     }
 
     /// Starts an agent or workflow run; `spec_json` is an AgentSpec.
-    #[pyo3(signature = (spec_json, *, parent=None, record_inputs=false, record_outputs=false, origin=None))]
+    #[pyo3(signature = (spec_json, *, parent=None, record_inputs=false, record_outputs=false, origin=None, scope=None))]
     fn agent(
         &self,
         spec_json: &str,
@@ -493,10 +496,11 @@ impl Client {
         record_inputs: bool,
         record_outputs: bool,
         origin: Option<String>,
+        scope: Option<Vec<(String, String)>>,
     ) -> PyResult<Run> {
         guard(|| {
             let spec = done(spec_from_json("agent", spec_json))?;
-            let placement = placement(parent, record_inputs, record_outputs, origin);
+            let placement = placement(parent, record_inputs, record_outputs, origin, scope);
             Ok(Run {
                 inner: done(self.inner.agent(spec, placement))?,
             })
@@ -504,7 +508,7 @@ impl Client {
     }
 
     /// Starts a tool run; `spec_json` is a ToolSpec.
-    #[pyo3(signature = (spec_json, *, parent=None, record_inputs=false, record_outputs=false, origin=None))]
+    #[pyo3(signature = (spec_json, *, parent=None, record_inputs=false, record_outputs=false, origin=None, scope=None))]
     fn tool(
         &self,
         spec_json: &str,
@@ -512,10 +516,11 @@ impl Client {
         record_inputs: bool,
         record_outputs: bool,
         origin: Option<String>,
+        scope: Option<Vec<(String, String)>>,
     ) -> PyResult<Run> {
         guard(|| {
             let spec = done(spec_from_json("tool", spec_json))?;
-            let placement = placement(parent, record_inputs, record_outputs, origin);
+            let placement = placement(parent, record_inputs, record_outputs, origin, scope);
             Ok(Run {
                 inner: done(self.inner.tool(spec, placement))?,
             })
@@ -523,7 +528,7 @@ impl Client {
     }
 
     /// Starts a LangChain model run's span; `start_json` is a `langchain::ModelStart`.
-    #[pyo3(signature = (start_json, *, parent=None, record_inputs=false, record_outputs=false, origin=None))]
+    #[pyo3(signature = (start_json, *, parent=None, record_inputs=false, record_outputs=false, origin=None, scope=None))]
     fn langchain_model(
         &self,
         start_json: &str,
@@ -531,9 +536,10 @@ impl Client {
         record_inputs: bool,
         record_outputs: bool,
         origin: Option<String>,
+        scope: Option<Vec<(String, String)>>,
     ) -> PyResult<GenAiCallHandle> {
         guard(|| {
-            let placement = placement(parent, record_inputs, record_outputs, origin);
+            let placement = placement(parent, record_inputs, record_outputs, origin, scope);
             Ok(GenAiCallHandle {
                 inner: done(self.inner.langchain_model(start_json, placement))?,
             })
@@ -541,7 +547,7 @@ impl Client {
     }
 
     /// Starts a LangChain chain run's span when the chain is an agent; None otherwise.
-    #[pyo3(signature = (start_json, *, parent=None, record_inputs=false, record_outputs=false, origin=None))]
+    #[pyo3(signature = (start_json, *, parent=None, record_inputs=false, record_outputs=false, origin=None, scope=None))]
     fn langchain_chain(
         &self,
         start_json: &str,
@@ -549,16 +555,17 @@ impl Client {
         record_inputs: bool,
         record_outputs: bool,
         origin: Option<String>,
+        scope: Option<Vec<(String, String)>>,
     ) -> PyResult<Option<Run>> {
         guard(|| {
-            let placement = placement(parent, record_inputs, record_outputs, origin);
+            let placement = placement(parent, record_inputs, record_outputs, origin, scope);
             let run = done(self.inner.langchain_chain(start_json, placement))?;
             Ok(run.map(|inner| Run { inner }))
         })
     }
 
     /// Starts a LangChain tool run's span.
-    #[pyo3(signature = (start_json, *, parent=None, record_inputs=false, record_outputs=false, origin=None))]
+    #[pyo3(signature = (start_json, *, parent=None, record_inputs=false, record_outputs=false, origin=None, scope=None))]
     fn langchain_tool(
         &self,
         start_json: &str,
@@ -566,9 +573,10 @@ impl Client {
         record_inputs: bool,
         record_outputs: bool,
         origin: Option<String>,
+        scope: Option<Vec<(String, String)>>,
     ) -> PyResult<Run> {
         guard(|| {
-            let placement = placement(parent, record_inputs, record_outputs, origin);
+            let placement = placement(parent, record_inputs, record_outputs, origin, scope);
             Ok(Run {
                 inner: done(self.inner.langchain_tool(start_json, placement))?,
             })
@@ -625,11 +633,13 @@ fn placement(
     record_inputs: bool,
     record_outputs: bool,
     origin: Option<String>,
+    scope: Option<Vec<(String, String)>>,
 ) -> PlacementSpec {
     PlacementSpec {
         record_inputs,
         record_outputs,
         origin,
+        scope: scope.unwrap_or_default(),
         parent: parent.map(|p| p.inner),
     }
 }

@@ -207,3 +207,18 @@ def test_capture_exception_and_message_send_error_events_with_the_scope_that_rel
     for event in events:
         normalized = StoreNormalizer(project_id=42).normalize_event(event)
         assert normalized.get("errors") in (None, []), normalized.get("errors")
+
+
+def test_the_scopes_tags_and_user_land_on_the_genai_spans_started_in_it(provider, spool):
+    reader = spool(default_integrations=False)
+    client = llmtel.instrument_client(chat_client(provider))
+    with llmtel.new_scope() as scope:
+        scope.set_tag("tenant", "acme")
+        scope.set_user({"id": 42, "username": "ada"})
+        client.chat.completions.create(**REQUEST)
+    client.chat.completions.create(**REQUEST)
+    in_scope, outside = reader.spans()
+    assert in_scope["attributes"]["tenant"] == "acme"
+    assert (in_scope["attributes"]["user.id"], in_scope["attributes"]["user.name"]) == ("42", "ada")
+    assert in_scope["attributes"]["gen_ai.request.model"] == "gpt-4o-mini"
+    assert "tenant" not in outside["attributes"]

@@ -195,6 +195,8 @@ pub struct CallSpec {
     pub stream: bool,
     pub origin: Option<String>,
     pub conversation_id: Option<String>,
+    /// The host's scope: attributes every span started in it carries (its tags, the user).
+    pub scope: Vec<(String, String)>,
     #[serde(skip)]
     pub parent: Option<SpanContext>,
 }
@@ -221,6 +223,7 @@ impl CallSpec {
         start.server_port = self.server_port;
         start.conversation_id = self.conversation_id.as_deref();
         start.stream = self.stream;
+        start.scope = &self.scope;
         Ok(start)
     }
 }
@@ -232,6 +235,8 @@ pub struct PlacementSpec {
     pub record_inputs: bool,
     pub record_outputs: bool,
     pub origin: Option<String>,
+    /// The host's scope (see `CallSpec::scope`).
+    pub scope: Vec<(String, String)>,
     #[serde(skip)]
     pub parent: Option<SpanContext>,
 }
@@ -251,6 +256,7 @@ impl PlacementSpec {
                 record_outputs: self.record_outputs,
             },
             origin: self.origin.map(Str::Owned),
+            scope: self.scope,
         }
     }
 }

@@ -573,6 +573,15 @@ impl SpanStart {
         self
     }
 
+    /// The attributes the host's scope gives every span started in it (its tags, the user):
+    /// call it first, so that the span's own attributes win a clash.
+    pub fn scope(mut self, scope: &[(String, String)]) -> Self {
+        for (key, value) in scope {
+            self.attributes.set(key.clone(), value.clone());
+        }
+        self
+    }
+
     /// Attributes known at start (samplers and backends read them there).
     pub fn attribute(mut self, key: impl Into<Str>, value: impl Into<Value>) -> Self {
         self.attributes.set(key, value);

@@ -53,6 +53,7 @@ fn under(parent: llmtel_core::SpanContext, content: ContentPolicy) -> CallPlacem
         parent: Some(parent),
         content,
         origin: Some("auto.ai.langgraph".into()),
+        scope: Vec::new(),
     }
 }
 
@@ -463,6 +464,7 @@ fn a_provider_call_inside_a_framework_call_takes_its_span_over() {
                 record_outputs: false,
             },
             origin: Some("auto.ai.langchain".into()),
+            scope: Vec::new(),
         },
     );
     let request = json!({"model": "gpt-4o", "temperature": 0.2, "max_tokens": 50,
@@ -515,4 +517,56 @@ fn a_provider_call_inside_a_framework_call_takes_its_span_over() {
     let planner = by_name(&spans, "invoke_agent planner");
     assert_eq!(int(planner, "gen_ai.usage.input_tokens"), Some(10));
     assert_eq!(chat.status, Status::Ok);
+}
+
+#[test]
+fn the_hosts_scope_lands_on_agent_tool_and_call_spans_and_their_own_attributes_win() {
+    let (client, spans) = client();
+    let scope = vec![
+        ("tenant".to_owned(), "acme".to_owned()),
+        ("user.id".to_owned(), "42".to_owned()),
+        // A tag that clashes with the mapping loses to it.
+        ("gen_ai.operation.name".to_owned(), "mine".to_owned()),
+    ];
+    let placement = |parent: Option<llmtel_core::SpanContext>| CallPlacement {
+        parent,
+        scope: scope.clone(),
+        ..CallPlacement::default()
+    };
+    let agent = client
+        .start_agent(
+            AgentSpec {
+                name: Some("planner".into()),
+                ..AgentSpec::default()
+            },
+            placement(None),
+        )
+        .unwrap();
+    let tool = client
+        .start_tool(
+            ToolSpec {
+                name: "search".into(),
+                ..ToolSpec::default()
+            },
+            placement(Some(agent.context())),
+        )
+        .unwrap();
+    tool.end();
+    let call = client.begin_normalized_call(
+        NormalizedRequest {
+            provider: Some("openai".into()),
+            model: Some("gpt-4o".into()),
+            ..NormalizedRequest::default()
+        },
+        placement(Some(agent.context())),
+    );
+    call.finish_normalized(NormalizedResponse::default());
+    agent.end();
+    let spans = finished(&client, &spans);
+    for name in ["invoke_agent planner", "execute_tool search", "chat gpt-4o"] {
+        let span = by_name(&spans, name);
+        assert_eq!(text(span, "tenant"), Some("acme"), "{name}");
+        assert_eq!(text(span, "user.id"), Some("42"), "{name}");
+        assert_ne!(text(span, "gen_ai.operation.name"), Some("mine"), "{name}");
+    }
 }

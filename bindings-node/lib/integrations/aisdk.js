@@ -88,7 +88,7 @@ class RunState {
   }
 
   placement() {
-    return { recordInputs: this.recordInputs, recordOutputs: this.recordOutputs, origin: ORIGIN };
+    return { recordInputs: this.recordInputs, recordOutputs: this.recordOutputs, origin: ORIGIN, scope: this.host.scope() };
   }
 
   endRun(result) {
@@ -144,7 +144,7 @@ function wrapRun(original, name, kind, host) {
         model_id: model && typeof model === 'object' ? model.modelId : typeof model === 'string' ? model : undefined,
         options: runOptions(options, content[0]),
       };
-      run = quietly('starting an AI SDK run', () => client.aisdkRun(json(start, content[0]), { recordInputs: content[0], recordOutputs: content[1], origin: ORIGIN }, outer));
+      run = quietly('starting an AI SDK run', () => client.aisdkRun(json(start, content[0]), { recordInputs: content[0], recordOutputs: content[1], origin: ORIGIN, scope: host.scope() }, outer));
     }
     const state = new RunState(host, run, outer, content);
     const patched = { ...options, model: wrapModel(model, state) };

@@ -18,7 +18,7 @@ function endCall(call) {
 /**
  * Starts a provider call's span, or takes over the framework's model call in progress (a
  * LangChain model run whose provider SDK is making this very call: one span per model call).
- * `ctx` is what the integration's context function returned: { client, parent, traced,
+ * `ctx` is what the integration's context function returned: { client, parent, scope, traced,
  * frameworkCall() }; `spec` the call's provider, API and options. Returns the call, or
  * undefined when this call is not traced.
  */
@@ -33,7 +33,7 @@ function beginCall(ctx, spec, requestJson) {
     return framework;
   }
   if (ctx.traced === false) return undefined;
-  return ctx.client.call(spec, requestJson, ctx.parent);
+  return ctx.client.call(ctx.scope ? { ...spec, scope: ctx.scope } : spec, requestJson, ctx.parent);
 }
 
 module.exports = { endCall, beginCall };

@@ -89,7 +89,7 @@ function startAgent(host, { name, metadata, id, inputs, parent }) {
   const [recordInputs, recordOutputs] = host.content(kind);
   const start = { name, metadata: pick(metadata, CHAIN_KEYS) };
   if (id) start.serialized = { id };
-  const handle = client.langchainChain(json(start), { recordInputs, recordOutputs }, parent);
+  const handle = client.langchainChain(json(start), { recordInputs, recordOutputs, scope: host.scope() }, parent);
   if (handle && recordInputs) handle.setLangchainInput(json(inputs));
   return { handle, recordOutputs };
 }
@@ -184,7 +184,7 @@ function makeHandlerClass(BaseCallbackHandler, host) {
         const start = { invocation_params: params, metadata: pick(metadata, MODEL_KEYS), serialized: { id: llm && llm.id } };
         if (recordInputs && messages) start.messages = messages;
         if (recordInputs && prompts) start.prompts = prompts;
-        call = client.langchainModel(json(start), { recordInputs, recordOutputs }, this.parentOf(parentRunId));
+        call = client.langchainModel(json(start), { recordInputs, recordOutputs, scope: host.scope() }, this.parentOf(parentRunId));
       } catch (error) {
         warn('this LangChain model call is not traced', error);
         return;
@@ -252,7 +252,7 @@ function makeHandlerClass(BaseCallbackHandler, host) {
             tool_call_id: toolCallId ?? null,
           };
           if (recordInputs) start.input = input;
-          handle = client.langchainTool(json(start), { recordInputs, recordOutputs }, parent);
+          handle = client.langchainTool(json(start), { recordInputs, recordOutputs, scope: host.scope() }, parent);
         } catch (error) {
           warn('this LangChain tool run is not traced', error);
         }

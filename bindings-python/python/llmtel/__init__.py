@@ -55,6 +55,15 @@ def _parent_context() -> Optional[_native.Context]:
     return ours._context if ours is not None else None
 
 
+def _scope_attributes() -> Optional[list]:
+    """The current scope's attributes for a span (its tags, the user) as (key, value) pairs,
+    or None when it has none (the common case)."""
+    scope = get_current_scope()
+    if not scope._tags and not scope._user:
+        return None
+    return list(scope.span_attributes().items())
+
+
 class _State:
     client: Optional[_native.Client] = None
     send_default_pii: bool = False
@@ -243,9 +252,9 @@ class start_span:
         if client is None:
             return None
         attributes = self._attributes
-        scope = get_current_scope()
-        if scope._tags or scope._user:
-            attributes = {**scope.span_attributes(), **(attributes or {})}
+        scoped = _scope_attributes()
+        if scoped:
+            attributes = {**dict(scoped), **(attributes or {})}
         native = client.start_span(self._name, self._op, None, _parent_context(), attributes)
         self._span = Span(native)
         self._token = _current.set(self._span)

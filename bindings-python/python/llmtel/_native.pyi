@@ -160,6 +160,7 @@ class Client:
         stream: bool = False,
         origin: Optional[str] = None,
         conversation_id: Optional[str] = None,
+        scope: Optional[list[tuple[str, str]]] = None,
     ) -> tuple[GenAiCall, Optional[str]]: ...
     def normalized_call(
         self,
@@ -169,6 +170,7 @@ class Client:
         record_inputs: bool = False,
         record_outputs: bool = False,
         origin: Optional[str] = None,
+        scope: Optional[list[tuple[str, str]]] = None,
     ) -> GenAiCall: ...
     def agent(
         self,
@@ -178,6 +180,7 @@ class Client:
         record_inputs: bool = False,
         record_outputs: bool = False,
         origin: Optional[str] = None,
+        scope: Optional[list[tuple[str, str]]] = None,
     ) -> Run: ...
     def tool(
         self,
@@ -187,6 +190,7 @@ class Client:
         record_inputs: bool = False,
         record_outputs: bool = False,
         origin: Optional[str] = None,
+        scope: Optional[list[tuple[str, str]]] = None,
     ) -> Run: ...
     def langchain_model(
         self,
@@ -196,6 +200,7 @@ class Client:
         record_inputs: bool = False,
         record_outputs: bool = False,
         origin: Optional[str] = None,
+        scope: Optional[list[tuple[str, str]]] = None,
     ) -> GenAiCall: ...
     def langchain_chain(
         self,
@@ -205,6 +210,7 @@ class Client:
         record_inputs: bool = False,
         record_outputs: bool = False,
         origin: Optional[str] = None,
+        scope: Optional[list[tuple[str, str]]] = None,
     ) -> Optional[Run]: ...
     def langchain_tool(
         self,
@@ -214,6 +220,7 @@ class Client:
         record_inputs: bool = False,
         record_outputs: bool = False,
         origin: Optional[str] = None,
+        scope: Optional[list[tuple[str, str]]] = None,
     ) -> Run: ...
     def flush(self, timeout: float = 2.0) -> None: ...
     def close(self, timeout: float = 2.0) -> None: ...

@@ -96,6 +96,7 @@ impl Client {
             None => (*operation).to_owned(),
         };
         let mut start = SpanStart::new(name)
+            .scope(&placement.scope)
             .op(op_for(operation))
             .origin(placement.origin.unwrap_or(Str::Borrowed("manual")))
             .kind(SpanKind::Internal)
@@ -136,6 +137,7 @@ impl Client {
             });
         }
         let mut start = SpanStart::new(format!("execute_tool {}", spec.name))
+            .scope(&placement.scope)
             .op(op_for("execute_tool"))
             .origin(placement.origin.unwrap_or(Str::Borrowed("manual")))
             .kind(SpanKind::Internal)

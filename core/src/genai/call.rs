@@ -48,6 +48,8 @@ pub struct CallPlacement {
     pub content: ContentPolicy,
     /// The integration's origin (`auto.ai.langchain`, …); `manual` when unset.
     pub origin: Option<Str>,
+    /// The host's scope: attributes every span started in it carries (see `SpanStart::scope`).
+    pub scope: Vec<(String, String)>,
 }
 
 impl Client {
@@ -63,6 +65,7 @@ impl Client {
             origin,
             start.parent,
             start.content,
+            start.scope,
         );
         let result = call.read_wire_request(span, &start);
         (call, result)
@@ -89,6 +92,7 @@ impl Client {
             origin,
             placement.parent,
             placement.content,
+            &placement.scope,
         );
         call.errors = errors;
         let Some(attrs) = span.attributes_mut() else {
@@ -113,9 +117,11 @@ impl Client {
         origin: Str,
         parent: Option<SpanContext>,
         content: ContentPolicy,
+        scope: &[(String, String)],
     ) -> (GenAiCall, Span) {
         let span = self.start_span(
             SpanStart::new(operation.clone())
+                .scope(scope)
                 .op(op_for(&operation))
                 .origin(origin)
                 .kind(SpanKind::Client)

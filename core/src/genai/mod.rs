@@ -168,6 +168,8 @@ pub struct CallStart<'a> {
     /// The host called a streaming method (Google's `*Stream`); requests that say `stream:
     /// true` are streams either way.
     pub stream: bool,
+    /// The host's scope (see `SpanStart::scope`).
+    pub scope: &'a [(String, String)],
 }
 
 impl<'a> CallStart<'a> {
@@ -183,6 +185,7 @@ impl<'a> CallStart<'a> {
             origin: None,
             conversation_id: None,
             stream: false,
+            scope: &[],
         }
     }
 }

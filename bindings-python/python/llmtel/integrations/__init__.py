@@ -71,7 +71,7 @@ def begin_call(
     """Starts a provider call's span, or joins the framework call in progress (see
     FrameworkCall). `content` gives the integration's (record_inputs, record_outputs), or None
     when this provider is not traced. Returns the call, or None."""
-    from .. import _conversation, _parent_context, _state
+    from .. import _conversation, _parent_context, _scope_attributes, _state
 
     client = _state.client
     if client is None:
@@ -98,6 +98,7 @@ def begin_call(
         record_outputs=policy[1],
         stream=stream,
         conversation_id=_conversation.get(),
+        scope=_scope_attributes(),
     )
     if problem:
         debug(problem)

@@ -125,6 +125,13 @@ def _client(handler: Any) -> Any:
     return _state.client
 
 
+def _scope_attributes() -> Any:
+    """The current scope's attributes for the spans started now (see llmtel._scope_attributes)."""
+    from .. import _scope_attributes as scope_attributes
+
+    return scope_attributes()
+
+
 def _content(kind: str) -> tuple:
     from .. import _state
 
@@ -186,7 +193,7 @@ class _Handler:
                 if isinstance(serialized, dict):
                     start["serialized"] = {"id": serialized.get("id")}
                 handle = client.langchain_chain(to_json(start), parent=parent, record_inputs=record_inputs,
-                                                record_outputs=record_outputs)
+                                                record_outputs=record_outputs, scope=_scope_attributes())
                 if handle is not None and record_inputs:
                     handle.set_langchain_input(to_json(inputs))
             except Exception as error:
@@ -236,7 +243,8 @@ class _Handler:
                 if prompts:
                     start["prompts"] = list(prompts)
             call = client.langchain_model(to_json(start), parent=self._parent(parent_run_id),
-                                          record_inputs=record_inputs, record_outputs=record_outputs)
+                                          record_inputs=record_inputs, record_outputs=record_outputs,
+                                          scope=_scope_attributes())
         except Exception as error:
             debug(f"this LangChain model call is not traced: {error!r}")
             return
@@ -299,7 +307,7 @@ class _Handler:
                     start["input"] = input_str
                     start["inputs"] = inputs
                 handle = client.langchain_tool(to_json(start), parent=parent, record_inputs=record_inputs,
-                                               record_outputs=record_outputs)
+                                               record_outputs=record_outputs, scope=_scope_attributes())
             except Exception as error:
                 debug(f"this LangChain tool run is not traced: {error!r}")
         self._runs[run_id] = _Run(handle, handle.context if handle is not None else parent, record_outputs)
