@@ -518,11 +518,12 @@ function stats() {
 
 /** What an instrumented client's call needs from the current context. */
 function callContext(recordInputs, recordOutputs) {
+  const { takeFrameworkCall } = require('./integrations/langchain'); // once, not per call
   return () => {
     if (!state.client) return undefined;
     return {
       client: state.client,
-      frameworkCall: require('./integrations/langchain').takeFrameworkCall,
+      frameworkCall: takeFrameworkCall,
       parent: parentContext(),
       scope: scopeAttributes(),
       recordInputs: recordInputs ?? state.sendDefaultPii,
