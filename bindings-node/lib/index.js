@@ -55,7 +55,37 @@ const vercelAIIntegration = (options = {}) => ({ name: 'vercelai', ...options })
 /**
  * Starts llmtel. A bad option throws an Error naming it. Calling init again replaces the setup.
  */
+/** The integrations llmtel has, by name. */
+const INTEGRATIONS = ['openai', 'anthropic', 'google_genai', 'langchain', 'langgraph', 'vercelai'];
+
+/** An init error naming the option, as optionPairs throws them. */
+function invalidOption(option, message) {
+  const error = new TypeError(`llmtel: ${message}`);
+  error.code = 'invalid_option';
+  error.option = option;
+  return error;
+}
+
+/** Callbacks that are not functions and integrations llmtel does not have are init errors
+ * (they would otherwise drop or skip things silently). */
+function checkOptions(options) {
+  for (const key of ['beforeSendSpan', 'tracesSampler']) {
+    const value = options[key];
+    if (value !== undefined && value !== null && typeof value !== 'function') {
+      throw invalidOption(key, `${key} must be a function, got ${Array.isArray(value) ? 'an array' : typeof value}`);
+    }
+  }
+  for (const integration of options.integrations || []) {
+    const name = integration && integration.name;
+    if (!INTEGRATIONS.includes(name)) {
+      const near = typeof name === 'string' ? native.nearestName(name, INTEGRATIONS) : null;
+      throw invalidOption('integrations', `unknown integration ${JSON.stringify(name)}; ${near ? `did you mean ${near}?` : `llmtel has ${INTEGRATIONS.join(', ')}`}`);
+    }
+  }
+}
+
 function init(options = {}) {
+  checkOptions(options);
   const { pairs, ignored } = optionPairs(options);
   const hook = typeof options.beforeSendSpan === 'function' ? adaptHook(options.beforeSendSpan) : undefined;
   const sampler = typeof options.tracesSampler === 'function' ? adaptSampler(options.tracesSampler) : undefined;
@@ -74,6 +104,7 @@ function init(options = {}) {
   }
   for (const integration of options.integrations || []) chosen[integration.name] = integration;
   state.integrations = chosen;
+  if (state.debug) process.stderr.write(`llmtel: ${client.description}; integrations: ${Object.keys(chosen).join(', ') || 'none'}\n`);
   hookExit();
   require('./hooks').install(patchCopy);
   if (require.main === undefined && !state.registered && !state.warnedEsm) {

@@ -194,6 +194,12 @@ pub fn foreign_context(
         .map_err(|e| thrown(&env, e))
 }
 
+/// The candidate `name` most likely misspells, if any ("did you mean").
+#[napi]
+pub fn nearest_name(name: String, candidates: Vec<String>) -> Option<String> {
+    llmtel_core::options::nearest(&name, candidates.iter().map(String::as_str)).map(str::to_owned)
+}
+
 /// What llmtel makes of an option it does not know: a Sentry option it does not use
 /// (`sentryOnly`), or the option meant (`didYouMean`, camelCase).
 #[napi(object)]
@@ -310,6 +316,12 @@ pub struct NativeClient {
 
 #[napi]
 impl NativeClient {
+    /// Where spans go and how they are sampled, in one line (`debug`'s first-run line).
+    #[napi(getter)]
+    pub fn description(&self) -> String {
+        self.inner.config().describe()
+    }
+
     /// `max_content_bytes` (0: no cap): no string longer than this reaches an attribute, so a
     /// host may cut longer ones before handing a response over.
     #[napi(getter)]

@@ -66,3 +66,19 @@ test('OTLP header values keep + and , as given', async () => {
     server.close();
   }
 });
+
+test('first-run feedback: callbacks that are not functions and unknown integrations are init errors; debug names the setup', () => {
+  assert.throws(() => llmtel.init({ spool: false, beforeSendSpan: 'drop' }), (e) => e.code === 'invalid_option' && e.option === 'beforeSendSpan' && /must be a function, got string/.test(e.message));
+  assert.throws(() => llmtel.init({ spool: false, tracesSampler: 0.5 }), (e) => e.option === 'tracesSampler' && /got number/.test(e.message));
+  assert.throws(() => llmtel.init({ spool: false, integrations: [{ name: 'openAi' }] }), (e) => e.option === 'integrations' && /unknown integration "openAi"; did you mean openai\?/.test(e.message));
+  assert.throws(() => llmtel.init({ spool: false, integrations: [{ name: 'http' }] }), /unknown integration "http"; llmtel has openai, anthropic/);
+  const lines = [];
+  const write = process.stderr.write;
+  process.stderr.write = (text, ...rest) => (String(text).startsWith('llmtel: exporters') ? lines.push(String(text)) : write.call(process.stderr, text, ...rest));
+  try {
+    llmtel.init({ spool: false, dsn: 'https://public:secret@o1.ingest.sentry.io/42', debug: true, tracesSampleRate: 0.5, defaultIntegrations: false, integrations: [llmtel.openAIIntegration()] });
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.deepEqual(lines, ['llmtel: exporters: sentry (o1.ingest.sentry.io, project 42); traces_sample_rate 0.5; send_default_pii false; integrations: openai\n']);
+});

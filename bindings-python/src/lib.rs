@@ -388,6 +388,11 @@ impl Client {
         guard(|| done(self.inner.capture(event_json, parent.map(|p| p.inner))))
     }
 
+    /// Where spans go and how they are sampled, in one line (`debug`'s first-run line).
+    fn describe(&self) -> String {
+        self.inner.config().describe()
+    }
+
     /// Records a finished span of another tracer (`imported::ImportedSpan` as JSON).
     fn import_span(&self, span_json: &str) -> PyResult<()> {
         guard(|| done(self.inner.import_span(span_json)))
@@ -710,6 +715,12 @@ fn foreign_context(
     })
 }
 
+/// The candidate `name` most likely misspells, if any ("did you mean").
+#[pyfunction]
+fn nearest_name(name: &str, candidates: Vec<String>) -> Option<String> {
+    llmtel_core::options::nearest(name, candidates.iter().map(String::as_str)).map(str::to_owned)
+}
+
 /// What llmtel makes of an option it does not know: (a Sentry option it does not use, the
 /// option meant).
 #[pyfunction]
@@ -1025,6 +1036,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(option_table, m)?)?;
     m.add_function(wrap_pyfunction!(foreign_context, m)?)?;
     m.add_function(wrap_pyfunction!(option_advice, m)?)?;
+    m.add_function(wrap_pyfunction!(nearest_name, m)?)?;
     m.add("ConfigError", py.get_type::<ConfigError>())?;
     m.add("MappingError", py.get_type::<MappingError>())?;
     m.add("InvalidArgument", py.get_type::<InvalidArgument>())?;

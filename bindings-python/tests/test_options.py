@@ -77,3 +77,28 @@ def test_otlp_header_values_keep_plus_and_comma_as_given():
     finally:
         llmtel.close(2.0)
         server.shutdown()
+
+
+def test_first_run_feedback_callbacks_integrations_and_the_debug_line(capsys):
+    import llmtel
+    from llmtel.integrations.openai import OpenAIIntegration
+
+    with pytest.raises(llmtel.ConfigError, match="before_send_span.*must be callable, got str"):
+        llmtel.init(spool=False, before_send_span="drop")
+    with pytest.raises(llmtel.ConfigError, match="traces_sampler.*got float"):
+        llmtel.init(spool=False, traces_sampler=0.5)
+    with pytest.raises(llmtel.ConfigError, match=r"pass an instance, OpenAIIntegration\(\), not the class"):
+        llmtel.init(spool=False, integrations=[OpenAIIntegration])
+
+    class OpenAIIntegrations:
+        pass
+
+    with pytest.raises(llmtel.ConfigError, match="OpenAIIntegrations is not an llmtel integration; did you mean OpenAIIntegration"):
+        llmtel.init(spool=False, integrations=[OpenAIIntegrations()])
+    capsys.readouterr()
+    llmtel.init(spool=False, dsn="https://public:secret@o1.ingest.sentry.io/42", debug=True, traces_sample_rate=0.5,
+                default_integrations=False, integrations=[OpenAIIntegration()])
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("llmtel: exporters")]
+    assert lines == ["llmtel: exporters: sentry (o1.ingest.sentry.io, project 42); traces_sample_rate 0.5; "
+                     "send_default_pii false; integrations: openai"]
+    llmtel.close(1)

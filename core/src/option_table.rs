@@ -158,18 +158,24 @@ pub enum UnknownOption {
 /// the host's spelling (`camel_case` for Node, the name itself elsewhere).
 pub fn unknown_option(name: &str, spell: impl Fn(&str) -> String) -> UnknownOption {
     let folded = |text: &str| text.replace('_', "").to_ascii_lowercase();
-    let wanted = folded(name);
-    if SENTRY_ONLY.iter().any(|s| folded(s) == wanted) {
+    if SENTRY_ONLY.iter().any(|s| folded(s) == folded(name)) {
         return UnknownOption::SentryOnly;
     }
-    let did_you_mean = OPTIONS
-        .iter()
-        .filter(|o| o.public)
-        .map(|o| (strsim::levenshtein(&folded(o.name), &wanted), o.name))
+    let did_you_mean =
+        nearest(name, OPTIONS.iter().filter(|o| o.public).map(|o| o.name)).map(spell);
+    UnknownOption::Unknown { did_you_mean }
+}
+
+/// The candidate `name` most likely misspells (case, `_` and `-` aside, within a few edits), if
+/// any: for "did you mean" in errors about options and integration names.
+pub fn nearest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let folded = |text: &str| text.replace(['_', '-'], "").to_ascii_lowercase();
+    let wanted = folded(name);
+    candidates
+        .map(|c| (strsim::levenshtein(&folded(c), &wanted), c))
         .filter(|(distance, _)| *distance <= 2.max(wanted.len() / 5))
         .min_by_key(|(distance, _)| *distance)
-        .map(|(_, option)| spell(option));
-    UnknownOption::Unknown { did_you_mean }
+        .map(|(_, candidate)| candidate)
 }
 
 /// The row for `name`, if it is an option.

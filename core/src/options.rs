@@ -13,7 +13,7 @@ use crate::scrub::Scrubber;
 use crate::span::SpanData;
 
 pub use crate::option_table::{
-    OPTIONS, OptionKind, OptionSpec, SENTRY_ONLY, UnknownOption, camel_case, option_spec,
+    OPTIONS, OptionKind, OptionSpec, SENTRY_ONLY, UnknownOption, camel_case, nearest, option_spec,
     readme_table, unknown_option,
 };
 
@@ -561,6 +561,41 @@ pub struct OtlpConfig {
     pub gzip: bool,
 }
 
+impl Config {
+    /// One line naming where spans go and how they are sampled, for the first-run line hosts
+    /// print under `debug`: `exporters: sentry (host, project 42), spool (.llmtel/spans.jsonl);
+    /// traces_sample_rate 1`. No secret: the DSN shows its host and project only.
+    pub fn describe(&self) -> String {
+        let mut exporters = Vec::new();
+        if let Some(dsn) = &self.dsn {
+            exporters.push(format!("sentry ({}, project {})", dsn.host, dsn.project_id));
+        }
+        if let Some(otlp) = &self.otlp {
+            let protocol = match otlp.protocol {
+                OtlpProtocol::Protobuf => "http/protobuf",
+                OtlpProtocol::Json => "http/json",
+            };
+            let url = otlp.url.split(['?', '#']).next().unwrap_or_default();
+            exporters.push(format!("otlp ({url}, {protocol})"));
+        }
+        if let Some(spool) = &self.spool {
+            exporters.push(format!("spool ({})", spool.path.display()));
+        }
+        if let Some(url) = &self.spotlight {
+            exporters.push(format!("spotlight ({url})"));
+        }
+        let exporters = if exporters.is_empty() {
+            "none (spans are recorded and dropped)".to_owned()
+        } else {
+            exporters.join(", ")
+        };
+        format!(
+            "exporters: {exporters}; traces_sample_rate {}; send_default_pii {}",
+            self.traces_sample_rate, self.send_default_pii
+        )
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct SpoolConfig {
     pub path: PathBuf,
@@ -928,6 +963,30 @@ mod tests {
         assert_eq!(o.flush_interval, Duration::from_millis(250));
         o.set("spotlight", "true").unwrap();
         assert_eq!(o.spotlight, Some(Some(DEFAULT_SPOTLIGHT_URL.into())));
+    }
+
+    #[test]
+    fn the_first_run_line_names_the_exporters_without_secrets() {
+        let mut o = Options::default();
+        o.set("dsn", "https://public:secret@o1.ingest.sentry.io/42")
+            .unwrap();
+        o.set("otlp_endpoint", "http://collector:4318").unwrap();
+        o.set("spool", "/tmp/spans.jsonl").unwrap();
+        o.set("traces_sample_rate", "0.25").unwrap();
+        let line = resolve(&o, &[]).unwrap().describe();
+        assert_eq!(
+            line,
+            "exporters: sentry (o1.ingest.sentry.io, project 42), otlp (http://collector:4318/v1/traces, http/protobuf), spool (/tmp/spans.jsonl); traces_sample_rate 0.25; send_default_pii false"
+        );
+        assert!(!line.contains("secret") && !line.contains("public"));
+        let mut o = Options::default();
+        o.set("spool", "false").unwrap();
+        assert!(
+            resolve(&o, &[])
+                .unwrap()
+                .describe()
+                .starts_with("exporters: none")
+        );
     }
 
     #[test]

@@ -107,6 +107,8 @@ def init(
     takes a sampling decision (a new trace, or the first span of a continued one) with
     {"name", "op", "attributes", "parent_sampled", "transaction_context": {"name", "op"}}.
     A rate or a bool decides; anything else (or a raise) leaves the default."""
+    _check_callables(before_send_span=before_send_span, traces_sampler=traces_sampler)
+    chosen_by_user = [(_integration_name(i), i) for i in integrations or ()]
     pairs, ignored = option_pairs({
         "dsn": dsn, "otlp_endpoint": otlp_endpoint, "otlp_headers": otlp_headers, "spool": spool,
         "spotlight": spotlight, "environment": environment, "release": release,
@@ -133,11 +135,42 @@ def init(
     if default_integrations:
         for integration in _default_integrations():
             chosen[integration.identifier] = integration
-    for integration in integrations or ():
-        chosen[integration.identifier] = integration  # the user's own options win
+    for name, integration in chosen_by_user:
+        chosen[name] = integration  # the user's own options win
     _state.integrations = chosen
+    if debug:
+        print(f"llmtel: {client.describe()}; integrations: {', '.join(chosen) or 'none'}", file=sys.stderr)
     for integration in chosen.values():
         integration.setup()
+
+
+def _check_callables(**callbacks: Any) -> None:
+    """A callback that cannot be called is an init error: it would drop every span (or decide
+    nothing) without a word."""
+    for name, value in callbacks.items():
+        if value is not None and not callable(value):
+            reason = f"must be callable, got {type(value).__name__}"
+            error = ConfigError(f"invalid option `{name}`: {reason}")
+            error.option, error.reason = name, reason
+            raise error
+
+
+def _integration_name(integration: Any) -> str:
+    """An integration's identifier; anything else is an init error naming what was passed."""
+    from .integrations import Integration
+
+    if isinstance(integration, Integration):
+        return integration.identifier
+    if isinstance(integration, type) and issubclass(integration, Integration):
+        reason = f"pass an instance, {integration.__name__}(), not the class"
+    else:
+        known = [cls.__name__ for cls in _default_integration_classes()]
+        name = type(integration).__name__
+        near = _native.nearest_name(name, known)
+        reason = f"{name} is not an llmtel integration; " + (f"did you mean {near}?" if near else f"llmtel has {', '.join(known)}")
+    error = ConfigError(f"invalid option `integrations`: {reason}")
+    error.option, error.reason = "integrations", reason
+    raise error
 
 
 def _sampler(traces_sampler: Callable[[dict], Any]) -> Callable[[dict], Any]:
@@ -150,14 +183,18 @@ def _sampler(traces_sampler: Callable[[dict], Any]) -> Callable[[dict], Any]:
     return sample
 
 
-def _default_integrations():
+def _default_integration_classes() -> list:
     from .integrations.anthropic import AnthropicIntegration
     from .integrations.google_genai import GoogleGenAIIntegration
     from .integrations.langchain import LangchainIntegration, LanggraphIntegration
     from .integrations.openai import OpenAIIntegration
 
-    return [OpenAIIntegration(), AnthropicIntegration(), GoogleGenAIIntegration(), LangchainIntegration(),
-            LanggraphIntegration()]
+    return [OpenAIIntegration, AnthropicIntegration, GoogleGenAIIntegration, LangchainIntegration,
+            LanggraphIntegration]
+
+
+def _default_integrations() -> list:
+    return [cls() for cls in _default_integration_classes()]
 
 
 def _atexit() -> None:
