@@ -32,6 +32,8 @@ export interface InitOptions {
   environment?: string;
   release?: string;
   serviceName?: string;
+  /** More OTLP resource attributes (OTEL_RESOURCE_ATTRIBUTES). */
+  resourceAttributes?: Record<string, string>;
   sendDefaultPii?: boolean;
   tracesSampleRate?: number;
   contentFormat?: 'json' | 'indexed';

@@ -100,6 +100,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     row("environment", Text, "`production`", "`SENTRY_ENVIRONMENT`", "", "staging"),
     row("release", Text, "none", "`SENTRY_RELEASE`", "", "app@1.0.0"),
     row("service_name", Text, "`unknown_service`", "`OTEL_SERVICE_NAME`", "OTLP `service.name`", "checkout"),
+    row("resource_attributes", Headers, "none", "`OTEL_RESOURCE_ATTRIBUTES`", "more OTLP resource attributes, `k=v,k2=v2` (hosts pass a map); `service_name` and the environment win over the same keys here only when set", "team=search,region=eu"),
     row("traces_sample_rate", Number, "1.0", "", "head sampling of local roots; children inherit", "0.5"),
     row("send_default_pii", Bool, "false", "", "lets integrations record prompts and responses", "true"),
     row("content_format", Text, "`json`", "", "`json` (`gen_ai.input.messages`, …) or `indexed` (`gen_ai.prompt.{i}.content`, …)", "indexed"),

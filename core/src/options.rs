@@ -76,6 +76,8 @@ pub struct Options {
     pub otlp_traces_endpoint: Option<String>,
     /// Extra OTLP request headers. Env `OTEL_EXPORTER_OTLP_HEADERS` (`k=v,k2=v2`).
     pub otlp_headers: Option<Vec<(String, String)>>,
+    /// OTLP resource attributes. Env `OTEL_RESOURCE_ATTRIBUTES` (`k=v,k2=v2`).
+    pub resource_attributes: Option<Vec<(String, String)>>,
     /// Env `OTEL_EXPORTER_OTLP_PROTOCOL` (`http/protobuf`, default, or `http/json`).
     pub otlp_protocol: Option<OtlpProtocol>,
     /// Gzip OTLP bodies. Env `OTEL_EXPORTER_OTLP_COMPRESSION` (`gzip` or `none`, default none).
@@ -147,6 +149,7 @@ impl Default for Options {
             otlp_endpoint: None,
             otlp_traces_endpoint: None,
             otlp_headers: None,
+            resource_attributes: None,
             otlp_protocol: None,
             otlp_gzip: None,
             spool: None,
@@ -261,6 +264,9 @@ impl Options {
             "otlp_endpoint" => self.otlp_endpoint = Some(value.to_owned()),
             "otlp_traces_endpoint" => self.otlp_traces_endpoint = Some(value.to_owned()),
             "otlp_headers" => self.otlp_headers = Some(parse_headers(value).map_err(err)?),
+            "resource_attributes" => {
+                self.resource_attributes = Some(parse_pairs(value, "attribute").map_err(err)?)
+            }
             "otlp_protocol" => self.otlp_protocol = Some(parse_protocol(value).map_err(err)?),
             "otlp_compression" => self.otlp_gzip = Some(parse_compression(value).map_err(err)?),
             "spool" => self.spool = Some(parse_spool(value)),
@@ -417,6 +423,14 @@ impl Options {
         let service_name = pick(&self.service_name, "service_name", "OTEL_SERVICE_NAME")
             .map(|(v, _)| v)
             .unwrap_or_else(|| "unknown_service".into());
+        let resource_attributes = match &self.resource_attributes {
+            Some(pairs) => pairs.clone(),
+            None => match env("OTEL_RESOURCE_ATTRIBUTES") {
+                Some(text) => parse_pairs(&text, "attribute")
+                    .map_err(|r| ConfigError::new("OTEL_RESOURCE_ATTRIBUTES", r))?,
+                None => Vec::new(),
+            },
+        };
 
         Ok(Config {
             dsn,
@@ -431,6 +445,7 @@ impl Options {
             environment,
             release,
             service_name,
+            resource_attributes,
             traces_sample_rate: self.traces_sample_rate,
             send_default_pii: self.send_default_pii,
             content_format: self.content_format,
@@ -533,6 +548,8 @@ pub struct Config {
     pub environment: String,
     pub release: Option<String>,
     pub service_name: String,
+    /// OTLP resource attributes beside the ones llmtel writes (`resource_attributes`).
+    pub resource_attributes: Vec<(String, String)>,
     pub traces_sample_rate: f64,
     pub send_default_pii: bool,
     pub content_format: ContentFormat,
@@ -647,20 +664,24 @@ fn check_http_url(text: &str) -> Result<(), String> {
 
 /// `k=v,k2=v2` with percent-encoded values, as `OTEL_EXPORTER_OTLP_HEADERS` is written.
 pub fn parse_headers(text: &str) -> Result<Vec<(String, String)>, String> {
+    parse_pairs(text, "header")
+}
+
+/// `k=v,k2=v2` with percent-decoded values (OTLP headers, resource attributes); `what` names
+/// the entries in errors.
+fn parse_pairs(text: &str, what: &str) -> Result<Vec<(String, String)>, String> {
     let mut out = Vec::new();
     for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
         let (key, value) = entry
             .split_once('=')
-            .ok_or_else(|| format!("header entry {entry:?} has no '='"))?;
+            .ok_or_else(|| format!("{what} entry {entry:?} has no '='"))?;
         let key = key.trim();
         if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
-            return Err(format!(
-                "header name {key:?} is not a valid HTTP header name"
-            ));
+            return Err(format!("{what} name {key:?} is not a valid name"));
         }
         let value = percent_encoding::percent_decode_str(value.trim())
             .decode_utf8()
-            .map_err(|_| format!("header {key:?} is not UTF-8 once percent-decoded"))?
+            .map_err(|_| format!("{what} {key:?} is not UTF-8 once percent-decoded"))?
             .into_owned();
         out.push((key.to_owned(), value));
     }
@@ -963,6 +984,35 @@ mod tests {
         assert_eq!(o.flush_interval, Duration::from_millis(250));
         o.set("spotlight", "true").unwrap();
         assert_eq!(o.spotlight, Some(Some(DEFAULT_SPOTLIGHT_URL.into())));
+    }
+
+    #[test]
+    fn resource_attributes_come_from_the_option_else_the_environment() {
+        let c = resolve(
+            &Options::default(),
+            &[("OTEL_RESOURCE_ATTRIBUTES", "team=search,k8s.pod.name=a%2Cb")],
+        )
+        .unwrap();
+        assert_eq!(
+            c.resource_attributes,
+            [
+                ("team".to_owned(), "search".to_owned()),
+                ("k8s.pod.name".to_owned(), "a,b".to_owned())
+            ]
+        );
+        let mut o = Options::default();
+        o.set("resource_attributes", "team=ads").unwrap();
+        let c = resolve(&o, &[("OTEL_RESOURCE_ATTRIBUTES", "team=search")]).unwrap();
+        assert_eq!(
+            c.resource_attributes,
+            [("team".to_owned(), "ads".to_owned())]
+        );
+        let e = resolve(
+            &Options::default(),
+            &[("OTEL_RESOURCE_ATTRIBUTES", "novalue")],
+        )
+        .unwrap_err();
+        assert_eq!(e.option, "OTEL_RESOURCE_ATTRIBUTES");
     }
 
     #[test]

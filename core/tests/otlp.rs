@@ -116,7 +116,24 @@ fn check_spans(spans: &[Span], trace: &[u8], ids: &[Vec<u8>; 3]) {
         attr(a, "gen_ai.system").is_none(),
         "no Sentry aliases in OTLP"
     );
-    assert!(attr(a, "sentry.op").is_none());
+    // OTLP has no field for the op and the origin: they travel as the attributes Sentry's own
+    // OTLP ingestion reads.
+    assert_eq!(
+        attr(a, "sentry.op"),
+        Some(&V::StringValue("gen_ai.chat".into()))
+    );
+    assert_eq!(
+        attr(&root.attributes, "sentry.op"),
+        Some(&V::StringValue("ai.task".into()))
+    );
+    assert!(
+        attr(&failed.attributes, "sentry.op").is_none(),
+        "no op, none sent"
+    );
+    assert_eq!(
+        attr(&root.attributes, "sentry.origin"),
+        Some(&V::StringValue("manual".into()))
+    );
 }
 
 fn check_resource(req: &ExportTraceServiceRequest) {
@@ -284,4 +301,46 @@ fn the_traces_endpoint_is_used_as_is() {
     record(&client);
     client.flush(5 * SECOND).unwrap();
     assert_eq!(sink.wait_for(1)[0].path, "/custom/path");
+}
+
+#[test]
+fn resource_attributes_join_the_resource_and_an_explicit_service_name_wins() {
+    let sink = Sink::ok();
+    let client = otlp_client(&sink, |o| {
+        o.otlp_protocol = Some(llmtel_core::options::OtlpProtocol::Protobuf);
+        o.set(
+            "resource_attributes",
+            "team=search,service.name=other,deployment.environment.name=prod%2Deu",
+        )
+        .unwrap();
+    });
+    record(&client);
+    client.flush(5 * SECOND).unwrap();
+    let req = &sink.wait_for(1)[0];
+    let decoded = ExportTraceServiceRequest::decode(req.body.as_slice()).unwrap();
+    let res = &decoded.resource_spans[0]
+        .resource
+        .as_ref()
+        .unwrap()
+        .attributes;
+    assert_eq!(attr(res, "team"), Some(&V::StringValue("search".into())));
+    assert_eq!(
+        attr(res, "service.name"),
+        Some(&V::StringValue("checkout".into())),
+        "service_name was set: it wins"
+    );
+    assert_eq!(
+        attr(res, "deployment.environment.name"),
+        Some(&V::StringValue("prod-eu".into())),
+        "the user's attribute wins over the default"
+    );
+    assert_eq!(
+        res.iter().filter(|kv| kv.key == "service.name").count(),
+        1,
+        "one value per key"
+    );
+    let e = Options::default()
+        .set("resource_attributes", "novalue")
+        .unwrap_err();
+    assert_eq!(e.option, "resource_attributes");
 }

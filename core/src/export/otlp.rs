@@ -57,6 +57,15 @@ impl OtlpEncoder {
         if let Some(release) = &config.release {
             attributes.push(kv("service.version", Value::from(release.clone())));
         }
+        // The user's resource attributes win, except over a service name set on purpose
+        // (OTEL_SERVICE_NAME wins over OTEL_RESOURCE_ATTRIBUTES, as the specification says).
+        for (key, value) in &config.resource_attributes {
+            if key == "service.name" && config.service_name != "unknown_service" {
+                continue;
+            }
+            attributes.retain(|a| a.key != *key);
+            attributes.push(kv(key, Value::from(value.clone())));
+        }
         OtlpEncoder {
             protocol,
             resource: Resource {
@@ -175,6 +184,15 @@ fn to_proto(span: &SpanData) -> proto::Span {
             .attributes
             .iter()
             .map(|(k, v)| kv(k, v.clone()))
+            .chain(
+                span.op
+                    .as_deref()
+                    .map(|op| kv("sentry.op", Value::from(op.to_owned()))),
+            )
+            .chain(std::iter::once(kv(
+                "sentry.origin",
+                Value::from(span.origin.to_string()),
+            )))
             .collect(),
         status,
         ..Default::default()
