@@ -55,8 +55,8 @@ function contextOf(span) {
 const parentSpanId = (span) => (span.parentSpanContext ? span.parentSpanContext.spanId : span.parentSpanId);
 
 /**
- * Give it to an OpenTelemetry SDK (`new NodeTracerProvider({ spanProcessors: [new
- * LlmtelSpanProcessor()] })`): every sampled span the application's tracer ends goes through
+ * Give it to an OpenTelemetry SDK (`new TracerProvider({ spanProcessors: [new
+ * LlmtelSpanProcessor()] })`, `NodeTracerProvider` in SDK 2.x): every sampled span the application's tracer ends goes through
  * llmtel's pipeline, after `init()`. llmtel's spans started inside one of those spans land in
  * its segment, so Sentry shows them in one transaction.
  */
