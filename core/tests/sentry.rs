@@ -608,11 +608,7 @@ fn a_failed_genai_call_sends_an_error_event_linked_to_its_span() {
     let client = sentry_client(&sink, |_| {});
     let (trace, span_id) = record_failed_call(&client);
     client.flush(5 * SECOND).unwrap();
-    let envelopes: Vec<Envelope> = sink
-        .wait_for(2)
-        .iter()
-        .map(|r| Envelope::parse(&r.body))
-        .collect();
+    let envelopes = sink.wait_for_envelopes(2);
     assert_eq!(envelopes.len(), 2);
     let event_env = envelopes
         .iter()
@@ -661,11 +657,7 @@ fn error_events_follow_the_error_rate_limit_category() {
     client.flush(5 * SECOND).unwrap();
     record_failed_call(&client);
     client.flush(5 * SECOND).unwrap();
-    let envelopes: Vec<Envelope> = sink
-        .wait_for(3)
-        .iter()
-        .map(|r| Envelope::parse(&r.body))
-        .collect();
+    let envelopes = sink.wait_for_envelopes(3);
     assert_eq!(envelopes.len(), 3);
     assert!(
         envelopes
@@ -911,11 +903,7 @@ fn a_captured_exception_is_an_error_event_in_its_spans_trace_with_the_scope() {
     let ctx = span.context();
     span.end();
     client.flush(5 * SECOND).unwrap();
-    let envelopes: Vec<Envelope> = sink
-        .wait_for(3)
-        .iter()
-        .map(|r| Envelope::parse(&r.body))
-        .collect();
+    let envelopes = sink.wait_for_envelopes(3);
     let events: Vec<Json> = envelopes.iter().flat_map(|e| e.items_of("event")).collect();
     assert_eq!(
         events.len(),

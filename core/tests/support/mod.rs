@@ -174,6 +174,14 @@ impl Sink {
             thread::sleep(Duration::from_millis(5));
         }
     }
+
+    /// The first `n` requests as envelopes, once they arrived.
+    pub fn wait_for_envelopes(&self, n: usize) -> Vec<Envelope> {
+        self.wait_for(n)
+            .iter()
+            .map(|r| Envelope::parse(&r.body))
+            .collect()
+    }
 }
 
 impl Drop for Sink {
