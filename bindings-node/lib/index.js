@@ -598,30 +598,53 @@ class LlmtelSpanProcessor extends otel.LlmtelSpanProcessor {
   }
 }
 
+function setTag(key, value) {
+  scope.currentScope().setTag(key, value);
+}
+
+function setTags(tags) {
+  scope.currentScope().setTags(tags);
+}
+
+function setUser(user) {
+  scope.currentScope().setUser(user);
+}
+
+function setContext(name, context) {
+  scope.currentScope().setContext(name, context);
+}
+
+const { withScope, currentScope: getCurrentScope } = scope;
+
+/** For lib/register.mjs: one ES module file of a package as it loads. */
+function _patchModule(name, exports, file) {
+  try {
+    patchCopy(name, undefined, exports, String(file).split(path.sep).join('/'));
+  } catch {
+    /* a copy llmtel cannot patch costs only its spans */
+  }
+}
+
+/** For lib/register.mjs: it ran. */
+function _registered() {
+  state.registered = true;
+}
+
+/** The native client, for integrations built on the facade (LangChain, the AI SDK). */
+function _client() {
+  return state.client;
+}
+
+const version = native.version();
+
+// Identifiers only: Node's ES module loader finds the names of a CommonJS module's exports by
+// reading this literal (cjs-module-lexer), and stops at the first value that is not a name.
 module.exports = {
   init, startSpan, startSpanManual, startInactiveSpan, continueTrace, getTraceData, getTraceparent, LlmtelSpanProcessor,
-  captureException, captureMessage, withScope: scope.withScope, getCurrentScope: scope.currentScope,
-  setTag: (key, value) => { scope.currentScope().setTag(key, value); },
-  setTags: (tags) => { scope.currentScope().setTags(tags); },
-  setUser: (user) => { scope.currentScope().setUser(user); },
-  setContext: (name, context) => { scope.currentScope().setContext(name, context); },
+  captureException, captureMessage, withScope, getCurrentScope, setTag, setTags, setUser, setContext,
   getActiveSpan, withConversationId, setConversationId, flush, close, stats, Span, instrumentOpenAiClient,
   instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
   openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, langChainIntegration, langGraphIntegration, vercelAIIntegration,
-  _patchInstalled: patchInstalled,
-  /** For lib/register.mjs: one ES module file of a package as it loads, and that it ran. */
-  _patchModule: (name, exports, file) => {
-    try {
-      patchCopy(name, undefined, exports, String(file).split(path.sep).join('/'));
-    } catch {
-      /* a copy llmtel cannot patch costs only its spans */
-    }
-  },
-  _registered: () => {
-    state.registered = true;
-  },
-  /** The native client, for integrations built on the facade (LangChain, the AI SDK). */
-  _client: () => state.client,
-  version: native.version(),
+  _patchInstalled: patchInstalled, _patchModule, _registered, _client, version,
 };
 Object.defineProperty(module.exports, 'LangChainCallbackHandler', { enumerable: true, get: langChainHandlerClass });

@@ -47,3 +47,15 @@ test('setConversationId tags the calls that follow, and asResponse() still gives
   const chat = spans.find((s) => s.attributes['gen_ai.conversation.id']);
   assert.equal(chat.attributes['gen_ai.conversation.id'], 'conv_42');
 });
+
+test('an ES module import sees every export of the CommonJS package (named imports work)', () => {
+  const pkg = path.join(__dirname, '..');
+  // LangChainCallbackHandler is a lazy getter (reading it loads @langchain/core): an ES module
+  // reads it from the default export, so the names list leaves it out on purpose.
+  const cjs = Object.keys(require('..')).filter((k) => k !== 'LangChainCallbackHandler').sort();
+  const esm = JSON.parse(execFileSync(process.execPath, [
+    '--input-type=module', '-e',
+    `import * as llmtel from ${JSON.stringify(path.join(pkg, 'lib', 'index.js'))}; console.log(JSON.stringify(Object.keys(llmtel).filter((k) => k !== 'default').sort()))`,
+  ], { encoding: 'utf8', timeout: 30000 }));
+  assert.deepEqual(esm, cjs);
+});
