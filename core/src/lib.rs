@@ -225,6 +225,7 @@ impl Client {
     }
 
     fn assemble(config: Config, options: &Options, sink: Sink) -> Client {
+        let sampler = options.traces_sampler.clone().filter(|_| !config.disabled);
         let genai = Arc::new(genai::GenAiSettings {
             content_format: config.content_format,
             max_content_bytes: config.max_content_bytes,
@@ -235,7 +236,7 @@ impl Client {
             inner: Arc::new(ClientInner {
                 config,
                 before_send: options.before_send_span.clone(),
-                sampler: options.traces_sampler.clone(),
+                sampler,
                 continued: Default::default(),
                 sink,
                 genai,

@@ -351,7 +351,12 @@ impl Options {
             None => None,
         };
 
-        let otlp = self.resolve_otlp(&env)?;
+        // OpenTelemetry's switch for the whole SDK: only a case-insensitive "true" turns it on,
+        // and then nothing is recorded or sent, whatever else is configured.
+        let disabled =
+            env("OTEL_SDK_DISABLED").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        let otlp = self.resolve_otlp(&env)?.filter(|_| !disabled);
+        let dsn = dsn.filter(|_| !disabled);
 
         let spotlight = match &self.spotlight {
             Some(choice) => choice.clone(),
@@ -366,10 +371,14 @@ impl Options {
             check_http_url(url).map_err(|r| ConfigError::new("spotlight", r))?;
         }
 
-        let spool_choice = self
-            .spool
-            .clone()
-            .or_else(|| env("LLMTEL_SPOOL").map(|v| parse_spool(&v)));
+        let spotlight = spotlight.filter(|_| !disabled);
+        let spool_choice = if disabled {
+            Some(Spool::Off)
+        } else {
+            self.spool
+                .clone()
+                .or_else(|| env("LLMTEL_SPOOL").map(|v| parse_spool(&v)))
+        };
         let custom = !self.exporters.is_empty();
         let (spool_path, spool_is_default) = match spool_choice {
             Some(Spool::Off) => (None, false),
@@ -446,7 +455,12 @@ impl Options {
             release,
             service_name,
             resource_attributes,
-            traces_sample_rate: self.traces_sample_rate,
+            traces_sample_rate: if disabled {
+                0.0
+            } else {
+                self.traces_sample_rate
+            },
+            disabled,
             send_default_pii: self.send_default_pii,
             content_format: self.content_format,
             max_content_bytes: self.max_content_bytes,
@@ -551,6 +565,9 @@ pub struct Config {
     /// OTLP resource attributes beside the ones llmtel writes (`resource_attributes`).
     pub resource_attributes: Vec<(String, String)>,
     pub traces_sample_rate: f64,
+    /// `OTEL_SDK_DISABLED=true`: nothing is recorded (no exporter, every span unsampled, no
+    /// `traces_sampler`).
+    pub disabled: bool,
     pub send_default_pii: bool,
     pub content_format: ContentFormat,
     pub max_content_bytes: usize,
@@ -583,6 +600,9 @@ impl Config {
     /// print under `debug`: `exporters: sentry (host, project 42), spool (.llmtel/spans.jsonl);
     /// traces_sample_rate 1`. No secret: the DSN shows its host and project only.
     pub fn describe(&self) -> String {
+        if self.disabled {
+            return "disabled by OTEL_SDK_DISABLED: nothing is recorded or sent".to_owned();
+        }
         let mut exporters = Vec::new();
         if let Some(dsn) = &self.dsn {
             exporters.push(format!("sentry ({}, project {})", dsn.host, dsn.project_id));
@@ -1013,6 +1033,29 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.option, "OTEL_RESOURCE_ATTRIBUTES");
+    }
+
+    #[test]
+    fn otel_sdk_disabled_true_turns_everything_off_and_anything_else_is_false() {
+        let mut o = Options::default();
+        o.set("dsn", "https://public@o1.ingest.sentry.io/42")
+            .unwrap();
+        o.set("spool", "/tmp/spans.jsonl").unwrap();
+        let c = resolve(
+            &o,
+            &[
+                ("OTEL_SDK_DISABLED", " TRUE "),
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"),
+            ],
+        )
+        .unwrap();
+        assert!(c.disabled && c.dsn.is_none() && c.otlp.is_none() && c.spool.is_none());
+        assert_eq!(c.traces_sample_rate, 0.0);
+        assert!(c.describe().starts_with("disabled by OTEL_SDK_DISABLED"));
+        for other in ["false", "1", "yes", ""] {
+            let c = resolve(&o, &[("OTEL_SDK_DISABLED", other)]).unwrap();
+            assert!(!c.disabled && c.dsn.is_some(), "{other:?}");
+        }
     }
 
     #[test]
