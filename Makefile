@@ -12,7 +12,7 @@ C_LIB   := target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a
 CFLAGS_STRICT := -Wall -Wextra -Werror -Iinclude
 C_LINK  := $(C_LIB) -lpthread -ldl -lm
 
-.PHONY: all header wasm test-wasm demo test test-browser test-rust test-python python-build bench-python bench-node bench-langchain-python bench-langchain-node bench-aisdk-node bench-soak bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
+.PHONY: all install header wasm test-wasm demo test test-browser test-rust test-python python-build bench-python bench-node bench-langchain-python bench-langchain-node bench-aisdk-node bench-soak bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
 
 all: test
 
@@ -90,6 +90,9 @@ c-build: toolchain
 	$(CC) -std=c99 $(CFLAGS_STRICT) tests/c/scenario_runner.c $(C_LINK) -o $(C_OUT)/scenario_runner
 	$(CXX) -std=c++17 $(CFLAGS_STRICT) tests/c/test_cpp.cpp $(C_LINK) -o $(C_OUT)/test_cpp
 
+# The C quick start is linked twice through pkg-config: against the build tree's install tree,
+# and against an install tree moved after installing (the .pc file is relocatable), where the
+# program must need the library by its SONAME.
 test-c: c-lib c-build
 	$(C_OUT)/test_api
 	$(C_OUT)/test_cpp
@@ -97,16 +100,36 @@ test-c: c-lib c-build
 	valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=9 $(C_OUT)/test_api
 	$(CC) -std=c99 $(CFLAGS_STRICT) examples/c/quickstart.c $$(PKG_CONFIG_PATH=$(C_OUT)/dist/lib/pkgconfig pkg-config --cflags --libs --static llmtel) -o $(C_OUT)/quickstart
 	cd $(C_OUT) && LD_LIBRARY_PATH=dist/lib LLMTEL_SPOOL=quickstart.jsonl ./quickstart
+	rm -rf $(C_OUT)/installed $(C_OUT)/moved
+	$(MAKE) --no-print-directory install PREFIX=$(abspath $(C_OUT)/installed) PROFILE=$(PROFILE)
+	mv $(C_OUT)/installed $(C_OUT)/moved
+	$(CC) -std=c99 $(CFLAGS_STRICT) examples/c/quickstart.c $$(PKG_CONFIG_PATH=$(C_OUT)/moved/lib/pkgconfig pkg-config --cflags --libs llmtel) -o $(C_OUT)/quickstart_shared
+	readelf -d $(C_OUT)/quickstart_shared | grep -q 'NEEDED.*\[$(SONAME)\]' || { echo "quickstart_shared does not need $(SONAME)"; exit 1; }
+	cd $(C_OUT) && LD_LIBRARY_PATH=moved/lib LLMTEL_SPOOL=quickstart_shared.jsonl ./quickstart_shared
 
-# An install tree: lib/libllmtel.{a,so}, include/llmtel.h, lib/pkgconfig/llmtel.pc.
-# `make c-lib PROFILE=release PREFIX=/usr/local` builds for installing there.
-PREFIX ?= $(abspath $(C_OUT)/dist)
-c-lib: toolchain
+# The C library as bindings-c's build names it (see bindings-c/build.rs): libllmtel.so.0.MINOR
+# while the major version is 0.
+SONAME := libllmtel.so.$(if $(filter 0.%,$(VERSION)),$(word 1,$(subst ., ,$(VERSION))).$(word 2,$(subst ., ,$(VERSION))),$(word 1,$(subst ., ,$(VERSION))))
+
+# Installs the C library: lib/libllmtel.a, lib/libllmtel.so.VERSION with its SONAME and
+# development links, include/llmtel.h, and a relocatable lib/pkgconfig/llmtel.pc.
+# `make install PREFIX=/usr/local` (a release build, stripped; PROFILE=debug for a debug one).
+install: PROFILE = release
+install: toolchain
+	@test -n "$(PREFIX)" || { echo "make install: set PREFIX"; exit 1; }
 	$(CARGO) build --quiet -p llmtel-c $(if $(filter release,$(PROFILE)),--release)
-	@mkdir -p $(C_OUT)/dist/lib/pkgconfig $(C_OUT)/dist/include
-	cp target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.so $(C_OUT)/dist/lib/
-	cp include/llmtel.h $(C_OUT)/dist/include/
-	sed -e 's#@PREFIX@#$(PREFIX)#' -e 's#@VERSION@#$(VERSION)#' bindings-c/llmtel.pc.in > $(C_OUT)/dist/lib/pkgconfig/llmtel.pc
+	@mkdir -p $(PREFIX)/lib/pkgconfig $(PREFIX)/include
+	install -m 644 target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a $(PREFIX)/lib/
+	install -m 755 target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.so $(PREFIX)/lib/libllmtel.so.$(VERSION)
+	$(if $(filter release,$(PROFILE)),strip --strip-unneeded $(PREFIX)/lib/libllmtel.so.$(VERSION))
+	ln -sf libllmtel.so.$(VERSION) $(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(PREFIX)/lib/libllmtel.so
+	install -m 644 include/llmtel.h $(PREFIX)/include/
+	sed -e 's#@VERSION@#$(VERSION)#' bindings-c/llmtel.pc.in > $(PREFIX)/lib/pkgconfig/llmtel.pc
+
+# The build tree's own install tree (target/c/dist), in the build's profile.
+c-lib: toolchain
+	$(MAKE) --no-print-directory install PREFIX=$(abspath $(C_OUT)/dist) PROFILE=$(PROFILE)
 
 # The core's platform-free model for wasm32 (no threads, clock, files or sockets), behind the
 # wasm-bindgen binding: target/wasm/node (CommonJS, for Node and the tests) and target/wasm/web
