@@ -7,10 +7,30 @@
 #include "llmtel.h"
 
 #define S(literal) ((llmtel_str){literal, sizeof(literal) - 1})
+#define SET(o, name, value) llmtel_options_set(o, name, sizeof(name) - 1, value, sizeof(value) - 1)
+
+/* before_send_span: called on the thread that ends each span, after the privacy filter; it
+ * reads and edits the span through llmtel_span_data_* and returns a fate. */
+static uint32_t filter(llmtel_span_data *span, void *user_data) {
+    (void)user_data; /* whatever you registered */
+    llmtel_str model;
+    if (llmtel_span_data_get_string(span, S("gen_ai.request.model"), &model) == LLMTEL_OK &&
+        model.len == 13 && memcmp(model.data, "internal-eval", 13) == 0)
+        return LLMTEL_SPAN_DROP;
+    llmtel_span_data_remove_attribute(span, S("user.email")); /* also: _name, _op, _set_string */
+    return LLMTEL_SPAN_KEEP; /* any other value drops the span */
+}
 
 int main(void) {
+    llmtel_options *options = NULL; /* or llmtel_client_new(NULL, …): defaults + environment */
+    llmtel_options_new(&options);
+    SET(options, "traces_sample_rate", "1.0"); /* any option of the table, by name */
+    SET(options, "send_default_pii", "false");
+    llmtel_options_set_before_send_span(options, filter, NULL);
     llmtel_client *client = NULL;
-    if (llmtel_client_new(NULL, &client) != LLMTEL_OK) { /* NULL: defaults and environment */
+    llmtel_result created = llmtel_client_new(options, &client);
+    llmtel_options_free(options);
+    if (created != LLMTEL_OK) {
         char reason[1024];
         size_t len = 0;
         llmtel_last_error(reason, sizeof reason - 1, &len);
@@ -19,14 +39,14 @@ int main(void) {
         return 1;
     }
 
-    llmtel_span *task = NULL;
+    llmtel_span *task = NULL; /* business context */
     llmtel_span_start(client, S("Generate Report"), S("ai.task"), NULL, &task);
     llmtel_span_set_string(task, S("customer.tier"), S("premium"));
-    llmtel_context in_task; /* where children start */
-    llmtel_span_context(task, &in_task);
+    llmtel_context in_task; /* where children start (also from a run, a call, */
+    llmtel_span_context(task, &in_task); /* or incoming headers: llmtel_continue_trace) */
 
-    /* A model call: hand llmtel the request and the response as JSON; it maps them to the
-     * GenAI span contract (model, usage, cost, finish reasons, …). */
+    /* There is no SDK to patch in C: hand llmtel the request and the response (or the stream's
+     * chunks) as JSON and it maps them to the GenAI span, as for Node and Python. */
     static const char request[] =
         "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Summarise Q3\"}]}";
     static const char response[] =
@@ -40,7 +60,7 @@ int main(void) {
         .record_inputs = false, .record_outputs = false, .stream = false,
     };
     llmtel_genai_call *call = NULL;
-    llmtel_genai_begin(client, &start, &call);
+    llmtel_genai_begin(client, &start, &call); /* then llmtel_genai_chunk… and finish_stream, or fail */
     /* ... the HTTP call to the provider happens here ... */
     llmtel_genai_finish(call, (llmtel_str){response, sizeof response - 1});
     llmtel_genai_call_free(call);
