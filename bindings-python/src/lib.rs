@@ -222,13 +222,22 @@ fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
 }
 
 /// Runs the user's `before_send_span(span_dict) -> dict | None` on the caller's thread.
+/// Attributes as a dict of Python values (what hooks see).
+fn attributes_dict<'py>(
+    py: Python<'py>,
+    attributes: &llmtel_core::Attributes,
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for (k, v) in attributes.iter() {
+        dict.set_item(k, to_py(py, v)?)?;
+    }
+    Ok(dict)
+}
+
 fn before_send(hook: &Py<PyAny>, span: &mut SpanData) -> SpanFate {
     Python::attach(|py| {
         let mut run = || -> PyResult<SpanFate> {
-            let attributes = PyDict::new(py);
-            for (k, v) in span.attributes.iter() {
-                attributes.set_item(k, to_py(py, v)?)?;
-            }
+            let attributes = attributes_dict(py, &span.attributes)?;
             let view = PyDict::new(py);
             view.set_item("name", span.name.as_ref())?;
             view.set_item("op", span.op.as_deref())?;
@@ -289,10 +298,7 @@ fn before_send(hook: &Py<PyAny>, span: &mut SpanData) -> SpanFate {
 fn sample(sampler: &Py<PyAny>, context: &SamplingContext<'_>) -> Option<f64> {
     Python::attach(|py| {
         let run = || -> PyResult<Option<f64>> {
-            let attributes = PyDict::new(py);
-            for (k, v) in context.attributes.iter() {
-                attributes.set_item(k, to_py(py, v)?)?;
-            }
+            let attributes = attributes_dict(py, context.attributes)?;
             let view = PyDict::new(py);
             view.set_item("name", context.name)?;
             view.set_item("op", context.op)?;

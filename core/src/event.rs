@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::genai::SpecError;
 use crate::scrub::Scrubber;
 use crate::span::{SpanContext, SpanId, TraceId};
 
@@ -74,13 +75,6 @@ pub struct EventData {
     pub span_id: SpanId,
 }
 
-/// Why an event spec cannot be used.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EventError {
-    pub field: &'static str,
-    pub reason: String,
-}
-
 /// A fresh event id: 32 random hex digits, as Sentry names events.
 pub fn new_event_id() -> String {
     TraceId::random().to_hex()
@@ -97,9 +91,9 @@ impl EventSpec {
         event_id: String,
         timestamp_unix_nano: u64,
         scrubber: &Scrubber,
-    ) -> Result<EventData, EventError> {
+    ) -> Result<EventData, SpecError> {
         if self.message.is_none() && self.exception.is_none() {
-            return Err(EventError {
+            return Err(SpecError {
                 field: "event",
                 reason: "an event needs a message or an exception".into(),
             });
@@ -110,7 +104,7 @@ impl EventSpec {
             Some(text) => LEVELS
                 .into_iter()
                 .find(|l| l.eq_ignore_ascii_case(text) || (*l == "warning" && text == "warn"))
-                .ok_or_else(|| EventError {
+                .ok_or_else(|| SpecError {
                     field: "level",
                     reason: format!("expected fatal, error, warning, info or debug, got {text:?}"),
                 })?,

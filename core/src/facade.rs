@@ -459,10 +459,7 @@ impl Client {
     /// `before_send_span` like llmtel's own spans.
     pub fn import_span(&self, span: &str) -> Result<(), Error> {
         let span: ImportedSpan = spec_from_json("span", span)?;
-        let data = span
-            .into_data(|v| value_of(v, None))
-            .map_err(|e| Error::new(ErrorKind::InvalidArgument, Some(e.field), e.reason))?;
-        self.record_finished(data);
+        self.record_finished(span.into_data(|v| value_of(v, None))?);
         Ok(())
     }
 
@@ -471,8 +468,7 @@ impl Client {
     pub fn capture(&self, spec: &str, parent: Option<SpanContext>) -> Result<String, Error> {
         let mut spec: crate::event::EventSpec = spec_from_json("event", spec)?;
         spec.parent = parent;
-        self.capture_event(spec)
-            .map_err(|e| Error::new(ErrorKind::InvalidArgument, Some(e.field), e.reason))
+        Ok(self.capture_event(spec)?)
     }
 
     /// `flush` with the facade's error.
@@ -737,11 +733,7 @@ impl RunHandle {
 /// The span a `before_send_span` hook sees, as JSON (for hosts that hand the hook an object):
 /// name, op, origin, ids, status and typed attributes.
 pub fn span_view(span: &SpanData) -> serde_json::Value {
-    let attributes: serde_json::Map<String, serde_json::Value> = span
-        .attributes
-        .iter()
-        .map(|(k, v)| (k.to_owned(), json_of(v)))
-        .collect();
+    let attributes = attributes_json(&span.attributes);
     serde_json::json!({
         "name": span.name.as_ref(),
         "op": span.op.as_deref(),
@@ -788,14 +780,9 @@ pub fn foreign_context(
 /// What a `traces_sampler` hook sees, as JSON, in Sentry's shape: name, op, attributes and
 /// `parentSampled` (absent for a new trace or a deferred decision).
 pub fn sampling_view(context: &crate::SamplingContext<'_>) -> serde_json::Value {
-    let attributes: serde_json::Map<String, serde_json::Value> = context
-        .attributes
-        .iter()
-        .map(|(k, v)| (k.to_owned(), json_of(v)))
-        .collect();
     let mut view = serde_json::json!({
         "name": context.name,
-        "attributes": attributes,
+        "attributes": attributes_json(context.attributes),
     });
     if let Some(op) = context.op {
         view["op"] = op.into();
@@ -804,6 +791,14 @@ pub fn sampling_view(context: &crate::SamplingContext<'_>) -> serde_json::Value 
         view["parentSampled"] = parent.into();
     }
     view
+}
+
+/// Attributes as a JSON object of plain values (what hooks see).
+fn attributes_json(attributes: &Attributes) -> serde_json::Map<String, serde_json::Value> {
+    attributes
+        .iter()
+        .map(|(k, v)| (k.to_owned(), json_of(v)))
+        .collect()
 }
 
 /// An attribute as plain JSON, as the spool and Sentry write it (non-finite doubles as null).

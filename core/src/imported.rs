@@ -5,6 +5,7 @@
 
 use serde::Deserialize;
 
+use crate::genai::SpecError;
 use crate::span::{Attributes, ErrorCode, SpanData, SpanId, SpanKind, Status, Str, TraceId};
 
 /// The origin of spans that came from another tracer.
@@ -61,15 +62,8 @@ impl Time {
     }
 }
 
-/// Why an imported span cannot be read: the field and the reason.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ImportError {
-    pub field: &'static str,
-    pub reason: String,
-}
-
-fn bad(field: &'static str, reason: impl Into<String>) -> ImportError {
-    ImportError {
+fn bad(field: &'static str, reason: impl Into<String>) -> SpecError {
+    SpecError {
         field,
         reason: reason.into(),
     }
@@ -80,7 +74,7 @@ impl ImportedSpan {
     pub fn into_data(
         self,
         value_of: impl Fn(&serde_json::Value) -> Option<crate::span::Value>,
-    ) -> Result<SpanData, ImportError> {
+    ) -> Result<SpanData, SpecError> {
         let trace_id = TraceId::from_hex(&self.trace_id).ok_or_else(|| {
             bad(
                 "trace_id",
@@ -152,7 +146,7 @@ impl ImportedSpan {
     }
 }
 
-fn span_id_of(field: &'static str, text: &str) -> Result<SpanId, ImportError> {
+fn span_id_of(field: &'static str, text: &str) -> Result<SpanId, SpecError> {
     SpanId::from_hex(text).ok_or_else(|| bad(field, format!("{text:?} is not 16 hex digits")))
 }
 
@@ -222,7 +216,7 @@ fn describe(name: &str, kind: SpanKind, attributes: &Attributes) -> (String, Opt
 mod tests {
     use super::*;
 
-    fn import(json: serde_json::Value) -> Result<SpanData, ImportError> {
+    fn import(json: serde_json::Value) -> Result<SpanData, SpecError> {
         let span: ImportedSpan = serde_json::from_value(json).unwrap();
         span.into_data(|v| match v {
             serde_json::Value::String(s) => Some(crate::span::Value::from(s.clone())),

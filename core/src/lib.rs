@@ -248,7 +248,7 @@ impl Client {
 
     /// Records an event the application captured (`captureException`, `captureMessage`)
     /// under `spec.parent`, the span it happened in; returns its id.
-    pub fn capture_event(&self, spec: event::EventSpec) -> Result<String, event::EventError> {
+    pub fn capture_event(&self, spec: event::EventSpec) -> Result<String, genai::SpecError> {
         let event = spec.into_data(
             event::new_event_id(),
             span::now_unix_nano(),
