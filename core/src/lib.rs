@@ -331,11 +331,7 @@ impl Client {
             };
         }
         let dsc = match start.parent {
-            Some(p) if p.remote => self
-                .inner
-                .continued
-                .get(trace_id)
-                .and_then(|c| c.dsc.clone()),
+            Some(p) if p.remote => self.inner.continued.dsc(trace_id),
             _ => None,
         };
         let mut attributes = start.attributes;
@@ -412,11 +408,7 @@ impl Client {
     /// root in a continued trace carries that trace's DSC.
     pub(crate) fn record_finished(&self, mut data: SpanData) {
         if data.is_segment() && data.parent_span_id.is_some() {
-            data.dsc = self
-                .inner
-                .continued
-                .get(data.trace_id)
-                .and_then(|c| c.dsc.clone());
+            data.dsc = self.inner.continued.dsc(data.trace_id);
         }
         self.inner.finish(data);
     }

@@ -427,6 +427,11 @@ impl ContinuedTraces {
         }
     }
 
+    /// The DSC the head of `trace_id` froze, when this process continued that trace with one.
+    pub fn dsc(&self, trace_id: TraceId) -> Option<std::sync::Arc<DynamicSamplingContext>> {
+        self.get(trace_id).and_then(|c| c.dsc.clone())
+    }
+
     pub fn get(&self, trace_id: TraceId) -> Option<std::sync::Arc<Continued>> {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if inner.by_trace.is_empty() {
