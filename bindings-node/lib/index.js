@@ -22,9 +22,8 @@ const state = { client: null, shutdownTimeoutMs: 2000, sendDefaultPii: false, ex
  * application's active OpenTelemetry span. An OpenTelemetry span started inside an llmtel span
  * is the more recent one; the one that was already active when the llmtel span started is not.
  */
-function parentContext() {
+function parentContext(theirs = otel.activeSpan()) {
   const ours = current.getStore();
-  const theirs = otel.activeSpan();
   if (theirs !== undefined && (ours === undefined || ours._otelAt !== theirs)) {
     const context = otel.contextOf(theirs);
     if (context !== undefined) return context;
@@ -297,11 +296,12 @@ function unlessEnded(operation) {
 }
 
 class Span {
-  constructor(nativeSpan) {
+  /** `otelAt`: the application's OpenTelemetry span active now, when the caller read it. */
+  constructor(nativeSpan, otelAt = otel.activeSpan()) {
     this._native = nativeSpan;
     this._ctx = undefined;
     /** The application's OpenTelemetry span active when this one started (see parentContext). */
-    this._otelAt = otel.activeSpan();
+    this._otelAt = otelAt;
   }
 
   /** Where children start: a NativeContext, made on first use (making one costs microseconds). */
@@ -386,10 +386,11 @@ function openSpan({ name, op, attributes, parentSpan, onlyIfParent } = {}) {
   const client = state.client;
   if (!client) return undefined;
   // `parentSpan: null` starts a new trace; a span given is the parent; else the active one.
+  const theirs = otel.activeSpan(); // read once: for the parent and for the span itself
   const parent = parentSpan === null ? undefined
-    : parentSpan instanceof Span ? parentSpan._context : parentContext();
+    : parentSpan instanceof Span ? parentSpan._context : parentContext(theirs);
   if (onlyIfParent && parent === undefined) return undefined;
-  const span = new Span(client.startSpan({ name: String(name), op }, parent));
+  const span = new Span(client.startSpan({ name: String(name), op }, parent), theirs);
   const scoped = scopeAttributes();
   if (scoped) span.setAttributes(scoped);
   if (attributes) span.setAttributes(attributes);

@@ -42,12 +42,16 @@ _current: ContextVar[Optional[Union["Span", "_ContinuedTrace"]]] = ContextVar("l
 _conversation: ContextVar[Optional[str]] = ContextVar("llmtel_conversation_id", default=None)
 
 
-def _parent_context() -> Optional[_native.Context]:
+_UNREAD: Any = object()  # "not read yet", where None is a value read (no OpenTelemetry span)
+
+
+def _parent_context(theirs: Any = _UNREAD) -> Optional[_native.Context]:
     """Where a span started now goes: under the most recent of llmtel's active span and the
     application's active OpenTelemetry span. An OpenTelemetry span started inside an llmtel
     span is the more recent one; the one already active when the llmtel span started is not."""
     ours = _current.get()
-    theirs = _otel.active_span()
+    if theirs is _UNREAD:
+        theirs = _otel.active_span()
     if theirs is not None and (ours is None or ours._otel_at is not theirs):
         context = _otel.context_of(theirs)
         if context is not None:
@@ -220,12 +224,12 @@ class Span:
 
     __slots__ = ("_native", "_context", "_token", "_otel_at", "__weakref__")
 
-    def __init__(self, native: "_native.Span") -> None:
+    def __init__(self, native: "_native.Span", otel_at: Any = _UNREAD) -> None:
         self._native = native
         self._context = native.context  # where children start, read once
         self._token: Optional[Token] = None
         # The application's OpenTelemetry span active when this one started (_parent_context).
-        self._otel_at = _otel.active_span()
+        self._otel_at = _otel.active_span() if otel_at is _UNREAD else otel_at
 
     def set_attribute(self, key: str, value: Any) -> None:
         try:
@@ -292,8 +296,9 @@ class start_span:
         scoped = _scope_attributes()
         if scoped:
             attributes = {**dict(scoped), **(attributes or {})}
-        native = client.start_span(self._name, self._op, None, _parent_context(), attributes)
-        self._span = Span(native)
+        theirs = _otel.active_span()  # read once: for the parent and for the span itself
+        native = client.start_span(self._name, self._op, None, _parent_context(theirs), attributes)
+        self._span = Span(native, theirs)
         self._token = _current.set(self._span)
         return self._span
 
