@@ -4,16 +4,31 @@
 //! files or sockets): finished spans wait in the client until JavaScript takes them as spool
 //! lines or encoded requests. Specs cross as JSON text, errors as JS `Error`s with `code`.
 
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::time::Duration;
+
+use llmtel_core::export::assembly::Assembler;
 use llmtel_core::export::otlp::OtlpEncoder;
+use llmtel_core::export::sentry::courier::{Answer, Courier, Outgoing, PendingReports};
+use llmtel_core::export::sentry::{
+    EnvelopeSettings, Item, build_segment, captured_envelopes, error_envelopes, write_envelope,
+};
 use llmtel_core::export::spool::SpoolFormat;
-use llmtel_core::facade::spec_from_json;
+use llmtel_core::facade::{self, spec_from_json};
 use llmtel_core::options::OtlpProtocol;
 use llmtel_core::propagation::{self, RemoteParent};
+use llmtel_core::span::SpanData;
+use llmtel_core::stats::{DropCounts, ExportTally};
 use llmtel_core::{
     CallHandle, CallSpec, Client, Error, FailSpec, Options, PlacementSpec, RunHandle, Segment,
-    SpanContext, SpanHandle, SpanSpec, Value,
+    SpanContext, SpanFate, SpanHandle, SpanSpec, Value,
 };
 use wasm_bindgen::prelude::*;
+
+/// Children wait this long for their local root before they travel without it, as in the
+/// native pipeline.
+const ORPHAN_WAIT: Duration = Duration::from_secs(30);
 
 /// The facade's error as a JS `Error` with `code` (the stable name) and `field`.
 fn js_error(e: Error) -> JsValue {
@@ -126,19 +141,115 @@ pub fn continue_trace(
     }))
 }
 
-/// A client whose finished spans wait for JavaScript.
+/// A JavaScript function the core calls (`before_send_span`, `traces_sampler`).
+struct JsCallback(js_sys::Function);
+
+// SAFETY: wasm32-unknown-unknown (built without the `atomics` target feature) runs on one
+// thread, so the function is only ever called where it was made. The core's hook types ask for
+// Send + Sync because the native runtime calls hooks from any thread.
+unsafe impl Send for JsCallback {}
+unsafe impl Sync for JsCallback {}
+
+impl JsCallback {
+    /// Calls it with one JSON text; a throw, or anything but a string, is `None`.
+    fn call(&self, json: String) -> Option<String> {
+        self.0
+            .call1(&JsValue::NULL, &JsValue::from(json))
+            .ok()?
+            .as_string()
+    }
+}
+
+/// `before_send_span(json) -> json | null`, as the Node binding's: the span as `span_view`
+/// gives it, the view back (or null to drop the span).
+fn before_send_hook(f: js_sys::Function) -> llmtel_core::BeforeSendSpan {
+    let f = JsCallback(f);
+    Arc::new(
+        move |span: &mut SpanData| match f.call(facade::span_view(span).to_string()) {
+            Some(text) => match serde_json::from_str(&text) {
+                Ok(view) => facade::apply_span_view(span, &view),
+                Err(_) => SpanFate::Drop,
+            },
+            None => SpanFate::Drop,
+        },
+    )
+}
+
+/// `traces_sampler(json) -> number | null`: the sampling context as `sampling_view` gives it.
+fn sampler_hook(f: js_sys::Function) -> llmtel_core::TracesSampler {
+    let f = JsCallback(f);
+    Arc::new(move |context| {
+        let answer =
+            f.0.call1(
+                &JsValue::NULL,
+                &JsValue::from(facade::sampling_view(context).to_string()),
+            )
+            .ok()?;
+        answer.as_f64()
+    })
+}
+
+/// The host clock as the rate limits keep time.
+fn now() -> Duration {
+    Duration::from_nanos(llmtel_core::clock::now_unix_nano())
+}
+
+/// A client whose finished spans wait for JavaScript, which takes them in batches (`take`) and
+/// sends what the batch encodes: Sentry envelopes (after rate limits, with client reports),
+/// Spotlight's copies, OTLP/HTTP JSON, or spool lines.
 #[wasm_bindgen]
 pub struct WasmClient {
     inner: Client,
     spool: SpoolFormat,
     otlp: OtlpEncoder,
+    envelopes: EnvelopeSettings,
+    segments: RefCell<Assembler>,
+    courier: RefCell<Courier<Duration>>,
+    tally: RefCell<ExportTally>,
+}
+
+/// Finished segments taken from the client, encoded by its methods for each destination.
+#[wasm_bindgen]
+pub struct WasmBatch {
+    segments: Vec<Segment>,
+}
+
+#[wasm_bindgen]
+impl WasmBatch {
+    /// Spans and events in the batch.
+    #[wasm_bindgen(getter)]
+    pub fn items(&self) -> usize {
+        self.segments.iter().map(Segment::items).sum()
+    }
+}
+
+/// One Sentry envelope to send; hand it back to `settleSentry` with the answer.
+#[wasm_bindgen]
+pub struct WasmEnvelope {
+    body: String,
+    outgoing: Option<Outgoing>,
+    reports: Option<PendingReports>,
+}
+
+#[wasm_bindgen]
+impl WasmEnvelope {
+    #[wasm_bindgen(getter)]
+    pub fn body(&self) -> String {
+        self.body.clone()
+    }
 }
 
 #[wasm_bindgen]
 impl WasmClient {
-    /// `options_json`: `{"name": "text value", …}` with the core's option names.
+    /// `options_json`: `{"name": "text value", …}` with the core's option names;
+    /// `before_send_span(json) -> json | null` and `traces_sampler(json) -> number | null` are
+    /// optional.
     #[wasm_bindgen(constructor)]
-    pub fn new(options_json: &str) -> Result<WasmClient, JsValue> {
+    pub fn new(
+        options_json: &str,
+        before_send_span: Option<js_sys::Function>,
+        traces_sampler: Option<js_sys::Function>,
+    ) -> Result<WasmClient, JsValue> {
         llmtel_core::clock::set_host_clock(now_ms);
         let pairs: serde_json::Map<String, serde_json::Value> =
             spec_from_json("options", options_json).map_err(js_error)?;
@@ -154,11 +265,203 @@ impl WasmClient {
             };
             options.set(name, &text).map_err(|e| js_error(e.into()))?;
         }
+        options.before_send_span = before_send_span.map(before_send_hook);
+        options.traces_sampler = traces_sampler.map(sampler_hook);
         let inner = Client::buffered(&options).map_err(|e| js_error(e.into()))?;
         let config = inner.config();
-        let spool = SpoolFormat::new(config);
-        let otlp = OtlpEncoder::new(OtlpProtocol::Json, config);
-        Ok(WasmClient { inner, spool, otlp })
+        Ok(WasmClient {
+            spool: SpoolFormat::new(config),
+            otlp: OtlpEncoder::new(OtlpProtocol::Json, config),
+            envelopes: EnvelopeSettings::from_config(config),
+            inner,
+            segments: RefCell::default(),
+            courier: RefCell::default(),
+            tally: RefCell::default(),
+        })
+    }
+
+    /// Where to send, as JSON: `sentry` (the envelope URL with the key in the query string, as
+    /// browser SDKs send it), `spotlight`, `otlp` (`url`, `headers`); absent when not set.
+    pub fn endpoints(&self) -> String {
+        let config = self.inner.config();
+        let mut out = serde_json::Map::new();
+        if let Some(dsn) = &config.dsn {
+            let url = format!(
+                "{}?sentry_key={}&sentry_version=7&sentry_client={}%2F{}",
+                dsn.envelope_url(),
+                dsn.public_key,
+                self.envelopes.sdk_name,
+                llmtel_core::VERSION
+            );
+            out.insert("sentry".into(), url.into());
+        }
+        if let Some(spotlight) = &config.spotlight {
+            out.insert("spotlight".into(), spotlight.clone().into());
+        }
+        if let Some(otlp) = &config.otlp {
+            let headers: serde_json::Map<String, serde_json::Value> = otlp
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().into()))
+                .collect();
+            out.insert(
+                "otlp".into(),
+                serde_json::json!({"url": otlp.url, "headers": headers}),
+            );
+        }
+        serde_json::Value::Object(out).to_string()
+    }
+
+    /// The finished segments ready to send. A local root's children wait for it (30 s at
+    /// most), unless `all` (flush, close, the page going away) sends them without it.
+    pub fn take(&self, all: bool) -> WasmBatch {
+        let mut segments = self.segments.borrow_mut();
+        for span in self.inner.take_finished() {
+            segments.accept_span(span);
+        }
+        for event in self.inner.take_events() {
+            segments.accept_event(event);
+        }
+        segments.release_orphans(if all { Duration::ZERO } else { ORPHAN_WAIT });
+        WasmBatch {
+            segments: segments.take_ready(usize::MAX),
+        }
+    }
+
+    /// `max_content_bytes`: the longest string a content attribute keeps.
+    #[wasm_bindgen(getter, js_name = contentCap)]
+    pub fn content_cap(&self) -> usize {
+        self.inner.config().max_content_bytes
+    }
+
+    /// Spans waiting for their local root to end.
+    #[wasm_bindgen(getter, js_name = openSpans)]
+    pub fn open_spans(&self) -> usize {
+        self.segments.borrow().open_spans()
+    }
+
+    /// The batch's Sentry envelopes, after rate limits (what they hold back is counted and
+    /// reported to Sentry in the next envelope's client report).
+    #[wasm_bindgen(js_name = sentryEnvelopes)]
+    pub fn sentry_envelopes(&self, batch: &WasmBatch) -> Vec<WasmEnvelope> {
+        let mut courier = self.courier.borrow_mut();
+        courier.sync_client(&self.inner);
+        let mut tally = self.tally.borrow_mut();
+        let mut out = Vec::new();
+        for envelope in self.envelopes_of(batch) {
+            if let Some((body, outgoing)) =
+                courier.prepare(&self.envelopes, &envelope, now(), &mut tally)
+            {
+                out.push(WasmEnvelope {
+                    body: String::from_utf8(body).expect("envelopes are UTF-8"),
+                    outgoing: Some(outgoing),
+                    reports: None,
+                });
+            }
+        }
+        out
+    }
+
+    /// An envelope of the pending client reports alone (on flush), if there are any.
+    #[wasm_bindgen(js_name = clientReportEnvelope)]
+    pub fn client_report_envelope(&self) -> Option<WasmEnvelope> {
+        let mut courier = self.courier.borrow_mut();
+        courier.sync_client(&self.inner);
+        let (body, pending) = courier.reports_only(&self.envelopes, now())?;
+        Some(WasmEnvelope {
+            body: String::from_utf8(body).expect("envelopes are UTF-8"),
+            outgoing: None,
+            reports: Some(pending),
+        })
+    }
+
+    /// Sentry's answer to an envelope: `status` 0 when no answer came (a network error),
+    /// with the `X-Sentry-Rate-Limits` header and `Retry-After` in seconds when present.
+    #[wasm_bindgen(js_name = settleSentry)]
+    pub fn settle_sentry(
+        &self,
+        envelope: WasmEnvelope,
+        status: u16,
+        rate_limits: Option<String>,
+        retry_after_secs: Option<f64>,
+    ) {
+        let answer = if status == 0 {
+            Answer::NetworkError
+        } else {
+            Answer::Response {
+                status,
+                rate_limits: rate_limits.as_deref(),
+                retry_after: retry_after_secs
+                    .filter(|s| s.is_finite() && *s >= 0.0)
+                    .map(Duration::from_secs_f64),
+            }
+        };
+        let mut courier = self.courier.borrow_mut();
+        if let Some(outgoing) = envelope.outgoing {
+            let settled = courier.settle(outgoing, answer, now());
+            self.tally.borrow_mut().merge(settled);
+        } else if let Some(pending) = envelope.reports {
+            courier.settle_reports(pending, answer, now());
+        }
+    }
+
+    /// The batch's envelopes for Spotlight: every item, whatever Sentry's rate limits.
+    #[wasm_bindgen(js_name = spotlightEnvelopes)]
+    pub fn spotlight_envelopes(&self, batch: &WasmBatch) -> Vec<String> {
+        self.envelopes_of(batch)
+            .iter()
+            .map(|envelope| {
+                let items: Vec<&Item> = envelope.items.iter().collect();
+                let body = write_envelope(
+                    &self.envelopes,
+                    &envelope.header,
+                    &items,
+                    None,
+                    llmtel_core::clock::now_system_time(),
+                );
+                String::from_utf8(body).expect("envelopes are UTF-8")
+            })
+            .collect()
+    }
+
+    /// The batch as one OTLP/HTTP JSON request body (empty when it holds no span).
+    #[wasm_bindgen(js_name = otlpJson)]
+    pub fn otlp_json(&self, batch: &WasmBatch) -> String {
+        if batch.segments.iter().all(Segment::is_empty) {
+            return String::new();
+        }
+        String::from_utf8(self.otlp.encode(&batch.segments)).expect("OTLP JSON is UTF-8")
+    }
+
+    /// The batch's spans as spool lines (JSONL, the native spool's exact format).
+    #[wasm_bindgen(js_name = spoolLines)]
+    pub fn spool_lines(&self, batch: &WasmBatch) -> String {
+        let mut out = Vec::new();
+        for span in batch.segments.iter().flat_map(Segment::spans) {
+            self.spool.write_line(&mut out, span);
+        }
+        String::from_utf8(out).expect("spool lines are UTF-8")
+    }
+
+    /// Counts, as JSON: spans `queued` and `droppedBeforeExport` by reason (sampling,
+    /// before_send_span, a full buffer), and per Sentry envelope answered, spans `exported`
+    /// and `dropped` by reason.
+    pub fn stats(&self) -> String {
+        let by_reason = |counts: &DropCounts| -> serde_json::Map<String, serde_json::Value> {
+            counts
+                .iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(reason, n)| (reason.as_str().to_owned(), n.into()))
+                .collect()
+        };
+        let tally = self.tally.borrow();
+        let client = self.inner.stats();
+        serde_json::json!({
+            "queued": client.queued,
+            "droppedBeforeExport": by_reason(&client.dropped),
+            "sentry": {"exported": tally.exported, "dropped": by_reason(&tally.dropped)},
+        })
+        .to_string()
     }
 
     #[wasm_bindgen(js_name = startSpan)]
@@ -237,32 +540,37 @@ impl WasmClient {
         Ok(WasmRun { inner })
     }
 
-    /// The spans finished since the last take, as spool lines (JSONL, the native spool's
-    /// exact format).
+    /// Every span finished since the last take, as spool lines (children included whether
+    /// or not their root ended).
     #[wasm_bindgen(js_name = takeSpoolLines)]
     pub fn take_spool_lines(&self) -> String {
-        let mut out = Vec::new();
-        for span in self.inner.take_finished() {
-            self.spool.write_line(&mut out, &span);
-        }
-        String::from_utf8(out).expect("spool lines are UTF-8")
+        self.spool_lines(&self.take(true))
     }
 
-    /// The spans finished since the last take, as one OTLP/HTTP JSON request body (empty
+    /// Every span finished since the last take, as one OTLP/HTTP JSON request body (empty
     /// string when there are none).
     #[wasm_bindgen(js_name = takeOtlpJson)]
     pub fn take_otlp_json(&self) -> String {
-        let spans = self.inner.take_finished();
-        if spans.is_empty() {
-            return String::new();
-        }
-        let segment = Segment {
-            root: None,
-            children: spans,
-            events: Vec::new(),
-        };
-        String::from_utf8(self.otlp.encode(std::slice::from_ref(&segment)))
-            .expect("OTLP JSON is UTF-8")
+        self.otlp_json(&self.take(true))
+    }
+}
+
+impl WasmClient {
+    /// The Sentry envelopes of a batch, before rate limits: one per segment, one per failed
+    /// GenAI span's error event, one per captured event.
+    fn envelopes_of(&self, batch: &WasmBatch) -> Vec<llmtel_core::export::sentry::SegmentEnvelope> {
+        let settings = &self.envelopes;
+        batch
+            .segments
+            .iter()
+            .flat_map(|segment| {
+                (!segment.is_empty())
+                    .then(|| build_segment(settings, segment))
+                    .into_iter()
+                    .chain(error_envelopes(settings, segment))
+                    .chain(captured_envelopes(settings, segment))
+            })
+            .collect()
     }
 }
 
@@ -305,9 +613,40 @@ impl WasmSpan {
         self.inner.set_attribute(key, value).map_err(js_error)
     }
 
+    #[wasm_bindgen(js_name = setBool)]
+    pub fn set_bool(&self, key: String, value: bool) -> Result<(), JsValue> {
+        self.inner.set_attribute(key, value).map_err(js_error)
+    }
+
+    #[wasm_bindgen(js_name = setStringArray)]
+    pub fn set_string_array(&self, key: String, value: Vec<String>) -> Result<(), JsValue> {
+        self.inner
+            .set_attribute(key, Value::from(value))
+            .map_err(js_error)
+    }
+
+    /// Whole numbers become an integer array, others a double array.
+    #[wasm_bindgen(js_name = setNumberArray)]
+    pub fn set_number_array(&self, key: String, value: Vec<f64>) -> Result<(), JsValue> {
+        let value = if value.iter().all(|v| v.fract() == 0.0 && v.abs() < 9.0e15) {
+            Value::IntArray(value.iter().map(|v| *v as i64).collect())
+        } else {
+            Value::DoubleArray(value)
+        };
+        self.inner.set_attribute(key, value).map_err(js_error)
+    }
+
     #[wasm_bindgen(js_name = setStatus)]
     pub fn set_status(&self, code: &str, message: Option<String>) -> Result<(), JsValue> {
         self.inner.set_status(code, message).map_err(js_error)
+    }
+
+    /// `usage_json` is a Usage (`input_tokens`, `output_tokens`, `cache_read_input_tokens`,
+    /// `reasoning_tokens`, …).
+    #[wasm_bindgen(js_name = recordUsage)]
+    pub fn record_usage(&self, usage_json: &str) -> Result<(), JsValue> {
+        let usage = spec_from_json("usage", usage_json).map_err(js_error)?;
+        self.inner.record_usage(&usage).map_err(js_error)
     }
 
     pub fn end(&self) -> Result<(), JsValue> {
@@ -331,6 +670,11 @@ impl WasmCall {
 
     pub fn context(&self) -> Option<WasmContext> {
         self.inner.context().map(context)
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn ended(&self) -> bool {
+        self.inner.is_ended()
     }
 
     /// One stream event as received: SSE event name (or undefined) and data text.
@@ -402,6 +746,44 @@ impl WasmRun {
             .fail(error_type, message.as_deref())
             .map_err(js_error)
     }
+}
+
+/// The core's option table, as JSON rows (`name`, `camelName`, `kind`, `example`,
+/// `public`): what `init` accepts, converted by bindings-node/lib/option_pairs.js as for Node.
+#[wasm_bindgen(js_name = optionTable)]
+pub fn option_table() -> String {
+    let rows: Vec<serde_json::Value> = llmtel_core::options::OPTIONS
+        .iter()
+        .map(|o| {
+            serde_json::json!({
+                "name": o.name,
+                "camelName": llmtel_core::options::camel_case(o.name),
+                "kind": o.kind.as_str(),
+                "example": o.example,
+                "public": o.public,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(rows).to_string()
+}
+
+/// What llmtel makes of an option it does not know, as JSON: `sentryOnly` (a Sentry option it
+/// does not use) or `didYouMean` (the option meant, camelCase).
+#[wasm_bindgen(js_name = optionAdvice)]
+pub fn option_advice(name: &str) -> String {
+    use llmtel_core::options::{UnknownOption, camel_case, unknown_option};
+    match unknown_option(name, camel_case) {
+        UnknownOption::SentryOnly => r#"{"sentryOnly":true}"#.to_owned(),
+        UnknownOption::Unknown { did_you_mean } => {
+            serde_json::json!({"sentryOnly": false, "didYouMean": did_you_mean}).to_string()
+        }
+    }
+}
+
+/// The candidate nearest to `name` (a misspelt integration name), if one is near enough.
+#[wasm_bindgen(js_name = nearestName)]
+pub fn nearest_name(name: &str, candidates: Vec<String>) -> Option<String> {
+    llmtel_core::options::nearest(name, candidates.iter().map(String::as_str)).map(str::to_owned)
 }
 
 /// The core's version.

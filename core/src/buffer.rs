@@ -55,6 +55,11 @@ impl Buffer {
         }
     }
 
+    /// What was dropped before the host took it (sampling, before_send_span, a full buffer).
+    pub fn drops(&self) -> &AtomicDrops {
+        &self.dropped
+    }
+
     pub fn take_events(&self) -> Vec<EventData> {
         std::mem::take(&mut *self.events.lock().unwrap_or_else(|p| p.into_inner()))
     }

@@ -33,6 +33,11 @@ pub fn now_unix_nano() -> u64 {
     HOST_CLOCK.get().map_or(0, |now| (now() * 1e6) as u64)
 }
 
+/// The wall clock as a `SystemTime` (whose own `now` panics on wasm32).
+pub fn now_system_time() -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + std::time::Duration::from_nanos(now_unix_nano())
+}
+
 /// Measures a duration: monotonic where the platform has a monotonic clock.
 #[derive(Clone, Copy, Debug)]
 pub struct Stopwatch {

@@ -277,6 +277,16 @@ impl Client {
         }
     }
 
+    /// The drop counts of a buffered client (`None` with the native pipeline, which reports
+    /// its own).
+    pub(crate) fn buffer_drops(&self) -> Option<&stats::AtomicDrops> {
+        match &self.inner.sink {
+            Sink::Buffer(b) => Some(b.drops()),
+            #[cfg(feature = "runtime")]
+            Sink::Pipeline(_) => None,
+        }
+    }
+
     pub fn config(&self) -> &Config {
         &self.inner.config
     }

@@ -105,7 +105,6 @@ impl AtomicDrops {
         }))
     }
 
-    #[cfg(feature = "runtime")]
     pub fn segments(&self) -> DropCounts {
         DropCounts(std::array::from_fn(|i| {
             self.segments[i].load(Ordering::Relaxed)

@@ -5,10 +5,10 @@ use std::time::Instant;
 use crate::span::SpanData;
 use crate::stats::ExportTally;
 
+pub mod assembly;
 #[cfg(feature = "runtime")]
 mod http;
 pub mod otlp;
-#[cfg(feature = "runtime")]
 pub mod ratelimit;
 pub mod sentry;
 pub mod spool;

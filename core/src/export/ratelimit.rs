@@ -1,7 +1,10 @@
 //! Sentry rate limits: `X-Sentry-Rate-Limits` on every response, `Retry-After` or 60 s on a bare
-//! 429. Items of a limited category are dropped locally until the limit expires.
+//! 429. Items of a limited category are dropped locally until the limit expires. Time is the
+//! caller's: `Instant` on the native runtime, the host clock's `Duration` since the epoch in the
+//! wasm build.
 
 use std::collections::HashMap;
+use std::ops::{Add, Sub};
 use std::time::{Duration, Instant};
 
 /// Data categories Sentry names in rate limits; a limit naming only others is ignored.
@@ -26,20 +29,33 @@ const KNOWN_CATEGORIES: &[&str] = &[
 
 const BARE_429_WAIT: Duration = Duration::from_secs(60);
 
-#[derive(Debug, Default)]
-pub struct RateLimits {
-    all: Option<Instant>,
-    by_category: HashMap<String, Instant>,
+/// A point in time the limits can be kept in.
+pub trait Moment: Copy + Ord + Add<Duration, Output = Self> + Sub<Output = Duration> {}
+impl<T: Copy + Ord + Add<Duration, Output = T> + Sub<Output = Duration>> Moment for T {}
+
+#[derive(Debug)]
+pub struct RateLimits<T = Instant> {
+    all: Option<T>,
+    by_category: HashMap<String, T>,
 }
 
-impl RateLimits {
+impl<T> Default for RateLimits<T> {
+    fn default() -> Self {
+        RateLimits {
+            all: None,
+            by_category: HashMap::new(),
+        }
+    }
+}
+
+impl<T: Moment> RateLimits<T> {
     /// Reads the limits a response carries (200 included).
     pub fn update(
         &mut self,
         status: u16,
         rate_limits: Option<&str>,
         retry_after: Option<Duration>,
-        now: Instant,
+        now: T,
     ) {
         if let Some(header) = rate_limits {
             self.apply_header(header, now);
@@ -49,7 +65,7 @@ impl RateLimits {
     }
 
     /// `retry_after:categories:scope[:reason]`, limits separated by `,`, categories by `;`.
-    fn apply_header(&mut self, header: &str, now: Instant) {
+    fn apply_header(&mut self, header: &str, now: T) {
         for limit in header.split(',').map(str::trim).filter(|l| !l.is_empty()) {
             let mut fields = limit.split(':');
             let Some(secs) = fields.next().and_then(|s| s.trim().parse::<f64>().ok()) else {
@@ -79,18 +95,18 @@ impl RateLimits {
         }
     }
 
-    fn extend_all(&mut self, until: Instant) {
+    fn extend_all(&mut self, until: T) {
         self.all = Some(self.all.map_or(until, |a| a.max(until)));
     }
 
     /// Whether items of `category` must be dropped at `now`.
-    pub fn is_limited(&self, category: &str, now: Instant) -> bool {
+    pub fn is_limited(&self, category: &str, now: T) -> bool {
         self.all.is_some_and(|t| t > now)
             || self.by_category.get(category).is_some_and(|t| *t > now)
     }
 
     /// How long `category` stays limited (for diagnostics and tests).
-    pub fn remaining(&self, category: &str, now: Instant) -> Option<Duration> {
+    pub fn remaining(&self, category: &str, now: T) -> Option<Duration> {
         let until = [self.all, self.by_category.get(category).copied()]
             .into_iter()
             .flatten()

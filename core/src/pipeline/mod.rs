@@ -10,7 +10,6 @@
 
 mod exporter_thread;
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -23,10 +22,11 @@ use crossbeam_utils::CachePadded;
 
 use crate::WaitError;
 use crate::event::EventData;
+use crate::export::assembly::Assembler;
 use crate::export::{Segment, SpanExporter};
 use crate::fork;
 use crate::options::ConfigError;
-use crate::span::{AttributeStorage, SpanData, SpanId};
+use crate::span::{AttributeStorage, SpanData};
 use crate::stats::{AtomicDrops, DropReason, ExporterCounters, ExporterStats, Stats};
 use exporter_thread::{Batch, ExporterThread};
 
@@ -279,10 +279,7 @@ impl Lane {
             ctrl_rx,
             shared: shared.clone(),
             exporters: threads,
-            open: HashMap::new(),
-            open_spans: 0,
-            ready: Vec::new(),
-            ready_spans: 0,
+            segments: Assembler::default(),
             settings,
         };
         let thread = std::thread::Builder::new()
@@ -402,21 +399,12 @@ impl Lane {
     }
 }
 
-/// Children waiting for their local root.
-struct OpenSegment {
-    children: Vec<SpanData>,
-    since: Instant,
-}
-
 struct Worker {
     data_rx: Receiver<Item>,
     ctrl_rx: Receiver<Control>,
     shared: Arc<Shared>,
     exporters: Vec<ExporterThread>,
-    open: HashMap<SpanId, OpenSegment>,
-    open_spans: usize,
-    ready: Vec<Segment>,
-    ready_spans: usize,
+    segments: Assembler,
     settings: Settings,
 }
 
@@ -433,7 +421,7 @@ impl Worker {
                 }
                 Ok(Control::Flush(deadline, ack)) => {
                     self.drain();
-                    self.release_orphans(|_| true);
+                    self.segments.release_orphans(Duration::ZERO);
                     self.export_ready(None);
                     let _ = ack.send(self.flush_exporters(deadline));
                 }
@@ -444,8 +432,7 @@ impl Worker {
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     self.drain();
-                    let now = Instant::now();
-                    self.release_orphans(|o| now.duration_since(o.since) >= ORPHAN_WAIT);
+                    self.segments.release_orphans(ORPHAN_WAIT);
                     self.export_ready(None);
                     next_tick = Instant::now() + self.settings.interval;
                 }
@@ -463,7 +450,7 @@ impl Worker {
 
     fn shutdown(&mut self, deadline: Instant) {
         self.drain();
-        self.release_orphans(|_| true);
+        self.segments.release_orphans(Duration::ZERO);
         let deadline = deadline.min(self.export_deadline());
         for exporter in &self.exporters {
             exporter.closing(deadline);
@@ -495,75 +482,17 @@ impl Worker {
             let Ok(item) = self.data_rx.try_recv() else {
                 break;
             };
-            self.accept(item);
-            if self.ready_spans >= self.settings.batch_size {
+            match item {
+                Item::Span(span) => self.segments.accept_span(span),
+                Item::Event(event) => self.segments.accept_event(*event),
+            }
+            if self.segments.ready_items() >= self.settings.batch_size {
                 self.export_ready(None);
             }
         }
-        if self.open_spans > self.settings.capacity {
+        if self.segments.open_spans() > self.settings.capacity {
             // Roots that never end must not hold memory without bound.
-            self.release_orphans(|_| true);
-        }
-    }
-
-    fn accept(&mut self, item: Item) {
-        let span = match item {
-            Item::Span(span) => span,
-            Item::Event(event) => {
-                // Events travel at once, each as a segment of its own without spans.
-                self.ready_spans += 1;
-                self.ready.push(Segment {
-                    root: None,
-                    children: Vec::new(),
-                    events: vec![*event],
-                });
-                return;
-            }
-        };
-        if span.is_segment() {
-            let children = match self.open.remove(&span.span_id) {
-                Some(open) => {
-                    self.open_spans -= open.children.len();
-                    open.children
-                }
-                None => Vec::new(),
-            };
-            self.ready_spans += 1 + children.len();
-            self.ready.push(Segment {
-                root: Some(span),
-                children,
-                events: Vec::new(),
-            });
-        } else {
-            self.open_spans += 1;
-            self.open
-                .entry(span.segment_id)
-                .or_insert_with(|| OpenSegment {
-                    children: Vec::new(),
-                    since: Instant::now(),
-                })
-                .children
-                .push(span);
-        }
-    }
-
-    fn release_orphans(&mut self, due: impl Fn(&OpenSegment) -> bool) {
-        let ids: Vec<SpanId> = self
-            .open
-            .iter()
-            .filter(|(_, o)| due(o))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in ids {
-            if let Some(open) = self.open.remove(&id) {
-                self.open_spans -= open.children.len();
-                self.ready_spans += open.children.len();
-                self.ready.push(Segment {
-                    root: None,
-                    children: open.children,
-                    events: Vec::new(),
-                });
-            }
+            self.segments.release_orphans(Duration::ZERO);
         }
     }
 
@@ -571,18 +500,9 @@ impl Worker {
     /// exporter that is behind has the batch dropped (and counted) for it, except for the final
     /// batches (`until` a shutdown deadline), which wait for room.
     fn export_ready(&mut self, until: Option<Instant>) {
-        while !self.ready.is_empty() {
-            let mut take = 0;
-            let mut spans = 0;
-            for segment in &self.ready {
-                if take > 0 && spans + segment.items() > self.settings.batch_size {
-                    break;
-                }
-                take += 1;
-                spans += segment.items();
-            }
-            let segments: Vec<Segment> = self.ready.drain(..take).collect();
-            self.ready_spans -= spans;
+        while self.segments.ready_items() > 0 {
+            let segments = self.segments.take_ready(self.settings.batch_size);
+            let spans: usize = segments.iter().map(Segment::items).sum();
             if self.exporters.is_empty() {
                 self.shared
                     .attempted

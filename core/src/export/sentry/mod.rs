@@ -14,6 +14,7 @@ use crate::keys;
 use crate::options::Config;
 use crate::span::{SpanData, Status, Value, unix_nano_to_secs};
 
+pub mod courier;
 #[cfg(feature = "runtime")]
 mod delivery;
 #[cfg(feature = "runtime")]
