@@ -12,6 +12,7 @@ const native = require('./native');
 const otel = require('./otel');
 const scope = require('./scope');
 const { optionPairs } = require('./options');
+const { adaptHook, adaptSampler, checkOptions } = require('./callbacks');
 
 const current = new AsyncLocalStorage();
 const conversation = new AsyncLocalStorage();
@@ -57,36 +58,10 @@ const vercelAIIntegration = (options = {}) => ({ name: 'vercelai', ...options })
 /** The integrations llmtel has, by name. */
 const INTEGRATIONS = ['openai', 'anthropic', 'google_genai', 'langchain', 'langgraph', 'vercelai'];
 
-/** An init error naming the option, as optionPairs throws them. */
-function invalidOption(option, message) {
-  const error = new TypeError(`llmtel: ${message}`);
-  error.code = 'invalid_option';
-  error.option = option;
-  return error;
-}
-
-/** Callbacks that are not functions and integrations llmtel does not have are init errors
- * (they would otherwise drop or skip things silently). */
-function checkOptions(options) {
-  for (const key of ['beforeSendSpan', 'tracesSampler']) {
-    const value = options[key];
-    if (value !== undefined && value !== null && typeof value !== 'function') {
-      throw invalidOption(key, `${key} must be a function, got ${Array.isArray(value) ? 'an array' : typeof value}`);
-    }
-  }
-  for (const integration of options.integrations || []) {
-    const name = integration && integration.name;
-    if (!INTEGRATIONS.includes(name)) {
-      const near = typeof name === 'string' ? native.nearestName(name, INTEGRATIONS) : null;
-      throw invalidOption('integrations', `unknown integration ${JSON.stringify(name)}; ${near ? `did you mean ${near}?` : `llmtel has ${INTEGRATIONS.join(', ')}`}`);
-    }
-  }
-}
-
 function init(options = {}) {
-  checkOptions(options);
+  checkOptions(options, INTEGRATIONS, native.nearestName);
   const { pairs, ignored } = optionPairs(options);
-  const hook = typeof options.beforeSendSpan === 'function' ? adaptHook(options.beforeSendSpan) : undefined;
+  const hook = typeof options.beforeSendSpan === 'function' ? adaptHook(options.beforeSendSpan, emitHookWarning) : undefined;
   const sampler = typeof options.tracesSampler === 'function' ? adaptSampler(options.tracesSampler) : undefined;
   const client = new native.NativeClient(pairs, hook, sampler);
   if (ignored.length) process.stderr.write(`llmtel: ignoring Sentry options llmtel does not use: ${ignored.join(', ')}\n`);
@@ -214,64 +189,7 @@ function integrationContext(name) {
   };
 }
 
-/**
- * beforeSendSpan(span) -> span | null, where span is { name, op, origin, traceId, spanId,
- * parentSpanId, attributes }. It runs before the span is queued; a hook that throws drops the
- * span (it may be a privacy filter) and never breaks the call. So does one that returns
- * anything but a span object (a Promise, a number, an array), with one warning per process: a
- * filter whose result cannot be read must not let the span through unfiltered.
- */
-function adaptHook(beforeSendSpan) {
-  let warned = false;
-  const refuse = (what) => {
-    if (!warned) {
-      warned = true;
-      process.emitWarning(
-        what === 'a Promise'
-          ? 'llmtel: beforeSendSpan returned a Promise; it must return the span (or null) synchronously. Such spans are dropped.'
-          : `llmtel: beforeSendSpan returned ${what}, not a span object; such spans are dropped.`,
-        { code: 'LLMTEL_BEFORE_SEND_SPAN' },
-      );
-    }
-    return null;
-  };
-  return (json) => {
-    try {
-      const result = beforeSendSpan(JSON.parse(json));
-      if (result === null || result === undefined) return null;
-      if (typeof result.then === 'function') {
-        Promise.resolve(result).catch(() => {}); // its rejection is not the application's
-        return refuse('a Promise');
-      }
-      if (typeof result !== 'object' || Array.isArray(result)) {
-        return refuse(Array.isArray(result) ? 'an array' : `a ${typeof result}`);
-      }
-      return JSON.stringify(result);
-    } catch {
-      return null;
-    }
-  };
-}
-
-/**
- * tracesSampler({ name, attributes, parentSampled, inheritOrSampleWith }) -> number | boolean,
- * as Sentry's: called for each span that takes a sampling decision (a new trace, or the first
- * span of a continued one). A rate from 0 to 1 or a boolean decides; anything else (or a throw)
- * leaves the default (the parent's decision, else tracesSampleRate).
- */
-function adaptSampler(tracesSampler) {
-  return (json) => {
-    try {
-      const context = JSON.parse(json);
-      context.inheritOrSampleWith = (fallback) => (typeof context.parentSampled === 'boolean' ? Number(context.parentSampled) : fallback);
-      const rate = tracesSampler(context);
-      if (typeof rate === 'boolean') return rate ? 1 : 0;
-      return typeof rate === 'number' && Number.isFinite(rate) ? rate : null;
-    } catch {
-      return null;
-    }
-  };
-}
+const emitHookWarning = (message) => process.emitWarning(message, { code: 'LLMTEL_BEFORE_SEND_SPAN' });
 
 /** Spans are flushed when the process ends by itself and on process.exit(), within the
  * shutdown timeout; the hooks never keep the event loop alive. */

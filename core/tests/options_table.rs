@@ -81,7 +81,7 @@ fn both_host_layers_convert_every_option_kind() {
         OptionKind::Callback,
     ];
     for file in [
-        "bindings-node/lib/options.js",
+        "bindings-node/lib/option_pairs.js",
         "bindings-python/python/llmtel/_options.py",
     ] {
         let text = std::fs::read_to_string(repo_file(file)).unwrap();
