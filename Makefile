@@ -12,7 +12,7 @@ C_LIB   := target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a
 CFLAGS_STRICT := -Wall -Wextra -Werror -Iinclude
 C_LINK  := $(C_LIB) -lpthread -ldl -lm
 
-.PHONY: all install header wasm test-wasm demo test test-browser test-rust test-python python-build bench-python bench-node bench-langchain-python bench-langchain-node bench-aisdk-node bench-soak bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
+.PHONY: all install header wasm test-wasm test-edge bench-browser demo test test-browser test-rust test-python python-build bench-python bench-node bench-langchain-python bench-langchain-node bench-aisdk-node bench-soak bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
 
 all: test
 
@@ -36,7 +36,7 @@ examples/node/node_modules/.installed: examples/node/package.json
 	cd examples/node && npm install --no-audit --no-fund --silent
 	touch $@
 
-test: lint header-check test-rust test-c test-node test-python test-wasm test-browser
+test: lint header-check test-rust test-c test-node test-python test-wasm test-browser test-edge
 
 lint: toolchain
 	$(CARGO) fmt --all -- --check
@@ -133,29 +133,36 @@ c-lib: toolchain
 	$(MAKE) --no-print-directory install PREFIX=$(abspath $(C_OUT)/dist) PROFILE=$(PROFILE)
 
 # The core's platform-free model for wasm32 (no threads, clock, files or sockets), behind the
-# wasm-bindgen binding: target/wasm/node (CommonJS, for Node and the tests) and target/wasm/web
-# (ES module, for browsers and edge runtimes). The wasm-bindgen CLI must match the crate's
+# wasm-bindgen binding, built for size (Cargo.toml's `wasm` profile): target/wasm/node
+# (CommonJS, for the tests) and target/wasm/web (ES module), which bindings-node/wasm/ ships
+# to browsers and edge runtimes (lib/browser.mjs, lib/edge.mjs) with the wasm inlined as
+# base64 for browsers (scripts/wasm_inline.mjs). The wasm-bindgen CLI must match the crate's
 # pinned version, so it is installed from crates.io once.
 WASM_BINDGEN_VERSION := 0.2.130
 CARGO_HOME ?= $(HOME)/.cargo
 WASM_BINDGEN := $(CARGO_HOME)/bin/wasm-bindgen
-WASM_OUT := target/wasm32-unknown-unknown/release/llmtel_wasm.wasm
+WASM_OUT := target/wasm32-unknown-unknown/wasm/llmtel_wasm.wasm
+WASM_BINDGEN_FLAGS := --remove-name-section --remove-producers-section
 
 wasm: toolchain
 	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@$(WASM_BINDGEN) --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$" || \
 		$(CARGO) install --quiet wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 	$(CARGO) clippy --quiet -p llmtel-core --no-default-features --target wasm32-unknown-unknown -- -D warnings
-	$(CARGO) build --quiet -p llmtel-wasm --release --target wasm32-unknown-unknown
-	$(WASM_BINDGEN) --target nodejs --out-dir target/wasm/node $(WASM_OUT)
-	$(WASM_BINDGEN) --target web --out-dir target/wasm/web $(WASM_OUT)
+	$(CARGO) build --quiet -p llmtel-wasm --profile wasm --target wasm32-unknown-unknown
+	$(WASM_BINDGEN) $(WASM_BINDGEN_FLAGS) --target nodejs --out-dir target/wasm/node $(WASM_OUT)
+	$(WASM_BINDGEN) $(WASM_BINDGEN_FLAGS) --target web --out-dir target/wasm/web $(WASM_OUT)
+	@mkdir -p bindings-node/wasm
+	cp target/wasm/web/llmtel_wasm.js target/wasm/web/llmtel_wasm_bg.wasm target/wasm/web/llmtel_wasm.d.ts bindings-node/wasm/
+	node bindings-node/scripts/wasm_inline.mjs bindings-node/wasm/llmtel_wasm_bg.wasm bindings-node/wasm/inline.mjs
 
 # Every shared scenario through the wasm build, loaded by Node, against the same expected spans.
 test-wasm: wasm
 	node --test tests/wasm/
 
-# The HTML report in Debian's headless Chromium, driven by playwright-core (which downloads no
-# browser of its own).
+# The HTML report and the browser entry point (web_sdk.test.mjs: a page bundled with esbuild
+# against the loopback provider and a loopback Sentry, its spans compared with Node's) in
+# Debian's headless Chromium, driven by playwright-core (which downloads no browser of its own).
 CHROMIUM ?= /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
@@ -164,10 +171,24 @@ tests/browser/node_modules/.installed: tests/browser/package.json tests/browser/
 	cd tests/browser && npm ci --no-audit --no-fund --silent
 	touch $@
 
-test-browser: toolchain $(CHROMIUM) tests/browser/node_modules/.installed
+test-browser: toolchain $(CHROMIUM) tests/browser/node_modules/.installed wasm node-build bindings-node/node_modules/.installed
 	$(CARGO) build --quiet -p llmtel-cli --bins --examples
 	cd tests/browser && CHROMIUM=$(CHROMIUM) LLMTEL_BIN=target/$(CARGO_BUILD_TARGET)/debug/llmtel \
 		SAMPLE_SPOOL_BIN=target/$(CARGO_BUILD_TARGET)/debug/examples/sample_spool node --test *.test.mjs
+
+tests/edge/node_modules/.installed: tests/edge/package.json tests/edge/package-lock.json
+	cd tests/edge && npm ci --no-audit --no-fund --silent
+	touch $@
+
+# The edge entry point in Cloudflare's workerd (the npm package's runtime) and Vercel's Edge
+# Runtime (the edge-runtime package): every shared scenario's spans compared with Node's.
+test-edge: tests/edge/node_modules/.installed tests/browser/node_modules/.installed wasm node-build bindings-node/node_modules/.installed
+	cd tests/edge && node --test *.test.mjs
+
+# What a page downloads for llmtel/browser and how long init() takes, against @sentry/browser.
+bench-browser: wasm bindings-node/node_modules/.installed tests/browser/node_modules/.installed $(CHROMIUM)
+	cd bindings-node/bench && npm install --no-audit --no-fund --silent
+	CHROMIUM=$(CHROMIUM) node bindings-node/bench/browser_size.mjs
 
 # The Python overhead benchmark wants an optimised extension and sentry-sdk to compare with.
 bench-python: toolchain $(VENV)/.installed

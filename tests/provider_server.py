@@ -11,7 +11,7 @@ tests/frameworks/.
     python3 tests/provider_server.py [--port 0] [--scenarios DIR]
 
 prints `listening on http://127.0.0.1:PORT` as its first line, so a test can read the port.
-`GET /__requests/<scenario>` returns the requests received for a scenario (method, path,
+Every answer allows any origin (CORS, preflights included), for the browser suite. `GET /__requests/<scenario>` returns the requests received for a scenario (method, path,
 headers, JSON body); `DELETE /__requests` forgets them (`DELETE /__requests/<scenario>` one
 scenario's). A scenario whose `response` is a list is a conversation: the nth request since
 then gets the nth answer, the last one repeating. Standard library only, so the Node,
@@ -81,8 +81,24 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *_):
         pass
 
+    def cors(self):
+        """Any page may call (the browser suite's pages run on another origin)."""
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Access-Control-Expose-Headers", "*")
+
+    def do_OPTIONS(self):
+        """A CORS preflight: whatever method and headers the page asks for."""
+        self.send_response(204)
+        self.cors()
+        self.send_header("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
+        self.send_header("Access-Control-Allow-Headers", self.headers.get("Access-Control-Request-Headers", "*"))
+        self.send_header("Access-Control-Max-Age", "600")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def reply(self, status, body: bytes, content_type="application/json", headers=None):
         self.send_response(status)
+        self.cors()
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         for key, value in (headers or {}).items():

@@ -1,0 +1,42 @@
+/**
+ * llmtel in a browser (`import * as llmtel from 'llmtel/browser'`, or `llmtel` where the
+ * bundler picks the `browser` condition). The wasm core travels inside this module, so loading
+ * it makes no request; `init()` compiles it (a few milliseconds, measured by
+ * bench/browser_size.mjs) and spans go out with `fetch`, the last ones on `pagehide` with
+ * `keepalive`.
+ *
+ * The active span is the one of the synchronous call stack: what a `startSpan` callback runs
+ * before its first `await` nests under it; after that, pass `parentSpan`.
+ */
+import { createSdk, synchronousStore } from './web/host.mjs';
+import { wasmBase64 } from '../wasm/inline.mjs';
+
+function wasmBytes() {
+  if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(wasmBase64);
+  const text = atob(wasmBase64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i += 1) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+let pagehideHooked = false;
+
+const sdk = createSdk({
+  runtime: 'browser',
+  // Compiled synchronously at init(): browsers allow it for modules of this size, and the first
+  // call then never waits for the core.
+  loadWasm: () => new WebAssembly.Module(wasmBytes()),
+  store: synchronousStore(),
+  onInit: (self) => {
+    if (pagehideHooked || typeof addEventListener !== 'function') return;
+    pagehideHooked = true;
+    addEventListener('pagehide', () => self._sendAll(true));
+  },
+});
+
+export const {
+  init, startSpan, startSpanManual, startInactiveSpan, getActiveSpan, flush, close, stats,
+  instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
+  openAIIntegration, anthropicAIIntegration, googleGenAIIntegration,
+} = sdk;
+export default sdk;

@@ -1,0 +1,24 @@
+// Types of `llmtel/browser` (and of `llmtel` under the `browser` export condition): the Node
+// package's types, for what the browser entry point has.
+import type { InitOptions as NodeInitOptions } from './index';
+
+export type { Integration, SamplingContext, StartSpanOptions, UsageCounts } from './index';
+export {
+  Span, openAIIntegration, anthropicAIIntegration, googleGenAIIntegration,
+  startSpan, startSpanManual, startInactiveSpan, getActiveSpan, flush, close,
+  instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
+} from './index';
+
+export interface InitOptions extends NodeInitOptions {
+  /** Milliseconds between a span ending and its batch being sent (default 1000). */
+  transportDelay?: number;
+}
+
+export declare function init(options?: InitOptions): void;
+
+/** Spans queued and dropped before export (by reason), and per Sentry answer. */
+export declare function stats(): {
+  queued?: number;
+  droppedBeforeExport?: Record<string, number>;
+  sentry?: { exported: number; dropped: Record<string, number> };
+};

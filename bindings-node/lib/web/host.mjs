@@ -1,0 +1,312 @@
+/**
+ * llmtel for browsers and edge runtimes: the Node package's API (init, startSpan, the
+ * instrumented provider clients, beforeSendSpan, sendDefaultPii, tracesSampleRate, the content
+ * options) over the wasm build of the core, which does the mapping, privacy, cost and encoding.
+ * This file keeps the current span and hands spans to the transport (./transport.mjs); the
+ * entry points (../browser.mjs, ../edge.mjs) say how the wasm is loaded and where the current
+ * span lives. The provider integrations are the Node package's own, platform-neutral files.
+ */
+import { initSync, WasmClient, WasmContext, optionTable, optionAdvice, nearestName, version as coreVersion } from '../../wasm/llmtel_wasm.js';
+import callbacks from '../callbacks.js';
+import optionPairsModule from '../option_pairs.js';
+import stainless from '../integrations/stainless.js';
+import google from '../integrations/google.js';
+import { Transport } from './transport.mjs';
+
+const { adaptHook, adaptSampler, checkOptions } = callbacks;
+
+/** The integrations these entry points have (the provider clients are instrumented by hand). */
+const INTEGRATIONS = ['openai', 'anthropic', 'google_genai'];
+
+export const openAIIntegration = (options = {}) => ({ name: 'openai', ...options });
+export const anthropicAIIntegration = (options = {}) => ({ name: 'anthropic', ...options });
+export const googleGenAIIntegration = (options = {}) => ({ name: 'google_genai', ...options });
+
+/** A context store for where no async context exists (a page): the active span of the
+ * synchronous call stack. What a callback runs after its first `await` has no active span
+ * from here; pass `parentSpan` to place it. */
+export function synchronousStore() {
+  let current;
+  return {
+    getStore: () => current,
+    run(value, fn) {
+      const previous = current;
+      current = value;
+      try {
+        return fn();
+      } finally {
+        current = previous;
+      }
+    },
+  };
+}
+
+/**
+ * The SDK for one runtime: `loadWasm()` returns the compiled wasm module (called once, at the
+ * first init), `store` keeps the active span ({ getStore, run }, as AsyncLocalStorage), and
+ * `onInit(sdk)` hooks the runtime's lifecycle (a page's pagehide).
+ */
+export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
+  const state = { client: null, wasm: null, transport: null, sendDefaultPii: false, debug: false, options: null };
+  const ROOT = () => state.wasm.root;
+
+  function loadCore() {
+    if (state.wasm) return state.wasm;
+    const started = performance.now();
+    initSync({ module: loadWasm() });
+    const { optionPairs } = optionPairsModule.makeOptionPairs(JSON.parse(optionTable()), (name) => JSON.parse(optionAdvice(name)), ['transportDelay']);
+    state.wasm = { root: WasmContext.root(), optionPairs, loadMs: performance.now() - started };
+    return state.wasm;
+  }
+
+  /** The parent a span started now goes under: the active span's, else none. */
+  function parentContext() {
+    const active = store.getStore();
+    return active === undefined ? ROOT() : active._context;
+  }
+
+  class Span {
+    constructor(native) {
+      this._native = native;
+      this._ctx = undefined;
+    }
+
+    get _context() {
+      if (this._ctx === undefined) this._ctx = this._native.context();
+      return this._ctx;
+    }
+
+    /** As in Node: strings, numbers, booleans and arrays of them; an object as its JSON;
+     * anything else is dropped. */
+    setAttribute(key, value) {
+      const n = this._native;
+      unlessEnded(() => {
+        if (typeof value === 'string') n.setString(key, value);
+        else if (typeof value === 'number') n.setNumber(key, value);
+        else if (typeof value === 'boolean') n.setBool(key, value);
+        else if (typeof value === 'bigint') n.setString(key, value.toString());
+        else if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'number')) n.setNumberArray(key, value);
+        else if (Array.isArray(value)) n.setStringArray(key, value.map(String));
+        else if (value !== null && typeof value === 'object') {
+          let json;
+          try { json = JSON.stringify(value); } catch { /* circular or a throwing toJSON */ }
+          if (typeof json === 'string') n.setString(key, json);
+        }
+      });
+      return this;
+    }
+
+    setAttributes(attributes) {
+      for (const [key, value] of Object.entries(attributes || {})) this.setAttribute(key, value);
+      return this;
+    }
+
+    recordUsage({ inputTokens, outputTokens, cachedInputTokens, reasoningTokens } = {}) {
+      const count = (v) => (typeof v === 'number' && v >= 0 ? Math.trunc(v) : undefined);
+      unlessEnded(() => this._native.recordUsage(JSON.stringify({
+        input_tokens: count(inputTokens), output_tokens: count(outputTokens),
+        cache_read_input_tokens: count(cachedInputTokens), reasoning_tokens: count(reasoningTokens),
+      })));
+      return this;
+    }
+
+    setStatus(status) {
+      const { code, message } = typeof status === 'string' ? { code: status } : status || {};
+      unlessEnded(() => this._native.setStatus(code || 'error', message));
+      return this;
+    }
+
+    end() {
+      unlessEnded(() => this._native.end());
+      state.transport?.schedule();
+    }
+
+    get traceId() { return this._context.traceId; }
+    get spanId() { return this._context.spanId; }
+  }
+
+  function init(options = {}) {
+    checkOptions(options, INTEGRATIONS, (name, candidates) => nearestName(name, candidates) ?? null);
+    const core = loadCore();
+    const { pairs, ignored } = core.optionPairs(options);
+    const warn = (message) => console.warn(message);
+    const hook = typeof options.beforeSendSpan === 'function' ? adaptHook(options.beforeSendSpan, warn) : undefined;
+    const sampler = typeof options.tracesSampler === 'function' ? adaptSampler(options.tracesSampler) : undefined;
+    const client = new WasmClient(JSON.stringify(Object.fromEntries(pairs)), hook, sampler);
+    if (ignored.length) warn(`llmtel: ignoring Sentry options llmtel does not use: ${ignored.join(', ')}`);
+    state.transport?.close();
+    state.client = client;
+    state.options = options;
+    state.debug = Boolean(options.debug);
+    state.sendDefaultPii = Boolean(options.sendDefaultPii);
+    state.transport = new Transport(client, {
+      delayMs: options.transportDelay, debug: state.debug,
+    });
+    if (state.debug) console.log(`llmtel ${coreVersion()} (${runtime}): wasm core loaded in ${core.loadMs.toFixed(1)} ms; sending to ${Object.keys(JSON.parse(client.endpoints())).join(', ') || 'nowhere (set dsn, otlpEndpoint or spotlight)'}`);
+    onInit(sdk);
+  }
+
+  function unlessEnded(operation) {
+    try {
+      operation();
+    } catch (error) {
+      if (!error || error.code !== 'already_ended') throw error;
+    }
+  }
+
+  function openSpan({ name, op, attributes, parentSpan, onlyIfParent } = {}) {
+    if (!state.client) return undefined;
+    const parent = parentSpan === null ? ROOT() : parentSpan instanceof Span ? parentSpan._context : parentContext();
+    if (onlyIfParent && parent === ROOT()) return undefined;
+    const span = new Span(state.client.startSpan(String(name), op, parent));
+    if (attributes) span.setAttributes(attributes);
+    return span;
+  }
+
+  function failSpan(span, error) {
+    span.setAttribute('error.type', (error && error.name) || 'Error');
+    span.setStatus({ code: 'error', message: error && error.message });
+  }
+
+  function runIn(span, callback, end) {
+    let result;
+    try {
+      result = store.run(span, () => callback(span));
+    } catch (error) {
+      failSpan(span, error);
+      if (end) span.end();
+      throw error;
+    }
+    if (result && typeof result.then === 'function') {
+      return result.then(
+        (value) => { if (end) span.end(); return value; },
+        (error) => { failSpan(span, error); if (end) span.end(); throw error; },
+      );
+    }
+    if (end) span.end();
+    return result;
+  }
+
+  /** Runs `callback(span)` in a new span and returns what it returns (a Promise is awaited
+   * before the span ends). */
+  function startSpan(options, callback) {
+    const span = openSpan(options);
+    return span ? runIn(span, callback, true) : callback(undefined);
+  }
+
+  function startSpanManual(options, callback) {
+    const span = openSpan(options);
+    if (!span) return callback(undefined, () => {});
+    return runIn(span, (s) => callback(s, () => s.end()), false);
+  }
+
+  function startInactiveSpan(options) {
+    return openSpan(options);
+  }
+
+  function getActiveSpan() {
+    const span = store.getStore();
+    return span instanceof Span ? span : undefined;
+  }
+
+  /** A provider call as the integrations make it (lib/integrations/calls.js). */
+  class WebCall {
+    constructor(native) {
+      this._native = native;
+    }
+
+    get ended() { return this._native.ended; }
+
+    feed(bytes) { this._native.feed(bytes); }
+
+    chunk(event, data) { this._native.chunk(event ?? undefined, data); }
+
+    finish(json) { this._end(() => this._native.finish(json)); }
+
+    finishStream() { this._end(() => this._native.finishStream()); }
+
+    fail({ httpStatus, body, exception, message } = {}) {
+      this._end(() => this._native.fail(JSON.stringify({ http_status: httpStatus, body, exception, message })));
+    }
+
+    _end(operation) {
+      try {
+        operation();
+      } finally {
+        state.transport?.schedule();
+      }
+    }
+  }
+
+  /** The client the integrations call (the Node package's native client has the same shape). */
+  const integrationClient = {
+    get contentCap() { return state.client.contentCap; },
+    call(spec, requestJson, parent) {
+      const native = state.client.call(JSON.stringify({
+        provider: spec.provider, api: spec.api, request: requestJson,
+        server_address: spec.serverAddress, server_port: spec.serverPort,
+        record_inputs: spec.recordInputs, record_outputs: spec.recordOutputs, stream: spec.stream,
+        conversation_id: spec.conversationId,
+      }), parent ?? ROOT());
+      return new WebCall(native);
+    },
+  };
+
+  /** What an instrumented client's call needs from the current context. */
+  const callContext = (recordInputs, recordOutputs) => () => {
+    if (!state.client) return undefined;
+    return {
+      client: integrationClient,
+      parent: parentContext(),
+      recordInputs: recordInputs ?? state.sendDefaultPii,
+      recordOutputs: recordOutputs ?? state.sendDefaultPii,
+    };
+  };
+
+  /** The integration's content options, else the instrument call's, else sendDefaultPii. */
+  const content = (name, options) => {
+    const integration = (state.options?.integrations || []).find((i) => i && i.name === name) || {};
+    return callContext(options.recordInputs ?? integration.recordInputs, options.recordOutputs ?? integration.recordOutputs);
+  };
+
+  function instrumentOpenAiClient(client, options = {}) {
+    return stainless.instrumentOpenAi(client, content('openai', options));
+  }
+
+  function instrumentAnthropicAiClient(client, options = {}) {
+    return stainless.instrumentAnthropic(client, content('anthropic', options));
+  }
+
+  function instrumentGoogleGenAIClient(client, options = {}) {
+    return google.instrument(client, content('google_genai', options));
+  }
+
+  /** Resolves true once every span ended so far was sent (or the timeout passed: false). In an
+   * edge handler, pass it to `ctx.waitUntil(flush())`. */
+  function flush(timeoutMs = 2000) {
+    return state.transport ? state.transport.flush(timeoutMs) : Promise.resolve(true);
+  }
+
+  async function close(timeoutMs = 2000) {
+    const done = await flush(timeoutMs);
+    state.transport?.close();
+    state.client = null;
+    return done;
+  }
+
+  /** Counts: spans queued and dropped before export, and per Sentry answer. */
+  function stats() {
+    return state.client ? JSON.parse(state.client.stats()) : {};
+  }
+
+  const sdk = {
+    init, startSpan, startSpanManual, startInactiveSpan, getActiveSpan, flush, close, stats,
+    instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
+    openAIIntegration, anthropicAIIntegration, googleGenAIIntegration,
+    /** Sends everything now, with `keepalive` (a page going away). */
+    _sendAll: (keepalive) => state.transport?.send(true, keepalive),
+    /** The core's version (loads the wasm core). */
+    get version() { loadCore(); return coreVersion(); },
+  };
+  return sdk;
+}

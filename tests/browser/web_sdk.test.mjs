@@ -1,0 +1,101 @@
+// llmtel's browser entry point (bindings-node/lib/browser.mjs, the wasm core inside) in Debian's
+// headless Chromium: a page bundled with esbuild from the bare `llmtel` import (the `browser`
+// export condition) and the real openai, @anthropic-ai/sdk and @google/genai packages, calling
+// the loopback provider server. Every shared scenario those SDKs can make in a browser must
+// reach a loopback Sentry as the same spans the Node package sends for the same calls (ids and
+// timing aside), and loading the page must make no request before a span is sent.
+//
+// Run by `make test-browser`, after `make wasm` and `make node-build`.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, symlinkSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium } from 'playwright-core';
+import { startSentrySink } from './web/sentry_sink.mjs';
+import { compareWithNode, sharedScenarios, startProvider } from './web/parity.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const nodePackage = join(repo, 'bindings-node');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const FLAGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+const scenarios = sharedScenarios(repo);
+
+let browser;
+let dir;
+let bundle;
+let provider;
+let sink;
+
+before(async () => {
+  assert.ok(existsSync(join(nodePackage, 'wasm/inline.mjs')), 'no bindings-node/wasm: run `make wasm`');
+  dir = mkdtempSync(join(tmpdir(), 'llmtel-web-'));
+  // `llmtel` resolves as an installed package would: through its package.json `exports`.
+  symlinkSync(nodePackage, join(dir, 'llmtel'));
+  const result = await build({
+    entryPoints: [join(here, 'web/page.mjs')],
+    bundle: true, format: 'esm', platform: 'browser', write: false, minify: true,
+    nodePaths: [dir, join(nodePackage, 'node_modules')],
+    logLevel: 'silent',
+  });
+  bundle = result.outputFiles[0].text;
+  [provider, sink] = await Promise.all([startProvider(repo), startSentrySink()]);
+  sink.pages.set('/', ['text/html', '<!doctype html><script type="module" src="/bundle.js"></script>']);
+  sink.pages.set('/bundle.js', ['text/javascript', bundle]);
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+});
+
+after(async () => {
+  await browser?.close();
+  provider?.server.kill();
+  await sink?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The page with the bundle, and every request it makes. */
+async function openPage() {
+  const page = await browser.newPage();
+  const seen = { requests: [], errors: [], console: [] };
+  page.on('request', (r) => seen.requests.push(r.url()));
+  page.on('pageerror', (e) => seen.errors.push(String(e)));
+  page.on('console', (m) => seen.console.push(`${m.type()}: ${m.text()}`));
+  await page.goto(`${sink.origin}/`, { waitUntil: 'load' });
+  await page.waitForFunction(() => typeof window.runScenario === 'function');
+  return { page, seen };
+}
+
+test('loading the page and init() make no request; the wasm core compiles at init', async () => {
+  const { page, seen } = await openPage();
+  const before = [...seen.requests];
+  const debug = await page.evaluate((dsn) => {
+    window.llmtel.init({ dsn, debug: true });
+    return window.llmtel.stats();
+  }, sink.dsn(9));
+  await page.waitForTimeout(200);
+  assert.deepEqual(seen.requests, before, 'init() made a request');
+  assert.deepEqual(before, [`${sink.origin}/`, `${sink.origin}/bundle.js`]);
+  assert.deepEqual(seen.errors, []);
+  assert.equal(debug.queued, 0);
+  assert.ok(seen.console.some((l) => /wasm core loaded in [\d.]+ ms; sending to sentry/.test(l)), seen.console.join('\n'));
+  await page.close();
+});
+
+test(`the ${scenarios.length} shared scenarios give the same spans from Chromium as from Node`, async () => {
+  assert.ok(scenarios.length >= 35, `${scenarios.length} scenarios`);
+  const { page, seen } = await openPage();
+  const differing = await compareWithNode({
+    repo, sink, provider,
+    run: (scenario, url, options) => page.evaluate(([s, u, o]) => window.runScenario(s, u, o), [scenario, url, options]),
+  });
+  assert.deepEqual(seen.errors, []);
+  assert.deepEqual(differing, []);
+  await page.close();
+});

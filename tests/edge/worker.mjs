@@ -1,0 +1,31 @@
+// The edge suite's worker (bundled with esbuild for the `workerd` / `edge-light` conditions):
+// llmtel from the bare `llmtel` import and the real provider SDKs. POST / runs one shared
+// scenario ({ scenario, url, options }); POST /nested runs it inside a startSpan that awaits
+// first, so its span must nest through AsyncLocalStorage.
+import * as llmtel from 'llmtel';
+import OpenAI, { AzureOpenAI } from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
+import { drive } from '../browser/web/drive.mjs';
+
+const sdks = { OpenAI, AzureOpenAI, Anthropic, GoogleGenAI };
+
+async function handle(request) {
+  const { scenario, url, options } = await request.json();
+  llmtel.init(options);
+  let outcome;
+  if (new URL(request.url).pathname === '/nested') {
+    outcome = await llmtel.startSpan({ name: 'edge turn', op: 'ai.run' }, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return drive(sdks, llmtel, scenario, url);
+    });
+  } else {
+    outcome = await drive(sdks, llmtel, scenario, url);
+  }
+  const flushed = await llmtel.flush(5000);
+  return Response.json({ outcome, flushed });
+}
+
+export default {
+  fetch: (request) => handle(request).catch((error) => Response.json({ error: String(error && error.stack) }, { status: 500 })),
+};
