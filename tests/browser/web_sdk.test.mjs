@@ -99,3 +99,20 @@ test(`the ${scenarios.length} shared scenarios give the same spans from Chromium
   assert.deepEqual(differing, []);
   await page.close();
 });
+
+test('spans still waiting when the page goes away are sent on pagehide, with keepalive', async () => {
+  const { page } = await openPage();
+  sink.received.length = 0;
+  await page.evaluate((dsn) => {
+    window.llmtel.init({ dsn, transportDelay: 600000 }); // no timer would send them
+    window.llmtel.startSpan({ name: 'last words', op: 'ui.action' }, () => {});
+  }, sink.dsn(5));
+  await page.waitForTimeout(100);
+  assert.equal(sink.received.length, 0, 'nothing was sent before the page went away');
+  await page.goto('about:blank');
+  for (let i = 0; i < 50 && sink.received.length === 0; i += 1) await new Promise((r) => setTimeout(r, 50));
+  const [sent] = sink.received;
+  assert.equal(sent?.project, '5');
+  assert.equal(sent.envelope.items[0].payload.transaction, 'last words');
+  await page.close();
+});

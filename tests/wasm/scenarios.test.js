@@ -2,7 +2,8 @@
 // Every shared scenario through the wasm build of the core, loaded by Node: the spool line it
 // produces must be exactly the scenario's expected span (tests/scenario_check.py, the check
 // every language's suite uses). Then the facade's agent / tool / normalized calls and trace
-// continuation, which the browser and edge entry points will drive.
+// continuation, and the batches the browser and edge entry points send (envelopes, rate limits,
+// client reports, callbacks).
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -89,4 +90,72 @@ test('the wasm core encodes OTLP/HTTP JSON that an OpenTelemetry collector reads
   assert.equal(span.name, 'work');
   assert.match(span.traceId, /^[0-9a-f]{32}$/);
   assert.equal(client.takeOtlpJson(), '');
+});
+
+/** An envelope's items: [{ header, payload }]. */
+function items(body) {
+  const lines = body.split('\n').filter(Boolean);
+  const out = [];
+  for (let i = 1; i < lines.length; i += 2) out.push({ header: JSON.parse(lines[i]), payload: JSON.parse(lines[i + 1]) });
+  return out;
+}
+
+test('batches: a root\'s children wait for it and travel in its envelope; `all` sends them without it', () => {
+  const client = new wasm.WasmClient('{"dsn": "https://key@o1.ingest.sentry.io/42"}');
+  const endpoints = JSON.parse(client.endpoints());
+  assert.equal(endpoints.sentry, `https://o1.ingest.sentry.io/api/42/envelope/?sentry_key=key&sentry_version=7&sentry_client=llmtel.javascript.wasm%2F${wasm.version()}`);
+  const root = client.startSpan('turn', 'ai.run', wasm.WasmContext.root());
+  const call = client.normalizedCall('{"provider": "openai", "model": "gpt-4o-mini"}', '', root.context());
+  call.finishNormalized('{"usage": {"input_tokens": 3, "output_tokens": 1}}');
+  let batch = client.take(false);
+  assert.equal(batch.items, 0, 'the chat span waits for its root');
+  assert.equal(client.openSpans, 1);
+  root.end();
+  batch = client.take(false);
+  assert.equal(batch.items, 2);
+  const [envelope] = client.sentryEnvelopes(batch);
+  const kinds = items(envelope.body).map((i) => i.header.type);
+  assert.deepEqual(kinds, ['transaction', 'span']);
+  client.settleSentry(envelope, 200, undefined, undefined);
+  const orphan = client.startSpan('child', undefined, client.startSpan('open root', undefined, wasm.WasmContext.root()).context());
+  orphan.end();
+  assert.equal(client.take(false).items, 0);
+  assert.equal(client.take(true).items, 1, 'flush sends a child without its root');
+  assert.equal(JSON.parse(client.stats()).sentry.exported, 2);
+});
+
+test('batches: Sentry\'s rate limits hold envelopes back, and a client report says so', () => {
+  const client = new wasm.WasmClient('{"dsn": "https://key@o1.ingest.sentry.io/42"}');
+  client.startSpan('first', undefined, wasm.WasmContext.root()).end();
+  const [first] = client.sentryEnvelopes(client.take(true));
+  client.settleSentry(first, 429, '60:transaction:key', undefined);
+  client.startSpan('second', undefined, wasm.WasmContext.root()).end();
+  assert.deepEqual(client.sentryEnvelopes(client.take(true)), [], 'a limited transaction is not sent');
+  const stats = JSON.parse(client.stats());
+  assert.equal(stats.sentry.dropped.ratelimit_backoff, 2);
+  const report = client.clientReportEnvelope();
+  const [item] = items(report.body);
+  assert.equal(item.header.type, 'client_report');
+  assert.deepEqual(item.payload.discarded_events.map((d) => [d.reason, d.category, d.quantity]),
+    [['ratelimit_backoff', 'span', 1], ['ratelimit_backoff', 'transaction', 1]]);
+  client.settleSentry(report, 0, undefined, undefined); // no answer: the report waits
+  assert.ok(client.clientReportEnvelope(), 'an unanswered report is sent again');
+});
+
+test('before_send_span and traces_sampler run in the wasm core', () => {
+  const seen = [];
+  const client = new wasm.WasmClient('{}', (json) => {
+    const span = JSON.parse(json);
+    if (span.name === 'secret') return null;
+    span.attributes['app.tag'] = 'kept';
+    return JSON.stringify(span);
+  }, (json) => {
+    seen.push(JSON.parse(json).name);
+    return JSON.parse(json).name === 'unsampled' ? 0 : 1;
+  });
+  for (const name of ['secret', 'public', 'unsampled']) client.startSpan(name, undefined, wasm.WasmContext.root()).end();
+  const spans = client.takeSpoolLines().trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(spans.map((s) => [s.name, s.attributes['app.tag']]), [['public', 'kept']]);
+  assert.deepEqual(seen, ['secret', 'public', 'unsampled']);
+  assert.deepEqual(JSON.parse(client.stats()).droppedBeforeExport, { before_send: 1, sample_rate: 1 });
 });
