@@ -35,7 +35,7 @@ const sdk = createSdk({
 });
 
 export const {
-  init, startSpan, startSpanManual, startInactiveSpan, getActiveSpan, flush, close, stats,
+  init, startSpan, startSpanManual, startInactiveSpan, getActiveSpan, withActiveSpan, flush, close, stats,
   instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
   openAIIntegration, anthropicAIIntegration, googleGenAIIntegration,
 } = sdk;

@@ -443,6 +443,11 @@ function getActiveSpan() {
   return span instanceof Span ? span : undefined;
 }
 
+/** Runs `callback` with `span` active (null: none), as Sentry's withActiveSpan. */
+function withActiveSpan(span, callback) {
+  return current.run(span instanceof Span ? span : undefined, callback);
+}
+
 /** Tags GenAI calls made within `callback` with gen_ai.conversation.id. */
 function withConversationId(id, callback) {
   return conversation.run(id, callback);
@@ -561,7 +566,7 @@ const version = native.version();
 module.exports = {
   init, startSpan, startSpanManual, startInactiveSpan, continueTrace, getTraceData, getTraceparent, LlmtelSpanProcessor,
   captureException, captureMessage, withScope, getCurrentScope, setTag, setTags, setUser, setContext,
-  getActiveSpan, withConversationId, setConversationId, flush, close, stats, Span, instrumentOpenAiClient,
+  getActiveSpan, withActiveSpan, withConversationId, setConversationId, flush, close, stats, Span, instrumentOpenAiClient,
   instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
   openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, langChainIntegration, langGraphIntegration, vercelAIIntegration,
   _patchInstalled: patchInstalled, _patchModule, _registered, _client, version,

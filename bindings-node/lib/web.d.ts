@@ -5,7 +5,7 @@ import type { InitOptions as NodeInitOptions } from './index';
 export type { Integration, SamplingContext, StartSpanOptions, UsageCounts } from './index';
 export {
   Span, openAIIntegration, anthropicAIIntegration, googleGenAIIntegration,
-  startSpan, startSpanManual, startInactiveSpan, getActiveSpan, flush, close,
+  startSpan, startSpanManual, startInactiveSpan, getActiveSpan, withActiveSpan, flush, close,
   instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
 } from './index';
 

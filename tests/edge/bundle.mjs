@@ -4,9 +4,14 @@
 // runtime lacks (which the Anthropic SDK's credential and tool helpers import, and the worker
 // never calls) stubbed as wrangler's `nodejs_compat` build (unenv) stubs them.
 import { build } from 'esbuild';
-import { mkdtempSync, symlinkSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const WORKERD = join(dirname(fileURLToPath(import.meta.url)), 'node_modules/.bin/workerd');
 
 const STUBBED = /^node:(child_process|fs|fs\/promises|os|readline|worker_threads|crypto|events|path|stream|util)$/;
 
@@ -57,4 +62,55 @@ export async function bundleWorker({ entry, outfile, nodePackage, platform }) {
         },
       })],
   });
+}
+
+const freePort = () => new Promise((done) => {
+  const server = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = server.address();
+    server.close(() => done(port));
+  });
+});
+
+/**
+ * Serves `dir`/worker.mjs (bundled for workerd) with the wasm core beside it, `bindings` as the
+ * worker's text bindings (its `env`), on a loopback port; resolves when it answers.
+ */
+export async function startWorkerd({ dir, nodePackage, bindings = {} }) {
+  copyFileSync(join(nodePackage, 'wasm/llmtel_wasm_bg.wasm'), join(dir, 'llmtel_wasm_bg.wasm'));
+  const port = await freePort();
+  const env = Object.entries(bindings).map(([name, text]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(text)})`).join(', ');
+  writeFileSync(join(dir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .worker),
+    # The loopback provider and Sentry are "local" addresses, which the default network refuses.
+    (name = "internet", network = (allow = ["public", "private", "local"])),
+  ],
+  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+);
+const worker :Workerd.Worker = (
+  modules = [
+    (name = "worker.mjs", esModule = embed "worker.mjs"),
+    (name = "llmtel_wasm_bg.wasm", wasm = embed "llmtel_wasm_bg.wasm"),
+  ],
+  bindings = [${env}],
+  compatibilityDate = "2025-09-01",
+  compatibilityFlags = ["nodejs_compat"],
+);
+`);
+  const child = spawn(WORKERD, ['serve', join(dir, 'config.capnp'), '--verbose'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const origin = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i += 1) {
+    try {
+      await fetch(origin, { method: 'HEAD' });
+      break;
+    } catch (error) {
+      if (i > 100 || child.exitCode !== null) {
+        child.kill();
+        throw new Error(`workerd did not start: ${error.message}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return { origin, stop: () => child.kill() };
 }

@@ -7,20 +7,17 @@
 // Run by `make test-edge`, after `make wasm` and `make node-build`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorker } from './bundle.mjs';
+import { bundleWorker, startWorkerd } from './bundle.mjs';
 import { startSentrySink } from '../browser/web/sentry_sink.mjs';
 import { compareWithNode, optionsFor, sharedScenarios, startProvider } from '../browser/web/parity.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
 const nodePackage = join(repo, 'bindings-node');
-const WORKERD = join(here, 'node_modules/.bin/workerd');
 
 let dir;
 let workerd;
@@ -28,52 +25,16 @@ let origin;
 let provider;
 let sink;
 
-const freePort = () => new Promise((done) => {
-  const server = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = server.address();
-    server.close(() => done(port));
-  });
-});
-
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'llmtel-workerd-'));
   await bundleWorker({ entry: join(here, 'worker.mjs'), outfile: join(dir, 'worker.mjs'), nodePackage, platform: 'workerd' });
-  copyFileSync(join(nodePackage, 'wasm/llmtel_wasm_bg.wasm'), join(dir, 'llmtel_wasm_bg.wasm'));
-  const port = await freePort();
-  writeFileSync(join(dir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [
-    (name = "main", worker = .worker),
-    # The loopback provider and Sentry are "local" addresses, which the default network refuses.
-    (name = "internet", network = (allow = ["public", "private", "local"])),
-  ],
-  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
-);
-const worker :Workerd.Worker = (
-  modules = [
-    (name = "worker.mjs", esModule = embed "worker.mjs"),
-    (name = "llmtel_wasm_bg.wasm", wasm = embed "llmtel_wasm_bg.wasm"),
-  ],
-  compatibilityDate = "2025-09-01",
-  compatibilityFlags = ["nodejs_compat"],
-);
-`);
-  workerd = spawn(WORKERD, ['serve', join(dir, 'config.capnp'), '--verbose'], { stdio: ['ignore', 'inherit', 'inherit'] });
-  origin = `http://127.0.0.1:${port}`;
+  workerd = await startWorkerd({ dir, nodePackage });
+  origin = workerd.origin;
   [provider, sink] = await Promise.all([startProvider(repo), startSentrySink()]);
-  for (let i = 0; ; i += 1) {
-    try {
-      await fetch(origin, { method: 'HEAD' });
-      break;
-    } catch (error) {
-      if (i > 100) throw new Error(`workerd did not start: ${error.message}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 });
 
 after(async () => {
-  workerd?.kill();
+  workerd?.stop();
   provider?.server.kill();
   await sink?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });

@@ -209,6 +209,12 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
     return span instanceof Span ? span : undefined;
   }
 
+  /** Runs `callback` with `span` active (null: none), as Sentry's withActiveSpan: in a page,
+   * how calls after an `await` find their span. */
+  function withActiveSpan(span, callback) {
+    return store.run(span instanceof Span ? span : undefined, callback);
+  }
+
   /** A provider call as the integrations make it (lib/integrations/calls.js). */
   class WebCall {
     constructor(native) {
@@ -300,7 +306,7 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
   }
 
   const sdk = {
-    init, startSpan, startSpanManual, startInactiveSpan, getActiveSpan, flush, close, stats,
+    init, startSpan, startSpanManual, startInactiveSpan, getActiveSpan, withActiveSpan, flush, close, stats,
     instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
     openAIIntegration, anthropicAIIntegration, googleGenAIIntegration,
     /** Sends everything now, with `keepalive` (a page going away). */
