@@ -19,6 +19,20 @@ function freshSpool() {
   };
 }
 
+test('withActiveSpan makes a span (or none) the parent of what the callback starts', async () => {
+  const read = freshSpool();
+  const outer = llmtel.startInactiveSpan({ name: 'outer' });
+  llmtel.startSpan({ name: 'active' }, () => {
+    llmtel.withActiveSpan(outer, () => llmtel.startSpan({ name: 'under outer' }, () => {}));
+    llmtel.withActiveSpan(null, () => llmtel.startSpan({ name: 'a new trace' }, () => {}));
+  });
+  outer.end();
+  const spans = Object.fromEntries((await read()).map((s) => [s.name, s]));
+  assert.equal(spans['under outer'].parent_span_id, spans.outer.span_id);
+  assert.equal(spans['a new trace'].parent_span_id, undefined);
+  assert.notEqual(spans['a new trace'].trace_id, spans.active.trace_id);
+});
+
 test('spans nest through sync callbacks, awaits and timers, and concurrent work keeps its parents', async () => {
   const read = freshSpool();
   const result = await llmtel.startSpan({ name: 'Generate Report', op: 'ai.task', attributes: { tier: 'premium' } }, async (root) => {
