@@ -185,10 +185,10 @@ tests/edge/node_modules/.installed: tests/edge/package.json tests/edge/package-l
 test-edge: tests/edge/node_modules/.installed tests/browser/node_modules/.installed wasm node-build bindings-node/node_modules/.installed
 	cd tests/edge && node --test *.test.mjs
 
-# What a page downloads for llmtel/browser and how long init() takes, against @sentry/browser.
+# llmtel/browser against @sentry/browser: page size, init() time, added time per call and per chunk.
 bench-browser: wasm bindings-node/node_modules/.installed tests/browser/node_modules/.installed $(CHROMIUM)
 	cd bindings-node/bench && npm install --no-audit --no-fund --silent
-	CHROMIUM=$(CHROMIUM) node bindings-node/bench/browser_size.mjs
+	CHROMIUM=$(CHROMIUM) node bindings-node/bench/browser.mjs
 
 # The Python overhead benchmark wants an optimised extension and sentry-sdk to compare with.
 bench-python: toolchain $(VENV)/.installed
