@@ -19,7 +19,7 @@ const sdk = createSdk({
 
 export const {
   init, startSpan, startSpanManual, startInactiveSpan, getActiveSpan, withActiveSpan, flush, close, stats,
-  instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
-  openAIIntegration, anthropicAIIntegration, googleGenAIIntegration,
+  instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient, instrumentVercelAi,
+  openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, vercelAIIntegration,
 } = sdk;
 export default sdk;

@@ -219,4 +219,6 @@ export declare function instrumentOpenAiClient<T>(client: T, options?: { recordI
 /** Traces one Anthropic client's calls in place (messages.create, messages.stream, countTokens) and returns it. */
 export declare function instrumentAnthropicAiClient<T>(client: T, options?: { recordInputs?: boolean; recordOutputs?: boolean }): T;
 /** Traces one GoogleGenAI client's models and chats calls in place and returns it. */
+/** The `ai` module with its runs traced (for a copy init() could not patch). */
+export declare function instrumentVercelAi<T>(ai: T): T;
 export declare function instrumentGoogleGenAIClient<T>(client: T, options?: { recordInputs?: boolean; recordOutputs?: boolean }): T;

@@ -507,6 +507,17 @@ function instrumentGoogleGenAIClient(client, { recordInputs, recordOutputs } = {
 }
 
 /**
+ * The `ai` module with its runs traced, for an `ai` that `init()` could not patch (a bundled
+ * one, or ESM without `--import llmtel/register`): `const { generateText } =
+ * instrumentVercelAi(await import('ai'))`. Content follows vercelAIIntegration, else
+ * sendDefaultPii.
+ */
+function instrumentVercelAi(ai) {
+  // Asked for by hand: traced whether or not the integration is among init()'s.
+  return require('./integrations/aisdk').patchModule(ai, { ...aiSdkHost, enabled: () => Boolean(state.client) });
+}
+
+/**
  * `LangChainCallbackHandler`: pass `new LangChainCallbackHandler()` in a LangChain call's
  * `callbacks` to trace it by hand (`init()` adds it to every call already). Made from the
  * application's @langchain/core, so reading it loads that package.
@@ -567,7 +578,7 @@ module.exports = {
   init, startSpan, startSpanManual, startInactiveSpan, continueTrace, getTraceData, getTraceparent, LlmtelSpanProcessor,
   captureException, captureMessage, withScope, getCurrentScope, setTag, setTags, setUser, setContext,
   getActiveSpan, withActiveSpan, withConversationId, setConversationId, flush, close, stats, Span, instrumentOpenAiClient,
-  instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
+  instrumentAnthropicAiClient, instrumentGoogleGenAIClient, instrumentVercelAi,
   openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, langChainIntegration, langGraphIntegration, vercelAIIntegration,
   _patchInstalled: patchInstalled, _patchModule, _registered, _client, version,
 };

@@ -7,6 +7,7 @@ export {
   Span, openAIIntegration, anthropicAIIntegration, googleGenAIIntegration,
   startSpan, startSpanManual, startInactiveSpan, getActiveSpan, withActiveSpan, flush, close,
   instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
+  instrumentVercelAi, vercelAIIntegration,
 } from './index';
 
 export interface InitOptions extends NodeInitOptions {

@@ -23,6 +23,9 @@ const frameworks = path.join(here, '..', '..', 'tests', 'frameworks');
 async function load() {
   if (version === '6') {
     const fromAi6 = createRequire(path.join(here, 'ai6', 'package.json'));
+    // Without testing/ai6/node_modules, require() would climb to bindings-node's ai 7.
+    const found = fromAi6('ai/package.json').version;
+    if (!found.startsWith('6.')) throw new Error(`ai ${found} found for ai 6: run \`make test-node\` (it installs testing/ai6)`);
     return { ai: fromAi6('ai'), openai: fromAi6('@ai-sdk/openai'), anthropic: fromAi6('@ai-sdk/anthropic'), zod: fromAi6('zod') };
   }
   return { ai: await import('ai'), openai: await import('@ai-sdk/openai'), anthropic: await import('@ai-sdk/anthropic'), zod: await import('zod') };

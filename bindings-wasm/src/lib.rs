@@ -527,6 +527,41 @@ impl WasmClient {
         Ok(WasmRun { inner })
     }
 
+    /// One AI SDK model call (`call_json` is an `aisdk::ModelCall`).
+    #[wasm_bindgen(js_name = aisdkModel)]
+    pub fn aisdk_model(
+        &self,
+        call_json: &str,
+        placement_json: &str,
+        parent: &WasmContext,
+    ) -> Result<WasmCall, JsValue> {
+        let placement = placement(placement_json, parent)?;
+        let inner = self
+            .inner
+            .aisdk_model(call_json, placement)
+            .map_err(js_error)?;
+        Ok(WasmCall {
+            inner,
+            problem: None,
+        })
+    }
+
+    /// The agent span of an AI SDK run (`start_json` is an `aisdk::RunStart`).
+    #[wasm_bindgen(js_name = aisdkRun)]
+    pub fn aisdk_run(
+        &self,
+        start_json: &str,
+        placement_json: &str,
+        parent: &WasmContext,
+    ) -> Result<WasmRun, JsValue> {
+        let placement = placement(placement_json, parent)?;
+        let inner = self
+            .inner
+            .aisdk_run(start_json, placement)
+            .map_err(js_error)?;
+        Ok(WasmRun { inner })
+    }
+
     /// A tool run (`spec_json` is a ToolSpec).
     pub fn tool(
         &self,
@@ -707,6 +742,12 @@ impl WasmCall {
         self.inner.finish_stream().map_err(js_error)
     }
 
+    /// An AI SDK model call's result (its `doGenerate` result, or a stream's parts gathered).
+    #[wasm_bindgen(js_name = finishAisdk)]
+    pub fn finish_aisdk(&self, result_json: &str) -> Result<(), JsValue> {
+        self.inner.finish_aisdk(result_json).map_err(js_error)
+    }
+
     /// `error_json` is a FailSpec (`http_status`, `body`, `exception`, `message`).
     pub fn fail(&self, error_json: &str) -> Result<(), JsValue> {
         let error: FailSpec = spec_from_json("error", error_json).map_err(js_error)?;
@@ -730,6 +771,17 @@ impl WasmRun {
     pub fn set_output(&self, messages_json: &str) -> Result<(), JsValue> {
         let messages = spec_from_json("messages", messages_json).map_err(js_error)?;
         self.inner.set_output(messages).map_err(js_error)
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn ended(&self) -> bool {
+        self.inner.is_ended()
+    }
+
+    /// Ends an AI SDK run with its output (`text` or `object`, `finishReason`).
+    #[wasm_bindgen(js_name = endAisdkRun)]
+    pub fn end_aisdk_run(&self, output_json: &str) -> Result<(), JsValue> {
+        self.inner.end_aisdk_run(output_json).map_err(js_error)
     }
 
     #[wasm_bindgen(js_name = setResult)]

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { EdgeRuntime } from 'edge-runtime';
 import { bundleWorker } from './bundle.mjs';
 import { startSentrySink } from '../browser/web/sentry_sink.mjs';
-import { compareWithNode, optionsFor, sharedScenarios, startProvider } from '../browser/web/parity.mjs';
+import { compareAiSdkWithNode, compareWithNode, optionsFor, sharedScenarios, startProvider } from '../browser/web/parity.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -69,4 +69,8 @@ test('a call after an await inside startSpan nests under it (AsyncLocalStorage)'
   const [chat] = items.filter((i) => i.header.type === 'span').flatMap((i) => i.payload.items);
   assert.match(chat.name, /^chat claude/);
   assert.equal(chat.parent_span_id, transaction.payload.contexts.trace.span_id);
+});
+
+test('a Vercel AI SDK agent with a tool gives the same spans as from Node', async () => {
+  await compareAiSdkWithNode({ repo, sink, provider, run: (url, options) => inRuntime('/aisdk', undefined, url, options) });
 });

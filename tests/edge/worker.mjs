@@ -1,18 +1,27 @@
 // The edge suite's worker (bundled with esbuild for the `workerd` / `edge-light` conditions):
 // llmtel from the bare `llmtel` import and the real provider SDKs. POST / runs one shared
 // scenario ({ scenario, url, options }); POST /nested runs it inside a startSpan that awaits
-// first, so its span must nest through AsyncLocalStorage.
+// first, so its span must nest through AsyncLocalStorage; POST /aisdk runs the AI SDK agent
+// ({ url, options }).
 import * as llmtel from 'llmtel';
 import OpenAI, { AzureOpenAI } from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
+import * as ai from 'ai';
+import * as openai from '@ai-sdk/openai';
+import { z } from 'zod';
 import { drive } from '../browser/web/drive.mjs';
+import { weatherAgent } from '../browser/web/aisdk_program.mjs';
 
 const sdks = { OpenAI, AzureOpenAI, Anthropic, GoogleGenAI };
 
 async function handle(request) {
   const { scenario, url, options } = await request.json();
   llmtel.init(options);
+  if (new URL(request.url).pathname === '/aisdk') {
+    const result = await weatherAgent({ llmtel, ai, openai, z }, url);
+    return Response.json({ result, flushed: await llmtel.flush(5000) });
+  }
   let outcome;
   if (new URL(request.url).pathname === '/nested') {
     outcome = await llmtel.startSpan({ name: 'edge turn', op: 'ai.run' }, async () => {

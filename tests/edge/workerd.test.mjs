@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorker, startWorkerd } from './bundle.mjs';
 import { startSentrySink } from '../browser/web/sentry_sink.mjs';
-import { compareWithNode, optionsFor, sharedScenarios, startProvider } from '../browser/web/parity.mjs';
+import { compareAiSdkWithNode, compareWithNode, optionsFor, sharedScenarios, startProvider } from '../browser/web/parity.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -64,4 +64,8 @@ test('a call after an await inside startSpan nests under it (AsyncLocalStorage)'
   assert.equal(chat.name, 'chat gpt-4o-mini');
   assert.equal(chat.parent_span_id, transaction.payload.contexts.trace.span_id);
   assert.equal(chat.trace_id, transaction.payload.contexts.trace.trace_id);
+});
+
+test('a Vercel AI SDK agent with a tool gives the same spans as from Node', async () => {
+  await compareAiSdkWithNode({ repo, sink, provider, run: (url, options) => inWorker('/aisdk', undefined, url, options) });
 });

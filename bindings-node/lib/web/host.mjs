@@ -11,16 +11,22 @@ import callbacks from '../callbacks.js';
 import optionPairsModule from '../option_pairs.js';
 import stainless from '../integrations/stainless.js';
 import google from '../integrations/google.js';
+import aisdk from '../integrations/aisdk.js';
 import { Transport } from './transport.mjs';
 
 const { adaptHook, adaptSampler, checkOptions } = callbacks;
 
-/** The integrations these entry points have (the provider clients are instrumented by hand). */
-const INTEGRATIONS = ['openai', 'anthropic', 'google_genai'];
+/** The integrations these entry points have (their clients and the `ai` module are
+ * instrumented by hand: nothing here hooks module loading). */
+const INTEGRATIONS = ['openai', 'anthropic', 'google_genai', 'vercelai'];
 
 export const openAIIntegration = (options = {}) => ({ name: 'openai', ...options });
 export const anthropicAIIntegration = (options = {}) => ({ name: 'anthropic', ...options });
 export const googleGenAIIntegration = (options = {}) => ({ name: 'google_genai', ...options });
+export const vercelAIIntegration = (options = {}) => ({ name: 'vercelai', ...options });
+
+/** A placement (`{ recordInputs, recordOutputs, origin }`) as the core's PlacementSpec JSON. */
+const placementJson = (p = {}) => JSON.stringify({ record_inputs: Boolean(p.recordInputs), record_outputs: Boolean(p.recordOutputs), origin: p.origin });
 
 /** A context store for where no async context exists (a page): the active span of the
  * synchronous call stack. What a callback runs after its first `await` has no active span
@@ -123,6 +129,25 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
 
     get traceId() { return this._context.traceId; }
     get spanId() { return this._context.spanId; }
+  }
+
+  /** A framework's span (an AI SDK tool's) as the active span inside it, as in Node: what runs
+   * there nests under it; the framework integration ends it. */
+  class RunSpan extends Span {
+    constructor(run) {
+      super(undefined);
+      this._run = run;
+    }
+
+    get _context() { return this._run.context; }
+
+    setAttribute() { return this; }
+
+    recordUsage() { return this; }
+
+    setStatus() { return this; }
+
+    end() {}
   }
 
   function init(options = {}) {
@@ -235,6 +260,41 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
       this._end(() => this._native.fail(JSON.stringify({ http_status: httpStatus, body, exception, message })));
     }
 
+    markChunk() { this._native.markChunk(); }
+
+    finishAisdk(json) { this._end(() => this._native.finishAisdk(json)); }
+
+    _end(operation) {
+      try {
+        operation();
+      } finally {
+        state.transport?.schedule();
+      }
+    }
+  }
+
+  /** An agent or tool run as the integrations make it. */
+  class WebRun {
+    constructor(native) {
+      this._native = native;
+      this._ctx = undefined;
+    }
+
+    get context() {
+      if (this._ctx === undefined) this._ctx = this._native.context();
+      return this._ctx;
+    }
+
+    get ended() { return this._native.ended; }
+
+    setResult(result) { this._native.setResult(result); }
+
+    end() { this._end(() => this._native.end()); }
+
+    endAisdkRun(json) { this._end(() => this._native.endAisdkRun(json)); }
+
+    fail(errorType, message) { this._end(() => this._native.fail(errorType, message)); }
+
     _end(operation) {
       try {
         operation();
@@ -247,6 +307,9 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
   /** The client the integrations call (the Node package's native client has the same shape). */
   const integrationClient = {
     get contentCap() { return state.client.contentCap; },
+    aisdkModel: (json, placement, parent) => new WebCall(state.client.aisdkModel(json, placementJson(placement), parent ?? ROOT())),
+    aisdkRun: (json, placement, parent) => new WebRun(state.client.aisdkRun(json, placementJson(placement), parent ?? ROOT())),
+    tool: (json, placement, parent) => new WebRun(state.client.tool(json, placementJson(placement), parent ?? ROOT())),
     call(spec, requestJson, parent) {
       const native = state.client.call(JSON.stringify({
         provider: spec.provider, api: spec.api, request: requestJson,
@@ -287,6 +350,29 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
     return google.instrument(client, content('google_genai', options));
   }
 
+  /** What the AI SDK integration (lib/integrations/aisdk.js) needs from here. */
+  const aiSdkHost = {
+    client: () => (state.client ? integrationClient : null),
+    enabled: () => true,
+    parent: parentContext,
+    scope: () => undefined,
+    content: () => {
+      const integration = (state.options?.integrations || []).find((i) => i && i.name === 'vercelai') || {};
+      return [Boolean(integration.recordInputs ?? state.sendDefaultPii), Boolean(integration.recordOutputs ?? state.sendDefaultPii)];
+    },
+    withRun: (run, fn) => store.run(new RunSpan(run), fn),
+  };
+
+  /**
+   * The `ai` module with its runs traced (generateText, streamText, generateObject,
+   * streamObject, embed, embedMany): `const { generateText } = instrumentVercelAi(ai)` after
+   * `import * as ai from 'ai'`. Content follows `vercelAIIntegration({ recordInputs,
+   * recordOutputs })`, else sendDefaultPii.
+   */
+  function instrumentVercelAi(ai) {
+    return aisdk.patchModule(ai, aiSdkHost);
+  }
+
   /** Resolves true once every span ended so far was sent (or the timeout passed: false). In an
    * edge handler, pass it to `ctx.waitUntil(flush())`. */
   function flush(timeoutMs = 2000) {
@@ -307,8 +393,8 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
 
   const sdk = {
     init, startSpan, startSpanManual, startInactiveSpan, getActiveSpan, withActiveSpan, flush, close, stats,
-    instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
-    openAIIntegration, anthropicAIIntegration, googleGenAIIntegration,
+    instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient, instrumentVercelAi,
+    openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, vercelAIIntegration,
     /** Sends everything now, with `keepalive` (a page going away). */
     _sendAll: (keepalive) => state.transport?.send(true, keepalive),
     /** The core's version (loads the wasm core). */

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { drive, PROVIDERS } from './drive.mjs';
+import { AISDK_SCENARIO, weatherAgent } from './aisdk_program.mjs';
 
 /** The scenarios drive() can make (tests/scenarios/ under `repo`). */
 export function sharedScenarios(repo) {
@@ -19,7 +21,7 @@ export function sharedScenarios(repo) {
  * in a stable order. Checks each span's start is the wall clock's (a runtime whose clock is
  * wrong would send spans from 1970). */
 export function spansOf(sink, project) {
-  const VOLATILE = new Set(['event_id', 'trace_id', 'span_id', 'parent_span_id', 'start_timestamp', 'timestamp', 'end_timestamp', 'sdk', 'sent_at', 'platform']);
+  const VOLATILE = new Set(['event_id', 'trace_id', 'span_id', 'parent_span_id', 'sentry.segment.id', 'start_timestamp', 'timestamp', 'end_timestamp', 'sdk', 'sent_at', 'platform']);
   const TIMED = /time_to_first|per_second|duration|latency/;
   const clean = (value) => {
     if (Array.isArray(value)) return value.map(clean);
@@ -86,6 +88,33 @@ export async function compareWithNode({ repo, sink, provider, run }) {
   }
   await node.close();
   return differing;
+}
+
+/**
+ * The AI SDK agent (aisdk_program.mjs) from Node (project 1) and from `run(url, options)`
+ * (project 2), which must resolve { result, flushed }: the same result and the same spans.
+ */
+export async function compareAiSdkWithNode({ repo, sink, provider, run }) {
+  const nodePackage = join(repo, 'bindings-node');
+  const require = createRequire(join(nodePackage, 'package.json'));
+  const load = (name) => import(pathToFileURL(require.resolve(name)).href);
+  const node = require(nodePackage);
+  const [ai, openai, zod] = await Promise.all([load('ai'), load('@ai-sdk/openai'), load('zod')]);
+  const options = (dsn) => ({ dsn, transportDelay: 5, sendDefaultPii: true });
+  sink.received.length = 0;
+  await fetch(`${provider.url}/__requests/${AISDK_SCENARIO}`, { method: 'DELETE' });
+  node.init({ ...options(sink.dsn(1)), spool: false, defaultIntegrations: false, transportDelay: undefined });
+  const fromNodeResult = await weatherAgent({ llmtel: node, ai, openai, z: zod.z }, provider.url);
+  assert.ok(await node.flush(5000), 'Node flushed');
+  await node.close();
+  await fetch(`${provider.url}/__requests/${AISDK_SCENARIO}`, { method: 'DELETE' });
+  const other = await run(provider.url, options(sink.dsn(2)));
+  assert.ok(other.flushed, 'flushed');
+  assert.deepEqual(other.result, fromNodeResult);
+  const fromNode = spansOf(sink, '1');
+  assert.deepEqual(fromNode.map((s) => s.name || s.transaction).sort(),
+    ['chat gpt-4o', 'chat gpt-4o', 'execute_tool get_weather', 'invoke_agent weather_agent']);
+  assert.deepEqual(spansOf(sink, '2'), fromNode);
 }
 
 /** The loopback provider server (tests/provider_server.py). */
