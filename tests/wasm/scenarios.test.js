@@ -159,3 +159,17 @@ test('before_send_span and traces_sampler run in the wasm core', () => {
   assert.deepEqual(seen, ['secret', 'public', 'unsampled']);
   assert.deepEqual(JSON.parse(client.stats()).droppedBeforeExport, { before_send: 1, sample_rate: 1 });
 });
+
+test('the wasm binding has every facade operation the parity table names for it', () => {
+  const table = require(path.join(TESTS, 'parity', 'facade.json'));
+  const exists = (name) => {
+    const [owner, member] = name.includes('.') ? name.split('.') : [null, name];
+    if (!owner) return typeof wasm[member] === 'function';
+    const cls = wasm[owner];
+    return Boolean(cls && (member in cls.prototype || typeof cls[member] === 'function'));
+  };
+  const missing = table.operations.filter((row) => row.wasm && !exists(row.wasm)).map((row) => `${row.op} (${row.wasm})`);
+  assert.deepEqual(missing, []);
+  const unexplained = table.operations.filter((row) => !row.wasm && !row.wasm_why).map((row) => row.op);
+  assert.deepEqual(unexplained, []);
+});
