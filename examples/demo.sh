@@ -2,7 +2,8 @@
 # `make demo`: the "Generate Report" task from Node, Python and C, a LangChain agent from Node
 # and Python, a Vercel AI SDK agent, and an Express and a FastAPI app whose OpenTelemetry spans
 # join the GenAI spans, recorded into the local spool
-# (.llmtel/spans.jsonl), then `llmtel traces`, `llmtel report` and the HTML report.
+# (.llmtel/spans.jsonl), then `llmtel traces`, `llmtel report` and the HTML report. An edge
+# worker in workerd shows the wasm build (its spans go to a local Sentry endpoint it prints).
 #
 # Each provider whose key is set (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY) is called for
 # real; the others are served by the loopback provider server (tests/provider_server.py), which
@@ -67,6 +68,9 @@ echo "== Joining the application's OpenTelemetry traces: an Express and a FastAP
 echo "   one transaction POST /api/chat holding the HTTP server span, the SQLite query and the chat span"
 (cd examples/node && LLMTEL_SPOOL="$OLDPWD/$SPOOL" node express_chat.js)
 "$PY" examples/python/fastapi_chat.py
+echo "== An edge worker in workerd (examples/edge/worker.mjs): the wasm core, a chat turn and an AI SDK"
+echo "   agent, their spans sent as Sentry envelopes to a local endpoint (an edge runtime has no spool)"
+PROVIDER_URL="${url:-}" node examples/edge/run.mjs
 if [ -n "${C_QUICKSTART:-}" ]; then
   echo "== C (examples/c/quickstart.c)"
   "$C_QUICKSTART"

@@ -6,7 +6,7 @@
 import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,9 +100,14 @@ const worker :Workerd.Worker = (
 `);
   const child = spawn(WORKERD, ['serve', join(dir, 'config.capnp'), '--verbose'], { stdio: ['ignore', 'inherit', 'inherit'] });
   const origin = `http://127.0.0.1:${port}`;
+  // Ready when the port takes connections (a request would run the worker's handler).
+  const accepts = () => new Promise((ok, fail) => {
+    const socket = connect(port, '127.0.0.1', () => { socket.end(); ok(); });
+    socket.on('error', fail);
+  });
   for (let i = 0; ; i += 1) {
     try {
-      await fetch(origin, { method: 'HEAD' });
+      await accepts();
       break;
     } catch (error) {
       if (i > 100 || child.exitCode !== null) {
