@@ -13,6 +13,7 @@ const otel = require('./otel');
 const scope = require('./scope');
 const { optionPairs } = require('./options');
 const { adaptHook, adaptSampler, checkOptions } = require('./callbacks');
+const { setAttributeOn, tokenCount, statusOf, unlessEnded, spanRunners } = require('./span_api');
 
 const current = new AsyncLocalStorage();
 const conversation = new AsyncLocalStorage();
@@ -201,18 +202,6 @@ function hookExit() {
   });
 }
 
-/**
- * Runs a span operation; on a span that already ended it does nothing, as Sentry's spans do.
- * (One native call instead of asking `ended` first: the check would double the hot path.)
- */
-function unlessEnded(operation) {
-  try {
-    operation();
-  } catch (error) {
-    if (!error || error.code !== 'already_ended') throw error;
-  }
-}
-
 class Span {
   /** `otelAt`: the application's OpenTelemetry span active now, when the caller read it. */
   constructor(nativeSpan, otelAt = otel.activeSpan()) {
@@ -232,23 +221,7 @@ class Span {
    * what has no attribute form (null, undefined, a function, a symbol) is dropped and counted in
    * stats().invalidAttributes (named on stderr under debug). */
   setAttribute(key, value) {
-    const n = this._native;
-    unlessEnded(() => {
-      if (typeof value === 'string') n.setString(key, value);
-      else if (typeof value === 'number') n.setNumber(key, value);
-      else if (typeof value === 'boolean') n.setBool(key, value);
-      else if (typeof value === 'bigint') n.setString(key, value.toString());
-      else if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'number')) n.setNumberArray(key, value);
-      else if (Array.isArray(value)) n.setStringArray(key, value.map(String));
-      else if (value !== null && typeof value === 'object') {
-        let json;
-        try { json = JSON.stringify(value); } catch { /* circular or a throwing toJSON */ }
-        if (typeof json === 'string') n.setString(key, json);
-        else n.rejectAttribute(key, 'an object that is not JSON has no attribute form');
-      } else {
-        n.rejectAttribute(key, `${value === null ? 'null' : typeof value} has no attribute form (string, number, boolean, arrays of them)`);
-      }
-    });
+    unlessEnded(() => setAttributeOn(this._native, key, value));
     return this;
   }
 
@@ -259,18 +232,16 @@ class Span {
 
   /** Token counts as the span contract defines them: input includes cached, output includes reasoning. */
   recordUsage({ inputTokens, outputTokens, cachedInputTokens, reasoningTokens } = {}) {
-    const count = (v) => (typeof v === 'number' && v >= 0 ? Math.trunc(v) : undefined);
     unlessEnded(() => this._native.recordUsage({
-      inputTokens: count(inputTokens), outputTokens: count(outputTokens),
-      cacheReadInputTokens: count(cachedInputTokens), reasoningTokens: count(reasoningTokens),
+      inputTokens: tokenCount(inputTokens), outputTokens: tokenCount(outputTokens),
+      cacheReadInputTokens: tokenCount(cachedInputTokens), reasoningTokens: tokenCount(reasoningTokens),
     }));
     return this;
   }
 
   /** `{ code: 'ok' }`, `{ code: 'error', message }`, or a Sentry status such as 'resource_exhausted'. */
   setStatus(status) {
-    const { code, message } = typeof status === 'string' ? { code: status } : status || {};
-    unlessEnded(() => this._native.setStatus(code || 'error', message));
+    unlessEnded(() => this._native.setStatus(...statusOf(status)));
     return this;
   }
 
@@ -315,53 +286,7 @@ function openSpan({ name, op, attributes, parentSpan, onlyIfParent } = {}) {
   return span;
 }
 
-function failSpan(span, error) {
-  span.setAttribute('error.type', (error && error.name) || 'Error');
-  span.setStatus({ code: 'error', message: error && error.message });
-}
-
-/** Runs `callback` with `span` active; a thrown error or a rejected Promise marks the span
- * failed. `end` decides whether the span ends when the callback is done. */
-function runIn(span, callback, end) {
-  let result;
-  try {
-    result = current.run(span, () => callback(span));
-  } catch (error) {
-    failSpan(span, error);
-    if (end) span.end();
-    throw error;
-  }
-  if (result && typeof result.then === 'function') {
-    return result.then(
-      (value) => { if (end) span.end(); return value; },
-      (error) => { failSpan(span, error); if (end) span.end(); throw error; },
-    );
-  }
-  if (end) span.end();
-  return result;
-}
-
-/**
- * Runs `callback(span)` inside a new span and returns what it returns (a Promise is awaited
- * before the span ends). Nested calls, across awaits and timers, become children.
- */
-function startSpan(options, callback) {
-  const span = openSpan(options);
-  return span ? runIn(span, callback, true) : callback(undefined);
-}
-
-/** Like startSpan, but the span stays open until `span.end()` (or `finish()`) is called. */
-function startSpanManual(options, callback) {
-  const span = openSpan(options);
-  if (!span) return callback(undefined, () => {});
-  return runIn(span, (s) => callback(s, () => s.end()), false);
-}
-
-/** A span that is not made active: calls do not nest under it unless given it as
- * `parentSpan`. End it yourself. */
-function startInactiveSpan(options) {
-  return openSpan(options);
-}
+const { startSpan, startSpanManual, startInactiveSpan } = spanRunners(current, openSpan);
 
 /**
  * The active span of a continued trace (see continueTrace): spans and calls nest under the

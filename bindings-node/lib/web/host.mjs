@@ -12,9 +12,11 @@ import optionPairsModule from '../option_pairs.js';
 import stainless from '../integrations/stainless.js';
 import google from '../integrations/google.js';
 import aisdk from '../integrations/aisdk.js';
+import spanApi from '../span_api.js';
 import { Transport } from './transport.mjs';
 
 const { adaptHook, adaptSampler, checkOptions } = callbacks;
+const { setAttributeOn, tokenCount, statusOf, unlessEnded, spanRunners } = spanApi;
 
 /** The integrations these entry points have (their clients and the `ai` module are
  * instrumented by hand: nothing here hooks module loading). */
@@ -82,23 +84,9 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
       return this._ctx;
     }
 
-    /** As in Node: strings, numbers, booleans and arrays of them; an object as its JSON;
-     * anything else is dropped. */
+    /** As in Node (lib/span_api.js); what has no attribute form is dropped. */
     setAttribute(key, value) {
-      const n = this._native;
-      unlessEnded(() => {
-        if (typeof value === 'string') n.setString(key, value);
-        else if (typeof value === 'number') n.setNumber(key, value);
-        else if (typeof value === 'boolean') n.setBool(key, value);
-        else if (typeof value === 'bigint') n.setString(key, value.toString());
-        else if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'number')) n.setNumberArray(key, value);
-        else if (Array.isArray(value)) n.setStringArray(key, value.map(String));
-        else if (value !== null && typeof value === 'object') {
-          let json;
-          try { json = JSON.stringify(value); } catch { /* circular or a throwing toJSON */ }
-          if (typeof json === 'string') n.setString(key, json);
-        }
-      });
+      unlessEnded(() => setAttributeOn(this._native, key, value));
       return this;
     }
 
@@ -108,17 +96,15 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
     }
 
     recordUsage({ inputTokens, outputTokens, cachedInputTokens, reasoningTokens } = {}) {
-      const count = (v) => (typeof v === 'number' && v >= 0 ? Math.trunc(v) : undefined);
       unlessEnded(() => this._native.recordUsage(JSON.stringify({
-        input_tokens: count(inputTokens), output_tokens: count(outputTokens),
-        cache_read_input_tokens: count(cachedInputTokens), reasoning_tokens: count(reasoningTokens),
+        input_tokens: tokenCount(inputTokens), output_tokens: tokenCount(outputTokens),
+        cache_read_input_tokens: tokenCount(cachedInputTokens), reasoning_tokens: tokenCount(reasoningTokens),
       })));
       return this;
     }
 
     setStatus(status) {
-      const { code, message } = typeof status === 'string' ? { code: status } : status || {};
-      unlessEnded(() => this._native.setStatus(code || 'error', message));
+      unlessEnded(() => this._native.setStatus(...statusOf(status)));
       return this;
     }
 
@@ -171,14 +157,6 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
     onInit(sdk);
   }
 
-  function unlessEnded(operation) {
-    try {
-      operation();
-    } catch (error) {
-      if (!error || error.code !== 'already_ended') throw error;
-    }
-  }
-
   function openSpan({ name, op, attributes, parentSpan, onlyIfParent } = {}) {
     if (!state.client) return undefined;
     const parent = parentSpan === null ? ROOT() : parentSpan instanceof Span ? parentSpan._context : parentContext();
@@ -188,46 +166,7 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
     return span;
   }
 
-  function failSpan(span, error) {
-    span.setAttribute('error.type', (error && error.name) || 'Error');
-    span.setStatus({ code: 'error', message: error && error.message });
-  }
-
-  function runIn(span, callback, end) {
-    let result;
-    try {
-      result = store.run(span, () => callback(span));
-    } catch (error) {
-      failSpan(span, error);
-      if (end) span.end();
-      throw error;
-    }
-    if (result && typeof result.then === 'function') {
-      return result.then(
-        (value) => { if (end) span.end(); return value; },
-        (error) => { failSpan(span, error); if (end) span.end(); throw error; },
-      );
-    }
-    if (end) span.end();
-    return result;
-  }
-
-  /** Runs `callback(span)` in a new span and returns what it returns (a Promise is awaited
-   * before the span ends). */
-  function startSpan(options, callback) {
-    const span = openSpan(options);
-    return span ? runIn(span, callback, true) : callback(undefined);
-  }
-
-  function startSpanManual(options, callback) {
-    const span = openSpan(options);
-    if (!span) return callback(undefined, () => {});
-    return runIn(span, (s) => callback(s, () => s.end()), false);
-  }
-
-  function startInactiveSpan(options) {
-    return openSpan(options);
-  }
+  const { startSpan, startSpanManual, startInactiveSpan } = spanRunners(store, openSpan);
 
   function getActiveSpan() {
     const span = store.getStore();

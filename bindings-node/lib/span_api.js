@@ -1,0 +1,103 @@
+'use strict';
+/**
+ * What a span handle does with the user's values, and how startSpan runs a callback in a span:
+ * the same for the native binding (lib/index.js) and the wasm core (lib/web/host.mjs), which
+ * hand in their span handle and their context store. Platform-neutral.
+ */
+
+/**
+ * Sets `value` on the binding's span handle `n` by its type (strings, numbers, booleans and
+ * arrays of them; a bigint as its decimal string; a plain object as its JSON). What has no
+ * attribute form goes to `n.rejectAttribute(key, why)` where the binding counts it, and is
+ * dropped otherwise.
+ */
+function setAttributeOn(n, key, value) {
+  const reject = (why) => { if (typeof n.rejectAttribute === 'function') n.rejectAttribute(key, why); };
+  if (typeof value === 'string') n.setString(key, value);
+  else if (typeof value === 'number') n.setNumber(key, value);
+  else if (typeof value === 'boolean') n.setBool(key, value);
+  else if (typeof value === 'bigint') n.setString(key, value.toString());
+  else if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'number')) n.setNumberArray(key, value);
+  else if (Array.isArray(value)) n.setStringArray(key, value.map(String));
+  else if (value !== null && typeof value === 'object') {
+    let json;
+    try { json = JSON.stringify(value); } catch { /* circular or a throwing toJSON */ }
+    if (typeof json === 'string') n.setString(key, json);
+    else reject('an object that is not JSON has no attribute form');
+  } else {
+    reject(`${value === null ? 'null' : typeof value} has no attribute form (string, number, boolean, arrays of them)`);
+  }
+}
+
+/** Token counts as the span contract takes them: whole, non-negative, or left out. */
+const tokenCount = (v) => (typeof v === 'number' && v >= 0 ? Math.trunc(v) : undefined);
+
+/** `{ code: 'ok' }`, `{ code: 'error', message }`, or a status name, as [code, message]. */
+function statusOf(status) {
+  const { code, message } = typeof status === 'string' ? { code: status } : status || {};
+  return [code || 'error', message];
+}
+
+/**
+ * Runs an operation on a span handle; on one that already ended it does nothing, as Sentry's
+ * spans do. (One call instead of asking first: the check would double the hot path.)
+ */
+function unlessEnded(operation) {
+  try {
+    operation();
+  } catch (error) {
+    if (!error || error.code !== 'already_ended') throw error;
+  }
+}
+
+/**
+ * startSpan, startSpanManual and startInactiveSpan over a binding: `openSpan(options)` makes a
+ * span (or undefined when none is recorded), `store.run(span, fn)` makes it active for `fn`.
+ */
+function spanRunners(store, openSpan) {
+  function failSpan(span, error) {
+    span.setAttribute('error.type', (error && error.name) || 'Error');
+    span.setStatus({ code: 'error', message: error && error.message });
+  }
+
+  /** Runs `callback` with `span` active; a thrown error or a rejected Promise marks the span
+   * failed. `end` decides whether the span ends when the callback is done. */
+  function runIn(span, callback, end) {
+    let result;
+    try {
+      result = store.run(span, () => callback(span));
+    } catch (error) {
+      failSpan(span, error);
+      if (end) span.end();
+      throw error;
+    }
+    if (result && typeof result.then === 'function') {
+      return result.then(
+        (value) => { if (end) span.end(); return value; },
+        (error) => { failSpan(span, error); if (end) span.end(); throw error; },
+      );
+    }
+    if (end) span.end();
+    return result;
+  }
+
+  return {
+    /** Runs `callback(span)` inside a new span and returns what it returns (a Promise is
+     * awaited before the span ends). Nested calls become children. */
+    startSpan(options, callback) {
+      const span = openSpan(options);
+      return span ? runIn(span, callback, true) : callback(undefined);
+    },
+    /** Like startSpan, but the span stays open until `span.end()` (or `finish()`). */
+    startSpanManual(options, callback) {
+      const span = openSpan(options);
+      if (!span) return callback(undefined, () => {});
+      return runIn(span, (s) => callback(s, () => s.end()), false);
+    },
+    /** A span that is not made active: calls do not nest under it unless given it as
+     * `parentSpan`. End it yourself. */
+    startInactiveSpan: (options) => openSpan(options),
+  };
+}
+
+module.exports = { setAttributeOn, tokenCount, statusOf, unlessEnded, spanRunners };
