@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './web/chromium.mjs';
 import { startSentrySink } from './web/sentry_sink.mjs';
 import { startProvider } from './web/parity.mjs';
 import { quickStart } from './web/readme.mjs';
@@ -17,10 +17,6 @@ import { quickStart } from './web/readme.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
 const nodePackage = join(repo, 'bindings-node');
-const FLAGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 let dir;
 let browser;
@@ -38,7 +34,7 @@ before(async () => {
   [provider, sink] = await Promise.all([startProvider(repo), startSentrySink()]);
   sink.pages.set('/', ['text/html', '<!doctype html><button id="ask">Ask</button><script type="module" src="/app.js"></script>']);
   sink.pages.set('/app.js', ['text/javascript', result.outputFiles[0].text]);
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: FLAGS });
+  browser = await launchChromium();
 });
 
 after(async () => {

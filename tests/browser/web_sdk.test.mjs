@@ -14,18 +14,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './web/chromium.mjs';
 import { startSentrySink } from './web/sentry_sink.mjs';
 import { compareWithNode, sharedScenarios, startProvider } from './web/parity.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
 const nodePackage = join(repo, 'bindings-node');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 const scenarios = sharedScenarios(repo);
 
@@ -50,7 +45,7 @@ before(async () => {
   [provider, sink] = await Promise.all([startProvider(repo), startSentrySink()]);
   sink.pages.set('/', ['text/html', '<!doctype html><script type="module" src="/bundle.js"></script>']);
   sink.pages.set('/bundle.js', ['text/javascript', bundle]);
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  browser = await launchChromium();
 });
 
 after(async () => {
