@@ -111,3 +111,16 @@ test('spans still waiting when the page goes away are sent on pagehide, with kee
   assert.equal(sent.envelope.items[0].payload.transaction, 'last words');
   await page.close();
 });
+
+test('init() again sends what the previous setup still held', async () => {
+  const { page } = await openPage();
+  sink.received.length = 0;
+  await page.evaluate(([first, second]) => {
+    window.llmtel.init({ dsn: first, transportDelay: 600000 });
+    window.llmtel.startSpan({ name: 'before the new setup' }, () => {});
+    window.llmtel.init({ dsn: second, transportDelay: 600000 });
+  }, [sink.dsn(6), sink.dsn(7)]);
+  for (let i = 0; i < 50 && sink.received.length === 0; i += 1) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(sink.received.map((r) => [r.project, r.envelope.items[0].payload.transaction]), [['6', 'before the new setup']]);
+  await page.close();
+});

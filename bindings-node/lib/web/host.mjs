@@ -145,6 +145,8 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
     const sampler = typeof options.tracesSampler === 'function' ? adaptSampler(options.tracesSampler) : undefined;
     const client = new WasmClient(JSON.stringify(Object.fromEntries(pairs)), hook, sampler);
     if (ignored.length) warn(`llmtel: ignoring Sentry options llmtel does not use: ${ignored.join(', ')}`);
+    // A new setup replaces the old one, which sends what it holds first (as Node's closes).
+    state.transport?.send(true);
     state.transport?.close();
     state.client = client;
     state.options = options;
