@@ -124,3 +124,38 @@ test('init() again sends what the previous setup still held', async () => {
   assert.deepEqual(sink.received.map((r) => [r.project, r.envelope.items[0].payload.transaction]), [['6', 'before the new setup']]);
   await page.close();
 });
+
+test('a page sends OTLP/HTTP JSON and Spotlight envelopes too, with the rate limits Sentry answers', async () => {
+  const { page } = await openPage();
+  sink.received.length = 0;
+  sink.others.length = 0;
+  sink.answers.push({ status: 429, headers: { 'x-sentry-rate-limits': '60:transaction:key' } });
+  const stats = await page.evaluate(async ([dsn, origin]) => {
+    const { llmtel } = window;
+    llmtel.init({ dsn, otlpEndpoint: origin, otlpHeaders: { 'x-team': 'ai' }, spotlight: `${origin}/stream`, serviceName: 'web-app', transportDelay: 600000 });
+    llmtel.startSpan({ name: 'first', op: 'ui.action' }, () => {});
+    await llmtel.flush(5000);
+    llmtel.startSpan({ name: 'second', op: 'ui.action' }, () => {});
+    await llmtel.flush(5000);
+    return llmtel.stats();
+  }, [sink.dsn(8), sink.origin]);
+  // Sentry: the first transaction, answered 429 for transactions; the second is held back and
+  // counted, and a client report says so.
+  const transactions = sink.received.flatMap((r) => r.envelope.items).filter((i) => i.header.type === 'transaction');
+  assert.deepEqual(transactions.map((t) => t.payload.transaction), ['first']);
+  assert.equal(stats.sentry.dropped.ratelimit_backoff, 2);
+  const report = sink.received.flatMap((r) => r.envelope.items).find((i) => i.header.type === 'client_report');
+  assert.ok(report, 'a client report reached Sentry');
+  // OTLP: both spans, with the headers and the service name.
+  const otlp = sink.others.filter((o) => o.url === '/v1/traces');
+  assert.equal(otlp.length, 2);
+  assert.equal(otlp[0].headers['x-team'], 'ai');
+  const names = otlp.flatMap((o) => JSON.parse(o.body).resourceSpans[0].scopeSpans[0].spans.map((s) => s.name));
+  assert.deepEqual(names, ['first', 'second']);
+  assert.deepEqual(JSON.parse(otlp[0].body).resourceSpans[0].resource.attributes.find((a) => a.key === 'service.name').value, { stringValue: 'web-app' });
+  // Spotlight: every envelope, whatever Sentry's limits.
+  const spotlight = sink.others.filter((o) => o.url === '/stream');
+  assert.equal(spotlight.length, 2);
+  assert.match(spotlight[1].body, /"transaction":"second"/);
+  await page.close();
+});

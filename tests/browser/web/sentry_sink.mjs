@@ -27,6 +27,7 @@ export async function startSentrySink() {
   const received = []; // { project, url, envelope }
   const answers = []; // queued { status, headers } for the next envelopes
   const pages = new Map();
+  const others = []; // { url, headers, body } of other POSTs
   const server = createServer((request, response) => {
     if (request.method === 'GET' && pages.has(request.url)) {
       const [type, body] = pages.get(request.url);
@@ -50,8 +51,10 @@ export async function startSentrySink() {
       if (request.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
       const match = /^\/api\/(\d+)\/envelope\//.exec(request.url);
       if (!match) {
-        response.writeHead(404, cors);
-        response.end();
+        // Anything else posted (OTLP/HTTP JSON at /v1/traces, Spotlight's /stream) is kept as is.
+        others.push({ url: request.url, headers: request.headers, body: body.toString() });
+        response.writeHead(200, { ...cors, 'Content-Type': 'application/json' });
+        response.end('{}');
         return;
       }
       received.push({ project: match[1], url: request.url, headers: request.headers, envelope: parseEnvelope(body) });
@@ -66,6 +69,7 @@ export async function startSentrySink() {
     received,
     answers,
     pages,
+    others,
     origin: `http://127.0.0.1:${port}`,
     dsn: (project) => `http://publickey@127.0.0.1:${port}/${project}`,
     close: () => new Promise((resolve) => server.close(resolve)),
