@@ -13,6 +13,9 @@ export {
 export interface InitOptions extends NodeInitOptions {
   /** Milliseconds between a span ending and its batch being sent (default 1000). */
   transportDelay?: number;
+  /** An endpoint of your own that forwards Sentry envelopes (each names the DSN in its
+   * header), as Sentry's `tunnel` option. */
+  tunnel?: string;
 }
 
 export declare function init(options?: InitOptions): void;

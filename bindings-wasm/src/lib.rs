@@ -312,6 +312,13 @@ impl WasmClient {
         serde_json::Value::Object(out).to_string()
     }
 
+    /// Envelopes go through a tunnel (the application's own endpoint, which forwards them to
+    /// Sentry): their header names the DSN from now on, as Sentry's browser SDKs write it.
+    #[wasm_bindgen(js_name = useTunnel)]
+    pub fn use_tunnel(&mut self) {
+        self.envelopes.dsn = self.inner.config().dsn.as_ref().map(|d| d.public_form());
+    }
+
     /// The finished segments ready to send. A local root's children wait for it (30 s at
     /// most), unless `all` (flush, close, the page going away) sends them without it.
     pub fn take(&self, all: bool) -> WasmBatch {

@@ -55,6 +55,16 @@ impl Dsn {
         )
     }
 
+    /// The DSN without its secret, as envelopes sent through a tunnel name it in their header
+    /// (the tunnel forwards them by it).
+    pub fn public_form(&self) -> String {
+        let port = self.port.map(|p| format!(":{p}")).unwrap_or_default();
+        format!(
+            "{}://{}@{}{}{}/{}",
+            self.scheme, self.public_key, self.host, port, self.path, self.project_id
+        )
+    }
+
     /// The `X-Sentry-Auth` header value.
     pub fn auth_header(&self, client: &str) -> String {
         let mut auth = format!(
@@ -95,8 +105,13 @@ mod tests {
             d.auth_header("llmtel/0.1.0"),
             "Sentry sentry_key=pub, sentry_version=7, sentry_client=llmtel/0.1.0, sentry_secret=sec"
         );
+        assert_eq!(
+            d.public_form(),
+            "https://pub@sentry.example.com:8443/prefix/sub/42"
+        );
         let d = Dsn::parse("http://k@127.0.0.1/project-x").unwrap();
         assert_eq!(d.envelope_url(), "http://127.0.0.1/api/project-x/envelope/");
+        assert_eq!(d.public_form(), "http://k@127.0.0.1/project-x");
     }
 
     #[test]

@@ -159,3 +159,21 @@ test('a page sends OTLP/HTTP JSON and Spotlight envelopes too, with the rate lim
   assert.match(spotlight[1].body, /"transaction":"second"/);
   await page.close();
 });
+
+test('with a tunnel, envelopes go to it and name the DSN in their header', async () => {
+  const { page } = await openPage();
+  sink.others.length = 0;
+  sink.received.length = 0;
+  await page.evaluate(async ([dsn, tunnel]) => {
+    window.llmtel.init({ dsn, tunnel, transportDelay: 600000 });
+    window.llmtel.startSpan({ name: 'tunnelled', op: 'ui.action' }, () => {});
+    await window.llmtel.flush(5000);
+  }, ['https://public@o9.ingest.sentry.io/9', `${sink.origin}/tunnel`]);
+  assert.equal(sink.received.length, 0);
+  const [sent] = sink.others.filter((o) => o.url === '/tunnel');
+  const header = JSON.parse(sent.body.split('\n')[0]);
+  assert.equal(header.dsn, 'https://public@o9.ingest.sentry.io/9');
+  assert.match(sent.body, /"transaction":"tunnelled"/);
+  assert.match(sent.body, /"platform":"javascript"/);
+  await page.close();
+});

@@ -62,7 +62,7 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
     if (state.wasm) return state.wasm;
     const started = performance.now();
     initSync({ module: loadWasm() });
-    const { optionPairs } = optionPairsModule.makeOptionPairs(JSON.parse(optionTable()), (name) => JSON.parse(optionAdvice(name)), ['transportDelay']);
+    const { optionPairs } = optionPairsModule.makeOptionPairs(JSON.parse(optionTable()), (name) => JSON.parse(optionAdvice(name)), ['transportDelay', 'tunnel']);
     state.wasm = { root: WasmContext.root(), optionPairs, loadMs: performance.now() - started };
     return state.wasm;
   }
@@ -153,7 +153,7 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
     state.debug = Boolean(options.debug);
     state.sendDefaultPii = Boolean(options.sendDefaultPii);
     state.transport = new Transport(client, {
-      delayMs: options.transportDelay, debug: state.debug,
+      tunnel: options.tunnel, delayMs: options.transportDelay, debug: state.debug,
     });
     if (state.debug) console.log(`llmtel ${coreVersion()} (${runtime}): wasm core loaded in ${core.loadMs.toFixed(1)} ms; sending to ${Object.keys(JSON.parse(client.endpoints())).join(', ') || 'nowhere (set dsn, otlpEndpoint or spotlight)'}`);
     onInit(sdk);

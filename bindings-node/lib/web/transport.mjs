@@ -1,6 +1,7 @@
 /**
  * Sending what the wasm core encodes, with `fetch`: Sentry envelopes (the key in the query
- * string, as Sentry's browser SDKs send them), Spotlight's copies, and
+ * string, as Sentry's browser SDKs send them, or to a `tunnel` URL of the application's own,
+ * with the DSN in each envelope's header), Spotlight's copies, and
  * OTLP/HTTP JSON. The core keeps the rate limits and client reports (its Courier, as on the
  * native runtime); this file batches, sends and hands each answer back.
  *
@@ -24,11 +25,12 @@ function retryAfter(response) {
 const KEEPALIVE_BUDGET = 60000;
 
 export class Transport {
-  /** `client` is a WasmClient. */
-  constructor(client, { delayMs = 1000, debug = false } = {}) {
+  /** `client` is a WasmClient; `tunnel` a URL every Sentry envelope goes to instead. */
+  constructor(client, { tunnel, delayMs = 1000, debug = false } = {}) {
     this.client = client;
     this.endpoints = JSON.parse(client.endpoints());
-    this.sentryUrl = this.endpoints.sentry;
+    if (tunnel && this.endpoints.sentry) client.useTunnel();
+    this.sentryUrl = this.endpoints.sentry && (tunnel || this.endpoints.sentry);
     this.delayMs = delayMs;
     this.debug = debug;
     this.timer = undefined;

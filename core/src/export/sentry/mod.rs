@@ -37,6 +37,9 @@ pub struct EnvelopeSettings {
     pub platform: &'static str,
     pub sample_rate: f64,
     pub ai_spans_in_transaction: bool,
+    /// The DSN (its public form) for the envelope header, when envelopes go through a tunnel
+    /// that forwards them by it; `None` otherwise, as Sentry's SDKs leave it out.
+    pub dsn: Option<String>,
 }
 
 impl EnvelopeSettings {
@@ -51,10 +54,12 @@ impl EnvelopeSettings {
                 "nodejs" | "node" | "javascript" => "node",
                 "python" => "python",
                 "rust" | "c" | "cpp" | "native" => "native",
+                "webjs" => "javascript",
                 _ => "other",
             },
             sample_rate: config.traces_sample_rate,
             ai_spans_in_transaction: config.sentry_ai_spans_in_transaction,
+            dsn: None,
         }
     }
 }
@@ -367,6 +372,9 @@ pub fn write_envelope(
     let mut head = serde_json::Map::new();
     if let Some(id) = &header.event_id {
         head.insert("event_id".into(), id.clone().into());
+    }
+    if let Some(dsn) = &settings.dsn {
+        head.insert("dsn".into(), dsn.clone().into());
     }
     head.insert("sent_at".into(), rfc3339(sent_at).into());
     head.insert(
