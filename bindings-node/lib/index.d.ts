@@ -206,8 +206,8 @@ export declare class LlmtelSpanProcessor {
   shutdown(): Promise<void>;
 }
 export declare function getActiveSpan(): Span | undefined;
-/** Runs `callback` with `span` active (null: none), as Sentry's withActiveSpan. */
-export declare function withActiveSpan<T>(span: Span | null, callback: () => T): T;
+/** Runs `callback` with `span` active (null or undefined: none), as Sentry's withActiveSpan. */
+export declare function withActiveSpan<T>(span: Span | null | undefined, callback: () => T): T;
 export declare function withConversationId<T>(id: string, callback: () => T): T;
 export declare function setConversationId(id: string): void;
 export declare function flush(timeoutMs?: number): Promise<boolean>;

@@ -1,10 +1,12 @@
 // The README's browser quick start, as written, in Debian's headless Chromium: bundled with
 // esbuild into a page with an #ask button; api.openai.com is the loopback provider and the
 // README's DSN a loopback Sentry (through the browser's request routing, so the code keeps its
-// real URLs). One click must send the `Ask` transaction with both chat spans in it.
+// real URLs). One click must send the `Ask` transaction with both chat spans in it. The same
+// block, as TypeScript, must pass `tsc --strict` against the package's types (lib/web.d.ts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,4 +74,24 @@ test('the browser quick start runs as written and sends its spans', async () => 
   for (const chat of chats) assert.equal(chat.parent_span_id, transaction.contexts.trace.span_id, 'both calls nest under Ask');
   assert.equal(chats[0].attributes['gen_ai.input.messages'], undefined, 'no content without sendDefaultPii');
   await page.close();
+});
+
+test('the browser quick start type-checks with tsc --strict', () => {
+  const project = join(dir, 'ts');
+  mkdirSync(join(project, 'node_modules'), { recursive: true });
+  symlinkSync(nodePackage, join(project, 'node_modules', 'llmtel'));
+  symlinkSync(join(nodePackage, 'node_modules', 'openai'), join(project, 'node_modules', 'openai'));
+  writeFileSync(join(project, 'app.ts'), quickStart(repo, 'Browser'));
+  writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: {
+      strict: true, noEmit: true, module: 'esnext', moduleResolution: 'bundler', target: 'es2022',
+      lib: ['es2022', 'dom'], skipLibCheck: true,
+    },
+    files: ['app.ts'],
+  }));
+  try {
+    execFileSync(join(here, 'node_modules', '.bin', 'tsc'), ['-p', project], { encoding: 'utf8' });
+  } catch (error) {
+    assert.fail(`tsc --strict:\n${error.stdout}`);
+  }
 });
