@@ -42,8 +42,12 @@ lint: toolchain
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --exclude llmtel-python --all-targets --quiet -- -D warnings
 
+# Then the README's Rust quick start (core/examples/quickstart.rs) runs and records its spans.
 test-rust: toolchain
 	$(CARGO) test --workspace --exclude llmtel-python
+	rm -f target/quickstart-rust.jsonl
+	LLMTEL_SPOOL=target/quickstart-rust.jsonl SENTRY_DSN= $(CARGO) run --quiet -p llmtel-core --example quickstart
+	test "$$(wc -l < target/quickstart-rust.jsonl)" -eq 2 || { echo "the Rust quick start did not record its 2 spans"; exit 1; }
 
 # maturin owns the pyo3 crate (it sets its own PYO3 config), so plain cargo runs leave it out.
 python-build: toolchain $(VENV)/.installed

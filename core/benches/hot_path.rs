@@ -50,7 +50,7 @@ fn llmtel_client(seen: Arc<AtomicU64>, sample_rate: f64) -> Client {
     Client::init(Options {
         spool: Some(llmtel_core::options::Spool::Off),
         dsn: Some(String::new()),
-        traces_sample_rate: sample_rate,
+        traces_sample_rate: Some(sample_rate),
         exporters: vec![Arc::new(move || Box::new(Memory { seen: seen.clone() }))],
         ..Options::default()
     })

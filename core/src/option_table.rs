@@ -101,7 +101,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     row("release", Text, "none", "`SENTRY_RELEASE`", "", "app@1.0.0"),
     row("service_name", Text, "`unknown_service`", "`OTEL_SERVICE_NAME`", "OTLP `service.name`", "checkout"),
     row("resource_attributes", Headers, "none", "`OTEL_RESOURCE_ATTRIBUTES`", "more OTLP resource attributes, `k=v,k2=v2` (hosts pass a map); `service_name` and the environment win over the same keys here only when set", "team=search,region=eu"),
-    row("traces_sample_rate", Number, "1.0", "", "head sampling of local roots; children inherit", "0.5"),
+    row("traces_sample_rate", Number, "1.0", "`OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`", "head sampling of local roots; children inherit (sampling is parent-based, so `always_on`, `always_off` and `traceidratio` act as their `parentbased_` forms)", "0.5"),
     row("send_default_pii", Bool, "false", "", "lets integrations record prompts and responses", "true"),
     row("content_format", Text, "`json`", "", "`json` (`gen_ai.input.messages`, …) or `indexed` (`gen_ai.prompt.{i}.content`, …)", "indexed"),
     row("max_content_bytes", Integer, "65536", "", "cap per content attribute; 0 = no cap", "1024"),

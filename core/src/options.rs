@@ -96,8 +96,9 @@ pub struct Options {
     pub release: Option<String>,
     /// OpenTelemetry `service.name`. Env `OTEL_SERVICE_NAME`; default `unknown_service`.
     pub service_name: Option<String>,
-    /// Head-sampling rate for local roots, 0.0 to 1.0 (default 1.0); children inherit the decision.
-    pub traces_sample_rate: f64,
+    /// Head-sampling rate for local roots, 0.0 to 1.0; children inherit the decision. Env
+    /// `OTEL_TRACES_SAMPLER` (with `OTEL_TRACES_SAMPLER_ARG`) when unset; default 1.0.
+    pub traces_sample_rate: Option<f64>,
     /// Lets integrations record prompts and responses by default (default false).
     pub send_default_pii: bool,
     /// How recorded content is written: `json` (default) or `indexed`.
@@ -159,7 +160,7 @@ impl Default for Options {
             environment: None,
             release: None,
             service_name: None,
-            traces_sample_rate: 1.0,
+            traces_sample_rate: None,
             send_default_pii: false,
             content_format: ContentFormat::Json,
             max_content_bytes: 64 * 1024,
@@ -282,7 +283,7 @@ impl Options {
             "release" => self.release = Some(value.to_owned()),
             "service_name" => self.service_name = Some(value.to_owned()),
             "traces_sample_rate" => {
-                self.traces_sample_rate = parse_sample_rate(value).map_err(err)?
+                self.traces_sample_rate = Some(parse_sample_rate(value).map_err(err)?)
             }
             "send_default_pii" => self.send_default_pii = parse_bool(value).map_err(err)?,
             "content_format" => {
@@ -389,15 +390,16 @@ impl Options {
             None => (None, false),
         };
 
-        if !(0.0..=1.0).contains(&self.traces_sample_rate) {
-            return Err(ConfigError::new(
-                "traces_sample_rate",
-                format!(
-                    "must be between 0.0 and 1.0, got {}",
-                    self.traces_sample_rate
-                ),
-            ));
-        }
+        let traces_sample_rate = match self.traces_sample_rate {
+            Some(rate) if !(0.0..=1.0).contains(&rate) => {
+                return Err(ConfigError::new(
+                    "traces_sample_rate",
+                    format!("must be between 0.0 and 1.0, got {rate}"),
+                ));
+            }
+            Some(rate) => rate,
+            None => otel_sampler_rate(&env)?,
+        };
         for (name, value) in [
             ("queue_capacity", self.queue_capacity),
             ("max_concurrent_requests", self.max_concurrent_requests),
@@ -455,11 +457,7 @@ impl Options {
             release,
             service_name,
             resource_attributes,
-            traces_sample_rate: if disabled {
-                0.0
-            } else {
-                self.traces_sample_rate
-            },
+            traces_sample_rate: if disabled { 0.0 } else { traces_sample_rate },
             disabled,
             send_default_pii: self.send_default_pii,
             content_format: self.content_format,
@@ -753,6 +751,38 @@ fn parse_bool(text: &str) -> Result<bool, String> {
     }
 }
 
+/// The sample rate OpenTelemetry's `OTEL_TRACES_SAMPLER` (and `OTEL_TRACES_SAMPLER_ARG`) ask
+/// for, 1.0 without them. llmtel's sampling is always parent-based (a child, local or remote,
+/// keeps its parent's decision), so `always_on`, `always_off` and `traceidratio` act as their
+/// `parentbased_` forms; samplers that need a remote service are refused by name.
+fn otel_sampler_rate(env: impl Fn(&str) -> Option<String>) -> Result<f64, ConfigError> {
+    const SAMPLER: &str = "OTEL_TRACES_SAMPLER";
+    const ARG: &str = "OTEL_TRACES_SAMPLER_ARG";
+    let Some(name) = env(SAMPLER) else {
+        return Ok(1.0);
+    };
+    let name = name.trim().to_ascii_lowercase();
+    if name.is_empty() {
+        return Ok(1.0);
+    }
+    match name.strip_prefix("parentbased_").unwrap_or(&name) {
+        "always_on" => Ok(1.0),
+        "always_off" => Ok(0.0),
+        // The ratio defaults to 1.0 when the argument is absent, as the specification says.
+        "traceidratio" => match env(ARG) {
+            Some(arg) => parse_sample_rate(&arg).map_err(|r| ConfigError::new(ARG, r)),
+            None => Ok(1.0),
+        },
+        _ => Err(ConfigError::new(
+            SAMPLER,
+            format!(
+                "{name:?} is not a sampler llmtel has: use always_on, always_off, traceidratio \
+                 (with {ARG}) or their parentbased_ forms, or traces_sample_rate"
+            ),
+        )),
+    }
+}
+
 fn parse_sample_rate(text: &str) -> Result<f64, String> {
     let rate: f64 = text
         .trim()
@@ -984,7 +1014,7 @@ mod tests {
         let e = resolve(&Options::default(), &[("SENTRY_SPOTLIGHT", "ws://x")]).unwrap_err();
         assert_eq!(e.option, "SENTRY_SPOTLIGHT");
         let o = Options {
-            traces_sample_rate: f64::NAN,
+            traces_sample_rate: Some(f64::NAN),
             ..Options::default()
         };
         assert_eq!(resolve(&o, &[]).unwrap_err().option, "traces_sample_rate");
@@ -1129,5 +1159,55 @@ mod tests {
                 ("x-y".into(), "a,b".into())
             ]
         );
+    }
+
+    #[test]
+    fn otel_traces_sampler_sets_the_rate_unless_the_option_does() {
+        let resolve = |o: &Options, pairs: &[(&str, &str)]| {
+            o.resolve_with_env(|name| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            })
+        };
+        let rate =
+            |o: &Options, pairs: &[(&str, &str)]| resolve(o, pairs).unwrap().traces_sample_rate;
+        let unset = Options::default();
+        assert_eq!(rate(&unset, &[]), 1.0);
+        for (sampler, want) in [
+            ("always_on", 1.0),
+            ("parentbased_always_off", 0.0),
+            ("ALWAYS_OFF", 0.0),
+            ("traceidratio", 1.0),
+        ] {
+            assert_eq!(
+                rate(&unset, &[("OTEL_TRACES_SAMPLER", sampler)]),
+                want,
+                "{sampler}"
+            );
+        }
+        let ratio = [
+            ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
+            ("OTEL_TRACES_SAMPLER_ARG", "0.25"),
+        ];
+        assert_eq!(rate(&unset, &ratio), 0.25);
+        let explicit = Options {
+            traces_sample_rate: Some(0.5),
+            ..Options::default()
+        };
+        assert_eq!(rate(&explicit, &ratio), 0.5, "the option wins");
+        let bad_arg = resolve(
+            &unset,
+            &[
+                ("OTEL_TRACES_SAMPLER", "traceidratio"),
+                ("OTEL_TRACES_SAMPLER_ARG", "half"),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(bad_arg.option, "OTEL_TRACES_SAMPLER_ARG");
+        let remote = resolve(&unset, &[("OTEL_TRACES_SAMPLER", "jaeger_remote")]).unwrap_err();
+        assert_eq!(remote.option, "OTEL_TRACES_SAMPLER");
+        assert!(remote.reason.contains("jaeger_remote"), "{}", remote.reason);
     }
 }

@@ -31,3 +31,16 @@ fn every_package_ships_the_root_licence() {
         assert_eq!(repo_file(copy), root, "{copy} differs from LICENSE");
     }
 }
+
+/// The README's Rust quick start is core/examples/quickstart.rs, which `make test-rust` builds
+/// and runs: so the block runs as written.
+#[test]
+fn the_readme_rust_quick_start_is_the_example_make_test_runs() {
+    let readme = repo_file("README.md");
+    let section = &readme[readme
+        .find("## Quick start: Rust")
+        .expect("the README has a Rust quick start")..];
+    let start = section.find("```rust\n").expect("a rust block") + "```rust\n".len();
+    let block = &section[start..start + section[start..].find("```\n").unwrap()];
+    assert_eq!(block, repo_file("core/examples/quickstart.rs"));
+}

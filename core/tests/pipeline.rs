@@ -329,7 +329,7 @@ fn a_server_error_is_not_retried() {
 
 #[test]
 fn sampling_decides_at_the_root_and_children_inherit() {
-    let (client, _, spans) = memory_client(|o| o.traces_sample_rate = 0.0);
+    let (client, _, spans) = memory_client(|o| o.traces_sample_rate = Some(0.0));
     let root = client.start_span(SpanStart::new("root"));
     assert!(!root.context().sampled && !root.is_recording());
     let child = client.start_span(SpanStart::new("child").parent(root.context()));
@@ -348,7 +348,7 @@ fn sampling_decides_at_the_root_and_children_inherit() {
     );
 
     let (client, _, spans) = memory_client(|o| {
-        o.traces_sample_rate = 0.5;
+        o.traces_sample_rate = Some(0.5);
         o.queue_capacity = 10_000;
     });
     let mut sampled_roots = 0;
@@ -374,7 +374,7 @@ fn a_remote_parent_makes_a_local_root_in_the_callers_trace_with_the_callers_deci
     let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
     let caller = "00f067aa0ba902b7";
     // The caller's decision wins over our sample rate, both ways.
-    let (client, received, spans) = memory_client(|o| o.traces_sample_rate = 0.0);
+    let (client, received, spans) = memory_client(|o| o.traces_sample_rate = Some(0.0));
     let sampled = RemoteParent::from_traceparent(&format!("00-{trace}-{caller}-01"), None).unwrap();
     let root = client.start_span(SpanStart::new("POST /api/chat").remote_parent(&sampled));
     assert!(root.is_recording());
@@ -405,7 +405,7 @@ fn a_remote_parent_makes_a_local_root_in_the_callers_trace_with_the_callers_deci
     assert_eq!(client.stats().dropped.get(DropReason::SampleRate), 1);
 
     // A caller that deferred leaves the decision to our sample rate.
-    let (client, _, _) = memory_client(|o| o.traces_sample_rate = 0.0);
+    let (client, _, _) = memory_client(|o| o.traces_sample_rate = Some(0.0));
     let deferred = RemoteParent::from_sentry_trace(&format!("{trace}-{caller}"), None).unwrap();
     let root = client.start_span(SpanStart::new("deferred").remote_parent(&deferred));
     assert!(!root.context().sampled);

@@ -405,7 +405,7 @@ fn a_429_with_the_rate_limit_header_follows_the_header() {
 fn sampling_and_before_send_drops_are_reported_on_flush_on_their_own() {
     let sink = Sink::ok();
     let client = sentry_client(&sink, |o| {
-        o.traces_sample_rate = 0.0;
+        o.traces_sample_rate = Some(0.0);
     });
     for _ in 0..3 {
         record_ai_task(&client);
