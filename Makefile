@@ -12,7 +12,7 @@ C_LIB   := target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a
 CFLAGS_STRICT := -Wall -Wextra -Werror -Iinclude
 C_LINK  := $(C_LIB) -lpthread -ldl -lm
 
-.PHONY: all install header wasm test-wasm test-edge bench-browser demo test test-browser test-rust test-python python-build bench-python bench-node bench-langchain-python bench-langchain-node bench-aisdk-node bench-soak bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
+.PHONY: all install header wasm test-wasm test-edge test-backends bench-browser demo test test-browser test-rust test-python python-build bench-python bench-node bench-langchain-python bench-langchain-node bench-aisdk-node bench-soak bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
 
 all: test
 
@@ -36,7 +36,7 @@ examples/node/node_modules/.installed: examples/node/package.json
 	cd examples/node && npm install --no-audit --no-fund --silent
 	touch $@
 
-test: lint header-check test-rust test-c test-node test-python test-wasm test-browser test-edge
+test: lint header-check test-rust test-c test-node test-python test-wasm test-browser test-edge test-backends
 
 lint: toolchain
 	$(CARGO) fmt --all -- --check
@@ -188,6 +188,14 @@ tests/edge/node_modules/.installed: tests/edge/package.json tests/edge/package-l
 # Runtime (the edge-runtime package): every shared scenario's spans compared with Node's.
 test-edge: tests/edge/node_modules/.installed tests/browser/node_modules/.installed wasm node-build bindings-node/node_modules/.installed
 	cd tests/edge && node --test *.test.mjs
+
+tests/backends/node_modules/.installed: tests/backends/package.json tests/backends/package-lock.json
+	cd tests/backends && npm ci --no-audit --no-fund --silent
+	touch $@
+
+# The backends run for real and read back: Spotlight's sidecar shows the GenAI spans it got.
+test-backends: tests/backends/node_modules/.installed node-build bindings-node/node_modules/.installed
+	cd tests/backends && node --test *.test.mjs
 
 # llmtel/browser against @sentry/browser: page size, init() time, added time per call and per chunk.
 bench-browser: wasm bindings-node/node_modules/.installed tests/browser/node_modules/.installed $(CHROMIUM)

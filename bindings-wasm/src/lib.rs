@@ -11,9 +11,7 @@ use std::time::Duration;
 use llmtel_core::export::assembly::Assembler;
 use llmtel_core::export::otlp::OtlpEncoder;
 use llmtel_core::export::sentry::courier::{Answer, Courier, Outgoing, PendingReports};
-use llmtel_core::export::sentry::{
-    EnvelopeSettings, Item, build_segment, captured_envelopes, error_envelopes, write_envelope,
-};
+use llmtel_core::export::sentry::{EnvelopeSettings, segment_envelopes, spotlight_envelopes};
 use llmtel_core::export::spool::SpoolFormat;
 use llmtel_core::facade::{self, spec_from_json};
 use llmtel_core::options::OtlpProtocol;
@@ -355,7 +353,11 @@ impl WasmClient {
         courier.sync_client(&self.inner);
         let mut tally = self.tally.borrow_mut();
         let mut out = Vec::new();
-        for envelope in self.envelopes_of(batch) {
+        let envelopes = batch
+            .segments
+            .iter()
+            .flat_map(|segment| segment_envelopes(&self.envelopes, segment));
+        for envelope in envelopes {
             if let Some((body, outgoing)) =
                 courier.prepare(&self.envelopes, &envelope, now(), &mut tally)
             {
@@ -412,22 +414,16 @@ impl WasmClient {
         }
     }
 
-    /// The batch's envelopes for Spotlight: every item, whatever Sentry's rate limits.
+    /// The batch's envelopes for Spotlight: every item, whatever Sentry's rate limits, the
+    /// GenAI spans inside their transaction (where Spotlight shows them).
     #[wasm_bindgen(js_name = spotlightEnvelopes)]
     pub fn spotlight_envelopes(&self, batch: &WasmBatch) -> Vec<String> {
-        self.envelopes_of(batch)
+        let settings = self.envelopes.for_spotlight();
+        batch
+            .segments
             .iter()
-            .map(|envelope| {
-                let items: Vec<&Item> = envelope.items.iter().collect();
-                let body = write_envelope(
-                    &self.envelopes,
-                    &envelope.header,
-                    &items,
-                    None,
-                    llmtel_core::clock::now_system_time(),
-                );
-                String::from_utf8(body).expect("envelopes are UTF-8")
-            })
+            .flat_map(|segment| spotlight_envelopes(&settings, segment))
+            .map(|body| String::from_utf8(body).expect("envelopes are UTF-8"))
             .collect()
     }
 
@@ -594,25 +590,6 @@ impl WasmClient {
     #[wasm_bindgen(js_name = takeOtlpJson)]
     pub fn take_otlp_json(&self) -> String {
         self.otlp_json(&self.take(true))
-    }
-}
-
-impl WasmClient {
-    /// The Sentry envelopes of a batch, before rate limits: one per segment, one per failed
-    /// GenAI span's error event, one per captured event.
-    fn envelopes_of(&self, batch: &WasmBatch) -> Vec<llmtel_core::export::sentry::SegmentEnvelope> {
-        let settings = &self.envelopes;
-        batch
-            .segments
-            .iter()
-            .flat_map(|segment| {
-                (!segment.is_empty())
-                    .then(|| build_segment(settings, segment))
-                    .into_iter()
-                    .chain(error_envelopes(settings, segment))
-                    .chain(captured_envelopes(settings, segment))
-            })
-            .collect()
     }
 }
 

@@ -510,10 +510,17 @@ fn spotlight_gets_a_copy_without_a_dsn_and_while_sentry_is_rate_limited() {
         req.header("Content-Type"),
         Some("application/x-sentry-envelope")
     );
-    assert_eq!(
-        Envelope::parse(&req.body).item_types(),
-        ["transaction", "span"]
-    );
+    // Spotlight shows a trace's spans from its transaction (no span v2 item), so its copy
+    // carries the GenAI span there.
+    let envelope = Envelope::parse(&req.body);
+    assert_eq!(envelope.item_types(), ["transaction"]);
+    let children: Vec<String> = envelope.items_of("transaction")[0]["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["description"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(children, ["SELECT reports", "chat gpt-4o"]);
     assert_eq!(client.stats().exporter("spotlight").unwrap().exported, 3);
 
     let spotlight = Sink::ok();
@@ -527,6 +534,11 @@ fn spotlight_gets_a_copy_without_a_dsn_and_while_sentry_is_rate_limited() {
     }
     client.close(5 * SECOND).unwrap();
     assert_eq!(sentry.requests().len(), 1);
+    assert_eq!(
+        Envelope::parse(&sentry.requests()[0].body).item_types(),
+        ["transaction", "span"],
+        "Sentry's own copy keeps the GenAI span in a span item"
+    );
     assert_eq!(spotlight.wait_for(3).len(), 3);
 }
 

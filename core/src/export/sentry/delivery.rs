@@ -2,7 +2,7 @@
 //! Spotlight), rate limits per category, and client reports for what was dropped.
 
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use super::super::http::{Batch, HttpClient, HttpFailure, HttpResponse, Request, shown};
 use super::super::spotlight::SpotlightSender;
@@ -77,27 +77,18 @@ impl SpanExporter for SentryExporter {
         let mut in_flight = http.as_deref().map(HttpClient::batch);
         let concurrency = http.as_deref().map_or(1, HttpClient::concurrency);
         let mut outgoing: Vec<Option<Outgoing>> = Vec::new();
-        let settings = &self.settings;
-        let envelopes = segments.iter().flat_map(|segment| {
-            (!segment.is_empty())
-                .then(|| build_segment(settings, segment))
-                .into_iter()
-                .chain(error_envelopes(settings, segment))
-                .chain(captured_envelopes(settings, segment))
-        });
-        for envelope in envelopes {
-            if let Some(spotlight) = &self.spotlight {
-                // Spotlight sees every envelope, rate limits or not, and never delays delivery.
-                let all: Vec<&Item> = envelope.items.iter().collect();
-                let bytes = write_envelope(
-                    &self.settings,
-                    &envelope.header,
-                    &all,
-                    None,
-                    SystemTime::now(),
-                );
-                spotlight.send(bytes);
+        if let Some(spotlight) = &self.spotlight {
+            // Spotlight sees every envelope, rate limits or not, and never delays delivery.
+            let settings = self.settings.for_spotlight();
+            for segment in segments {
+                spotlight_envelopes(&settings, segment).for_each(|bytes| spotlight.send(bytes));
             }
+        }
+        let settings = &self.settings;
+        let envelopes = segments
+            .iter()
+            .flat_map(|segment| segment_envelopes(settings, segment));
+        for envelope in envelopes {
             let (Some(up), Some(batch)) = (&mut self.upstream, &mut in_flight) else {
                 tally.exported += envelope.items.iter().map(|i| i.spans).sum::<u64>();
                 tally.dropped.add(DropReason::SendError, envelope.oversized);

@@ -64,6 +64,48 @@ impl EnvelopeSettings {
     }
 }
 
+impl EnvelopeSettings {
+    /// The settings of the copy sent to Spotlight: GenAI spans inside the transaction, where
+    /// Spotlight reads a trace's spans (it shows no span v2 item).
+    pub fn for_spotlight(&self) -> Self {
+        EnvelopeSettings {
+            ai_spans_in_transaction: true,
+            ..self.clone()
+        }
+    }
+}
+
+/// Every envelope of a segment, before rate limits: its spans, an error event per failed
+/// GenAI span, and each event the application captured.
+pub fn segment_envelopes<'a>(
+    settings: &'a EnvelopeSettings,
+    segment: &'a Segment,
+) -> impl Iterator<Item = SegmentEnvelope> + 'a {
+    (!segment.is_empty())
+        .then(|| build_segment(settings, segment))
+        .into_iter()
+        .chain(error_envelopes(settings, segment))
+        .chain(captured_envelopes(settings, segment))
+}
+
+/// A segment's envelopes as Spotlight gets them, written: every item, whatever Sentry's rate
+/// limits (`settings` from `EnvelopeSettings::for_spotlight`).
+pub fn spotlight_envelopes<'a>(
+    settings: &'a EnvelopeSettings,
+    segment: &'a Segment,
+) -> impl Iterator<Item = Vec<u8>> + 'a {
+    segment_envelopes(settings, segment).map(|envelope| {
+        let items: Vec<&Item> = envelope.items.iter().collect();
+        write_envelope(
+            settings,
+            &envelope.header,
+            &items,
+            None,
+            crate::clock::now_system_time(),
+        )
+    })
+}
+
 /// Data categories Sentry counts items in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Category {
