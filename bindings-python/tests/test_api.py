@@ -350,3 +350,18 @@ def test_init_imports_no_provider_sdk_and_patches_each_when_the_application_impo
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert [json.loads(line)["name"] for line in path.read_text().splitlines()] == ["chat gpt-4o-mini"]
+
+
+def test_start_span_before_init_gives_a_span_that_records_nothing():
+    """As Sentry's NoOpSpan: code written for a recorded span runs unchanged before init."""
+    code = (
+        "import llmtel\n"
+        "with llmtel.start_span(name='early', op='ai.task') as span:\n"
+        "    span.set_attribute('k', 1); span.record_usage(input_tokens=3); span.set_status('ok')\n"
+        "    assert llmtel.get_active_span() is None\n"
+        "print(span.trace_id, span.span_id)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRY_", "OTEL_", "LLMTEL_"))}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0" * 32, "0" * 16]

@@ -1,7 +1,8 @@
 """The README's quick starts run as written: the Node and Python blocks are extracted and run
 against the loopback provider (the real `openai` packages, pointed at it by OPENAI_BASE_URL), and
-must record the spans they promise; the C block must be examples/c/quickstart.c as is, which
-`make test-c` builds and runs."""
+must record the spans they promise (the Python block must also pass `mypy --strict`); the C
+block must be examples/c/quickstart.c as is, which `make test-c` builds and runs (the Rust one,
+core/examples/quickstart.rs: core/tests/packaging.rs and `make test-rust`)."""
 
 import json
 import os
@@ -70,3 +71,13 @@ def test_the_python_quick_start_runs_as_written(run):
 
 def test_the_c_quick_start_is_the_program_make_test_runs():
     assert block("C and C++", "c") == (ROOT / "examples" / "c" / "quickstart.c").read_text()
+
+
+def test_the_python_quick_start_type_checks_with_mypy_strict(tmp_path):
+    """The package's stubs (py.typed) type the README's code: start_span gives a Span, trace
+    keeps the decorated function's signature."""
+    path = tmp_path / "quickstart.py"
+    path.write_text(block("Python", "python"))
+    done = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr

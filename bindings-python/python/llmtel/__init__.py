@@ -20,7 +20,7 @@ import os
 import sys
 import time
 from contextvars import ContextVar, Token
-from typing import Any, Callable, Iterable, Optional, TypeVar, Union
+from typing import Any, Callable, Iterable, Optional, TypeVar, Union, overload
 
 from . import _native, _otel, _processes
 from ._scope import Scope, get_current_scope, new_scope
@@ -275,8 +275,35 @@ class Span:
         return self._native.span_id
 
 
-class _NoClient:
-    """start_span before init: nothing is recorded, the code still runs."""
+class _NoOpSpan(Span):
+    """The span start_span gives before init (as Sentry's NoOpSpan): nothing is recorded, the
+    code in the block runs, and `span.set_attribute(...)` needs no None check."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:  # no native span behind it
+        self._token = None
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        pass
+
+    def record_usage(self, *, input_tokens: Optional[int] = None, output_tokens: Optional[int] = None,
+                     cached_input_tokens: Optional[int] = None, reasoning_tokens: Optional[int] = None) -> None:
+        pass
+
+    def set_status(self, status: str, message: Optional[str] = None) -> None:
+        pass
+
+    def end(self) -> None:
+        pass
+
+    @property
+    def trace_id(self) -> str:
+        return "0" * 32
+
+    @property
+    def span_id(self) -> str:
+        return "0" * 16
 
 
 class start_span:
@@ -288,10 +315,10 @@ class start_span:
         self._span: Optional[Span] = None
         self._token: Optional[Token] = None
 
-    def __enter__(self) -> Optional[Span]:
+    def __enter__(self) -> Span:
         client = _state.client
         if client is None:
-            return None
+            return _NoOpSpan()
         attributes = self._attributes
         scoped = _scope_attributes()
         if scoped:
@@ -312,7 +339,7 @@ class start_span:
             _current.reset(self._token)
         self._span.end()
 
-    async def __aenter__(self) -> Optional[Span]:
+    async def __aenter__(self) -> Span:
         return self.__enter__()
 
     async def __aexit__(self, exc_type, exc, tb) -> None:
@@ -322,9 +349,19 @@ class start_span:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+@overload
+def trace(func: F) -> F: ...
+
+
+@overload
+def trace(func: None = None, *, name: Optional[str] = None, op: Optional[str] = None,
+          attributes: Optional[dict] = None) -> Callable[[F], F]: ...
+
+
 def trace(func: Optional[F] = None, *, name: Optional[str] = None, op: Optional[str] = None,
-          attributes: Optional[dict] = None) -> Any:
-    """`@llmtel.trace` or `@llmtel.trace(name=..., op=...)` on sync and async functions."""
+          attributes: Optional[dict] = None) -> Union[F, Callable[[F], F]]:
+    """`@llmtel.trace` or `@llmtel.trace(name=..., op=...)` on sync and async functions; the
+    decorated function keeps its signature (for type checkers too)."""
 
     def decorate(fn: F) -> F:
         span_name = name or getattr(fn, "__qualname__", "function")
