@@ -12,7 +12,7 @@ C_LIB   := target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a
 CFLAGS_STRICT := -Wall -Wextra -Werror -Iinclude
 C_LINK  := $(C_LIB) -lpthread -ldl -lm
 
-.PHONY: all install header wasm test-wasm test-edge test-backends bench-browser demo test test-browser test-rust test-python python-build bench-python bench-node bench-langchain-python bench-langchain-node bench-aisdk-node bench-soak bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
+.PHONY: all install header wasm wheels test-wheels test-wasm test-edge test-backends bench-browser demo test test-browser test-rust test-python python-build bench-python bench-node bench-langchain-python bench-langchain-node bench-aisdk-node bench-soak bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
 
 all: test
 
@@ -36,7 +36,7 @@ examples/node/node_modules/.installed: examples/node/package.json
 	cd examples/node && npm install --no-audit --no-fund --silent
 	touch $@
 
-test: lint header-check test-rust test-c test-node test-python test-wasm test-browser test-edge test-backends
+test: lint header-check test-rust test-c test-node test-python test-wasm test-browser test-edge test-backends test-wheels
 
 lint: toolchain
 	$(CARGO) fmt --all -- --check
@@ -201,6 +201,24 @@ test-backends: tests/backends/node_modules/.installed node-build bindings-node/n
 bench-browser: wasm bindings-node/node_modules/.installed tests/browser/node_modules/.installed $(CHROMIUM)
 	cd bindings-node/bench && npm install --no-audit --no-fund --silent
 	CHROMIUM=$(CHROMIUM) node bindings-node/bench/browser.mjs
+
+# The Python package as PyPI would ship it, in target/wheels: manylinux2014 (glibc 2.17) and
+# musllinux_1_2 wheels linked by zig (the ziglang package), and an sdist.
+wheels: toolchain $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -r tests/packaging/requirements.txt
+	@rustup target list --installed | grep -q x86_64-unknown-linux-musl || rustup target add x86_64-unknown-linux-musl
+	@command -v readelf >/dev/null || { apt-get update -qq && apt-get install -y -qq binutils; }
+	rm -rf target/wheels
+	VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/maturin build --quiet --release --strip --zig \
+		--compatibility manylinux2014 -m bindings-python/Cargo.toml --out target/wheels
+	VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/maturin build --quiet --release --strip --zig \
+		--target x86_64-unknown-linux-musl --compatibility musllinux_1_2 -m bindings-python/Cargo.toml --out target/wheels
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin sdist -m bindings-python/Cargo.toml --out target/wheels
+
+# The wheels checked (auditwheel, metadata, sdist contents) and installed into a fresh venv
+# with no Rust toolchain, where the README's Python quick start runs.
+test-wheels: wheels
+	$(PY) -m pytest -q -p no:warnings tests/packaging
 
 # The Python overhead benchmark wants an optimised extension and sentry-sdk to compare with.
 bench-python: toolchain $(VENV)/.installed
