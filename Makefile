@@ -12,7 +12,7 @@ C_LIB   := target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a
 CFLAGS_STRICT := -Wall -Wextra -Werror -Iinclude
 C_LINK  := $(C_LIB) -lpthread -ldl -lm
 
-.PHONY: all install header wasm wheels test-wheels test-wasm test-edge test-backends bench-browser demo test test-browser test-rust test-python python-build bench-python bench-node bench-langchain-python bench-langchain-node bench-aisdk-node bench-soak bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
+.PHONY: all install header wasm wheels test-wheels npm-packages test-npm test-wasm test-edge test-backends bench-browser demo test test-browser test-rust test-python python-build bench-python bench-node bench-langchain-python bench-langchain-node bench-aisdk-node bench-soak bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
 
 all: test
 
@@ -36,7 +36,7 @@ examples/node/node_modules/.installed: examples/node/package.json
 	cd examples/node && npm install --no-audit --no-fund --silent
 	touch $@
 
-test: lint header-check test-rust test-c test-node test-python test-wasm test-browser test-edge test-backends test-wheels
+test: lint header-check test-rust test-c test-node test-python test-wasm test-browser test-edge test-backends test-wheels test-npm
 
 lint: toolchain
 	$(CARGO) fmt --all -- --check
@@ -219,6 +219,32 @@ wheels: toolchain $(VENV)/.installed
 # with no Rust toolchain, where the README's Python quick start runs.
 test-wheels: wheels
 	$(PY) -m pytest -q -p no:warnings tests/packaging
+
+# The npm packages as they would be published, napi-rs style, in target/npm (tarballs in
+# target/npm/tarballs): `llmtel` with an optional dependency on each `@llmtel/<platform>`, and
+# the binary packages these machines build, release (stripped), linked by zig (the ziglang
+# package, as the wheels) for glibc 2.17, musl, and arm64 (checked with `file`). macOS and
+# Windows come from .github/workflows/release.yml.
+NPM_BUILD = PATH=$(abspath $(VENV))/bin:$$PATH CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUSTFLAGS="-C target-feature=-crt-static" \
+	$(CARGO) zigbuild --quiet --release -p llmtel-node --target
+npm-packages: toolchain wasm $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -r tests/packaging/requirements.txt
+	@command -v cargo-zigbuild >/dev/null || $(CARGO) install --quiet --locked cargo-zigbuild --version 0.24.1
+	@for t in x86_64-unknown-linux-musl aarch64-unknown-linux-gnu; do \
+		rustup target list --installed | grep -q $$t || rustup target add $$t; done
+	$(NPM_BUILD) x86_64-unknown-linux-gnu.2.17
+	$(NPM_BUILD) x86_64-unknown-linux-musl
+	$(NPM_BUILD) aarch64-unknown-linux-gnu.2.17
+	file target/aarch64-unknown-linux-gnu/release/libllmtel_node.so | grep -q 'ARM aarch64' || { echo "the arm64 binary is not one"; exit 1; }
+	node bindings-node/scripts/npm_packages.mjs target/npm \
+		linux-x64-gnu=target/x86_64-unknown-linux-gnu/release/libllmtel_node.so \
+		linux-x64-musl=target/x86_64-unknown-linux-musl/release/libllmtel_node.so \
+		linux-arm64-gnu=target/aarch64-unknown-linux-gnu/release/libllmtel_node.so
+
+# The tarballs installed into a fresh project with no Rust toolchain: the README's Node quick
+# start from CommonJS, an ES module, and tsc --strict (tests/packaging/npm.test.mjs).
+test-npm: npm-packages
+	cd tests/packaging && node --test npm.test.mjs
 
 # The Python overhead benchmark wants an optimised extension and sentry-sdk to compare with.
 bench-python: toolchain $(VENV)/.installed

@@ -162,11 +162,11 @@ export interface StartSpanOptions {
 
 export declare function init(options?: InitOptions): void;
 /** Runs `callback` inside a new active span, ended when the callback (or its Promise) is done. */
-export declare function startSpan<T>(options: StartSpanOptions, callback: (span: Span | undefined) => T): T;
+export declare function startSpan<T>(options: StartSpanOptions, callback: (span: Span) => T): T;
 /** Like startSpan, but the span stays open until `span.end()` or `finish()`. */
-export declare function startSpanManual<T>(options: StartSpanOptions, callback: (span: Span | undefined, finish: () => void) => T): T;
+export declare function startSpanManual<T>(options: StartSpanOptions, callback: (span: Span, finish: () => void) => T): T;
 /** A span that is not made active; end it yourself. */
-export declare function startInactiveSpan(options: StartSpanOptions): Span | undefined;
+export declare function startInactiveSpan(options: StartSpanOptions): Span;
 /** Runs `callback` in the trace of an incoming request (`sentry-trace` + `baggage`, or
  * `traceparent` + `tracestate`). Headers that cannot be read start a new trace. */
 export declare function continueTrace<T>(

@@ -51,8 +51,23 @@ function unlessEnded(operation) {
 }
 
 /**
+ * The span callbacks get when nothing is recorded (before init, or `onlyIfParent` without a
+ * parent), as Sentry's non-recording span: code written for a recorded span runs unchanged.
+ */
+const NOOP_SPAN = Object.freeze({
+  setAttribute() { return this; },
+  setAttributes() { return this; },
+  recordUsage() { return this; },
+  setStatus() { return this; },
+  end() {},
+  traceId: '0'.repeat(32),
+  spanId: '0'.repeat(16),
+});
+
+/**
  * startSpan, startSpanManual and startInactiveSpan over a binding: `openSpan(options)` makes a
- * span (or undefined when none is recorded), `store.run(span, fn)` makes it active for `fn`.
+ * span (or undefined when none is recorded: the callback then gets NOOP_SPAN), `store.run(span,
+ * fn)` makes it active for `fn`.
  */
 function spanRunners(store, openSpan) {
   function failSpan(span, error) {
@@ -86,18 +101,18 @@ function spanRunners(store, openSpan) {
      * awaited before the span ends). Nested calls become children. */
     startSpan(options, callback) {
       const span = openSpan(options);
-      return span ? runIn(span, callback, true) : callback(undefined);
+      return span ? runIn(span, callback, true) : callback(NOOP_SPAN);
     },
     /** Like startSpan, but the span stays open until `span.end()` (or `finish()`). */
     startSpanManual(options, callback) {
       const span = openSpan(options);
-      if (!span) return callback(undefined, () => {});
+      if (!span) return callback(NOOP_SPAN, () => {});
       return runIn(span, (s) => callback(s, () => s.end()), false);
     },
     /** A span that is not made active: calls do not nest under it unless given it as
      * `parentSpan`. End it yourself. */
-    startInactiveSpan: (options) => openSpan(options),
+    startInactiveSpan: (options) => openSpan(options) || NOOP_SPAN,
   };
 }
 
-module.exports = { setAttributeOn, tokenCount, statusOf, unlessEnded, spanRunners };
+module.exports = { setAttributeOn, tokenCount, statusOf, unlessEnded, spanRunners, NOOP_SPAN };

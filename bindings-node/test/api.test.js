@@ -113,3 +113,16 @@ test('a process that ends by itself is not kept alive and delivers its spans', (
   assert.ok(Date.now() - started < 5000, 'the flush thread did not keep the process alive');
   assert.equal(JSON.parse(fs.readFileSync(spool, 'utf8').trim()).name, 'done');
 });
+
+test('before init, startSpan gives a span that records nothing, so the callback runs unchanged', () => {
+  const script = `
+    const llmtel = require(${JSON.stringify(require.resolve('..'))});
+    const out = llmtel.startSpan({ name: 'early' }, (span) => span.setAttribute('k', 1).setStatus('ok') && span.traceId);
+    const inactive = llmtel.startInactiveSpan({ name: 'early' });
+    inactive.end();
+    llmtel.startSpanManual({ name: 'early' }, (span, finish) => { span.recordUsage({ inputTokens: 1 }); finish(); });
+    process.stdout.write(out + ' ' + inactive.spanId);
+  `;
+  const output = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  assert.equal(output, `${'0'.repeat(32)} ${'0'.repeat(16)}`);
+});

@@ -60,7 +60,8 @@ def test_the_sdist_holds_its_sources_and_builds_a_wheel(tmp_path):
                    "bindings-python/src/lib.rs", "python/llmtel/__init__.py", "python/llmtel/py.typed"]:
         assert needed in names, needed
     # What pip does with an sdist on a platform without a wheel (a Rust toolchain needed).
-    env = {**os.environ, "CARGO_TARGET_DIR": str(ROOT / "target" / "sdist-build"),
+    # The repository's target directory: the registry crates built for the wheels are reused.
+    env = {**os.environ, "CARGO_TARGET_DIR": str(ROOT / "target"),
            "PATH": os.pathsep.join([str(pathlib.Path(sys.executable).parent), os.environ["PATH"]])}
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
                     "--disable-pip-version-check", "-w", str(tmp_path), str(sdist)], env=env, check=True, timeout=1200)
