@@ -193,9 +193,17 @@ tests/backends/node_modules/.installed: tests/backends/package.json tests/backen
 	cd tests/backends && npm ci --no-audit --no-fund --silent
 	touch $@
 
-# The backends run for real and read back: Spotlight's sidecar shows the GenAI spans it got.
-test-backends: tests/backends/node_modules/.installed node-build bindings-node/node_modules/.installed
+# Arize Phoenix in a venv of its own (hundreds of packages the other suites do not need).
+tests/backends/.phoenix/.installed: tests/backends/phoenix_requirements.txt
+	python3 -m venv tests/backends/.phoenix
+	tests/backends/.phoenix/bin/pip install --quiet --disable-pip-version-check -r tests/backends/phoenix_requirements.txt
+	touch $@
+
+# The backends run for real and read back: Spotlight's sidecar shows the GenAI spans it got,
+# and Arize Phoenix's client reads back LLM spans, tokens, messages, errors and the tree.
+test-backends: tests/backends/node_modules/.installed tests/backends/.phoenix/.installed node-build python-build bindings-node/node_modules/.installed
 	cd tests/backends && node --test *.test.mjs
+	$(PY) -m pytest -q -p no:warnings tests/backends
 
 # llmtel/browser against @sentry/browser: page size, init() time, added time per call and per chunk.
 bench-browser: wasm bindings-node/node_modules/.installed tests/browser/node_modules/.installed $(CHROMIUM)
