@@ -181,6 +181,15 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
     return store.run(span instanceof Span ? span : undefined, callback);
   }
 
+  /** Ends a call or a run, then lets the transport send within its delay. */
+  function ending(operation) {
+    try {
+      operation();
+    } finally {
+      state.transport?.schedule();
+    }
+  }
+
   /** A provider call as the integrations make it (lib/integrations/calls.js). */
   class WebCall {
     constructor(native) {
@@ -193,25 +202,17 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
 
     chunk(event, data) { this._native.chunk(event ?? undefined, data); }
 
-    finish(json) { this._end(() => this._native.finish(json)); }
+    finish(json) { ending(() => this._native.finish(json)); }
 
-    finishStream() { this._end(() => this._native.finishStream()); }
+    finishStream() { ending(() => this._native.finishStream()); }
 
     fail({ httpStatus, body, exception, message } = {}) {
-      this._end(() => this._native.fail(JSON.stringify({ http_status: httpStatus, body, exception, message })));
+      ending(() => this._native.fail(JSON.stringify({ http_status: httpStatus, body, exception, message })));
     }
 
     markChunk() { this._native.markChunk(); }
 
-    finishAisdk(json) { this._end(() => this._native.finishAisdk(json)); }
-
-    _end(operation) {
-      try {
-        operation();
-      } finally {
-        state.transport?.schedule();
-      }
-    }
+    finishAisdk(json) { ending(() => this._native.finishAisdk(json)); }
   }
 
   /** An agent or tool run as the integrations make it. */
@@ -230,19 +231,11 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
 
     setResult(result) { this._native.setResult(result); }
 
-    end() { this._end(() => this._native.end()); }
+    end() { ending(() => this._native.end()); }
 
-    endAisdkRun(json) { this._end(() => this._native.endAisdkRun(json)); }
+    endAisdkRun(json) { ending(() => this._native.endAisdkRun(json)); }
 
-    fail(errorType, message) { this._end(() => this._native.fail(errorType, message)); }
-
-    _end(operation) {
-      try {
-        operation();
-      } finally {
-        state.transport?.schedule();
-      }
-    }
+    fail(errorType, message) { ending(() => this._native.fail(errorType, message)); }
   }
 
   /** The client the integrations call (the Node package's native client has the same shape). */
