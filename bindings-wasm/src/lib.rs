@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::Duration;
 
-use llmtel_core::export::assembly::Assembler;
+use llmtel_core::export::assembly::{Assembler, ORPHAN_WAIT};
 use llmtel_core::export::otlp::OtlpEncoder;
 use llmtel_core::export::sentry::courier::{Answer, Courier, Outgoing, PendingReports};
 use llmtel_core::export::sentry::{EnvelopeSettings, segment_envelopes, spotlight_envelopes};
@@ -23,10 +23,6 @@ use llmtel_core::{
     SpanContext, SpanFate, SpanHandle, SpanSpec, Value,
 };
 use wasm_bindgen::prelude::*;
-
-/// Children wait this long for their local root before they travel without it, as in the
-/// native pipeline.
-const ORPHAN_WAIT: Duration = Duration::from_secs(30);
 
 /// The facade's error as a JS `Error` with `code` (the stable name) and `field`.
 fn js_error(e: Error) -> JsValue {

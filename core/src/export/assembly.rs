@@ -10,6 +10,9 @@ use crate::clock::Stopwatch;
 use crate::event::EventData;
 use crate::span::{SpanData, SpanId};
 
+/// How long children wait for their local root before they travel without it.
+pub const ORPHAN_WAIT: Duration = Duration::from_secs(30);
+
 /// Children waiting for their local root.
 struct OpenSegment {
     children: Vec<SpanData>,

@@ -22,16 +22,13 @@ use crossbeam_utils::CachePadded;
 
 use crate::WaitError;
 use crate::event::EventData;
-use crate::export::assembly::Assembler;
+use crate::export::assembly::{Assembler, ORPHAN_WAIT};
 use crate::export::{Segment, SpanExporter};
 use crate::fork;
 use crate::options::ConfigError;
 use crate::span::{AttributeStorage, SpanData};
 use crate::stats::{AtomicDrops, DropReason, ExporterCounters, ExporterStats, Stats};
 use exporter_thread::{Batch, ExporterThread};
-
-/// Children wait this long for their local root before they are exported without it.
-const ORPHAN_WAIT: Duration = Duration::from_secs(30);
 
 /// Builds a lane's exporters; called at init and again in a forked child.
 pub(crate) type ExporterFactory =

@@ -293,11 +293,6 @@ impl<T: Moment> Courier<T> {
             Answer::RequestError => Delivery::Failed(DropReason::SendError),
         }
     }
-
-    /// Whether items of `category` are held back at `now` (for diagnostics and tests).
-    pub fn is_limited(&self, category: &str, now: T) -> bool {
-        self.rate_limits.is_limited(category, now)
-    }
 }
 
 /// Client reports on their way out alone.
