@@ -13,7 +13,7 @@ const otel = require('./otel');
 const scope = require('./scope');
 const { optionPairs } = require('./options');
 const { adaptHook, adaptSampler, checkOptions } = require('./callbacks');
-const { setAttributeOn, tokenCount, statusOf, unlessEnded, spanRunners } = require('./span_api');
+const { HostSpan, spanRunners } = require('./span_api');
 
 const current = new AsyncLocalStorage();
 const conversation = new AsyncLocalStorage();
@@ -202,11 +202,12 @@ function hookExit() {
   });
 }
 
-class Span {
+/** A span of the native binding (the shared behaviour is lib/span_api.js's HostSpan). A value
+ * with no attribute form is counted in stats().invalidAttributes (named on stderr under debug). */
+class Span extends HostSpan {
   /** `otelAt`: the application's OpenTelemetry span active now, when the caller read it. */
   constructor(nativeSpan, otelAt = otel.activeSpan()) {
-    this._native = nativeSpan;
-    this._ctx = undefined;
+    super(nativeSpan);
     /** The application's OpenTelemetry span active when this one started (see parentContext). */
     this._otelAt = otelAt;
   }
@@ -217,36 +218,8 @@ class Span {
     return this._ctx;
   }
 
-  /** Never throws for the value: a bigint becomes its decimal string, a plain object its JSON;
-   * what has no attribute form (null, undefined, a function, a symbol) is dropped and counted in
-   * stats().invalidAttributes (named on stderr under debug). */
-  setAttribute(key, value) {
-    unlessEnded(() => setAttributeOn(this._native, key, value));
-    return this;
-  }
-
-  setAttributes(attributes) {
-    for (const [key, value] of Object.entries(attributes || {})) this.setAttribute(key, value);
-    return this;
-  }
-
-  /** Token counts as the span contract defines them: input includes cached, output includes reasoning. */
-  recordUsage({ inputTokens, outputTokens, cachedInputTokens, reasoningTokens } = {}) {
-    unlessEnded(() => this._native.recordUsage({
-      inputTokens: tokenCount(inputTokens), outputTokens: tokenCount(outputTokens),
-      cacheReadInputTokens: tokenCount(cachedInputTokens), reasoningTokens: tokenCount(reasoningTokens),
-    }));
-    return this;
-  }
-
-  /** `{ code: 'ok' }`, `{ code: 'error', message }`, or a Sentry status such as 'resource_exhausted'. */
-  setStatus(status) {
-    unlessEnded(() => this._native.setStatus(...statusOf(status)));
-    return this;
-  }
-
-  end() {
-    unlessEnded(() => this._native.end());
+  _recordUsage({ input, output, cacheRead, reasoning }) {
+    this._native.recordUsage({ inputTokens: input, outputTokens: output, cacheReadInputTokens: cacheRead, reasoningTokens: reasoning });
   }
 
   get traceId() { return this._native.traceId; }

@@ -51,6 +51,51 @@ function unlessEnded(operation) {
 }
 
 /**
+ * What every binding's user-facing span does with the calls Sentry's Span API has, over its
+ * binding's span handle (`_native`): values by type, ended spans left alone. A subclass says
+ * where children start (`_context`) and how usage counts reach its binding (`_recordUsage`).
+ */
+class HostSpan {
+  constructor(native) {
+    this._native = native;
+    this._ctx = undefined;
+  }
+
+  /** Never throws for the value (see setAttributeOn). */
+  setAttribute(key, value) {
+    unlessEnded(() => setAttributeOn(this._native, key, value));
+    return this;
+  }
+
+  setAttributes(attributes) {
+    for (const [key, value] of Object.entries(attributes || {})) this.setAttribute(key, value);
+    return this;
+  }
+
+  /** Token counts as the span contract defines them: input includes cached, output includes
+   * reasoning. */
+  recordUsage({ inputTokens, outputTokens, cachedInputTokens, reasoningTokens } = {}) {
+    const counts = {
+      input: tokenCount(inputTokens), output: tokenCount(outputTokens),
+      cacheRead: tokenCount(cachedInputTokens), reasoning: tokenCount(reasoningTokens),
+    };
+    unlessEnded(() => this._recordUsage(counts));
+    return this;
+  }
+
+  /** `{ code: 'ok' }`, `{ code: 'error', message }`, or a Sentry status such as
+   * 'resource_exhausted'. */
+  setStatus(status) {
+    unlessEnded(() => this._native.setStatus(...statusOf(status)));
+    return this;
+  }
+
+  end() {
+    unlessEnded(() => this._native.end());
+  }
+}
+
+/**
  * The span callbacks get when nothing is recorded (before init, or `onlyIfParent` without a
  * parent), as Sentry's non-recording span: code written for a recorded span runs unchanged.
  */
@@ -115,4 +160,4 @@ function spanRunners(store, openSpan) {
   };
 }
 
-module.exports = { setAttributeOn, tokenCount, statusOf, unlessEnded, spanRunners, NOOP_SPAN };
+module.exports = { HostSpan, setAttributeOn, unlessEnded, spanRunners, NOOP_SPAN };

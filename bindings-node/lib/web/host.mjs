@@ -16,7 +16,7 @@ import spanApi from '../span_api.js';
 import { Transport } from './transport.mjs';
 
 const { adaptHook, adaptSampler, checkOptions } = callbacks;
-const { setAttributeOn, tokenCount, statusOf, unlessEnded, spanRunners } = spanApi;
+const { HostSpan, spanRunners } = spanApi;
 
 /** The integrations these entry points have (their clients and the `ai` module are
  * instrumented by hand: nothing here hooks module loading). */
@@ -73,43 +73,22 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
     return active === undefined ? ROOT() : active._context;
   }
 
-  class Span {
-    constructor(native) {
-      this._native = native;
-      this._ctx = undefined;
-    }
-
+  /** A span of the wasm core (the shared behaviour is lib/span_api.js's HostSpan); what has no
+   * attribute form is dropped. Its end lets the transport send within its delay. */
+  class Span extends HostSpan {
     get _context() {
       if (this._ctx === undefined) this._ctx = this._native.context();
       return this._ctx;
     }
 
-    /** As in Node (lib/span_api.js); what has no attribute form is dropped. */
-    setAttribute(key, value) {
-      unlessEnded(() => setAttributeOn(this._native, key, value));
-      return this;
-    }
-
-    setAttributes(attributes) {
-      for (const [key, value] of Object.entries(attributes || {})) this.setAttribute(key, value);
-      return this;
-    }
-
-    recordUsage({ inputTokens, outputTokens, cachedInputTokens, reasoningTokens } = {}) {
-      unlessEnded(() => this._native.recordUsage(JSON.stringify({
-        input_tokens: tokenCount(inputTokens), output_tokens: tokenCount(outputTokens),
-        cache_read_input_tokens: tokenCount(cachedInputTokens), reasoning_tokens: tokenCount(reasoningTokens),
-      })));
-      return this;
-    }
-
-    setStatus(status) {
-      unlessEnded(() => this._native.setStatus(...statusOf(status)));
-      return this;
+    _recordUsage({ input, output, cacheRead, reasoning }) {
+      this._native.recordUsage(JSON.stringify({
+        input_tokens: input, output_tokens: output, cache_read_input_tokens: cacheRead, reasoning_tokens: reasoning,
+      }));
     }
 
     end() {
-      unlessEnded(() => this._native.end());
+      super.end();
       state.transport?.schedule();
     }
 
