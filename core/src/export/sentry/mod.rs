@@ -55,6 +55,10 @@ impl EnvelopeSettings {
                 "python" => "python",
                 "rust" | "c" | "cpp" | "native" => "native",
                 "webjs" => "javascript",
+                // The uniffi hosts, by OpenTelemetry's `telemetry.sdk.language` names.
+                "java" | "kotlin" => "java",
+                "ruby" => "ruby",
+                "swift" => "cocoa",
                 _ => "other",
             },
             sample_rate: config.traces_sample_rate,
@@ -767,5 +771,34 @@ mod tests {
         assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000000Z");
         let leap = UNIX_EPOCH + std::time::Duration::from_secs(951_782_400); // 2000-02-29
         assert_eq!(rfc3339(leap), "2000-02-29T00:00:00.000000Z");
+    }
+
+    #[test]
+    fn each_host_language_names_a_sentry_platform() {
+        let platform = |language: &str| {
+            let options = crate::Options {
+                sdk_language: language.into(),
+                ..crate::Options::default()
+            };
+            EnvelopeSettings::from_config(&options.resolve().unwrap()).platform
+        };
+        let named: Vec<_> = [
+            "nodejs", "python", "cpp", "webjs", "java", "ruby", "swift", "cobol",
+        ]
+        .map(platform)
+        .to_vec();
+        assert_eq!(
+            named,
+            [
+                "node",
+                "python",
+                "native",
+                "javascript",
+                "java",
+                "ruby",
+                "cocoa",
+                "other"
+            ]
+        );
     }
 }
