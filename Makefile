@@ -12,7 +12,7 @@ C_LIB   := target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a
 CFLAGS_STRICT := -Wall -Wextra -Werror -Iinclude
 C_LINK  := $(C_LIB) -lpthread -ldl -lm
 
-.PHONY: all install header wasm wheels test-wheels npm-packages test-npm test-wasm test-edge test-backends bench-browser demo test test-browser test-rust test-python python-build bench-python bench-node bench-langchain-python bench-langchain-node bench-aisdk-node bench-soak bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
+.PHONY: all install header uniffi uniffi-check test-uniffi kotlin ruby wasm wheels test-wheels npm-packages test-npm test-wasm test-edge test-backends bench-browser demo test test-browser test-rust test-python python-build bench-python bench-node bench-langchain-python bench-langchain-node bench-aisdk-node bench-soak bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
 
 all: test
 
@@ -36,7 +36,7 @@ examples/node/node_modules/.installed: examples/node/package.json
 	cd examples/node && npm install --no-audit --no-fund --silent
 	touch $@
 
-test: lint header-check test-rust test-c test-node test-python test-wasm test-browser test-edge test-backends test-wheels test-npm
+test: lint header-check uniffi-check test-rust test-c test-node test-python test-uniffi test-wasm test-browser test-edge test-backends test-wheels test-npm
 
 lint: toolchain
 	$(CARGO) fmt --all -- --check
@@ -159,6 +159,72 @@ wasm: toolchain
 	@mkdir -p bindings-node/wasm
 	cp target/wasm/web/llmtel_wasm.js target/wasm/web/llmtel_wasm_bg.wasm target/wasm/web/llmtel_wasm.d.ts bindings-node/wasm/
 	node bindings-node/scripts/wasm_inline.mjs bindings-node/wasm/llmtel_wasm_bg.wasm bindings-node/wasm/inline.mjs
+
+# uniffi: Kotlin, Swift and Ruby generated from libllmtel_uniffi (bindings-uniffi/src/lib.rs, the
+# core's facade one to one) into the packages' folders, checked in like the C header.
+UNIFFI_LIB := target/$(CARGO_BUILD_TARGET)/debug/libllmtel_uniffi.so
+UNIFFI_GEN := target/uniffi/generated
+UNIFFI_OUT := bindings-uniffi/kotlin/generated/dev/llmtel/llmtel.kt bindings-uniffi/ruby/lib/llmtel/native.rb \
+	bindings-uniffi/swift/Sources/Llmtel/Llmtel.swift bindings-uniffi/swift/Sources/LlmtelFFI/llmtelFFI.h \
+	bindings-uniffi/swift/Sources/LlmtelFFI/module.modulemap
+uniffi: toolchain
+	$(CARGO) build --quiet --workspace --exclude llmtel-python
+	rm -rf $(UNIFFI_GEN)
+	target/$(CARGO_BUILD_TARGET)/debug/uniffi-bindgen generate --library $(UNIFFI_LIB) \
+		--language kotlin --language ruby --language swift --no-format --out-dir $(UNIFFI_GEN)
+	mkdir -p bindings-uniffi/kotlin/generated/dev/llmtel bindings-uniffi/ruby/lib/llmtel bindings-uniffi/swift/Sources/Llmtel bindings-uniffi/swift/Sources/LlmtelFFI
+	cp $(UNIFFI_GEN)/dev/llmtel/llmtel.kt bindings-uniffi/kotlin/generated/dev/llmtel/llmtel.kt
+	cp $(UNIFFI_GEN)/llmtel.rb bindings-uniffi/ruby/lib/llmtel/native.rb
+	cp $(UNIFFI_GEN)/Llmtel.swift bindings-uniffi/swift/Sources/Llmtel/Llmtel.swift
+	cp $(UNIFFI_GEN)/llmtelFFI.h bindings-uniffi/swift/Sources/LlmtelFFI/llmtelFFI.h
+	cp $(UNIFFI_GEN)/llmtelFFI.modulemap bindings-uniffi/swift/Sources/LlmtelFFI/module.modulemap
+
+# The checked-in Kotlin, Ruby and Swift sources must be what `make uniffi` generates.
+uniffi-check: uniffi
+	@git diff --exit-code --stat -- $(UNIFFI_OUT) || { echo "the uniffi bindings are stale: commit what make uniffi generated"; exit 1; }
+	@test -z "$$(git ls-files --others --exclude-standard -- $(UNIFFI_OUT))" || { echo "the uniffi bindings are not checked in"; exit 1; }
+
+# Debian's Ruby with ruby-ffi, JNA and OkHttp for the JVM; kotlinc from npm's kotlin-compiler.
+UNIFFI_DEBS := ruby ruby-ffi libjna-java libokhttp-java
+KOTLINC := bindings-uniffi/kotlin/node_modules/kotlin-compiler/bin/kotlinc
+KOTLIN_LIB := bindings-uniffi/kotlin/node_modules/kotlin-compiler/lib
+JVM_DEPS := /usr/share/java/jna.jar:/usr/share/java/okhttp.jar:/usr/share/java/okio.jar
+KOTLIN_JAR := target/uniffi/llmtel-kotlin.jar
+KOTLIN_TEST_JAR := target/uniffi/llmtel-kotlin-test.jar
+KOTLIN_CP := $(KOTLIN_JAR):$(KOTLIN_TEST_JAR):$(JVM_DEPS):$(KOTLIN_LIB)/kotlin-stdlib.jar:$(KOTLIN_LIB)/kotlin-test.jar
+
+target/uniffi/.debs:
+	@dpkg -s $(UNIFFI_DEBS) >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(UNIFFI_DEBS) >/dev/null; }
+	mkdir -p target/uniffi && touch $@
+
+bindings-uniffi/kotlin/node_modules/.installed: bindings-uniffi/kotlin/package.json bindings-uniffi/kotlin/package-lock.json
+	cd bindings-uniffi/kotlin && npm ci --no-audit --no-fund --silent
+	touch $@
+
+$(KOTLIN_JAR): bindings-uniffi/kotlin/generated/dev/llmtel/llmtel.kt $(wildcard bindings-uniffi/kotlin/src/dev/llmtel/*.kt) bindings-uniffi/kotlin/node_modules/.installed target/uniffi/.debs
+	$(KOTLINC) -nowarn bindings-uniffi/kotlin/generated/dev/llmtel/llmtel.kt bindings-uniffi/kotlin/src/dev/llmtel/*.kt -cp $(JVM_DEPS) -d $@
+
+$(KOTLIN_TEST_JAR): $(KOTLIN_JAR) $(wildcard bindings-uniffi/kotlin/test/dev/llmtel/*.kt)
+	$(KOTLINC) -nowarn bindings-uniffi/kotlin/test/dev/llmtel/*.kt -cp $(KOTLIN_JAR):$(JVM_DEPS):$(KOTLIN_LIB)/kotlin-test.jar -d $@
+
+# The Kotlin binding for programs of your own (bindings-uniffi/kotlin/run File.kt), and the
+# Ruby gem installed into target/uniffi/gems (GEM_HOME), each with the core's library.
+kotlin: toolchain $(KOTLIN_JAR)
+	$(CARGO) build --quiet --workspace --exclude llmtel-python
+
+RUBY_GEMS := target/uniffi/gems
+ruby: toolchain target/uniffi/.debs
+	$(CARGO) build --quiet --workspace --exclude llmtel-python
+	cp $(UNIFFI_LIB) bindings-uniffi/ruby/lib/llmtel/
+	cd bindings-uniffi/ruby && gem build --silent llmtel.gemspec -o ../../target/uniffi/llmtel.gem
+	GEM_HOME=$(abspath $(RUBY_GEMS)) gem install --local --no-document --silent target/uniffi/llmtel.gem
+
+# The Kotlin suite (the OkHttp interceptor against the loopback provider), the Ruby suite, then
+# every shared scenario through both, compared with the expected spans, and the README's quick starts.
+test-uniffi: toolchain $(VENV)/.installed target/uniffi/.debs $(KOTLIN_TEST_JAR) kotlin ruby
+	$(PY) tests/uniffi/with_provider.py java -Djna.library.path=$(dir $(UNIFFI_LIB)) -cp $(KOTLIN_CP) dev.llmtel.LlmtelTestKt
+	LLMTEL_LIBRARY=$(abspath $(UNIFFI_LIB)) $(PY) tests/uniffi/with_provider.py ruby -Ibindings-uniffi/ruby/lib bindings-uniffi/ruby/test/test_llmtel.rb
+	LLMTEL_LIBRARY=$(abspath $(UNIFFI_LIB)) LLMTEL_KOTLIN_CLASSPATH=$(KOTLIN_CP) $(PY) -m pytest -q -p no:warnings tests/uniffi
 
 # Every shared scenario through the wasm build, loaded by Node, against the same expected spans.
 test-wasm: wasm
