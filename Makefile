@@ -25,8 +25,8 @@ $(VENV)/.installed: tests/requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 	touch $@
 
-# The Generate Report task from Node, Python and C, then the llmtel command's reports on it.
-demo: toolchain node-build python-build c-lib examples/node/node_modules/.installed wasm tests/edge/node_modules/.installed bindings-node/node_modules/.installed
+# The Generate Report task from Node, Python, C, Kotlin and Ruby, then the llmtel command's reports on it.
+demo: toolchain node-build python-build c-lib kotlin ruby examples/node/node_modules/.installed wasm tests/edge/node_modules/.installed bindings-node/node_modules/.installed
 	$(CARGO) build --quiet --release -p llmtel-cli
 	$(CC) -std=c99 $(CFLAGS_STRICT) examples/c/quickstart.c $(C_LINK) -o $(C_OUT)/quickstart
 	LLMTEL_BIN=target/$(CARGO_BUILD_TARGET)/release/llmtel PY=$(PY) C_QUICKSTART=$(C_OUT)/quickstart \

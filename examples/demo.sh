@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make demo`: the "Generate Report" task from Node, Python and C, a LangChain agent from Node
+# `make demo`: the "Generate Report" task from Node, Python, C, Kotlin and Ruby, a LangChain agent from Node
 # and Python, a Vercel AI SDK agent, and an Express and a FastAPI app whose OpenTelemetry spans
 # join the GenAI spans, recorded into the local spool
 # (.llmtel/spans.jsonl), then `llmtel traces`, `llmtel report` and the HTML report. An edge
@@ -75,6 +75,10 @@ if [ -n "${C_QUICKSTART:-}" ]; then
   echo "== C (examples/c/quickstart.c)"
   "$C_QUICKSTART"
 fi
+echo "== Kotlin (examples/kotlin/GenerateReport.kt): OkHttp calls traced by LlmtelInterceptor (uniffi binding)"
+bindings-uniffi/kotlin/run examples/kotlin/GenerateReport.kt
+echo "== Ruby (examples/ruby/generate_report.rb): Net::HTTP calls recorded by Llmtel.record_call (uniffi binding)"
+GEM_HOME=target/uniffi/gems ruby examples/ruby/generate_report.rb
 
 echo
 echo "== llmtel traces --last 3"
