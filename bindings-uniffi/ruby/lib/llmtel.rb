@@ -18,7 +18,8 @@ module Llmtel
     # or nil to drop it; `traces_sampler` gets Sentry's sampling context and returns a rate.
     # Bad options raise Llmtel::LlmtelError::InvalidOption.
     def init(before_send_span: nil, traces_sampler: nil, **options)
-      names = options.transform_keys(&:to_s).transform_values { |v| v.nil? ? '' : v.to_s }
+      # nil is unset (the environment's value, or the default), as an option left out.
+      names = options.compact.to_h { |name, value| [name.to_s, value.to_s] }
       names['sdk_name'] = 'llmtel.ruby'
       names['sdk_language'] = 'ruby'
       hook = before_send_span && HookAdapter.new(before_send_span)

@@ -48,6 +48,16 @@ class LlmtelTest < Minitest::Test
     assert_nil Llmtel.active_context
   end
 
+  def test_a_nil_option_is_unset_so_the_environment_still_applies
+    ENV['LLMTEL_SPOOL'] = @spool
+    Llmtel.init(spool: nil, dsn: nil)
+    Llmtel.start_span(name: 'from the environment') {}
+    Llmtel.close
+    assert_equal ['from the environment'], spans.map { |s| s['name'] }
+  ensure
+    ENV.delete('LLMTEL_SPOOL')
+  end
+
   def test_start_span_before_init_runs_the_block_without_a_span
     assert_equal :ran, Llmtel.start_span(name: 'no client') { |span| span.nil? ? :ran : :traced }
   end
