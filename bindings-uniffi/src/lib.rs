@@ -19,131 +19,52 @@ uniffi::setup_scaffolding!("llmtel");
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-/// An llmtel error: the variant is the stable code, `code` spells it as JS errors' `code` and
-/// Python's `.code` do, `field` names the option or spec field concerned, `reason` says what
-/// went wrong in words.
-#[derive(Debug, uniffi::Error)]
-pub enum LlmtelError {
-    InvalidOption {
-        code: String,
-        field: Option<String>,
-        reason: String,
-    },
-    Timeout {
-        code: String,
-        field: Option<String>,
-        reason: String,
-    },
-    AlreadyEnded {
-        code: String,
-        field: Option<String>,
-        reason: String,
-    },
-    MalformedJson {
-        code: String,
-        field: Option<String>,
-        reason: String,
-    },
-    UnknownProvider {
-        code: String,
-        field: Option<String>,
-        reason: String,
-    },
-    UnknownApi {
-        code: String,
-        field: Option<String>,
-        reason: String,
-    },
-    InvalidArgument {
-        code: String,
-        field: Option<String>,
-        reason: String,
-    },
-    Closed {
-        code: String,
-        field: Option<String>,
-        reason: String,
-    },
-    Panic {
-        code: String,
-        field: Option<String>,
-        reason: String,
-    },
+/// The error enum, its Display and its conversion from the facade's error, from one list of the
+/// facade's kinds (each variant has the same fields).
+macro_rules! llmtel_error {
+    ($($kind:ident),* $(,)?) => {
+        /// An llmtel error: the variant is the stable code, `code` spells it as JS errors'
+        /// `code` and Python's `.code` do, `field` names the option or spec field concerned,
+        /// `reason` says what went wrong in words.
+        #[derive(Debug, uniffi::Error)]
+        pub enum LlmtelError {
+            $($kind { code: String, field: Option<String>, reason: String },)*
+        }
+
+        impl std::fmt::Display for LlmtelError {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                match self {
+                    $(LlmtelError::$kind { reason, .. })|* => f.write_str(reason),
+                }
+            }
+        }
+
+        impl From<facade::Error> for LlmtelError {
+            fn from(e: facade::Error) -> Self {
+                let code = e.code().to_owned();
+                let reason = e.to_string();
+                let field = e.field;
+                match e.kind {
+                    $(ErrorKind::$kind => LlmtelError::$kind { code, field, reason },)*
+                }
+            }
+        }
+    };
 }
 
-impl std::fmt::Display for LlmtelError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use LlmtelError::*;
-        match self {
-            InvalidOption { reason, .. }
-            | Timeout { reason, .. }
-            | AlreadyEnded { reason, .. }
-            | MalformedJson { reason, .. }
-            | UnknownProvider { reason, .. }
-            | UnknownApi { reason, .. }
-            | InvalidArgument { reason, .. }
-            | Closed { reason, .. }
-            | Panic { reason, .. } => f.write_str(reason),
-        }
-    }
-}
+llmtel_error!(
+    InvalidOption,
+    Timeout,
+    AlreadyEnded,
+    MalformedJson,
+    UnknownProvider,
+    UnknownApi,
+    InvalidArgument,
+    Closed,
+    Panic,
+);
 
 impl std::error::Error for LlmtelError {}
-
-impl From<facade::Error> for LlmtelError {
-    fn from(e: facade::Error) -> Self {
-        let code = e.code().to_owned();
-        let reason = e.to_string();
-        let field = e.field;
-        match e.kind {
-            ErrorKind::InvalidOption => LlmtelError::InvalidOption {
-                code,
-                field,
-                reason,
-            },
-            ErrorKind::Timeout => LlmtelError::Timeout {
-                code,
-                field,
-                reason,
-            },
-            ErrorKind::AlreadyEnded => LlmtelError::AlreadyEnded {
-                code,
-                field,
-                reason,
-            },
-            ErrorKind::MalformedJson => LlmtelError::MalformedJson {
-                code,
-                field,
-                reason,
-            },
-            ErrorKind::UnknownProvider => LlmtelError::UnknownProvider {
-                code,
-                field,
-                reason,
-            },
-            ErrorKind::UnknownApi => LlmtelError::UnknownApi {
-                code,
-                field,
-                reason,
-            },
-            ErrorKind::InvalidArgument => LlmtelError::InvalidArgument {
-                code,
-                field,
-                reason,
-            },
-            ErrorKind::Closed => LlmtelError::Closed {
-                code,
-                field,
-                reason,
-            },
-            ErrorKind::Panic => LlmtelError::Panic {
-                code,
-                field,
-                reason,
-            },
-        }
-    }
-}
 
 /// Runs one call of the binding: a panic inside llmtel comes back as `LlmtelError::Panic`,
 /// never as an unwinding host call.

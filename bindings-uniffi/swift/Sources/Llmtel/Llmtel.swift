@@ -2809,9 +2809,9 @@ public func FfiConverterTypeCallbackError_lower(_ value: CallbackError) -> RustB
 
 
 /**
- * An llmtel error: the variant is the stable code, `code` spells it as JS errors' `code` and
- * Python's `.code` do, `field` names the option or spec field concerned, `reason` says what
- * went wrong in words.
+ * An llmtel error: the variant is the stable code, `code` spells it as JS errors'
+ * `code` and Python's `.code` do, `field` names the option or spec field concerned,
+ * `reason` says what went wrong in words.
  */
 public 
 enum LlmtelError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {

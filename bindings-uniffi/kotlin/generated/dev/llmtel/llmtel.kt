@@ -4602,9 +4602,9 @@ public object FfiConverterTypeCallbackError : FfiConverterRustBuffer<CallbackExc
 
 
 /**
- * An llmtel error: the variant is the stable code, `code` spells it as JS errors' `code` and
- * Python's `.code` do, `field` names the option or spec field concerned, `reason` says what
- * went wrong in words.
+ * An llmtel error: the variant is the stable code, `code` spells it as JS errors'
+ * `code` and Python's `.code` do, `field` names the option or spec field concerned,
+ * `reason` says what went wrong in words.
  */
 sealed class LlmtelException: kotlin.Exception() {
     
