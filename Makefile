@@ -36,7 +36,7 @@ examples/node/node_modules/.installed: examples/node/package.json
 	cd examples/node && npm install --no-audit --no-fund --silent
 	touch $@
 
-test: lint header-check uniffi-check test-rust test-c test-node test-python test-uniffi test-wasm test-browser test-edge test-backends test-wheels test-npm
+test: lint header-check test-rust uniffi-check test-c test-node test-python test-uniffi test-wasm test-browser test-edge test-backends test-wheels test-npm
 
 lint: toolchain
 	$(CARGO) fmt --all -- --check
@@ -179,7 +179,8 @@ uniffi: toolchain
 	cp $(UNIFFI_GEN)/llmtelFFI.h bindings-uniffi/swift/Sources/LlmtelFFI/llmtelFFI.h
 	cp $(UNIFFI_GEN)/llmtelFFI.modulemap bindings-uniffi/swift/Sources/LlmtelFFI/module.modulemap
 
-# The checked-in Kotlin, Ruby and Swift sources must be what `make uniffi` generates.
+# The checked-in Kotlin, Ruby and Swift sources must be what `make uniffi` generates. `make test`
+# runs it after test-rust, whose build leaves little for this one to compile.
 uniffi-check: uniffi
 	@git diff --exit-code --stat -- $(UNIFFI_OUT) || { echo "the uniffi bindings are stale: commit what make uniffi generated"; exit 1; }
 	@test -z "$$(git ls-files --others --exclude-standard -- $(UNIFFI_OUT))" || { echo "the uniffi bindings are not checked in"; exit 1; }
