@@ -53,11 +53,11 @@ test('the browser quick start runs as written and sends its spans', async () => 
   // The README's real endpoints, answered by the loopback servers.
   await page.route('https://api.openai.com/**', async (route) => {
     const url = new URL(route.request().url());
-    route.fulfill({ response: await route.fetch({ url: `${provider.url}/openai_chat_plain${url.pathname}` }) });
+    await route.fulfill({ response: await route.fetch({ url: `${provider.url}/openai_chat_plain${url.pathname}` }) });
   });
   await page.route('https://o0.ingest.sentry.io/**', async (route) => {
     const url = new URL(route.request().url());
-    route.fulfill({ response: await route.fetch({ url: `${sink.origin}${url.pathname}${url.search}` }) });
+    await route.fulfill({ response: await route.fetch({ url: `${sink.origin}${url.pathname}${url.search}` }) });
   });
   await page.goto(`${sink.origin}/`);
   await page.click('#ask');
@@ -73,6 +73,9 @@ test('the browser quick start runs as written and sends its spans', async () => 
   assert.deepEqual(chats.map((c) => c.name), ['chat gpt-4o-mini', 'chat gpt-4o-mini']);
   for (const chat of chats) assert.equal(chat.parent_span_id, transaction.contexts.trace.span_id, 'both calls nest under Ask');
   assert.equal(chats[0].attributes['gen_ai.input.messages'], undefined, 'no content without sendDefaultPii');
+  // Closing the page fires `pagehide`, whose keepalive flush may still be inside a handler above
+  // when the page is gone: its route.fulfill then rejects ("Fetch response has been disposed").
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
   await page.close();
 });
 
