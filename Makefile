@@ -327,7 +327,6 @@ NPM_BUILD = PATH=$(abspath $(VENV))/bin:$$PATH CARGO_TARGET_X86_64_UNKNOWN_LINUX
 	$(CARGO) zigbuild --quiet --release -p llmtel-node --target
 npm-packages: toolchain wasm $(VENV)/.installed
 	$(UV_INSTALL) $(PY) -r tests/packaging/requirements.txt
-	@command -v cargo-zigbuild >/dev/null || $(CARGO) install --quiet --locked cargo-zigbuild --version 0.24.1
 	@for t in x86_64-unknown-linux-musl aarch64-unknown-linux-gnu; do \
 		rustup target list --installed | grep -q $$t || rustup target add $$t; done
 	$(PACKAGE_PROFILE) $(NPM_BUILD) x86_64-unknown-linux-gnu.2.17
