@@ -154,7 +154,8 @@ c-lib: toolchain
 # (CommonJS, for the tests) and target/wasm/web (ES module), which bindings-node/wasm/ ships
 # to browsers and edge runtimes (lib/browser.mjs, lib/edge.mjs) with the wasm inlined as
 # base64 for browsers (scripts/wasm_inline.mjs). The wasm-bindgen CLI must match the crate's
-# pinned version, so it is installed from crates.io once.
+# pinned version, so it is installed from crates.io once (--force: cargo's own record of an
+# install says nothing of whether its binary is still there).
 WASM_BINDGEN_VERSION := 0.2.130
 CARGO_HOME ?= $(HOME)/.cargo
 WASM_BINDGEN := $(CARGO_HOME)/bin/wasm-bindgen
@@ -164,7 +165,7 @@ WASM_BINDGEN_FLAGS := --remove-name-section --remove-producers-section
 wasm: toolchain
 	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@$(WASM_BINDGEN) --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$" || \
-		$(CARGO) install --quiet wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+		$(CARGO) install --quiet --force wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 	$(CARGO) clippy --quiet -p llmtel-core --no-default-features --target wasm32-unknown-unknown -- -D warnings
 	$(CARGO) build --quiet -p llmtel-wasm --profile wasm --target wasm32-unknown-unknown
 	$(WASM_BINDGEN) $(WASM_BINDGEN_FLAGS) --target nodejs --out-dir target/wasm/node $(WASM_OUT)
