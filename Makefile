@@ -300,6 +300,8 @@ bench-browser: wasm bindings-node/node_modules/.installed tests/browser/node_mod
 PACKAGE_OPT ?= 3
 test-wheels test-npm: PACKAGE_OPT = 0
 PACKAGE_PROFILE = CARGO_PROFILE_RELEASE_OPT_LEVEL=$(PACKAGE_OPT)
+WHEEL_BUILD = $(PACKAGE_PROFILE) VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH \
+	$(VENV)/bin/maturin build --quiet --release --strip --zig -m bindings-python/Cargo.toml --out target/wheels
 
 # The Python package as PyPI would ship it, in target/wheels: manylinux2014 (glibc 2.17) and
 # musllinux_1_2 wheels linked by zig (the ziglang package), and an sdist.
@@ -308,10 +310,8 @@ wheels: toolchain $(VENV)/.installed
 	@rustup target list --installed | grep -q x86_64-unknown-linux-musl || rustup target add x86_64-unknown-linux-musl
 	@command -v readelf >/dev/null || { apt-get update -qq && apt-get install -y -qq binutils; }
 	rm -rf target/wheels
-	$(PACKAGE_PROFILE) VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/maturin build --quiet --release --strip --zig \
-		--compatibility manylinux2014 -m bindings-python/Cargo.toml --out target/wheels
-	$(PACKAGE_PROFILE) VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/maturin build --quiet --release --strip --zig \
-		--target x86_64-unknown-linux-musl --compatibility musllinux_1_2 -m bindings-python/Cargo.toml --out target/wheels
+	$(WHEEL_BUILD) --compatibility manylinux2014
+	$(WHEEL_BUILD) --target x86_64-unknown-linux-musl --compatibility musllinux_1_2
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin sdist -m bindings-python/Cargo.toml --out target/wheels
 
 # The wheels checked (auditwheel, metadata, sdist contents) and installed into a fresh venv
@@ -324,15 +324,15 @@ test-wheels: wheels
 # the binary packages these machines build, release (stripped), linked by zig (the ziglang
 # package, as the wheels) for glibc 2.17, musl, and arm64 (checked with `file`). macOS and
 # Windows come from .github/workflows/release.yml.
-NPM_BUILD = PATH=$(abspath $(VENV))/bin:$$PATH CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUSTFLAGS="-C target-feature=-crt-static" \
+NPM_BUILD = $(PACKAGE_PROFILE) PATH=$(abspath $(VENV))/bin:$$PATH CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUSTFLAGS="-C target-feature=-crt-static" \
 	$(CARGO) zigbuild --quiet --release -p llmtel-node --target
 npm-packages: toolchain wasm $(VENV)/.installed
 	$(UV_INSTALL) $(PY) -r tests/packaging/requirements.txt
 	@for t in x86_64-unknown-linux-musl aarch64-unknown-linux-gnu; do \
 		rustup target list --installed | grep -q $$t || rustup target add $$t; done
-	$(PACKAGE_PROFILE) $(NPM_BUILD) x86_64-unknown-linux-gnu.2.17
-	$(PACKAGE_PROFILE) $(NPM_BUILD) x86_64-unknown-linux-musl
-	$(PACKAGE_PROFILE) $(NPM_BUILD) aarch64-unknown-linux-gnu.2.17
+	$(NPM_BUILD) x86_64-unknown-linux-gnu.2.17
+	$(NPM_BUILD) x86_64-unknown-linux-musl
+	$(NPM_BUILD) aarch64-unknown-linux-gnu.2.17
 	file target/aarch64-unknown-linux-gnu/release/libllmtel_node.so | grep -q 'ARM aarch64' || { echo "the arm64 binary is not one"; exit 1; }
 	node bindings-node/scripts/npm_packages.mjs target/npm \
 		linux-x64-gnu=target/x86_64-unknown-linux-gnu/release/libllmtel_node.so \
