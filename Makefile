@@ -155,7 +155,9 @@ c-lib: toolchain
 # to browsers and edge runtimes (lib/browser.mjs, lib/edge.mjs) with the wasm inlined as
 # base64 for browsers (scripts/wasm_inline.mjs). The wasm-bindgen CLI must match the crate's
 # pinned version, so it is installed from crates.io once (--force: cargo's own record of an
-# install says nothing of whether its binary is still there).
+# install says nothing of whether its binary is still there): the one binary, unoptimised and
+# without its download support, compiled in 106 s against 216 s optimised; it runs in 1.4 s
+# (0.3 s optimised) and writes the same files.
 WASM_BINDGEN_VERSION := 0.2.130
 CARGO_HOME ?= $(HOME)/.cargo
 WASM_BINDGEN := $(CARGO_HOME)/bin/wasm-bindgen
@@ -165,7 +167,7 @@ WASM_BINDGEN_FLAGS := --remove-name-section --remove-producers-section
 wasm: toolchain
 	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@$(WASM_BINDGEN) --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$" || \
-		$(CARGO) install --quiet --force wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+		$(CARGO) install --quiet --force --debug --no-default-features --bin wasm-bindgen wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 	$(CARGO) clippy --quiet -p llmtel-core --no-default-features --target wasm32-unknown-unknown -- -D warnings
 	$(CARGO) build --quiet -p llmtel-wasm --profile wasm --target wasm32-unknown-unknown
 	$(WASM_BINDGEN) $(WASM_BINDGEN_FLAGS) --target nodejs --out-dir target/wasm/node $(WASM_OUT)
