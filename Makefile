@@ -397,10 +397,11 @@ bench: toolchain
 	$(CARGO) bench -p llmtel-core --bench export
 	$(CARGO) bench -p llmtel-core --bench genai
 
-# workspace-hack/ gives every native build of the workspace one set of dependency features, so
-# that `cargo build -p …`, `cargo test` and maturin share what they compile (a clean `make
-# header-check test-rust uniffi-check` sequence: 267 s against 381 s). Regenerate it after
-# changing a dependency (an out-of-date one costs compile time, nothing else).
+# workspace-hack/ gives every build for x86_64 Linux (glibc) one set of dependency features, so
+# that `cargo build -p …`, `cargo test` and maturin share what they compile (a clean `cargo build
+# -p llmtel-c`, `cargo test --no-run`, `cargo build --workspace` sequence: 267 s against 381 s).
+# Regenerate it after changing a dependency (an out-of-date one costs compile time, nothing
+# else); a new member depends on it as the others do (core/Cargo.toml says why so).
 workspace-hack: toolchain
 	@command -v cargo-hakari >/dev/null || $(CARGO) install --quiet --locked --debug cargo-hakari
 	$(CARGO) hakari generate
