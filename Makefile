@@ -12,7 +12,7 @@ C_LIB   := target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a
 CFLAGS_STRICT := -Wall -Wextra -Werror -Iinclude
 C_LINK  := $(C_LIB) -lpthread -ldl -lm
 
-.PHONY: all install header workspace-hack test-stages uniffi uniffi-check test-uniffi kotlin ruby wasm wheels test-wheels npm-packages test-npm test-wasm test-edge test-backends bench-browser demo test test-browser test-rust test-python python-build bench-python bench-node bench-langchain-python bench-langchain-node bench-aisdk-node bench-soak bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
+.PHONY: all install header workspace-hack test-stages uniffi uniffi-check test-uniffi kotlin ruby wasm wheels test-wheels npm-packages test-npm test-wasm test-edge test-backends bench-browser demo test test-browser test-rust test-python python-build bench-python bench-node profile-node bench-langchain-python bench-langchain-node bench-aisdk-node bench-soak bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
 
 all: test
 
@@ -382,6 +382,14 @@ bench-node: toolchain
 	$(CARGO) build --quiet --release -p llmtel-node
 	cp target/$(CARGO_BUILD_TARGET)/release/libllmtel_node.so bindings-node/llmtel.node
 	node bindings-node/bench/bench.js
+
+# Where the added time per traced call goes (bindings-node/bench/profile.js): V8's profiler over
+# an untraced and a traced run, the difference by place (llmtel's JavaScript, its native calls,
+# the SDK, AsyncLocalStorage, GC).
+profile-node: toolchain bindings-node/node_modules/.installed
+	$(CARGO) build --quiet --release -p llmtel-node
+	cp target/$(CARGO_BUILD_TARGET)/release/libllmtel_node.so bindings-node/llmtel.node
+	node bindings-node/bench/profile.js
 
 bench-cli: toolchain
 	$(CARGO) build --quiet --release -p llmtel-cli

@@ -119,3 +119,16 @@ test('a long answer is cut at the content cap, never inside a surrogate pair', a
   assert.ok(Buffer.byteLength(span.attributes['gen_ai.output.messages']) <= 1001);
   assert.match(span.attributes['gen_ai.output.messages'], /😀/);
 });
+
+test('each client names its own server, however the calls of several clients interleave', async () => {
+  const read = freshSpool();
+  const body = JSON.stringify({ id: 'chatcmpl-s', object: 'chat.completion', created: 1, model: 'gpt-4o-mini',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }] });
+  const fetch = async () => new Response(body, { headers: { 'content-type': 'application/json' } });
+  const client = (baseURL) => llmtel.instrumentOpenAiClient(new OpenAI({ apiKey: 'x', baseURL, fetch, maxRetries: 0 }));
+  const a = client('https://a.example/v1');
+  const b = client('http://b.example:8080/v1');
+  for (const c of [a, b, a, a, b]) await c.chat.completions.create({ model: 'gpt-4o-mini', messages: [] });
+  const servers = (await read()).map((l) => JSON.parse(l).attributes).map((at) => `${at['server.address']}:${at['server.port']}`);
+  assert.deepEqual(servers, ['a.example:443', 'b.example:8080', 'a.example:443', 'a.example:443', 'b.example:8080']);
+});

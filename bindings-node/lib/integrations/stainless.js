@@ -24,14 +24,22 @@ const ANTHROPIC_METHODS = [
   ['messages', null, 'countTokens', 'count_tokens'],
 ];
 
+/** The last base URL read and its [host, port]: parsing a URL costs microseconds per call, and
+ * a program's clients mostly share one base URL. */
+let lastServer = { baseURL: undefined, server: [undefined, undefined] };
+
 function serverOf(client) {
+  const baseURL = client.baseURL;
+  if (baseURL === lastServer.baseURL) return lastServer.server;
+  let server = [undefined, undefined];
   try {
-    const url = new URL(client.baseURL);
-    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-    return [url.hostname, port];
+    const url = new URL(baseURL);
+    server = [url.hostname, url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80];
   } catch {
-    return [undefined, undefined];
+    /* no server attributes */
   }
+  lastServer = { baseURL, server };
+  return server;
 }
 
 function openAiProvider(client) {
