@@ -71,18 +71,21 @@ function selfTimes(file, calls) {
     if (!url && caller && caller.url.includes(LIB) && !functionName.startsWith('(')) {
       // A napi function of llmtel's binding: V8 names it after a class, so name its caller.
       add(byPlace, 'llmtel: native binding (napi and the Rust core)', us);
-      add(byFunction, `native, called by ${caller.functionName || '(anonymous)'} ${path.relative(LIB, caller.url.replace('file://', ''))}:${caller.lineNumber + 1}`, us);
+      add(byFunction, `native, called by ${caller.functionName || '(anonymous)'} ${libPath(caller.url)}:${caller.lineNumber + 1}`, us);
       return;
     }
     add(byPlace, placeOf(url, functionName), us);
-    if (url.includes(LIB)) add(byFunction, `${functionName || '(anonymous)'} ${path.relative(LIB, url.replace('file://', ''))}:${lineNumber + 1}`, us);
+    if (url.includes(LIB)) add(byFunction, `${functionName || '(anonymous)'} ${libPath(url)}:${lineNumber + 1}`, us);
   });
   return { byPlace, byFunction };
 }
 
+/** A file of lib/ as a profile names it (a path or a file: URL), relative to lib/. */
+const libPath = (url) => path.relative(LIB, url.replace('file://', ''));
+
 function placeOf(url, functionName) {
   if (!url) return functionName === '(garbage collector)' ? 'V8: garbage collector' : `V8: ${functionName || 'native'}`;
-  if (url.includes(LIB)) return `llmtel: lib/${path.relative(LIB, url.replace('file://', ''))}`;
+  if (url.includes(LIB)) return `llmtel: lib/${libPath(url)}`;
   const pkg = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
   if (pkg) return `package: ${pkg[1]}`;
   if (url.startsWith('node:internal/async_hooks') || url === 'node:async_hooks') return 'Node: async_hooks (AsyncLocalStorage)';
