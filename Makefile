@@ -152,8 +152,8 @@ c-lib: toolchain
 # The core's platform-free model for wasm32 (no threads, clock, files or sockets), behind the
 # wasm-bindgen binding, built for size (Cargo.toml's `wasm` profile): target/wasm/node
 # (CommonJS, for the tests) and target/wasm/web (ES module), which bindings-node/wasm/ ships
-# to browsers and edge runtimes (lib/browser.mjs, lib/edge.mjs) with the wasm inlined as
-# base64 for browsers (scripts/wasm_inline.mjs). The wasm-bindgen CLI must match the crate's
+# to browsers and edge runtimes (lib/browser.mjs, lib/edge.mjs) with the wasm inlined for
+# browsers, one character per byte (scripts/wasm_inline.mjs). The wasm-bindgen CLI must match the crate's
 # pinned version, so it is installed from crates.io once (--force: cargo's own record of an
 # install says nothing of whether its binary is still there): the one binary, unoptimised and
 # without its download support, compiled in 106 s against 216 s optimised; it runs in 1.4 s

@@ -9,15 +9,7 @@
  * before its first `await` nests under it; after that, pass `parentSpan`.
  */
 import { createSdk, synchronousStore } from './web/host.mjs';
-import { wasmBase64 } from '../wasm/inline.mjs';
-
-function wasmBytes() {
-  if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(wasmBase64);
-  const text = atob(wasmBase64);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i += 1) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
+import { wasmBytes } from './web/wasm_bytes.mjs';
 
 let pagehideHooked = false;
 
