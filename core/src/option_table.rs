@@ -106,7 +106,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     row("content_format", Text, "`json`", "", "`json` (`gen_ai.input.messages`, …) or `indexed` (`gen_ai.prompt.{i}.content`, …)", "indexed"),
     row("max_content_bytes", Integer, "65536", "", "cap per content attribute; 0 = no cap", "1024"),
     row("scrub_secrets", Bool, "true", "", "replace API keys, tokens, private keys, URL credentials and `password=` values in recorded content and error messages by `[Filtered]` (72 formats, see `tests/scrub/`)", "false"),
-    row("scrub_patterns", Json, "none", "", "your own secret patterns, a JSON array of regular expressions (Rust `regex` syntax; Node `RegExp`s and Python `re` patterns are taken by their source); each match becomes `[Filtered]`", "[\"EMP-[0-9]{6}\"]"),
+    row("scrub_patterns", Json, "none", "", "your own secret patterns, a JSON array of regular expressions (Rust `regex` syntax, `regex-lite` in browsers and on the edge: ASCII `\\w \\d \\s \\b`, no `\\p{…}`; Node `RegExp`s and Python `re` patterns are taken by their source); each match becomes `[Filtered]`", "[\"EMP-[0-9]{6}\"]"),
     row("prices", Json, "none", "", "extra or replacement prices, JSON `{\"model\": [input, output, cache_read, cache_write, reasoning]}` in USD per million tokens", "{\"my-model\": [1, 2]}"),
     row("queue_capacity", Integer, "2048", "", "finished spans waiting for export; beyond it spans are dropped and counted", "100"),
     row("max_export_batch_size", Integer, "512", "", "spans per export; a full batch wakes the flush thread", "64"),

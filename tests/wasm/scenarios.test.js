@@ -80,6 +80,17 @@ test('agents, tools, normalized calls and continued traces from the wasm core', 
   assert.equal(client.takeSpoolLines(), '');
 });
 
+test('the wasm core scrubs with regex-lite: built-in secrets and ASCII user patterns; a \\p class is an init error', () => {
+  assert.throws(() => new wasm.WasmClient(JSON.stringify({ scrub_patterns: '["\\\\p{L}+"]' })),
+    (e) => e.code === 'invalid_option' && e.field === 'scrub_patterns');
+  const client = new wasm.WasmClient(JSON.stringify({ scrub_patterns: '["EMP-\\\\d{6}"]' }));
+  const tool = client.tool('{"name": "lookup"}', '{"record_outputs": true}', wasm.WasmContext.root());
+  tool.setResult('EMP-123456 uses sk-proj-abcdefghijklmnopqrstuvwx and EMP-12345');
+  tool.end();
+  const span = JSON.parse(client.takeSpoolLines().trim());
+  assert.equal(span.attributes['gen_ai.tool.call.result'], '[Filtered] uses [Filtered] and EMP-12345');
+});
+
 test('the wasm core encodes OTLP/HTTP JSON that an OpenTelemetry collector reads', () => {
   const client = new wasm.WasmClient('{"service_name": "edge-app"}');
   client.startSpan('work', 'ai.task', wasm.WasmContext.root()).end();
