@@ -332,29 +332,26 @@ mod tests {
             })
         }
 
-        fn native(re: &regex::Regex, text: &str) -> Found {
-            re.captures_iter(text)
-                .map(|c| {
-                    let whole = c.get(0).unwrap();
-                    let groups = c.iter().map(|g| g.map(|m| (m.start(), m.end()))).collect();
-                    (whole.start(), whole.end(), groups)
-                })
-                .collect()
-        }
-
-        fn lite(re: &regex_lite::Regex, text: &str) -> Found {
-            re.captures_iter(text)
-                .map(|c| {
-                    let whole = c.get(0).unwrap();
-                    let groups = c.iter().map(|g| g.map(|m| (m.start(), m.end()))).collect();
-                    (whole.start(), whole.end(), groups)
-                })
-                .collect()
+        /// Every match with its groups' spans; the two engines' types differ, their API does not.
+        macro_rules! found {
+            ($re:expr, $text:expr) => {
+                $re.captures_iter($text)
+                    .map(|c| {
+                        let whole = c.get(0).unwrap();
+                        let groups = c.iter().map(|g| g.map(|m| (m.start(), m.end()))).collect();
+                        (whole.start(), whole.end(), groups)
+                    })
+                    .collect::<Found>()
+            };
         }
 
         fn assert_agree(text: &str) {
             for (native_re, lite_re) in engines() {
-                assert_eq!(native(native_re, text), lite(lite_re, text), "on {text:?}");
+                assert_eq!(
+                    found!(native_re, text),
+                    found!(lite_re, text),
+                    "on {text:?}"
+                );
             }
         }
 
