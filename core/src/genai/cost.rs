@@ -51,11 +51,15 @@ pub struct PriceTable {
     pub taken: String,
 }
 
+/// `core/data/prices.json`: rows in list form, names already normalised (`normalise` in
+/// `refresh_prices.py`; a test holds them to `normalise_model`). Read as fixed arrays, not as
+/// `PriceRow`: an untagged enum buffers every value before trying its variants, and this table
+/// is parsed when a client starts (in a browser, before the first call).
 #[derive(Deserialize)]
 struct TableFile {
     source: String,
     taken: String,
-    models: HashMap<String, PriceRow>,
+    models: HashMap<String, [Option<f64>; 5]>,
 }
 
 /// `[input, output, cache_read, cache_write, reasoning]` or `{input, output, …}`.
@@ -109,27 +113,41 @@ impl PriceTable {
         TABLE.get_or_init(|| {
             let file: TableFile = serde_json::from_str(include_str!("../../data/prices.json"))
                 .expect("the embedded price table is valid");
-            let mut table = PriceTable {
-                prices: HashMap::with_capacity(file.models.len() * 2),
-                source: file.source,
-                taken: file.taken,
-            };
-            for (name, row) in &file.models {
-                if let Some(price) = row.price() {
-                    table.insert(name, price);
+            let mut rows: Vec<(String, Price)> = file
+                .models
+                .into_iter()
+                .filter_map(|(name, row)| {
+                    let [Some(input), output, cache_read, cache_write, reasoning] = row else {
+                        return None;
+                    };
+                    let output = output.unwrap_or(0.0);
+                    let price = Price {
+                        input,
+                        output,
+                        cache_read,
+                        cache_write,
+                        reasoning,
+                    };
+                    Some((name, price))
+                })
+                .collect();
+            rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            let mut prices = HashMap::with_capacity(rows.len() * 2);
+            // A dated name also answers for its undated alias: in name order, so the newest
+            // date (or `-latest`) is the alias's price, whatever the map's order; then the
+            // names themselves, so an alias with a row of its own keeps that row.
+            for (name, price) in &rows {
+                if let Some(undated) = strip_date(name) {
+                    prices.insert(undated.to_owned(), *price);
                 }
             }
-            table
+            prices.extend(rows);
+            PriceTable {
+                prices,
+                source: file.source,
+                taken: file.taken,
+            }
         })
-    }
-
-    fn insert(&mut self, name: &str, price: Price) {
-        let key = normalise_model(name);
-        // A dated name also answers for its undated alias, unless that has a price of its own.
-        if let Some(undated) = strip_date(&key) {
-            self.prices.entry(undated.to_owned()).or_insert(price);
-        }
-        self.prices.insert(key, price);
     }
 
     /// Adds or replaces prices from JSON: `{"model": [in, out, cache_read, cache_write,
@@ -290,6 +308,31 @@ fn strip_date(name: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The embedded rows are read without `normalise_model`: the refresh script wrote them so.
+    #[test]
+    fn embedded_names_are_normalised() {
+        let file: TableFile = serde_json::from_str(include_str!("../../data/prices.json")).unwrap();
+        let odd: Vec<&String> = file
+            .models
+            .keys()
+            .filter(|name| normalise_model(name) != **name)
+            .collect();
+        assert!(odd.is_empty(), "not normalised: {odd:?}");
+    }
+
+    /// `claude-3-7-sonnet` has no row; two dated rows strip to it with different prices. It
+    /// took whichever the hash map gave last (3.6 or 3.0 per million input tokens, varying
+    /// from run to run); now the newest date's.
+    #[test]
+    fn an_undated_alias_takes_the_newest_dated_price() {
+        let table = PriceTable::embedded();
+        let newest = table.price("claude-3-7-sonnet-20250219").unwrap();
+        assert_ne!(newest, table.price("claude-3-7-sonnet-20240620").unwrap());
+        assert_eq!(table.price("claude-3-7-sonnet"), Some(newest));
+        let latest = table.price("ft:gpt-4o-2024-11-20").unwrap();
+        assert_eq!(table.price("ft:gpt-4o"), Some(latest));
+    }
 
     #[test]
     fn names_match_through_dates_prefixes_and_regions() {
