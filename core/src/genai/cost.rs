@@ -322,8 +322,8 @@ mod tests {
     }
 
     /// `claude-3-7-sonnet` has no row; two dated rows strip to it with different prices. It
-    /// took whichever the hash map gave last (3.6 or 3.0 per million input tokens, varying
-    /// from run to run); now the newest date's.
+    /// took whichever the hash map's order gave first (3.6 or 3.0 per million input tokens,
+    /// varying from run to run: this test failed 3 times in 6 before); now the newest date's.
     #[test]
     fn an_undated_alias_takes_the_newest_dated_price() {
         let table = PriceTable::embedded();
