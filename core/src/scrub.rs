@@ -8,13 +8,14 @@
 //! every pattern that looks at quotes accepts the escaped form too.
 //!
 //! Two engines run these patterns: `regex` natively (fast on long text: literal prefilters, a
-//! lazy DFA) and `regex-lite` in the wasm build, where it makes the core 104 KB gzipped smaller
-//! than `regex` without those (which there was also slower: 197 against 148 ms for a call
-//! recording 10 KB of prompt and 10 KB of answer, in Node). They agree because the patterns are ASCII throughout: POSIX classes
-//! (`[[:space:]]`, `[[:word:]]`, ASCII in both), `[0-9]`, `(?-u:\b)`, `(?i-u:…)`; a test runs
-//! both over the corpus and random text and requires the same matches. A user's `scrub_patterns`
-//! are compiled by the same engine, so in a browser or on the edge `\w`, `\d`, `\s` and `\b`
-//! mean their ASCII forms and `\p{…}` classes are refused (the init error names the option).
+//! lazy DFA) and `regex-lite` in the wasm build, where `regex` (without those, for size) made the
+//! core 104 KB gzipped larger and was slower still (197 against 148 ms for a call recording 10 KB
+//! of prompt and 10 KB of answer, the wasm core in Node). They agree because the patterns are
+//! ASCII throughout: POSIX classes (`[[:space:]]`, `[[:word:]]`, ASCII in both), `[0-9]`,
+//! `(?-u:\b)`, `(?i-u:…)`; a test runs both over the corpus and random text and requires the
+//! same matches. A user's `scrub_patterns` are compiled by the same engine, so in a browser or on
+//! the edge `\w`, `\d`, `\s` and `\b` mean their ASCII forms and `\p{…}` classes are refused (the
+//! init error names the option).
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
