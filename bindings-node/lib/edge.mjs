@@ -18,7 +18,8 @@ const sdk = createSdk({
 });
 
 export const {
-  init, startSpan, startSpanManual, startInactiveSpan, getActiveSpan, withActiveSpan, flush, close, stats,
+  init, startSpan, startSpanManual, startInactiveSpan, getActiveSpan, withActiveSpan, continueTrace, getTraceData,
+  flush, close, stats,
   instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient, instrumentVercelAi,
   openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, vercelAIIntegration,
 } = sdk;

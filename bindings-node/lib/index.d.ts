@@ -170,7 +170,11 @@ export declare function startInactiveSpan(options: StartSpanOptions): Span;
 /** Runs `callback` in the trace of an incoming request (`sentry-trace` + `baggage`, or
  * `traceparent` + `tracestate`). Headers that cannot be read start a new trace. */
 export declare function continueTrace<T>(
-  headers: { sentryTrace?: string | string[]; baggage?: string | string[]; traceparent?: string; tracestate?: string },
+  // null as well: what `request.headers.get(name)` gives for a header that is not there.
+  headers: {
+    sentryTrace?: string | string[] | null; baggage?: string | string[] | null;
+    traceparent?: string | null; tracestate?: string | null;
+  },
   callback: () => T,
 ): T;
 /** The headers that continue the active trace in another service (empty when nothing is active). */

@@ -5,7 +5,7 @@ import type { InitOptions as NodeInitOptions } from './index';
 export type { Integration, SamplingContext, StartSpanOptions, UsageCounts } from './index';
 export {
   Span, openAIIntegration, anthropicAIIntegration, googleGenAIIntegration,
-  startSpan, startSpanManual, startInactiveSpan, getActiveSpan, withActiveSpan, flush, close,
+  startSpan, startSpanManual, startInactiveSpan, getActiveSpan, withActiveSpan, continueTrace, getTraceData, flush, close,
   instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
   instrumentVercelAi, vercelAIIntegration,
 } from './index';

@@ -112,27 +112,22 @@ fn context(inner: SpanContext) -> WasmContext {
     }
 }
 
-/// A remote parent from incoming headers (`sentry-trace`, `baggage`, `traceparent`,
-/// `tracestate`; pass `undefined` for those absent), or `undefined` when they carry no trace.
-#[wasm_bindgen(js_name = continueTrace)]
-pub fn continue_trace(
+/// The remote parent incoming headers name (`None` for those absent), or `None` when they carry
+/// no trace.
+fn remote_parent(
     sentry_trace: Option<String>,
     baggage: Option<String>,
     traceparent: Option<String>,
     tracestate: Option<String>,
-) -> Result<Option<WasmContext>, JsValue> {
-    let remote = RemoteParent::from_headers(|name| match name {
+) -> Result<Option<RemoteParent>, JsValue> {
+    RemoteParent::from_headers(|name| match name {
         "sentry-trace" => sentry_trace.as_deref(),
         "baggage" => baggage.as_deref(),
         "traceparent" => traceparent.as_deref(),
         "tracestate" => tracestate.as_deref(),
         _ => None,
     })
-    .map_err(|e| js_error(e.into()))?;
-    Ok(remote.map(|r| WasmContext {
-        inner: Some(r.context(|| true)),
-        remote: Some(r),
-    }))
+    .map_err(|e| js_error(e.into()))
 }
 
 /// A JavaScript function the core calls (`before_send_span`, `traces_sampler`).
@@ -572,6 +567,42 @@ impl WasmClient {
         let placement = placement(placement_json, parent)?;
         let inner = self.inner.tool(spec, placement).map_err(js_error)?;
         Ok(WasmRun { inner })
+    }
+
+    /// Continues a trace from incoming headers (`sentry-trace`, `baggage`, `traceparent`,
+    /// `tracestate`; `undefined` for those absent): the context its spans start under, its
+    /// baggage remembered for their envelopes and `traceData`, a deferred sampling decision
+    /// taken here; `undefined` when the headers carry no trace.
+    #[wasm_bindgen(js_name = continueTrace)]
+    pub fn continue_trace(
+        &self,
+        sentry_trace: Option<String>,
+        baggage: Option<String>,
+        traceparent: Option<String>,
+        tracestate: Option<String>,
+    ) -> Result<Option<WasmContext>, JsValue> {
+        let remote = remote_parent(sentry_trace, baggage, traceparent, tracestate)?;
+        Ok(remote.map(|r| WasmContext {
+            inner: Some(self.inner.continue_trace(&r)),
+            remote: Some(r),
+        }))
+    }
+
+    /// The headers a request made inside `context` carries, as JSON: `sentry-trace`,
+    /// `traceparent` and `baggage` (the continued trace's, or this client's DSC); `{}` for the
+    /// root context.
+    #[wasm_bindgen(js_name = traceData)]
+    pub fn trace_data(&self, context: &WasmContext) -> String {
+        let Some(span) = context.inner else {
+            return "{}".into();
+        };
+        let data = self.inner.trace_data(&span);
+        serde_json::json!({
+            "sentry-trace": data.sentry_trace,
+            "traceparent": data.traceparent,
+            "baggage": data.baggage,
+        })
+        .to_string()
     }
 
     /// Every span finished since the last take, as spool lines (children included whether

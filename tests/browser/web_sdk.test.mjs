@@ -17,6 +17,7 @@ import { build } from 'esbuild';
 import { launchChromium } from './web/chromium.mjs';
 import { startSentrySink } from './web/sentry_sink.mjs';
 import { compareWithNode, sharedScenarios, startProvider } from './web/parity.mjs';
+import { checkContinuedTrace, continuedHeaders } from './web/continued.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -92,6 +93,15 @@ test(`the ${scenarios.length} shared scenarios give the same spans from Chromium
   });
   assert.deepEqual(seen.errors, []);
   assert.deepEqual(differing, []);
+  await page.close();
+});
+
+test('continueTrace joins a server\'s trace in the page; getTraceData passes it on', async () => {
+  const { page, seen } = await openPage();
+  sink.received.length = 0;
+  const answer = await page.evaluate(([u, o, h]) => window.runContinued(u, o, h), [provider.url, { dsn: sink.dsn(6) }, continuedHeaders]);
+  assert.deepEqual(seen.errors, []);
+  checkContinuedTrace(answer, sink.received);
   await page.close();
 });
 

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { EdgeRuntime } from 'edge-runtime';
 import { bundleWorker } from './bundle.mjs';
 import { startSentrySink } from '../browser/web/sentry_sink.mjs';
+import { checkContinuedTrace, continuedHeaders } from '../browser/web/continued.mjs';
 import { compareAiSdkWithNode, compareWithNode, optionsFor, sharedScenarios, startProvider } from '../browser/web/parity.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -45,8 +46,8 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function inRuntime(path, scenario, url, options) {
-  const response = await runtime.dispatchFetch(`http://edge.test${path}`, { method: 'POST', body: JSON.stringify({ scenario, url, options }) });
+async function inRuntime(path, scenario, url, options, headers = {}) {
+  const response = await runtime.dispatchFetch(`http://edge.test${path}`, { method: 'POST', headers, body: JSON.stringify({ scenario, url, options }) });
   const answer = await response.json();
   await response.waitUntil();
   assert.equal(response.status, 200, answer.error);
@@ -69,6 +70,13 @@ test('a call after an await inside startSpan nests under it (AsyncLocalStorage)'
   const [chat] = items.filter((i) => i.header.type === 'span').flatMap((i) => i.payload.items);
   assert.match(chat.name, /^chat claude/);
   assert.equal(chat.parent_span_id, transaction.payload.contexts.trace.span_id);
+});
+
+test('continueTrace joins the incoming request\'s trace; getTraceData passes it on', async () => {
+  const scenario = sharedScenarios(repo).find((s) => s.name === 'openai_chat_plain');
+  sink.received.length = 0;
+  const answer = await inRuntime('/continued', scenario, provider.url, optionsFor(scenario, sink.dsn(4)), continuedHeaders);
+  checkContinuedTrace(answer, sink.received);
 });
 
 test('a Vercel AI SDK agent with a tool gives the same spans as from Node', async () => {

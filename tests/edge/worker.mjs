@@ -1,8 +1,9 @@
 // The edge suite's worker (bundled with esbuild for the `workerd` / `edge-light` conditions):
 // llmtel from the bare `llmtel` import and the real provider SDKs. POST / runs one shared
 // scenario ({ scenario, url, options }); POST /nested runs it inside a startSpan that awaits
-// first, so its span must nest through AsyncLocalStorage; POST /aisdk runs the AI SDK agent
-// ({ url, options }).
+// first, so its span must nest through AsyncLocalStorage; POST /continued runs it in a span
+// that continues the request's sentry-trace and baggage, and answers getTraceData() from inside;
+// POST /aisdk runs the AI SDK agent ({ url, options }).
 import * as llmtel from 'llmtel';
 import OpenAI, { AzureOpenAI } from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
@@ -21,6 +22,12 @@ async function handle(request) {
   if (new URL(request.url).pathname === '/aisdk') {
     const result = await weatherAgent({ llmtel, ai, openai, z }, url);
     return Response.json({ result, flushed: await llmtel.flush(5000) });
+  }
+  if (new URL(request.url).pathname === '/continued') {
+    const incoming = { sentryTrace: request.headers.get('sentry-trace'), baggage: request.headers.get('baggage') };
+    const answer = await llmtel.continueTrace(incoming, () => llmtel.startSpan({ name: 'handle request', op: 'http.server' },
+      async () => ({ outcome: await drive(sdks, llmtel, scenario, url), traceData: llmtel.getTraceData() })));
+    return Response.json({ ...answer, flushed: await llmtel.flush(5000) });
   }
   let outcome;
   if (new URL(request.url).pathname === '/nested') {

@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorker, startWorkerd } from './bundle.mjs';
 import { startSentrySink } from '../browser/web/sentry_sink.mjs';
+import { checkContinuedTrace, continuedHeaders } from '../browser/web/continued.mjs';
 import { compareAiSdkWithNode, compareWithNode, optionsFor, sharedScenarios, startProvider } from '../browser/web/parity.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,8 +41,8 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function inWorker(path, scenario, url, options) {
-  const response = await fetch(`${origin}${path}`, { method: 'POST', body: JSON.stringify({ scenario, url, options }) });
+async function inWorker(path, scenario, url, options, headers = {}) {
+  const response = await fetch(`${origin}${path}`, { method: 'POST', headers, body: JSON.stringify({ scenario, url, options }) });
   const answer = await response.json();
   assert.equal(response.status, 200, answer.error);
   return answer;
@@ -64,6 +65,13 @@ test('a call after an await inside startSpan nests under it (AsyncLocalStorage)'
   assert.equal(chat.name, 'chat gpt-4o-mini');
   assert.equal(chat.parent_span_id, transaction.payload.contexts.trace.span_id);
   assert.equal(chat.trace_id, transaction.payload.contexts.trace.trace_id);
+});
+
+test('continueTrace joins the incoming request\'s trace; getTraceData passes it on', async () => {
+  const scenario = sharedScenarios(repo).find((s) => s.name === 'openai_chat_plain');
+  sink.received.length = 0;
+  const answer = await inWorker('/continued', scenario, provider.url, optionsFor(scenario, sink.dsn(4)), continuedHeaders);
+  checkContinuedTrace(answer, sink.received);
 });
 
 test('a Vercel AI SDK agent with a tool gives the same spans as from Node', async () => {

@@ -58,7 +58,7 @@ test(`the ${scenarios.length} shared scenarios give their expected spans from th
 
 test('agents, tools, normalized calls and continued traces from the wasm core', () => {
   const client = new wasm.WasmClient('{}');
-  const remote = wasm.continueTrace(undefined, undefined, '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', undefined);
+  const remote = client.continueTrace(undefined, undefined, '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', undefined);
   const agent = client.agent('{"name": "Researcher"}', '{"origin": "auto.ai.vercelai"}', remote);
   const ctx = agent.context();
   assert.equal(ctx.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
@@ -89,6 +89,31 @@ test('the wasm core scrubs with regex-lite: built-in secrets and ASCII user patt
   tool.end();
   const span = JSON.parse(client.takeSpoolLines().trim());
   assert.equal(span.attributes['gen_ai.tool.call.result'], '[Filtered] uses [Filtered] and EMP-12345');
+});
+
+test('continueTrace keeps the head\'s decision and baggage; traceData gives the headers to pass on', () => {
+  const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const client = new wasm.WasmClient(JSON.stringify({ dsn: 'https://own@o1.ingest.sentry.io/1', environment: 'edge' }));
+  assert.equal(client.traceData(wasm.WasmContext.root()), '{}');
+  assert.equal(client.continueTrace(undefined, undefined, undefined, undefined), undefined);
+  assert.throws(() => client.continueTrace(undefined, undefined, 'garbage', undefined), (e) => e.code === 'invalid_argument');
+  // A trace the head sampled out stays out; its spans are not sent.
+  const declined = client.continueTrace(`${trace}-00f067aa0ba902b7-0`, undefined, undefined, undefined);
+  assert.equal(declined.sampled, false);
+  // With baggage, the head's DSC travels on unchanged.
+  const baggage = `sentry-trace_id=${trace},sentry-public_key=upstream,sentry-sampled=true,vendor=x`;
+  const remote = client.continueTrace(`${trace}-00f067aa0ba902b7-1`, baggage, undefined, undefined);
+  const span = client.startSpan('handler', 'http.server', remote);
+  const data = JSON.parse(client.traceData(span.context()));
+  assert.equal(data['sentry-trace'], `${trace}-${span.context().spanId}-1`);
+  assert.equal(data.traceparent, `00-${trace}-${span.context().spanId}-01`);
+  assert.equal(data.baggage, baggage);
+  // A trace of this client's own: its DSC, from the DSN and options.
+  const own = client.startSpan('own', undefined, wasm.WasmContext.root());
+  const ownBaggage = JSON.parse(client.traceData(own.context())).baggage;
+  assert.match(ownBaggage, /sentry-public_key=own/);
+  assert.match(ownBaggage, /sentry-environment=edge/);
+  assert.match(ownBaggage, new RegExp(`sentry-trace_id=${own.context().traceId}`));
 });
 
 test('the wasm core encodes OTLP/HTTP JSON that an OpenTelemetry collector reads', () => {

@@ -115,6 +115,39 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
     end() {}
   }
 
+  /** What a continued trace leaves active: calls and spans inside nest under the caller's span;
+   * not a span of ours, so getActiveSpan() gives undefined there (as in Node). */
+  class ContinuedTrace {
+    constructor(context) {
+      this._context = context;
+    }
+  }
+
+  const header = (v) => (v === undefined || v === null ? undefined : Array.isArray(v) ? v.join(',') : String(v));
+
+  /** Continues the trace of an incoming request, as Node's continueTrace (`{ sentryTrace,
+   * baggage }` or `{ traceparent, tracestate, baggage }`, e.g. `request.headers.get(…)`): what
+   * `callback` starts joins the caller's trace, its sampling decision and its dynamic sampling
+   * context. Headers that cannot be read start a new trace (said under `debug`). */
+  function continueTrace({ sentryTrace, baggage, traceparent, tracestate } = {}, callback) {
+    if (!state.client) return callback();
+    let context;
+    try {
+      context = state.client.continueTrace(header(sentryTrace), header(baggage), header(traceparent), header(tracestate));
+    } catch (error) {
+      if (state.debug) console.warn(`llmtel: not continuing the incoming trace: ${error.message}`);
+    }
+    return store.run(context ? new ContinuedTrace(context) : undefined, callback);
+  }
+
+  /** The headers that continue the active trace in a request of yours (`fetch(url, { headers:
+   * getTraceData() })`): `{ 'sentry-trace', baggage, traceparent }`; empty when nothing is
+   * active or before init(). */
+  function getTraceData() {
+    const context = state.client && parentContext();
+    return context && context !== ROOT() ? JSON.parse(state.client.traceData(context)) : {};
+  }
+
   function init(options = {}) {
     checkOptions(options, INTEGRATIONS, (name, candidates) => nearestName(name, candidates) ?? null);
     const core = loadCore();
@@ -305,8 +338,8 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
   }
 
   const sdk = {
-    init, startSpan, startSpanManual, startInactiveSpan, getActiveSpan, withActiveSpan, flush, close, stats,
-    instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient, instrumentVercelAi,
+    init, startSpan, startSpanManual, startInactiveSpan, getActiveSpan, withActiveSpan, continueTrace, getTraceData,
+    flush, close, stats, instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient, instrumentVercelAi,
     openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, vercelAIIntegration,
     /** Sends everything now, with `keepalive` (a page going away). */
     _sendAll: (keepalive) => state.transport?.send(true, keepalive),
