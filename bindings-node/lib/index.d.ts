@@ -144,7 +144,12 @@ export declare class Span {
   setAttribute(key: string, value: string | number | boolean | string[] | number[]): this;
   setAttributes(attributes: Record<string, string | number | boolean | string[] | number[]>): this;
   recordUsage(usage: UsageCounts): this;
-  setStatus(status: string | { code: string; message?: string }): this;
+  /** A status name (`'ok'`, `'error'`, a Sentry status such as `'not_found'`), `{ code, message }`
+   * with such a name, or Sentry's numeric codes (0 unset, 1 ok, 2 error). */
+  setStatus(status: string | { code: string | 0 | 1 | 2; message?: string }): this;
+  updateName(name: string): this;
+  isRecording(): boolean;
+  spanContext(): { traceId: string; spanId: string; traceFlags: number };
   end(): void;
   readonly traceId: string;
   readonly spanId: string;

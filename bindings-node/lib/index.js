@@ -236,6 +236,10 @@ class RunSpan extends Span {
 
   setStatus() { return this; }
 
+  updateName() { return this; }
+
+  isRecording() { return this._context.sampled; }
+
   end() {}
 
   get traceId() { return this._context.traceId; }

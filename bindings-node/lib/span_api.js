@@ -32,9 +32,18 @@ function setAttributeOn(n, key, value) {
 /** Token counts as the span contract takes them: whole, non-negative, or left out. */
 const tokenCount = (v) => (typeof v === 'number' && v >= 0 ? Math.trunc(v) : undefined);
 
-/** `{ code: 'ok' }`, `{ code: 'error', message }`, or a status name, as [code, message]. */
+/**
+ * `{ code: 'ok' }`, `{ code: 'error', message }`, a status name, or the numeric codes of
+ * Sentry's and OpenTelemetry's span APIs (`{ code: 1 }` ok, `{ code: 2, message }` error,
+ * `{ code: 0 }` unset), as [code, message]; undefined for unset. Sentry reads the message of a
+ * code 2 as the status when it names one (`{ code: 2, message: 'not_found' }`), so it is tried
+ * as a status name first (HostSpan.setStatus keeps it as the message when it is not one).
+ */
 function statusOf(status) {
   const { code, message } = typeof status === 'string' ? { code: status } : status || {};
+  if (code === 0) return undefined;
+  if (code === 1) return ['ok'];
+  if (code === 2) return /^[a-z_]+$/.test(message || '') ? [message] : ['error', message];
   return [code || 'error', message];
 }
 
@@ -83,11 +92,37 @@ class HostSpan {
     return this;
   }
 
-  /** `{ code: 'ok' }`, `{ code: 'error', message }`, or a Sentry status such as
-   * 'resource_exhausted'. */
+  /** `{ code: 'ok' }`, `{ code: 'error', message }`, a Sentry status such as
+   * 'resource_exhausted', or Sentry's numeric form (`{ code: 2, message: 'internal_error' }`). */
   setStatus(status) {
-    unlessEnded(() => this._native.setStatus(...statusOf(status)));
+    const parts = statusOf(status);
+    if (!parts) return this;
+    unlessEnded(() => {
+      try {
+        this._native.setStatus(...parts);
+      } catch (error) {
+        // A code 2 whose message names no status: an error with that message.
+        if (!(error && error.code === 'invalid_argument' && status && status.code === 2)) throw error;
+        this._native.setStatus('error', status.message);
+      }
+    });
     return this;
+  }
+
+  /** Sentry's updateName: the span's name from now on. */
+  updateName(name) {
+    unlessEnded(() => this._native.setName(String(name)));
+    return this;
+  }
+
+  /** False for a span that is not sampled and once it ended, as Sentry's and OpenTelemetry's. */
+  isRecording() {
+    return this._native.recording;
+  }
+
+  /** `{ traceId, spanId, traceFlags }` (1: sampled), as Sentry's and OpenTelemetry's. */
+  spanContext() {
+    return { traceId: this.traceId, spanId: this.spanId, traceFlags: this._context.sampled ? 1 : 0 };
   }
 
   end() {
@@ -104,6 +139,9 @@ const NOOP_SPAN = Object.freeze({
   setAttributes() { return this; },
   recordUsage() { return this; },
   setStatus() { return this; },
+  updateName() { return this; },
+  isRecording() { return false; },
+  spanContext() { return { traceId: this.traceId, spanId: this.spanId, traceFlags: 0 }; },
   end() {},
   traceId: '0'.repeat(32),
   spanId: '0'.repeat(16),

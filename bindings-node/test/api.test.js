@@ -82,6 +82,33 @@ test('attribute types map to the span types', async () => {
   assert.equal(span.error_code, 'resource_exhausted');
 });
 
+test('Sentry\'s span API as Sentry documents it: numeric status codes, updateName, isRecording, spanContext', async () => {
+  const read = freshSpool();
+  let seen;
+  llmtel.startSpan({ name: 'first name' }, (span) => {
+    span.updateName('renamed');
+    seen = { recording: span.isRecording(), context: span.spanContext(), traceId: span.traceId, spanId: span.spanId };
+    span.setStatus({ code: 2, message: 'not_found' });
+  });
+  llmtel.startSpan({ name: 'free text' }, (span) => span.setStatus({ code: 2, message: 'Database timed out' }));
+  llmtel.startSpan({ name: 'fine' }, (span) => span.setStatus({ code: 1 }));
+  llmtel.startSpan({ name: 'unset' }, (span) => span.setStatus({ code: 0 }));
+  const ended = llmtel.startInactiveSpan({ name: 'ended' });
+  ended.end();
+  assert.equal(ended.isRecording(), false);
+  assert.equal(ended.updateName('too late'), ended);
+  assert.deepEqual(seen.context, { traceId: seen.traceId, spanId: seen.spanId, traceFlags: 1 });
+  assert.equal(seen.recording, true);
+  const spans = Object.fromEntries((await read()).map((s) => [s.name, s]));
+  assert.equal(spans.renamed.status, 'error');
+  assert.equal(spans.renamed.error_code, 'not_found');
+  assert.equal(spans['free text'].error_code, 'internal_error');
+  assert.equal(spans['free text'].status_message, 'Database timed out');
+  assert.equal(spans.fine.status, 'ok');
+  assert.equal(spans.unset.status, 'unset', 'code 0 leaves the status unset');
+  assert.equal(spans.ended.name, 'ended');
+});
+
 test('bad options throw an error that names the option', () => {
   assert.throws(() => llmtel.init({ tracesSampleRate: 1.5 }), /traces_sample_rate/);
   assert.throws(() => llmtel.init({ dsn: 'not a dsn' }), /dsn/);

@@ -64,6 +64,19 @@ def test_spans_nest_and_threads_and_tasks_keep_their_parents_apart(spool):
         assert spans[f"task {i} child"]["parent_span_id"] == spans[f"task {i}"]["span_id"]
 
 
+def test_sentry_sdk_span_methods_run_unchanged(spool):
+    """Code written for sentry-sdk 2.x (`span.set_data`, `span.set_tag`) runs as it is."""
+    reader = spool()
+    with llmtel.start_span("sentry style") as span:
+        span.set_data("ai.use_case", "support")
+        span.set_data("retries", 2)
+        span.set_tag("customer.tier", "premium")
+        span.set_tag("shard", 7)
+    (recorded,) = reader.spans()
+    assert recorded["attributes"] == {"ai.use_case": "support", "retries": 2, "customer.tier": "premium",
+                                      "shard": "7"}
+
+
 def test_the_decorator_records_sync_and_async_functions_and_errors(spool):
     reader = spool()
 

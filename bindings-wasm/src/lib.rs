@@ -687,6 +687,18 @@ impl WasmSpan {
         self.inner.set_status(code, message).map_err(js_error)
     }
 
+    /// Renames the span (Sentry's `updateName`).
+    #[wasm_bindgen(js_name = setName)]
+    pub fn set_name(&self, name: String) -> Result<(), JsValue> {
+        self.inner.set_name(name).map_err(js_error)
+    }
+
+    /// False for an unsampled span and once it ended.
+    #[wasm_bindgen(getter)]
+    pub fn recording(&self) -> bool {
+        self.inner.is_recording()
+    }
+
     /// `usage_json` is a Usage (`input_tokens`, `output_tokens`, `cache_read_input_tokens`,
     /// `reasoning_tokens`, …).
     #[wasm_bindgen(js_name = recordUsage)]

@@ -105,6 +105,28 @@ test('continueTrace joins a server\'s trace in the page; getTraceData passes it 
   await page.close();
 });
 
+test('Sentry\'s span API in the page: updateName, isRecording, spanContext, numeric status codes', async () => {
+  const { page, seen } = await openPage();
+  sink.received.length = 0;
+  const inPage = await page.evaluate(async (dsn) => {
+    window.llmtel.init({ dsn });
+    const out = window.llmtel.startSpan({ name: 'first name', op: 'ui.action' }, (span) => {
+      span.updateName('renamed');
+      span.setStatus({ code: 2, message: 'not_found' });
+      return { recording: span.isRecording(), context: span.spanContext(), ids: [span.traceId, span.spanId] };
+    });
+    await window.llmtel.flush(5000);
+    return out;
+  }, sink.dsn(7));
+  assert.deepEqual(seen.errors, []);
+  assert.equal(inPage.recording, true);
+  assert.deepEqual(inPage.context, { traceId: inPage.ids[0], spanId: inPage.ids[1], traceFlags: 1 });
+  const transaction = sink.received.flatMap((r) => r.envelope.items).find((i) => i.header.type === 'transaction').payload;
+  assert.equal(transaction.transaction, 'renamed');
+  assert.equal(transaction.contexts.trace.status, 'not_found');
+  await page.close();
+});
+
 test('spans still waiting when the page goes away are sent on pagehide, with keepalive', async () => {
   const { page } = await openPage();
   sink.received.length = 0;

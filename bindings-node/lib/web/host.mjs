@@ -112,6 +112,10 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
 
     setStatus() { return this; }
 
+    updateName() { return this; }
+
+    isRecording() { return this._context.sampled; }
+
     end() {}
   }
 

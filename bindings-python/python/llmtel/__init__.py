@@ -241,6 +241,14 @@ class Span:
         for key, value in attributes.items():
             self.set_attribute(key, value)
 
+    def set_data(self, key: str, value: Any) -> None:
+        """sentry-sdk 2.x's name for set_attribute, so code written for it runs unchanged."""
+        self.set_attribute(key, value)
+
+    def set_tag(self, key: str, value: Any) -> None:
+        """sentry-sdk's span tag: an attribute holding the value as a string."""
+        self.set_attribute(key, str(value))
+
     def record_usage(self, *, input_tokens: Optional[int] = None, output_tokens: Optional[int] = None,
                      cached_input_tokens: Optional[int] = None, reasoning_tokens: Optional[int] = None) -> None:
         """Token counts as the span contract defines them: input includes cached, output
