@@ -4,6 +4,28 @@ export declare function openAIIntegration(options?: { recordInputs?: boolean; re
 export declare function anthropicAIIntegration(options?: { recordInputs?: boolean; recordOutputs?: boolean }): Integration;
 export declare function googleGenAIIntegration(options?: { recordInputs?: boolean; recordOutputs?: boolean }): Integration;
 export declare function langChainIntegration(options?: { recordInputs?: boolean; recordOutputs?: boolean }): Integration;
+/** A BaseCallbackHandler of the application's @langchain/core (passed in a call's `callbacks`). */
+export interface LangChainCallbackHandler {
+  name: string;
+  handleChainStart(...args: any[]): unknown;
+  handleChainEnd(...args: any[]): unknown;
+  handleChainError(...args: any[]): unknown;
+  handleChatModelStart(...args: any[]): unknown;
+  handleLLMStart(...args: any[]): unknown;
+  handleLLMNewToken(...args: any[]): unknown;
+  handleLLMEnd(...args: any[]): unknown;
+  handleLLMError(...args: any[]): unknown;
+  handleToolStart(...args: any[]): unknown;
+  handleToolEnd(...args: any[]): unknown;
+  handleToolError(...args: any[]): unknown;
+}
+/** Sentry's createLangChainCallbackHandler: traces the LangChain calls it is passed to, with
+ * prompts and outputs as the options say (else as sendDefaultPii). */
+export declare function createLangChainCallbackHandler(
+  options?: { recordInputs?: boolean; recordOutputs?: boolean },
+): LangChainCallbackHandler;
+/** The handler class itself (`new LangChainCallbackHandler()`), content as the integrations say. */
+export declare const LangChainCallbackHandler: new () => LangChainCallbackHandler;
 export declare function langGraphIntegration(options?: { recordInputs?: boolean; recordOutputs?: boolean }): Integration;
 /** The Vercel AI SDK (ai 6 and 7): runs, model calls, tools, embeddings. `force` is accepted
  * for Sentry's shape; every copy of `ai` the application loads is traced either way. */

@@ -428,6 +428,18 @@ function langChainHandlerClass() {
   return require('./integrations/langchain').handlerClassFor(langChainHost, createRequire(path.join(process.cwd(), 'package.json')));
 }
 
+/**
+ * Sentry's createLangChainCallbackHandler: a handler to pass in a LangChain call's `callbacks`,
+ * recording prompts and outputs as `recordInputs` / `recordOutputs` say (else as
+ * sendDefaultPii, read when a run starts), whichever integrations init() was given.
+ */
+function createLangChainCallbackHandler({ recordInputs, recordOutputs } = {}) {
+  const Handler = langChainHandlerClass();
+  return new Handler(undefined, () => [
+    Boolean(recordInputs ?? state.sendDefaultPii), Boolean(recordOutputs ?? state.sendDefaultPii),
+  ]);
+}
+
 /** An OpenTelemetry span processor feeding llmtel's pipeline (see lib/otel.js). */
 class LlmtelSpanProcessor extends otel.LlmtelSpanProcessor {
   constructor() {
@@ -482,6 +494,6 @@ module.exports = {
   getActiveSpan, withActiveSpan, withConversationId, setConversationId, flush, close, stats, Span, instrumentOpenAiClient,
   instrumentAnthropicAiClient, instrumentGoogleGenAIClient, instrumentVercelAi,
   openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, langChainIntegration, langGraphIntegration, vercelAIIntegration,
-  _patchInstalled: patchInstalled, _patchModule, _registered, _client, version,
+  createLangChainCallbackHandler, _patchInstalled: patchInstalled, _patchModule, _registered, _client, version,
 };
 Object.defineProperty(module.exports, 'LangChainCallbackHandler', { enumerable: true, get: langChainHandlerClass });

@@ -169,6 +169,34 @@ test('the handler passed by hand gives the same single span', async () => {
   assert.deepEqual(names, ['chat gpt-4o-mini', 'root']);
 });
 
+test('Sentry\'s createLangChainCallbackHandler records content as its options say, whatever init() says', async () => {
+  const spool = freshSpool({ defaultIntegrations: false, integrations: [llmtel.openAIIntegration()], sendDefaultPii: false });
+  const base = `${provider.url}/chat_system_and_user`;
+  const ids = {};
+  await llmtel.startSpan({ name: 'root' }, async (root) => {
+    ids.trace = root.traceId;
+    await llmtel.startSpan({ name: 'with content' }, async (span) => {
+      ids.withContent = span.spanId;
+      const handler = llmtel.createLangChainCallbackHandler({ recordInputs: true, recordOutputs: true });
+      await chatModel('openai', base).invoke(PROMPT(), { callbacks: [handler] });
+    });
+    await llmtel.startSpan({ name: 'by default' }, async (span) => {
+      ids.byDefault = span.spanId;
+      await chatModel('openai', base).invoke(PROMPT(), { callbacks: [llmtel.createLangChainCallbackHandler()] });
+    });
+  });
+  const spans = await spansOf(spool, ids.trace);
+  const chatUnder = (parent) => spans.filter((s) => s.parent_span_id === parent);
+  const [recorded] = chatUnder(ids.withContent);
+  const [plain] = chatUnder(ids.byDefault);
+  assert.equal(recorded.origin, 'auto.ai.langchain');
+  assert.equal(chatUnder(ids.withContent).length, 1, 'one span for the call');
+  assert.ok(recorded.attributes['gen_ai.input.messages'], 'the prompt is recorded');
+  assert.ok(recorded.attributes['gen_ai.output.messages'], 'the answer is recorded');
+  assert.equal(plain.attributes['gen_ai.input.messages'], undefined);
+  assert.equal(plain.attributes['gen_ai.output.messages'], undefined);
+});
+
 test('a model without a traced provider gets its span from LangChain', async () => {
   class ChatEcho extends BaseChatModel {
     _llmType() {

@@ -102,8 +102,11 @@ function startAgent(host, { name, metadata, id, inputs, parent }) {
  */
 function makeHandlerClass(BaseCallbackHandler, host) {
   return class LangChainCallbackHandler extends BaseCallbackHandler {
-    constructor(input) {
+    /** `content`: () => [recordInputs, recordOutputs] for this handler's spans (Sentry's
+     * createLangChainCallbackHandler options), else the integrations' choice. */
+    constructor(input, content) {
       super(input);
+      this._host = content ? { ...host, content } : host;
       this.name = HANDLER_NAME;
       this.awaitHandlers = true; // inline: the span starts when the run does, in its context
       this.runs = new Map();
@@ -117,7 +120,7 @@ function makeHandlerClass(BaseCallbackHandler, host) {
         return run.context;
       }
       const scope = frameworkSlot.getStore();
-      return (scope && scope.parent) || host.parent();
+      return (scope && scope.parent) || this._host.parent();
     }
 
     handleChainStart(chain, inputs, runId, parentRunId, tags, metadata, runType, runName) {
@@ -132,7 +135,7 @@ function makeHandlerClass(BaseCallbackHandler, host) {
       let handle = null;
       let recordOutputs = false;
       try {
-        ({ handle, recordOutputs } = startAgent(host, { name: runName ?? chain?.name ?? null, metadata, id: chain && chain.id, inputs, parent }));
+        ({ handle, recordOutputs } = startAgent(this._host, { name: runName ?? chain?.name ?? null, metadata, id: chain && chain.id, inputs, parent }));
       } catch (error) {
         warn('this LangChain chain is not traced', error);
       }
@@ -172,19 +175,19 @@ function makeHandlerClass(BaseCallbackHandler, host) {
     }
 
     startModel(runId, parentRunId, llm, metadata, extraParams, { messages, prompts }) {
-      const client = host.client();
+      const client = this._host.client();
       if (!client) return;
       let call;
       let recordOutputs = false;
       try {
-        const [recordInputs, outputs] = host.content('langchain');
+        const [recordInputs, outputs] = this._host.content('langchain');
         recordOutputs = outputs;
         const params = { ...(extraParams && extraParams.invocation_params) };
         if (!recordInputs) delete params.tools; // tool definitions are content
         const start = { invocation_params: params, metadata: pick(metadata, MODEL_KEYS), serialized: { id: llm && llm.id } };
         if (recordInputs && messages) start.messages = messages;
         if (recordInputs && prompts) start.prompts = prompts;
-        call = client.langchainModel(json(start), { recordInputs, recordOutputs, scope: host.scope() }, this.parentOf(parentRunId));
+        call = client.langchainModel(json(start), { recordInputs, recordOutputs, scope: this._host.scope() }, this.parentOf(parentRunId));
       } catch (error) {
         warn('this LangChain model call is not traced', error);
         return;
@@ -236,12 +239,12 @@ function makeHandlerClass(BaseCallbackHandler, host) {
 
     handleToolStart(tool, input, runId, parentRunId, tags, metadata, runName, toolCallId) {
       const parent = this.parentOf(parentRunId);
-      const client = host.client();
+      const client = this._host.client();
       let handle = null;
       let recordOutputs = false;
       if (client) {
         try {
-          const [recordInputs, outputs] = host.content('langchain');
+          const [recordInputs, outputs] = this._host.content('langchain');
           recordOutputs = outputs;
           // The tool object's own name first: a run name may be its graph node's, which
           // LangChain hands down when no callback manager takes it (`tools`).
@@ -252,7 +255,7 @@ function makeHandlerClass(BaseCallbackHandler, host) {
             tool_call_id: toolCallId ?? null,
           };
           if (recordInputs) start.input = input;
-          handle = client.langchainTool(json(start), { recordInputs, recordOutputs, scope: host.scope() }, parent);
+          handle = client.langchainTool(json(start), { recordInputs, recordOutputs, scope: this._host.scope() }, parent);
         } catch (error) {
           warn('this LangChain tool run is not traced', error);
         }
