@@ -24,6 +24,11 @@ export interface LangChainCallbackHandler {
 export declare function createLangChainCallbackHandler(
   options?: { recordInputs?: boolean; recordOutputs?: boolean },
 ): LangChainCallbackHandler;
+/** Sentry's instrumentLangGraph: traces this graph's runs (a StateGraph before compile(): the
+ * graphs it compiles), with prompts and outputs as the options say. Returns the graph. */
+export declare function instrumentLangGraph<G extends object>(
+  graph: G, options?: { recordInputs?: boolean; recordOutputs?: boolean },
+): G;
 /** The handler class itself (`new LangChainCallbackHandler()`), content as the integrations say. */
 export declare const LangChainCallbackHandler: new () => LangChainCallbackHandler;
 export declare function langGraphIntegration(options?: { recordInputs?: boolean; recordOutputs?: boolean }): Integration;

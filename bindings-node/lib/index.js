@@ -440,6 +440,51 @@ function createLangChainCallbackHandler({ recordInputs, recordOutputs } = {}) {
   ]);
 }
 
+/** `config` with `handler` among its callbacks (an array, a CallbackManager, or none). */
+function withHandler(config, handler) {
+  const callbacks = config && config.callbacks;
+  if (callbacks === undefined || callbacks === null) return { ...config, callbacks: [handler] };
+  if (Array.isArray(callbacks)) return callbacks.includes(handler) ? config : { ...config, callbacks: [...callbacks, handler] };
+  if (typeof callbacks.copy === 'function' && typeof callbacks.addHandler === 'function') {
+    const manager = callbacks.copy();
+    manager.addHandler(handler, true);
+    return { ...config, callbacks: manager };
+  }
+  return config;
+}
+
+/**
+ * Sentry's instrumentLangGraph: traces a LangGraph graph's runs (invoke, stream, streamEvents,
+ * batch) through a handler of its own with these content options (see
+ * createLangChainCallbackHandler), where the module hooks do not reach it (an ES module
+ * application started without `--import llmtel/register`). Given a StateGraph before
+ * compile(), the graphs it compiles; given a compiled graph, that graph. Returns its argument.
+ */
+function instrumentLangGraph(graph, options = {}) {
+  if (!graph || typeof graph !== 'object') return graph;
+  if (typeof graph.invoke !== 'function' && typeof graph.compile === 'function') {
+    const compile = graph.compile;
+    graph.compile = function (...args) {
+      return instrumentLangGraph(compile.apply(this, args), options);
+    };
+    return graph;
+  }
+  const handler = createLangChainCallbackHandler(options);
+  Object.defineProperty(graph, require('./integrations/langchain').BY_HAND, { value: true });
+  for (const name of ['invoke', 'stream', 'streamEvents', 'batch']) {
+    const run = graph[name];
+    if (typeof run !== 'function' || run.__llmtel) continue;
+    const traced = function (input, config, ...rest) {
+      const configs = name === 'batch' && Array.isArray(config)
+        ? config.map((c) => withHandler(c, handler)) : withHandler(config, handler);
+      return run.call(this, input, configs, ...rest);
+    };
+    Object.defineProperty(traced, '__llmtel', { value: true });
+    graph[name] = traced;
+  }
+  return graph;
+}
+
 /** An OpenTelemetry span processor feeding llmtel's pipeline (see lib/otel.js). */
 class LlmtelSpanProcessor extends otel.LlmtelSpanProcessor {
   constructor() {
@@ -494,6 +539,6 @@ module.exports = {
   getActiveSpan, withActiveSpan, withConversationId, setConversationId, flush, close, stats, Span, instrumentOpenAiClient,
   instrumentAnthropicAiClient, instrumentGoogleGenAIClient, instrumentVercelAi,
   openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, langChainIntegration, langGraphIntegration, vercelAIIntegration,
-  createLangChainCallbackHandler, _patchInstalled: patchInstalled, _patchModule, _registered, _client, version,
+  createLangChainCallbackHandler, instrumentLangGraph, _patchInstalled: patchInstalled, _patchModule, _registered, _client, version,
 };
 Object.defineProperty(module.exports, 'LangChainCallbackHandler', { enumerable: true, get: langChainHandlerClass });

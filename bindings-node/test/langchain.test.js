@@ -21,6 +21,7 @@ const { tool } = require('@langchain/core/tools');
 const { BaseChatModel } = require('@langchain/core/language_models/chat_models');
 const { createAgent } = require('langchain');
 const { createReactAgent } = require('@langchain/langgraph/prebuilt');
+const { StateGraph, MessagesAnnotation, START, END } = require('@langchain/langgraph');
 const OpenAI = require('openai');
 
 const TESTS = path.join(__dirname, '..', '..', 'tests');
@@ -196,6 +197,49 @@ test('Sentry\'s createLangChainCallbackHandler records content as its options sa
   assert.equal(plain.attributes['gen_ai.input.messages'], undefined);
   assert.equal(plain.attributes['gen_ai.output.messages'], undefined);
 });
+
+for (const auto of [false, true]) {
+test(`Sentry's instrumentLangGraph traces a graph by hand: one agent span per run, whichever way it runs (automatic instrumentation ${auto ? 'on' : 'off'})`, async () => {
+  const spool = freshSpool(auto ? {} : { defaultIntegrations: false, integrations: [llmtel.openAIIntegration()] });
+  const base = `${provider.url}/chat_system_and_user`;
+  const callModel = async (state) => ({ messages: [await chatModel('openai', base).invoke(state.messages)] });
+  const build = () => new StateGraph(MessagesAnnotation).addNode('agent', callModel).addEdge(START, 'agent').addEdge('agent', END);
+  // Before compile(), as Sentry's docs show it, and on a compiled graph.
+  const beforeCompile = llmtel.instrumentLangGraph(build(), { recordOutputs: true }).compile({ name: 'my_agent' });
+  const compiled = llmtel.instrumentLangGraph(build().compile({ name: 'my_agent' }));
+  const untraced = build().compile({ name: 'my_agent' });
+  const runs = {
+    invoke: () => beforeCompile.invoke({ messages: PROMPT() }),
+    stream: async () => { for await (const _ of await compiled.stream({ messages: PROMPT() }, { streamMode: 'updates' })) { /* read */ } },
+    batch: () => compiled.batch([{ messages: PROMPT() }, { messages: PROMPT() }]),
+    untraced: () => untraced.invoke({ messages: PROMPT() }),
+  };
+  const roots = {};
+  let traceId;
+  await llmtel.startSpan({ name: 'root' }, async (root) => {
+    traceId = root.traceId;
+    for (const [name, run] of Object.entries(runs)) {
+      await llmtel.startSpan({ name }, async (span) => {
+        roots[name] = span.spanId;
+        await run();
+      });
+    }
+  });
+  const spans = await spansOf(spool, traceId);
+  const under = (id) => spans.filter((s) => s.parent_span_id === id);
+  for (const [name, count] of [['invoke', 1], ['stream', 1], ['batch', 2]]) {
+    const agents = under(roots[name]);
+    assert.equal(agents.length, count, `${name}: ${agents.map((s) => s.name)}`);
+    for (const agent of agents) {
+      assert.equal(agent.name, 'invoke_agent my_agent');
+      assert.deepEqual(under(agent.span_id).map((s) => s.name), ['chat gpt-4o-mini'], name);
+    }
+  }
+  assert.ok(under(roots.invoke)[0].attributes['gen_ai.output.messages'], 'recordOutputs: the output is recorded');
+  assert.equal(under(roots.stream)[0].attributes['gen_ai.output.messages'], undefined, 'content off by default');
+  if (!auto) assert.deepEqual(under(roots.untraced).map((s) => s.origin), ['auto.ai.openai'], 'a graph not instrumented: its provider call only');
+});
+}
 
 test('a model without a traced provider gets its span from LangChain', async () => {
   class ChatEcho extends BaseChatModel {

@@ -78,6 +78,9 @@ function mayBeAgent(metadata, name) {
 let handlerClass;
 let sharedHandler;
 
+/** Marks a graph traced by hand (instrumentLangGraph), which the automatic path leaves alone. */
+const BY_HAND = Symbol('llmtel.instrumentLangGraph');
+
 /**
  * The agent span of a chain run, if the core says the run is an agent: `{ handle,
  * recordOutputs }`, `handle` null otherwise. Its input is recorded when inputs are.
@@ -319,6 +322,8 @@ function scopedIterator(method) {
  */
 function graphIterator(method) {
   return function (input, options) {
+    // A graph given to instrumentLangGraph: its own handler makes its spans, as its options say.
+    if (this && this[BY_HAND]) return method.call(this, input, options);
     const scope = new FrameworkCall(undefined, frameworkSlot.getStore());
     const mode = options && options.streamMode;
     scope.graph = { graph: this, input, runName: options && options.runName, values: mode === undefined || mode === 'values' };
@@ -429,4 +434,4 @@ function handlerClassFor(host, load) {
   return handlerClass;
 }
 
-module.exports = { frameworkSlot, takeFrameworkCall, patchCore, handlerClassFor, HANDLER_NAME };
+module.exports = { frameworkSlot, takeFrameworkCall, patchCore, handlerClassFor, HANDLER_NAME, BY_HAND };
