@@ -28,7 +28,7 @@ const sdk = createSdk({
 
 export const {
   init, startSpan, startSpanManual, startInactiveSpan, getActiveSpan, withActiveSpan, continueTrace, getTraceData,
-  flush, close, stats,
+  startNewTrace, updateSpanName, isInitialized, flush, close, stats,
   instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient, instrumentVercelAi,
   openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, vercelAIIntegration,
 } = sdk;

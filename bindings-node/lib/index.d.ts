@@ -209,6 +209,14 @@ export declare function continueTrace<T>(
   },
   callback: () => T,
 ): T;
+/** Sentry's startNewTrace: what `callback` starts begins a trace of its own. */
+export declare function startNewTrace<T>(callback: () => T): T;
+/** Sentry's updateSpanName(span, name). */
+export declare function updateSpanName(span: Span, name: string): void;
+/** Whether init() set llmtel up. */
+export declare function isInitialized(): boolean;
+/** The id of the last event captureException / captureMessage sent. */
+export declare function lastEventId(): string | undefined;
 /** The headers that continue the active trace in another service (empty when nothing is active). */
 export declare function getTraceData(): { 'sentry-trace'?: string; baggage?: string; traceparent?: string };
 /** The W3C traceparent of the active span, or '' when nothing is active. */

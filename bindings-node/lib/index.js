@@ -13,11 +13,11 @@ const otel = require('./otel');
 const scope = require('./scope');
 const { optionPairs } = require('./options');
 const { adaptHook, adaptSampler, checkOptions } = require('./callbacks');
-const { HostSpan, spanRunners } = require('./span_api');
+const { HostSpan, spanRunners, updateSpanName } = require('./span_api');
 
 const current = new AsyncLocalStorage();
 const conversation = new AsyncLocalStorage();
-const state = { client: null, shutdownTimeoutMs: 2000, sendDefaultPii: false, exitHooked: false, integrations: {} };
+const state = { client: null, shutdownTimeoutMs: 2000, sendDefaultPii: false, exitHooked: false, integrations: {}, lastEventId: '' };
 
 /**
  * Where a span started now goes: under the most recent of llmtel's active span and the
@@ -328,7 +328,8 @@ function capture(event) {
   const client = state.client;
   if (!client) return '';
   try {
-    return client.captureEvent(JSON.stringify(event), parentContext());
+    state.lastEventId = client.captureEvent(JSON.stringify(event), parentContext());
+    return state.lastEventId;
   } catch (error) {
     if (state.debug) process.stderr.write(`llmtel: an event was not recorded: ${error.message}\n`);
     return '';
@@ -349,6 +350,17 @@ function getActiveSpan() {
 function withActiveSpan(span, callback) {
   return current.run(span instanceof Span ? span : undefined, callback);
 }
+
+/** Sentry's startNewTrace: what `callback` starts begins a trace of its own. */
+function startNewTrace(callback) {
+  return current.run(undefined, callback);
+}
+
+/** Whether init() set llmtel up (Sentry's isInitialized). */
+const isInitialized = () => Boolean(state.client);
+
+/** The id of the last event captureException / captureMessage sent (Sentry's lastEventId). */
+const lastEventId = () => state.lastEventId || undefined;
 
 /** Tags GenAI calls made within `callback` with gen_ai.conversation.id. */
 function withConversationId(id, callback) {
@@ -536,7 +548,7 @@ const version = native.version();
 module.exports = {
   init, startSpan, startSpanManual, startInactiveSpan, continueTrace, getTraceData, getTraceparent, LlmtelSpanProcessor,
   captureException, captureMessage, withScope, getCurrentScope, setTag, setTags, setUser, setContext,
-  getActiveSpan, withActiveSpan, withConversationId, setConversationId, flush, close, stats, Span, instrumentOpenAiClient,
+  getActiveSpan, withActiveSpan, startNewTrace, updateSpanName, isInitialized, lastEventId, withConversationId, setConversationId, flush, close, stats, Span, instrumentOpenAiClient,
   instrumentAnthropicAiClient, instrumentGoogleGenAIClient, instrumentVercelAi,
   openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, langChainIntegration, langGraphIntegration, vercelAIIntegration,
   createLangChainCallbackHandler, instrumentLangGraph, _patchInstalled: patchInstalled, _patchModule, _registered, _client, version,

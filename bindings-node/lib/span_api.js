@@ -198,4 +198,9 @@ function spanRunners(store, openSpan) {
   };
 }
 
-module.exports = { HostSpan, setAttributeOn, unlessEnded, spanRunners, NOOP_SPAN };
+/** Sentry's updateSpanName(span, name). */
+function updateSpanName(span, name) {
+  if (span && typeof span.updateName === 'function') span.updateName(name);
+}
+
+module.exports = { HostSpan, setAttributeOn, unlessEnded, spanRunners, updateSpanName, NOOP_SPAN };

@@ -5,7 +5,8 @@ import type { InitOptions as NodeInitOptions } from './index';
 export type { Integration, SamplingContext, StartSpanOptions, UsageCounts } from './index';
 export {
   Span, openAIIntegration, anthropicAIIntegration, googleGenAIIntegration,
-  startSpan, startSpanManual, startInactiveSpan, getActiveSpan, withActiveSpan, continueTrace, getTraceData, flush, close,
+  startSpan, startSpanManual, startInactiveSpan, getActiveSpan, withActiveSpan, continueTrace, getTraceData,
+  startNewTrace, updateSpanName, isInitialized, flush, close,
   instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
   instrumentVercelAi, vercelAIIntegration,
 } from './index';

@@ -109,6 +109,26 @@ test('Sentry\'s span API as Sentry documents it: numeric status codes, updateNam
   assert.equal(spans.ended.name, 'ended');
 });
 
+test('Sentry\'s helpers: startNewTrace, updateSpanName, isInitialized, lastEventId', async () => {
+  const read = freshSpool();
+  assert.equal(llmtel.isInitialized(), true);
+  llmtel.startSpan({ name: 'outer' }, (outer) => {
+    llmtel.startNewTrace(() => llmtel.startSpan({ name: 'fresh' }, (span) => llmtel.updateSpanName(span, 'fresh, renamed')));
+    llmtel.startSpan({ name: 'inner' }, () => {});
+    return outer;
+  });
+  const spans = Object.fromEntries((await read()).map((s) => [s.name, s]));
+  assert.equal(spans.inner.parent_span_id, spans.outer.span_id);
+  assert.equal(spans['fresh, renamed'].parent_span_id, undefined);
+  assert.notEqual(spans['fresh, renamed'].trace_id, spans.outer.trace_id);
+  // Events need a DSN (a port nothing listens on: the id is given when the event is queued).
+  llmtel.init({ dsn: 'http://key@127.0.0.1:9/1', spool: false, defaultIntegrations: false });
+  const id = llmtel.captureMessage('noted');
+  assert.match(id, /^[0-9a-f]{32}$/);
+  assert.equal(llmtel.lastEventId(), id);
+  await llmtel.close(100);
+});
+
 test('bad options throw an error that names the option', () => {
   assert.throws(() => llmtel.init({ tracesSampleRate: 1.5 }), /traces_sample_rate/);
   assert.throws(() => llmtel.init({ dsn: 'not a dsn' }), /dsn/);

@@ -77,6 +77,22 @@ def test_sentry_sdk_span_methods_run_unchanged(spool):
                                       "shard": "7"}
 
 
+def test_sentry_sdk_start_transaction_and_get_current_span(spool):
+    """`with sentry_sdk.start_transaction(op=..., name=...)`, as Sentry's AI docs write it, and
+    get_current_span() inside it."""
+    reader = spool()
+    assert llmtel.get_current_span() is None
+    with llmtel.start_transaction(op="ai-inference", name="The result of the AI inference", source="custom") as t:
+        assert llmtel.get_current_span() is t
+        with llmtel.start_span("step"):
+            pass
+    spans = {s["name"]: s for s in reader.spans()}
+    root = spans["The result of the AI inference"]
+    assert root["op"] == "ai-inference"
+    assert "parent_span_id" not in root
+    assert spans["step"]["parent_span_id"] == root["span_id"]
+
+
 def test_the_decorator_records_sync_and_async_functions_and_errors(spool):
     reader = spool()
 

@@ -16,7 +16,7 @@ import spanApi from '../span_api.js';
 import { Transport } from './transport.mjs';
 
 const { adaptHook, adaptSampler, checkOptions } = callbacks;
-const { HostSpan, spanRunners } = spanApi;
+const { HostSpan, spanRunners, updateSpanName } = spanApi;
 
 /** The integrations these entry points have (their clients and the `ai` module are
  * instrumented by hand: nothing here hooks module loading). */
@@ -336,6 +336,11 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
     return done;
   }
 
+  /** Sentry's startNewTrace: what `callback` starts begins a trace of its own. */
+  const startNewTrace = (callback) => store.run(undefined, callback);
+
+  const isInitialized = () => Boolean(state.client);
+
   /** Counts: spans queued and dropped before export, and per Sentry answer. */
   function stats() {
     return state.client ? JSON.parse(state.client.stats()) : {};
@@ -343,7 +348,7 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
 
   const sdk = {
     init, startSpan, startSpanManual, startInactiveSpan, getActiveSpan, withActiveSpan, continueTrace, getTraceData,
-    flush, close, stats, instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient, instrumentVercelAi,
+    startNewTrace, updateSpanName, isInitialized, flush, close, stats, instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient, instrumentVercelAi,
     openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, vercelAIIntegration,
     /** Sends everything now, with `keepalive` (a page going away). */
     _sendAll: (keepalive) => state.transport?.send(true, keepalive),

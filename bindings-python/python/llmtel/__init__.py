@@ -28,7 +28,8 @@ from ._native import ConfigError, FlushTimeout, InvalidArgument, MappingError, S
 from ._options import option_pairs
 
 __all__ = [
-    "init", "start_span", "trace", "get_active_span", "set_conversation_id", "flush", "close",
+    "init", "start_span", "start_transaction", "trace", "get_active_span", "get_current_span",
+    "set_conversation_id", "flush", "close",
     "continue_trace", "get_traceparent", "get_baggage", "get_trace_data", "LlmtelSpanProcessor",
     "capture_exception", "capture_message", "set_tag", "set_tags", "set_user", "set_context",
     "new_scope", "get_current_scope", "Scope",
@@ -392,6 +393,22 @@ def trace(func: Optional[F] = None, *, name: Optional[str] = None, op: Optional[
 def get_active_span() -> Optional[Span]:
     span = _current.get()
     return span if isinstance(span, Span) else None
+
+
+def get_current_span() -> Optional[Span]:
+    """sentry_sdk's name for get_active_span."""
+    return get_active_span()
+
+
+class start_transaction(start_span):
+    """sentry_sdk 2.x's `with start_transaction(name=..., op=...)`, as its AI docs write it: a
+    span like start_span's (a transaction in Sentry when nothing is active; inside an active
+    span it nests, where sentry_sdk would start a separate transaction). Its other arguments
+    (`source`, `custom_sampling_context`, …) are accepted and not used."""
+
+    def __init__(self, name: str = "transaction", op: Optional[str] = None,
+                 attributes: Optional[dict] = None, **_: Any) -> None:
+        super().__init__(name, op, attributes)
 
 
 class _ContinuedTrace:
