@@ -203,7 +203,10 @@ test(`Sentry's instrumentLangGraph traces a graph by hand: one agent span per ru
   const spool = freshSpool(auto ? {} : { defaultIntegrations: false, integrations: [llmtel.openAIIntegration()] });
   const base = `${provider.url}/chat_system_and_user`;
   const callModel = async (state) => ({ messages: [await chatModel('openai', base).invoke(state.messages)] });
-  const build = () => new StateGraph(MessagesAnnotation).addNode('agent', callModel).addEdge(START, 'agent').addEdge('agent', END);
+  const build = (call = callModel) => new StateGraph(MessagesAnnotation).addNode('agent', call).addEdge(START, 'agent').addEdge('agent', END);
+  // streamEvents makes the model stream: a provider route that answers with server-sent events.
+  const streamingModel = async (state) => ({ messages: [await chatModel('openai', `${provider.url}/openai_chat_stream_with_usage`).invoke(state.messages)] });
+  const streaming = llmtel.instrumentLangGraph(build(streamingModel).compile({ name: 'my_agent' }));
   // Before compile(), as Sentry's docs show it, and on a compiled graph.
   const beforeCompile = llmtel.instrumentLangGraph(build(), { recordOutputs: true }).compile({ name: 'my_agent' });
   const compiled = llmtel.instrumentLangGraph(build().compile({ name: 'my_agent' }));
@@ -212,7 +215,13 @@ test(`Sentry's instrumentLangGraph traces a graph by hand: one agent span per ru
     invoke: () => beforeCompile.invoke({ messages: PROMPT() }),
     stream: async () => { for await (const _ of await compiled.stream({ messages: PROMPT() }, { streamMode: 'updates' })) { /* read */ } },
     batch: () => compiled.batch([{ messages: PROMPT() }, { messages: PROMPT() }]),
+    streamEvents: async () => { for await (const _ of streaming.streamEvents({ messages: PROMPT() }, { version: 'v2' })) { /* read */ } },
     untraced: () => untraced.invoke({ messages: PROMPT() }),
+    // Not given to instrumentLangGraph: the automatic path's, when it is on.
+    autoStreamEvents: async () => {
+      const graph = build(streamingModel).compile({ name: 'my_agent' });
+      for await (const _ of graph.streamEvents({ messages: PROMPT() }, { version: 'v2' })) { /* read */ }
+    },
   };
   const roots = {};
   let traceId;
@@ -227,7 +236,7 @@ test(`Sentry's instrumentLangGraph traces a graph by hand: one agent span per ru
   });
   const spans = await spansOf(spool, traceId);
   const under = (id) => spans.filter((s) => s.parent_span_id === id);
-  for (const [name, count] of [['invoke', 1], ['stream', 1], ['batch', 2]]) {
+  for (const [name, count] of [['invoke', 1], ['stream', 1], ['batch', 2], ['streamEvents', 1]]) {
     const agents = under(roots[name]);
     assert.equal(agents.length, count, `${name}: ${agents.map((s) => s.name)}`);
     for (const agent of agents) {
@@ -238,6 +247,11 @@ test(`Sentry's instrumentLangGraph traces a graph by hand: one agent span per ru
   assert.ok(under(roots.invoke)[0].attributes['gen_ai.output.messages'], 'recordOutputs: the output is recorded');
   assert.equal(under(roots.stream)[0].attributes['gen_ai.output.messages'], undefined, 'content off by default');
   if (!auto) assert.deepEqual(under(roots.untraced).map((s) => s.origin), ['auto.ai.openai'], 'a graph not instrumented: its provider call only');
+  if (auto) {
+    const [agent] = under(roots.autoStreamEvents);
+    assert.equal(agent?.name, 'invoke_agent my_agent', 'streamEvents through the automatic path');
+    assert.deepEqual(under(agent.span_id).map((s) => s.name), ['chat gpt-4o-mini']);
+  }
 });
 }
 
