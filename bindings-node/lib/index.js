@@ -548,8 +548,9 @@ const version = native.version();
 module.exports = {
   init, startSpan, startSpanManual, startInactiveSpan, continueTrace, getTraceData, getTraceparent, LlmtelSpanProcessor,
   captureException, captureMessage, withScope, getCurrentScope, setTag, setTags, setUser, setContext,
-  getActiveSpan, withActiveSpan, startNewTrace, updateSpanName, isInitialized, lastEventId, withConversationId, setConversationId, flush, close, stats, Span, instrumentOpenAiClient,
-  instrumentAnthropicAiClient, instrumentGoogleGenAIClient, instrumentVercelAi,
+  getActiveSpan, withActiveSpan, startNewTrace, updateSpanName, isInitialized, lastEventId, withConversationId,
+  setConversationId, flush, close, stats, Span, instrumentOpenAiClient, instrumentAnthropicAiClient,
+  instrumentGoogleGenAIClient, instrumentVercelAi,
   openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, langChainIntegration, langGraphIntegration, vercelAIIntegration,
   createLangChainCallbackHandler, instrumentLangGraph, _patchInstalled: patchInstalled, _patchModule, _registered, _client, version,
 };

@@ -43,7 +43,7 @@ function statusOf(status) {
   const { code, message } = typeof status === 'string' ? { code: status } : status || {};
   if (code === 0) return undefined;
   if (code === 1) return ['ok'];
-  if (code === 2) return /^[a-z_]+$/.test(message || '') ? [message] : ['error', message];
+  if (code === 2) return /^[a-z_]+$/.test(message || '') && message !== 'ok' ? [message] : ['error', message];
   return [code || 'error', message];
 }
 
