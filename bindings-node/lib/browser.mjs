@@ -1,9 +1,8 @@
 /**
  * llmtel in a browser (`import * as llmtel from 'llmtel/browser'`, or `llmtel` where the
  * bundler picks the `browser` condition). The wasm core travels inside this module, so loading
- * it makes no request; `init()` compiles it (a few milliseconds, measured by
- * bench/browser.mjs) and spans go out with `fetch`, the last ones on `pagehide` with
- * `keepalive`.
+ * it makes no request; `init()` decodes and compiles it (tens of milliseconds: bench/browser.mjs
+ * measures it) and spans go out with `fetch`, the last ones on `pagehide` with `keepalive`.
  *
  * The active span is the one of the synchronous call stack: what a `startSpan` callback runs
  * before its first `await` nests under it; after that, pass `parentSpan`.
