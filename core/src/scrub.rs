@@ -93,10 +93,36 @@ const PATTERNS: &[&str] = &[
     r#"(?P<p_kvu>(?:(?i-u:password|passwd|pwd|secret|client_secret|api_key|apikey|api-key|access_token|auth_token|refresh_token|private_key|secret_key)|(?-u:\b)[A-Z][A-Z0-9_]*(?:PASSWORD|SECRET|TOKEN))[[:space:]]*[:=][[:space:]]*)[^[:space:]"'\\,;(){}\[\]<>]{6,}(?P<s_kvu>(?m:$)|[[:space:]"'\\,;])"#,
 ];
 
+/// The built-in patterns as one alternation, each run of alternatives that open with an ASCII
+/// word boundary under that one boundary: `\b(?:A|B)` matches what `\bA|\bB` matches, in the
+/// same order, and a backtracking or Pike VM engine (regex-lite, in the wasm build) then checks
+/// the boundary once per position instead of once per alternative (1.6x faster there).
+fn builtin_pattern() -> String {
+    const BOUNDARY: &str = r"(?-u:\b)";
+    let mut alternatives: Vec<String> = Vec::new();
+    let mut run: Vec<&str> = Vec::new();
+    for pattern in PATTERNS.iter().map(|p| p.strip_prefix(BOUNDARY).ok_or(*p)) {
+        match pattern {
+            Ok(rest) => run.push(rest),
+            Err(other) => {
+                if !run.is_empty() {
+                    alternatives.push(format!("{BOUNDARY}(?:{})", run.join("|")));
+                    run.clear();
+                }
+                alternatives.push(other.to_owned());
+            }
+        }
+    }
+    if !run.is_empty() {
+        alternatives.push(format!("{BOUNDARY}(?:{})", run.join("|")));
+    }
+    alternatives.join("|")
+}
+
 fn builtin() -> &'static Regex {
     static PATTERN: OnceLock<Regex> = OnceLock::new();
     PATTERN.get_or_init(|| {
-        Regex::new(&PATTERNS.join("|")).expect("the built-in secret patterns compile")
+        Regex::new(&builtin_pattern()).expect("the built-in secret patterns compile")
     })
 }
 
@@ -314,7 +340,7 @@ mod tests {
     /// The wasm build's engine (`regex-lite`) against the native one (`regex`): the same matches
     /// with the same named groups, for the built-in patterns and the quote pattern.
     mod engines_agree {
-        use super::{PATTERNS, QUOTED_PATTERN};
+        use super::{PATTERNS, QUOTED_PATTERN, builtin_pattern};
         use proptest::prelude::*;
 
         type Found = Vec<(usize, usize, Vec<Option<(usize, usize)>>)>;
@@ -324,7 +350,7 @@ mod tests {
             static BOTH: std::sync::OnceLock<[(regex::Regex, regex_lite::Regex); 2]> =
                 std::sync::OnceLock::new();
             BOTH.get_or_init(|| {
-                [PATTERNS.join("|"), QUOTED_PATTERN.to_owned()].map(|p| {
+                [builtin_pattern(), QUOTED_PATTERN.to_owned()].map(|p| {
                     (
                         regex::Regex::new(&p).unwrap(),
                         regex_lite::Regex::new(&p).unwrap(),
@@ -356,6 +382,17 @@ mod tests {
             }
         }
 
+        /// The factored alternation finds exactly what the plain one does.
+        fn assert_factoring_keeps_matches(text: &str) {
+            static PLAIN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+            let plain = PLAIN.get_or_init(|| regex::Regex::new(&PATTERNS.join("|")).unwrap());
+            assert_eq!(
+                found!(plain, text),
+                found!(engines()[0].0, text),
+                "on {text:?}"
+            );
+        }
+
         #[test]
         fn on_the_corpus() {
             for name in ["secrets.tsv", "ordinary.txt"] {
@@ -363,6 +400,7 @@ mod tests {
                 let text = std::fs::read_to_string(&path).unwrap();
                 assert_agree(&text);
                 assert_agree(&serde_json::to_string(&text).unwrap());
+                assert_factoring_keeps_matches(&text);
             }
         }
 
@@ -409,6 +447,7 @@ mod tests {
             #[test]
             fn on_random_text(parts in proptest::collection::vec(fragment(), 0..24)) {
                 assert_agree(&parts.concat());
+                assert_factoring_keeps_matches(&parts.concat());
             }
         }
     }
