@@ -93,6 +93,44 @@ def test_sentry_sdk_start_transaction_and_get_current_span(spool):
     assert spans["step"]["parent_span_id"] == root["span_id"]
 
 
+def test_sentry_sdk_ai_track_names_the_pipeline_and_its_runs(spool):
+    """`@ai_track` as sentry_sdk's AI docs use it: the outermost call is the pipeline, the ones
+    inside it runs of that pipeline; `sentry_tags` / `sentry_data` become attributes."""
+    reader = spool()
+
+    @llmtel.ai_track("summarise step")
+    def step(text, **kwargs):
+        assert kwargs == {}, "sentry_tags / sentry_data are not passed on"
+        return text.upper()
+
+    @llmtel.ai_track("async step")
+    async def async_step():
+        return step("b")
+
+    @llmtel.ai_track("My AI pipeline")
+    def pipeline():
+        return step("a", sentry_data={"chunk": 1}), asyncio.run(async_step())
+
+    assert pipeline(sentry_tags={"tier": "premium"}) == ("A", "B")
+    with pytest.raises(ZeroDivisionError):
+        llmtel.ai_track("failing")(lambda: 1 / 0)()
+    spans = reader.spans()
+    by_name = {}
+    for s in spans:
+        by_name.setdefault(s["name"], []).append(s)
+    (root,) = by_name["My AI pipeline"]
+    assert root["op"] == "ai.pipeline" and root["attributes"] == {"tier": "premium"}
+    (run,) = by_name["async step"]
+    assert run["op"] == "ai.run" and run["parent_span_id"] == root["span_id"]
+    assert run["attributes"]["ai.pipeline.name"] == "My AI pipeline"
+    steps = by_name["summarise step"]
+    assert {s["parent_span_id"] for s in steps} == {root["span_id"], run["span_id"]}
+    assert all(s["op"] == "ai.run" for s in steps)
+    assert next(s for s in steps if s["parent_span_id"] == root["span_id"])["attributes"]["chunk"] == 1
+    (failed,) = by_name["failing"]
+    assert failed["op"] == "ai.pipeline" and failed["status"] == "error"
+
+
 def test_the_decorator_records_sync_and_async_functions_and_errors(spool):
     reader = spool()
 

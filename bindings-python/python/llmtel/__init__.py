@@ -28,7 +28,7 @@ from ._native import ConfigError, FlushTimeout, InvalidArgument, MappingError, S
 from ._options import option_pairs
 
 __all__ = [
-    "init", "start_span", "start_transaction", "trace", "get_active_span", "get_current_span",
+    "init", "start_span", "start_transaction", "trace", "ai_track", "get_active_span", "get_current_span",
     "set_conversation_id", "flush", "close",
     "continue_trace", "get_traceparent", "get_baggage", "get_trace_data", "LlmtelSpanProcessor",
     "capture_exception", "capture_message", "set_tag", "set_tags", "set_user", "set_context",
@@ -393,6 +393,51 @@ def trace(func: Optional[F] = None, *, name: Optional[str] = None, op: Optional[
 def get_active_span() -> Optional[Span]:
     span = _current.get()
     return span if isinstance(span, Span) else None
+
+
+_ai_pipeline: ContextVar[Optional[str]] = ContextVar("llmtel_ai_pipeline", default=None)
+
+
+def ai_track(description: str, **span_kwargs: Any) -> Callable[[F], F]:
+    """sentry_sdk's `@ai_track("name")` (`sentry_sdk.ai.monitoring`), for code written for it:
+    a span per call of the decorated function (sync or async), op `ai.pipeline` for the
+    outermost and `ai.run` inside it with `ai.pipeline.name` (an `op=` given wins); the
+    `sentry_tags=` / `sentry_data=` keyword arguments of a call become attributes and are not
+    passed on, as sentry_sdk does."""
+    op_given = span_kwargs.get("op")
+
+    def enter(kwargs: dict[str, Any]) -> tuple[start_span, Token[Optional[str]]]:
+        pipeline = _ai_pipeline.get()
+        attributes = {**kwargs.pop("sentry_tags", {}), **kwargs.pop("sentry_data", {})}
+        if pipeline is not None:
+            attributes["ai.pipeline.name"] = pipeline
+        span = start_span(description, op_given or ("ai.run" if pipeline else "ai.pipeline"), attributes)
+        token = _ai_pipeline.set(pipeline if pipeline is not None else description)
+        return span, token
+
+    def decorate(fn: F) -> F:
+        if inspect.iscoroutinefunction(fn):
+            @functools.wraps(fn)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                span, token = enter(kwargs)
+                try:
+                    async with span:
+                        return await fn(*args, **kwargs)
+                finally:
+                    _ai_pipeline.reset(token)
+            return async_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            span, token = enter(kwargs)
+            try:
+                with span:
+                    return fn(*args, **kwargs)
+            finally:
+                _ai_pipeline.reset(token)
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def get_current_span() -> Optional[Span]:
