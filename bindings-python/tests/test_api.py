@@ -111,7 +111,7 @@ def test_sentry_sdk_ai_track_names_the_pipeline_and_its_runs(spool):
     def pipeline():
         return step("a", sentry_data={"chunk": 1}), asyncio.run(async_step())
 
-    assert pipeline(sentry_tags={"tier": "premium"}) == ("A", "B")
+    assert pipeline(sentry_tags={"tier": "premium", "shard": 7}) == ("A", "B")
     with pytest.raises(ZeroDivisionError):
         llmtel.ai_track("failing")(lambda: 1 / 0)()
     spans = reader.spans()
@@ -119,7 +119,7 @@ def test_sentry_sdk_ai_track_names_the_pipeline_and_its_runs(spool):
     for s in spans:
         by_name.setdefault(s["name"], []).append(s)
     (root,) = by_name["My AI pipeline"]
-    assert root["op"] == "ai.pipeline" and root["attributes"] == {"tier": "premium"}
+    assert root["op"] == "ai.pipeline" and root["attributes"] == {"tier": "premium", "shard": "7"}
     (run,) = by_name["async step"]
     assert run["op"] == "ai.run" and run["parent_span_id"] == root["span_id"]
     assert run["attributes"]["ai.pipeline.name"] == "My AI pipeline"

@@ -402,13 +402,14 @@ def ai_track(description: str, **span_kwargs: Any) -> Callable[[F], F]:
     """sentry_sdk's `@ai_track("name")` (`sentry_sdk.ai.monitoring`), for code written for it:
     a span per call of the decorated function (sync or async), op `ai.pipeline` for the
     outermost and `ai.run` inside it with `ai.pipeline.name` (an `op=` given wins); the
-    `sentry_tags=` / `sentry_data=` keyword arguments of a call become attributes and are not
-    passed on, as sentry_sdk does."""
+    `sentry_tags=` (as strings, like set_tag) / `sentry_data=` keyword arguments of a call
+    become attributes and are not passed on, as sentry_sdk does."""
     op_given = span_kwargs.get("op")
 
     def enter(kwargs: dict[str, Any]) -> tuple[start_span, Token[Optional[str]]]:
         pipeline = _ai_pipeline.get()
-        attributes = {**kwargs.pop("sentry_tags", {}), **kwargs.pop("sentry_data", {})}
+        tags = {key: str(value) for key, value in kwargs.pop("sentry_tags", {}).items()}
+        attributes = {**tags, **kwargs.pop("sentry_data", {})}
         if pipeline is not None:
             attributes["ai.pipeline.name"] = pipeline
         span = start_span(description, op_given or ("ai.run" if pipeline else "ai.pipeline"), attributes)
