@@ -13,7 +13,7 @@ const otel = require('./otel');
 const scope = require('./scope');
 const { optionPairs } = require('./options');
 const { adaptHook, adaptSampler, checkOptions } = require('./callbacks');
-const { HostSpan, spanRunners, updateSpanName } = require('./span_api');
+const { HostSpan, spanRunners, updateSpanName, headerValue } = require('./span_api');
 
 const current = new AsyncLocalStorage();
 const conversation = new AsyncLocalStorage();
@@ -285,11 +285,10 @@ class ContinuedTrace {
 function continueTrace({ sentryTrace, baggage, traceparent, tracestate } = {}, callback) {
   const client = state.client;
   if (!client) return callback();
-  const text = (v) => (v === undefined || v === null ? undefined : Array.isArray(v) ? v.join(',') : String(v));
   let context;
   try {
     context = client.continueTrace({
-      sentryTrace: text(sentryTrace), baggage: text(baggage), traceparent: text(traceparent), tracestate: text(tracestate),
+      sentryTrace: headerValue(sentryTrace), baggage: headerValue(baggage), traceparent: headerValue(traceparent), tracestate: headerValue(tracestate),
     });
   } catch (error) {
     if (state.debug) process.stderr.write(`llmtel: not continuing the incoming trace: ${error.message}\n`);

@@ -198,9 +198,13 @@ function spanRunners(store, openSpan) {
   };
 }
 
+/** An incoming header as the core reads it: absent (undefined or null, as
+ * `request.headers.get` gives) as undefined, several values joined by commas. */
+const headerValue = (v) => (v === undefined || v === null ? undefined : Array.isArray(v) ? v.join(',') : String(v));
+
 /** Sentry's updateSpanName(span, name). */
 function updateSpanName(span, name) {
   if (span && typeof span.updateName === 'function') span.updateName(name);
 }
 
-module.exports = { HostSpan, setAttributeOn, unlessEnded, spanRunners, updateSpanName, NOOP_SPAN };
+module.exports = { HostSpan, setAttributeOn, unlessEnded, spanRunners, updateSpanName, headerValue, NOOP_SPAN };

@@ -16,7 +16,7 @@ import spanApi from '../span_api.js';
 import { Transport } from './transport.mjs';
 
 const { adaptHook, adaptSampler, checkOptions } = callbacks;
-const { HostSpan, spanRunners, updateSpanName } = spanApi;
+const { HostSpan, spanRunners, updateSpanName, headerValue } = spanApi;
 
 /** The integrations these entry points have (their clients and the `ai` module are
  * instrumented by hand: nothing here hooks module loading). */
@@ -127,8 +127,6 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
     }
   }
 
-  const header = (v) => (v === undefined || v === null ? undefined : Array.isArray(v) ? v.join(',') : String(v));
-
   /** Continues the trace of an incoming request, as Node's continueTrace (`{ sentryTrace,
    * baggage }` or `{ traceparent, tracestate, baggage }`, e.g. `request.headers.get(…)`): what
    * `callback` starts joins the caller's trace, its sampling decision and its dynamic sampling
@@ -137,7 +135,7 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
     if (!state.client) return callback();
     let context;
     try {
-      context = state.client.continueTrace(header(sentryTrace), header(baggage), header(traceparent), header(tracestate));
+      context = state.client.continueTrace(headerValue(sentryTrace), headerValue(baggage), headerValue(traceparent), headerValue(tracestate));
     } catch (error) {
       if (state.debug) console.warn(`llmtel: not continuing the incoming trace: ${error.message}`);
     }
@@ -348,7 +346,8 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
 
   const sdk = {
     init, startSpan, startSpanManual, startInactiveSpan, getActiveSpan, withActiveSpan, continueTrace, getTraceData,
-    startNewTrace, updateSpanName, isInitialized, flush, close, stats, instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient, instrumentVercelAi,
+    startNewTrace, updateSpanName, isInitialized, flush, close, stats,
+    instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient, instrumentVercelAi,
     openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, vercelAIIntegration,
     /** Sends everything now, with `keepalive` (a page going away). */
     _sendAll: (keepalive) => state.transport?.send(true, keepalive),
