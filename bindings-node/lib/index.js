@@ -352,7 +352,7 @@ function withActiveSpan(span, callback) {
 
 /** Sentry's startNewTrace: what `callback` starts begins a trace of its own. */
 function startNewTrace(callback) {
-  return current.run(undefined, callback);
+  return withActiveSpan(null, callback);
 }
 
 /** Whether init() set llmtel up (Sentry's isInitialized). */

@@ -21,17 +21,18 @@ const wasm = readFileSync(input);
 // `</script` can appear when a bundle is inlined into a page).
 const plain = [];
 for (let c = 0x20; c < 0x7f; c += 1) if (!`'\\<`.includes(String.fromCharCode(c))) plain.push(c);
+const isPlain = new Set(plain);
 
 const counts = new Array(256).fill(0);
 for (const b of wasm) counts[b] += 1;
 const byFrequency = [...counts.keys()].sort((a, b) => counts[b] - counts[a] || a - b);
-const others = [...Array(256).keys()].filter((c) => !plain.includes(c));
+const others = [...Array(256).keys()].filter((c) => !isPlain.has(c));
 const charOf = new Array(256);
 byFrequency.forEach((byte, rank) => {
   charOf[byte] = rank < plain.length ? plain[rank] : others[rank - plain.length];
 });
 
-const literal = (codes) => codes.map((c) => (plain.includes(c)
+const literal = (codes) => codes.map((c) => (isPlain.has(c)
   ? String.fromCharCode(c)
   : `\\x${c.toString(16).padStart(2, '0')}`)).join('');
 const byteOf = new Array(256);

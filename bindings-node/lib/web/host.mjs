@@ -335,7 +335,7 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
   }
 
   /** Sentry's startNewTrace: what `callback` starts begins a trace of its own. */
-  const startNewTrace = (callback) => store.run(undefined, callback);
+  const startNewTrace = (callback) => withActiveSpan(null, callback);
 
   const isInitialized = () => Boolean(state.client);
 
