@@ -150,10 +150,12 @@ c-lib: toolchain
 	$(MAKE) --no-print-directory install PREFIX=$(abspath $(C_OUT)/dist) PROFILE=$(PROFILE)
 
 # The core's platform-free model for wasm32 (no threads, clock, files or sockets), behind the
-# wasm-bindgen binding, built for size (Cargo.toml's `wasm` profile): target/wasm/node
-# (CommonJS, for the tests) and target/wasm/web (ES module), which bindings-node/wasm/ ships
-# to browsers and edge runtimes (lib/browser.mjs, lib/edge.mjs) with the wasm inlined for
-# browsers, one character per byte (scripts/wasm_inline.mjs). The wasm-bindgen CLI must match the crate's
+# wasm-bindgen binding, built for size (Cargo.toml's `wasm` profile), twice: the edge build, all
+# of it: target/wasm/node (CommonJS, for the tests) and target/wasm/web (ES module), which
+# bindings-node/wasm/ ships to edge runtimes (lib/edge.mjs); and the browser build, without the
+# framework entry points (bindings-wasm's `frameworks` feature), which bindings-node/wasm/browser/
+# ships to pages (lib/browser.mjs) with the wasm inlined, one character per byte
+# (scripts/wasm_inline.mjs). The wasm-bindgen CLI must match the crate's
 # pinned version, so it is installed from crates.io once (--force: cargo's own record of an
 # install says nothing of whether its binary is still there): the one binary, unoptimised and
 # without its download support, compiled in 106 s against 216 s optimised; it runs in 1.4 s
@@ -169,12 +171,16 @@ wasm: toolchain
 	@$(WASM_BINDGEN) --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$" || \
 		$(CARGO) install --quiet --force --debug --no-default-features --bin wasm-bindgen wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 	$(CARGO) clippy --quiet -p llmtel-core --no-default-features --target wasm32-unknown-unknown -- -D warnings
+	$(CARGO) clippy --quiet -p llmtel-wasm --no-default-features --target wasm32-unknown-unknown -- -D warnings
 	$(CARGO) build --quiet -p llmtel-wasm --profile wasm --target wasm32-unknown-unknown
 	$(WASM_BINDGEN) $(WASM_BINDGEN_FLAGS) --target nodejs --out-dir target/wasm/node $(WASM_OUT)
 	$(WASM_BINDGEN) $(WASM_BINDGEN_FLAGS) --target web --out-dir target/wasm/web $(WASM_OUT)
-	@mkdir -p bindings-node/wasm
+	$(CARGO) build --quiet -p llmtel-wasm --no-default-features --profile wasm --target wasm32-unknown-unknown
+	$(WASM_BINDGEN) $(WASM_BINDGEN_FLAGS) --target web --out-dir target/wasm/browser $(WASM_OUT)
+	@mkdir -p bindings-node/wasm/browser
 	cp target/wasm/web/llmtel_wasm.js target/wasm/web/llmtel_wasm_bg.wasm target/wasm/web/llmtel_wasm.d.ts bindings-node/wasm/
-	node bindings-node/scripts/wasm_inline.mjs bindings-node/wasm/llmtel_wasm_bg.wasm bindings-node/wasm/inline.mjs
+	cp target/wasm/browser/llmtel_wasm.js target/wasm/browser/llmtel_wasm_bg.wasm bindings-node/wasm/browser/
+	node bindings-node/scripts/wasm_inline.mjs bindings-node/wasm/browser/llmtel_wasm_bg.wasm bindings-node/wasm/browser/inline.mjs
 
 # uniffi: Kotlin, Swift and Ruby generated from libllmtel_uniffi (bindings-uniffi/src/lib.rs, the
 # core's facade one to one) into the packages' folders, checked in like the C header.

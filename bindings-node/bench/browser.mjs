@@ -91,7 +91,7 @@ for (const name of Object.keys(PAGES)) {
   code[name] = await bundle(name);
   sizes[name] = { raw: code[name].length, gz: gzipSync(code[name], { level: 9 }).length };
 }
-const wasm = await import('node:fs').then((fs) => fs.readFileSync(join(nodePackage, 'wasm/llmtel_wasm_bg.wasm')));
+const wasm = await import('node:fs').then((fs) => fs.readFileSync(join(nodePackage, 'wasm/browser/llmtel_wasm_bg.wasm')));
 console.log(`page                         raw        gzipped   added to the app (gzipped)`);
 for (const name of Object.keys(PAGES)) {
   const { raw, gz } = sizes[name];

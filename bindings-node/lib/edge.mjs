@@ -9,10 +9,14 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import wasmModule from '../wasm/llmtel_wasm_bg.wasm?module';
+import * as core from '../wasm/llmtel_wasm.js';
+import aisdk from './integrations/aisdk.js';
 import { createSdk } from './web/host.mjs';
 
 const sdk = createSdk({
   runtime: 'edge',
+  core,
+  aisdk,
   loadWasm: () => wasmModule,
   store: new AsyncLocalStorage(),
 });

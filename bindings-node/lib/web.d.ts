@@ -1,5 +1,7 @@
-// Types of `llmtel/browser` (and of `llmtel` under the `browser` export condition): the Node
-// package's types, for what the browser entry point has.
+// Types of `llmtel/browser` and `llmtel/edge` (and of `llmtel` under the `browser`, `workerd`,
+// `edge-light` and `worker` export conditions): the Node package's types, for what these entry
+// points have. In a page, `instrumentVercelAi(ai)` returns `ai` untouched (with a console
+// warning): the browser build of the core leaves the Vercel AI SDK out.
 import type { InitOptions as NodeInitOptions } from './index';
 
 export type { Integration, SamplingContext, StartSpanOptions, UsageCounts } from './index';

@@ -19,9 +19,11 @@ use llmtel_core::propagation::{self, RemoteParent};
 use llmtel_core::span::SpanData;
 use llmtel_core::stats::{DropCounts, ExportTally};
 use llmtel_core::{
-    CallHandle, CallSpec, Client, Error, FailSpec, Options, PlacementSpec, RunHandle, Segment,
-    SpanContext, SpanFate, SpanHandle, SpanSpec, Value,
+    CallHandle, CallSpec, Client, Error, FailSpec, Options, Segment, SpanContext, SpanFate,
+    SpanHandle, SpanSpec, Value,
 };
+#[cfg(feature = "frameworks")]
+use llmtel_core::{PlacementSpec, RunHandle};
 use wasm_bindgen::prelude::*;
 
 /// The facade's error as a JS `Error` with `code` (the stable name) and `field`.
@@ -491,84 +493,6 @@ impl WasmClient {
         })
     }
 
-    /// A call a framework normalized (`request_json` is a NormalizedRequest, `placement_json`
-    /// a PlacementSpec).
-    #[wasm_bindgen(js_name = normalizedCall)]
-    pub fn normalized_call(
-        &self,
-        request_json: &str,
-        placement_json: &str,
-        parent: &WasmContext,
-    ) -> Result<WasmCall, JsValue> {
-        let request = spec_from_json("request", request_json).map_err(js_error)?;
-        let placement = placement(placement_json, parent)?;
-        Ok(WasmCall {
-            inner: self.inner.normalized_call(request, placement),
-            problem: None,
-        })
-    }
-
-    /// An agent or workflow run (`spec_json` is an AgentSpec).
-    pub fn agent(
-        &self,
-        spec_json: &str,
-        placement_json: &str,
-        parent: &WasmContext,
-    ) -> Result<WasmRun, JsValue> {
-        let spec = spec_from_json("agent", spec_json).map_err(js_error)?;
-        let placement = placement(placement_json, parent)?;
-        let inner = self.inner.agent(spec, placement).map_err(js_error)?;
-        Ok(WasmRun { inner })
-    }
-
-    /// One AI SDK model call (`call_json` is an `aisdk::ModelCall`).
-    #[wasm_bindgen(js_name = aisdkModel)]
-    pub fn aisdk_model(
-        &self,
-        call_json: &str,
-        placement_json: &str,
-        parent: &WasmContext,
-    ) -> Result<WasmCall, JsValue> {
-        let placement = placement(placement_json, parent)?;
-        let inner = self
-            .inner
-            .aisdk_model(call_json, placement)
-            .map_err(js_error)?;
-        Ok(WasmCall {
-            inner,
-            problem: None,
-        })
-    }
-
-    /// The agent span of an AI SDK run (`start_json` is an `aisdk::RunStart`).
-    #[wasm_bindgen(js_name = aisdkRun)]
-    pub fn aisdk_run(
-        &self,
-        start_json: &str,
-        placement_json: &str,
-        parent: &WasmContext,
-    ) -> Result<WasmRun, JsValue> {
-        let placement = placement(placement_json, parent)?;
-        let inner = self
-            .inner
-            .aisdk_run(start_json, placement)
-            .map_err(js_error)?;
-        Ok(WasmRun { inner })
-    }
-
-    /// A tool run (`spec_json` is a ToolSpec).
-    pub fn tool(
-        &self,
-        spec_json: &str,
-        placement_json: &str,
-        parent: &WasmContext,
-    ) -> Result<WasmRun, JsValue> {
-        let spec = spec_from_json("tool", spec_json).map_err(js_error)?;
-        let placement = placement(placement_json, parent)?;
-        let inner = self.inner.tool(spec, placement).map_err(js_error)?;
-        Ok(WasmRun { inner })
-    }
-
     /// Continues a trace from incoming headers (`sentry-trace`, `baggage`, `traceparent`,
     /// `tracestate`; `undefined` for those absent): the context its spans start under, its
     /// baggage remembered for their envelopes and `traceData`, a deferred sampling decision
@@ -620,6 +544,7 @@ impl WasmClient {
     }
 }
 
+#[cfg(feature = "frameworks")]
 fn placement(json: &str, parent: &WasmContext) -> Result<PlacementSpec, JsValue> {
     let mut spec: PlacementSpec = if json.trim().is_empty() {
         PlacementSpec::default()
@@ -754,21 +679,9 @@ impl WasmCall {
         self.inner.finish(response_json).map_err(js_error)
     }
 
-    #[wasm_bindgen(js_name = finishNormalized)]
-    pub fn finish_normalized(&self, response_json: &str) -> Result<(), JsValue> {
-        let response = spec_from_json("response", response_json).map_err(js_error)?;
-        self.inner.finish_normalized(response).map_err(js_error)
-    }
-
     #[wasm_bindgen(js_name = finishStream)]
     pub fn finish_stream(&self) -> Result<(), JsValue> {
         self.inner.finish_stream().map_err(js_error)
-    }
-
-    /// An AI SDK model call's result (its `doGenerate` result, or a stream's parts gathered).
-    #[wasm_bindgen(js_name = finishAisdk)]
-    pub fn finish_aisdk(&self, result_json: &str) -> Result<(), JsValue> {
-        self.inner.finish_aisdk(result_json).map_err(js_error)
     }
 
     /// `error_json` is a FailSpec (`http_status`, `body`, `exception`, `message`).
@@ -779,11 +692,13 @@ impl WasmCall {
 }
 
 /// An agent, workflow or tool run.
+#[cfg(feature = "frameworks")]
 #[wasm_bindgen]
 pub struct WasmRun {
     inner: RunHandle,
 }
 
+#[cfg(feature = "frameworks")]
 #[wasm_bindgen]
 impl WasmRun {
     pub fn context(&self) -> WasmContext {
@@ -820,6 +735,108 @@ impl WasmRun {
         self.inner
             .fail(error_type, message.as_deref())
             .map_err(js_error)
+    }
+}
+
+// The framework entry points (the Vercel AI SDK's runs and model calls, agent and tool runs, calls
+// a framework normalized), for edge runtimes. The browser build leaves them out (`make wasm`
+// builds it with `--no-default-features`): a page traces its provider clients, and these were
+// a tenth of the gzipped core.
+#[cfg(feature = "frameworks")]
+#[wasm_bindgen]
+impl WasmClient {
+    /// A call a framework normalized (`request_json` is a NormalizedRequest, `placement_json`
+    /// a PlacementSpec).
+    #[wasm_bindgen(js_name = normalizedCall)]
+    pub fn normalized_call(
+        &self,
+        request_json: &str,
+        placement_json: &str,
+        parent: &WasmContext,
+    ) -> Result<WasmCall, JsValue> {
+        let request = spec_from_json("request", request_json).map_err(js_error)?;
+        let placement = placement(placement_json, parent)?;
+        Ok(WasmCall {
+            inner: self.inner.normalized_call(request, placement),
+            problem: None,
+        })
+    }
+
+    /// An agent or workflow run (`spec_json` is an AgentSpec).
+    pub fn agent(
+        &self,
+        spec_json: &str,
+        placement_json: &str,
+        parent: &WasmContext,
+    ) -> Result<WasmRun, JsValue> {
+        let spec = spec_from_json("agent", spec_json).map_err(js_error)?;
+        let placement = placement(placement_json, parent)?;
+        let inner = self.inner.agent(spec, placement).map_err(js_error)?;
+        Ok(WasmRun { inner })
+    }
+
+    /// One AI SDK model call (`call_json` is an `aisdk::ModelCall`).
+    #[wasm_bindgen(js_name = aisdkModel)]
+    pub fn aisdk_model(
+        &self,
+        call_json: &str,
+        placement_json: &str,
+        parent: &WasmContext,
+    ) -> Result<WasmCall, JsValue> {
+        let placement = placement(placement_json, parent)?;
+        let inner = self
+            .inner
+            .aisdk_model(call_json, placement)
+            .map_err(js_error)?;
+        Ok(WasmCall {
+            inner,
+            problem: None,
+        })
+    }
+
+    /// The agent span of an AI SDK run (`start_json` is an `aisdk::RunStart`).
+    #[wasm_bindgen(js_name = aisdkRun)]
+    pub fn aisdk_run(
+        &self,
+        start_json: &str,
+        placement_json: &str,
+        parent: &WasmContext,
+    ) -> Result<WasmRun, JsValue> {
+        let placement = placement(placement_json, parent)?;
+        let inner = self
+            .inner
+            .aisdk_run(start_json, placement)
+            .map_err(js_error)?;
+        Ok(WasmRun { inner })
+    }
+
+    /// A tool run (`spec_json` is a ToolSpec).
+    pub fn tool(
+        &self,
+        spec_json: &str,
+        placement_json: &str,
+        parent: &WasmContext,
+    ) -> Result<WasmRun, JsValue> {
+        let spec = spec_from_json("tool", spec_json).map_err(js_error)?;
+        let placement = placement(placement_json, parent)?;
+        let inner = self.inner.tool(spec, placement).map_err(js_error)?;
+        Ok(WasmRun { inner })
+    }
+}
+
+#[cfg(feature = "frameworks")]
+#[wasm_bindgen]
+impl WasmCall {
+    #[wasm_bindgen(js_name = finishNormalized)]
+    pub fn finish_normalized(&self, response_json: &str) -> Result<(), JsValue> {
+        let response = spec_from_json("response", response_json).map_err(js_error)?;
+        self.inner.finish_normalized(response).map_err(js_error)
+    }
+
+    /// An AI SDK model call's result (its `doGenerate` result, or a stream's parts gathered).
+    #[wasm_bindgen(js_name = finishAisdk)]
+    pub fn finish_aisdk(&self, result_json: &str) -> Result<(), JsValue> {
+        self.inner.finish_aisdk(result_json).map_err(js_error)
     }
 }
 

@@ -32,7 +32,7 @@ let provider;
 let sink;
 
 before(async () => {
-  assert.ok(existsSync(join(nodePackage, 'wasm/inline.mjs')), 'no bindings-node/wasm: run `make wasm`');
+  assert.ok(existsSync(join(nodePackage, 'wasm/browser/inline.mjs')), 'no bindings-node/wasm: run `make wasm`');
   dir = mkdtempSync(join(tmpdir(), 'llmtel-web-'));
   // `llmtel` resolves as an installed package would: through its package.json `exports`.
   symlinkSync(nodePackage, join(dir, 'llmtel'));
@@ -124,6 +124,22 @@ test('Sentry\'s span API in the page: updateName, isRecording, spanContext, nume
   const transaction = sink.received.flatMap((r) => r.envelope.items).find((i) => i.header.type === 'transaction').payload;
   assert.equal(transaction.transaction, 'renamed');
   assert.equal(transaction.contexts.trace.status, 'not_found');
+  await page.close();
+});
+
+test('the browser build leaves the AI SDK out: instrumentVercelAi returns `ai` untouched and says so once', async () => {
+  const { page, seen } = await openPage();
+  const result = await page.evaluate(() => {
+    const ai = { generateText: () => 'the AI SDK\'s own' };
+    window.llmtel.init({});
+    const first = window.llmtel.instrumentVercelAi(ai);
+    const second = window.llmtel.instrumentVercelAi(ai);
+    return { same: first === ai && second === ai, own: first.generateText === ai.generateText, text: first.generateText() };
+  });
+  assert.deepEqual(result, { same: true, own: true, text: 'the AI SDK\'s own' });
+  assert.deepEqual(seen.errors, []);
+  const warnings = seen.console.filter((l) => l.startsWith('warning: llmtel (browser): the Vercel AI SDK'));
+  assert.equal(warnings.length, 1, seen.console.join('\n'));
   await page.close();
 });
 

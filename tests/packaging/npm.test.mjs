@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { startProvider } from '../browser/web/parity.mjs';
@@ -66,6 +66,27 @@ test('every tarball is under 5 MB', { skip: !optimised && 'built at opt-level 0 
     const mb = statSync(join(TARBALLS, file)).size / 1e6;
     assert.ok(mb < 5, `${file}: ${mb.toFixed(2)} MB`);
   }
+});
+
+test('the installed package holds every file its browser and edge entry points import', () => {
+  const root = join(dir, 'node_modules/llmtel');
+  const missing = [];
+  const seen = new Set();
+  const walk = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    if (!existsSync(file)) {
+      missing.push(relative(root, file));
+      return;
+    }
+    if (!/\.m?js$/.test(file)) return;
+    for (const [, spec] of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
+      walk(join(dirname(file), spec.replace(/\?module$/, '')));
+    }
+  };
+  for (const entry of ['lib/browser.mjs', 'lib/edge.mjs']) walk(join(root, entry));
+  assert.deepEqual(missing, []);
+  for (const wasmFile of ['wasm/browser/inline.mjs', 'wasm/llmtel_wasm_bg.wasm']) assert.ok(seen.has(join(root, wasmFile)), wasmFile);
 });
 
 /** The `llmtel.node` inside a platform package's tarball, unpacked into `dir`. */

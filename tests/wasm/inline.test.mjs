@@ -1,4 +1,4 @@
-// The browser bundle carries the wasm core as a string (bindings-node/wasm/inline.mjs, one
+// The browser bundle carries the wasm core as a string (bindings-node/wasm/browser/inline.mjs, one
 // character per byte): decoded, it must be the very bytes wasm-bindgen wrote, and the file must
 // be plain ASCII, whatever charset the page or a bundler assumes.
 import { test } from 'node:test';
@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { wasmBytes } from '../../bindings-node/lib/web/wasm_bytes.mjs';
 
-const wasmDir = new URL('../../bindings-node/wasm/', import.meta.url);
+const wasmDir = new URL('../../bindings-node/wasm/browser/', import.meta.url);
 
 test('the inlined wasm decodes to the bytes of llmtel_wasm_bg.wasm', () => {
   const expected = readFileSync(new URL('llmtel_wasm_bg.wasm', wasmDir));

@@ -6,12 +6,10 @@
  * entry points (../browser.mjs, ../edge.mjs) say how the wasm is loaded and where the current
  * span lives. The provider integrations are the Node package's own, platform-neutral files.
  */
-import { initSync, WasmClient, WasmContext, optionTable, optionAdvice, nearestName, version as coreVersion } from '../../wasm/llmtel_wasm.js';
 import callbacks from '../callbacks.js';
 import optionPairsModule from '../option_pairs.js';
 import stainless from '../integrations/stainless.js';
 import google from '../integrations/google.js';
-import aisdk from '../integrations/aisdk.js';
 import spanApi from '../span_api.js';
 import { Transport } from './transport.mjs';
 
@@ -50,11 +48,14 @@ export function synchronousStore() {
 }
 
 /**
- * The SDK for one runtime: `loadWasm()` returns the compiled wasm module (called once, at the
- * first init), `store` keeps the active span ({ getStore, run }, as AsyncLocalStorage), and
- * `onInit(sdk)` hooks the runtime's lifecycle (a page's pagehide).
+ * The SDK for one runtime: `core` is the wasm build's JavaScript glue (the edge build's, or the
+ * browser's without the framework entry points), `loadWasm()` returns its compiled wasm module
+ * (called once, at the first init), `store` keeps the active span ({ getStore, run }, as
+ * AsyncLocalStorage), `onInit(sdk)` hooks the runtime's lifecycle (a page's pagehide), and
+ * `aisdk` is lib/integrations/aisdk.js where the build traces the Vercel AI SDK.
  */
-export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
+export function createSdk({ core, loadWasm, store, onInit = () => {}, runtime, aisdk }) {
+  const { initSync, WasmClient, WasmContext, optionTable, optionAdvice, nearestName, version: coreVersion } = core;
   const state = { client: null, wasm: null, transport: null, sendDefaultPii: false, debug: false, options: null };
   const ROOT = () => state.wasm.root;
 
@@ -318,7 +319,12 @@ export function createSdk({ loadWasm, store, onInit = () => {}, runtime }) {
    * recordOutputs })`, else sendDefaultPii.
    */
   function instrumentVercelAi(ai) {
-    return aisdk.patchModule(ai, aiSdkHost);
+    if (aisdk) return aisdk.patchModule(ai, aiSdkHost);
+    if (!state.warnedAiSdk) {
+      state.warnedAiSdk = true;
+      console.warn(`llmtel (${runtime}): the Vercel AI SDK is traced in Node and on edge runtimes; this build leaves it out, so its calls are not traced here`);
+    }
+    return ai;
   }
 
   /** Resolves true once every span ended so far was sent (or the timeout passed: false). In an

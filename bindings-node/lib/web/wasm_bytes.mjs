@@ -1,7 +1,7 @@
 // The wasm core's bytes, from the string that carries them inside the browser bundle
-// (wasm/inline.mjs, written by scripts/wasm_inline.mjs: one character per byte, which gzips
+// (wasm/browser/inline.mjs, written by scripts/wasm_inline.mjs: one character per byte, which gzips
 // about as well as the wasm itself, where base64 added a third).
-import { byteOf, wasmText } from '../../wasm/inline.mjs';
+import { byteOf, wasmText } from '../../wasm/browser/inline.mjs';
 
 export function wasmBytes() {
   const table = new Uint8Array(256);
