@@ -17,30 +17,26 @@ pub struct Dsn {
 impl Dsn {
     /// Parses a DSN, explaining what is wrong with it when it cannot be used.
     pub fn parse(text: &str) -> Result<Dsn, String> {
-        let url = url::Url::parse(text).map_err(|e| format!("{e} in {text:?}"))?;
-        let scheme = url.scheme();
-        if scheme != "http" && scheme != "https" {
-            return Err(format!("scheme must be http or https, not {scheme:?}"));
-        }
-        let public_key = url.username();
+        let url = crate::http_url::parse(text).map_err(|e| format!("{e} in {text:?}"))?;
+        let userinfo = url.userinfo.unwrap_or_default();
+        let (public_key, secret_key) = match userinfo.split_once(':') {
+            Some((key, secret)) => (key, Some(secret.to_owned())),
+            None => (userinfo, None),
+        };
         if public_key.is_empty() {
             return Err("the public key (the part before '@') is missing".into());
         }
-        let host = match url.host_str() {
-            Some(h) if !h.is_empty() => h.to_owned(),
-            _ => return Err("the host is missing".into()),
-        };
-        let path = url.path().trim_end_matches('/');
+        let path = url.path.trim_end_matches('/');
         let (prefix, project_id) = path.rsplit_once('/').unwrap_or(("", path));
         if project_id.is_empty() {
             return Err("the project id (the last path segment) is missing".into());
         }
         Ok(Dsn {
-            scheme: scheme.to_owned(),
+            scheme: url.scheme,
             public_key: public_key.to_owned(),
-            secret_key: url.password().map(str::to_owned),
-            host,
-            port: url.port(),
+            secret_key,
+            host: url.host,
+            port: url.port,
             path: prefix.to_owned(),
             project_id: project_id.to_owned(),
         })
@@ -121,7 +117,8 @@ mod tests {
             ("https://k@sentry.io/", "project id"),
             ("https://k@sentry.io", "project id"),
             ("gopher://k@sentry.io/1", "scheme"),
-            ("not a dsn", "relative URL"),
+            ("not a dsn", "not a URL"),
+            ("https://k@sentry.io:99999/1", "port"),
         ] {
             let e = Dsn::parse(dsn).unwrap_err();
             assert!(e.contains(why), "{dsn}: {e}");

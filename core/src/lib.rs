@@ -33,6 +33,7 @@ pub mod facade;
 #[cfg(feature = "runtime")]
 mod fork;
 pub mod genai;
+mod http_url;
 pub mod ids;
 pub mod imported;
 pub mod keys;

@@ -667,17 +667,9 @@ fn traces_url(base: &str) -> String {
 }
 
 fn check_http_url(text: &str) -> Result<(), String> {
-    let url = url::Url::parse(text).map_err(|e| format!("{text:?} is not a URL ({e})"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "{text:?} must use http or https, not {}",
-            url.scheme()
-        ));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("{text:?} has no host"));
-    }
-    Ok(())
+    crate::http_url::parse(text)
+        .map(|_| ())
+        .map_err(|e| format!("{text:?}: {e}"))
 }
 
 /// `k=v,k2=v2` with percent-encoded values, as `OTEL_EXPORTER_OTLP_HEADERS` is written.
