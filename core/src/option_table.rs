@@ -86,7 +86,7 @@ use OptionKind::*;
 
 /// The options, in the README's order.
 #[rustfmt::skip]
-pub const OPTIONS: &[OptionSpec] = &[
+pub static OPTIONS: &[OptionSpec] = &[
     row("dsn", Text, "none", "`SENTRY_DSN`", "Sentry DSN; empty disables Sentry", "https://key@127.0.0.1:9/1"),
     row("otlp_endpoint", Text, "none", "`OTEL_EXPORTER_OTLP_ENDPOINT`", "OTLP/HTTP base URL; `/v1/traces` is appended", "http://127.0.0.1:9"),
     row("otlp_traces_endpoint", Text, "none", "`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`", "OTLP traces URL, used as is", "http://127.0.0.1:9/v1/traces"),
@@ -127,7 +127,7 @@ pub const OPTIONS: &[OptionSpec] = &[
 /// transports): a configuration copied from Sentry passes them, and the host names them in one
 /// notice at init instead of failing.
 #[rustfmt::skip]
-pub const SENTRY_ONLY: &[&str] = &[
+pub static SENTRY_ONLY: &[&str] = &[
     "sample_rate", "profiles_sample_rate", "profiles_sampler", "profile_session_sample_rate",
     "profile_lifecycle", "profiler_mode", "replays_session_sample_rate",
     "replays_on_error_sample_rate", "ignore_errors", "ignore_transactions", "ignore_spans",

@@ -68,7 +68,10 @@ impl<T: Moment> RateLimits<T> {
     fn apply_header(&mut self, header: &str, now: T) {
         for limit in header.split(',').map(str::trim).filter(|l| !l.is_empty()) {
             let mut fields = limit.split(':');
-            let Some(secs) = fields.next().and_then(|s| s.trim().parse::<f64>().ok()) else {
+            let Some(secs) = fields
+                .next()
+                .and_then(|s| crate::options::parse_number(s.trim()))
+            else {
                 continue;
             };
             if !secs.is_finite() || secs < 0.0 {
