@@ -1,5 +1,5 @@
 // The browser bundle carries the wasm core as a string (bindings-node/wasm/browser/inline.mjs, one
-// character per byte): decoded, it must be the very bytes wasm-bindgen wrote, and the file must
+// or two characters per byte): decoded, it must be the very bytes wasm-bindgen wrote, and the file must
 // be plain ASCII, whatever charset the page or a bundler assumes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
