@@ -28,12 +28,7 @@ macro_rules! hex_id {
 
             /// Lowercase hex, as every wire format we speak writes it.
             pub fn to_hex(&self) -> String {
-                let mut out = String::with_capacity($len * 2);
-                for b in self.0 {
-                    out.push(HEX[(b >> 4) as usize] as char);
-                    out.push(HEX[(b & 0xf) as usize] as char);
-                }
-                out
+                hex(&self.0)
             }
 
             /// Parses exactly the hex form; an all-zero id is invalid (W3C and OTLP agree).
@@ -64,7 +59,16 @@ macro_rules! hex_id {
     };
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
+/// Lowercase hex of any bytes.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 0xf) as usize] as char);
+    }
+    out
+}
 
 fn hex_digit(c: u8) -> Option<u8> {
     match c {
