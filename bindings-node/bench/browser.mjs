@@ -1,7 +1,7 @@
 // llmtel's browser entry point against @sentry/browser with its OpenAI instrumentation:
 // - what a page downloads (JS with the wasm core inlined): each page is the same small app (an
-//   OpenAI client, instrumented), bundled and minified by esbuild, gzipped at level 9, the app
-//   alone as the baseline;
+//   OpenAI client, instrumented), bundled and minified by esbuild, gzipped at level 9 (the
+//   goal's measure) and brotli at quality 11 (what most CDNs send), the app alone as the baseline;
 // - how long init() takes (llmtel compiles its core there), median of 5 page loads;
 // - the time each adds per OpenAI call and per streamed chunk in Chromium: one page holds a plain
 //   client, an llmtel one and a Sentry one, all answered by an in-page fetch (no network), timed
@@ -10,7 +10,7 @@
 //
 //   make bench-browser        (builds the wasm core first; needs Chromium, as make test-browser)
 import { build } from 'esbuild';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -89,14 +89,18 @@ const sizes = {};
 const code = {};
 for (const name of Object.keys(PAGES)) {
   code[name] = await bundle(name);
-  sizes[name] = { raw: code[name].length, gz: gzipSync(code[name], { level: 9 }).length };
+  sizes[name] = {
+    raw: code[name].length,
+    gz: gzipSync(code[name], { level: 9 }).length,
+    br: brotliCompressSync(code[name], { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
 }
 const wasm = await import('node:fs').then((fs) => fs.readFileSync(join(nodePackage, 'wasm/browser/llmtel_wasm_bg.wasm')));
-console.log(`page                         raw        gzipped   added to the app (gzipped)`);
+console.log(`page                         raw        gzipped     brotli   added to the app (gzipped, brotli)`);
 for (const name of Object.keys(PAGES)) {
-  const { raw, gz } = sizes[name];
-  const added = name === 'app' ? '' : kb(gz - sizes.app.gz);
-  console.log(`${name.padEnd(28)} ${kb(raw).padStart(10)} ${kb(gz).padStart(10)}   ${added}`);
+  const { raw, gz, br } = sizes[name];
+  const added = name === 'app' ? '' : `${kb(gz - sizes.app.gz)}, ${kb(br - sizes.app.br)}`;
+  console.log(`${name.padEnd(28)} ${kb(raw).padStart(10)} ${kb(gz).padStart(10)} ${kb(br).padStart(10)}   ${added}`);
 }
 console.log(`llmtel's wasm core alone: ${kb(wasm.length)} raw, ${kb(gzipSync(wasm, { level: 9 }).length)} gzipped (inlined in the page, one or two characters per byte)`);
 const added = sizes.llmtel.gz - sizes.app.gz;
