@@ -3,6 +3,9 @@
 //! own work and the transport. Built without the core's native runtime (no threads, clock,
 //! files or sockets): finished spans wait in the client until JavaScript takes them as spool
 //! lines or encoded requests. Specs cross as JSON text, errors as JS `Error`s with `code`.
+//! Built twice (`make wasm`): for edge runtimes with everything, and for pages without the
+//! `frameworks` feature's entry points (the AI SDK, agent and tool runs), which a page does
+//! not use.
 
 use std::cell::RefCell;
 use std::sync::Arc;
