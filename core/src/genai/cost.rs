@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
+use serde_json::Value as Json;
 
 use super::Usage;
 
@@ -53,8 +54,8 @@ pub struct PriceTable {
 
 /// `core/data/prices.json`: rows in list form, names already normalised (`normalise` in
 /// `refresh_prices.py`; a test holds them to `normalise_model`). Read as fixed arrays, not as
-/// `PriceRow`: an untagged enum buffers every value before trying its variants, and this table
-/// is parsed when a client starts (in a browser, before the first call).
+/// JSON values: this table is parsed when a client starts (in a browser, before the first
+/// call).
 #[derive(Deserialize)]
 struct TableFile {
     source: String,
@@ -62,49 +63,55 @@ struct TableFile {
     models: HashMap<String, [Option<f64>; 5]>,
 }
 
-/// `[input, output, cache_read, cache_write, reasoning]` or `{input, output, …}`.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum PriceRow {
-    List(Vec<Option<f64>>),
-    Named {
-        input: f64,
-        output: f64,
-        #[serde(default)]
-        cache_read: Option<f64>,
-        #[serde(default)]
-        cache_write: Option<f64>,
-        #[serde(default)]
-        reasoning: Option<f64>,
-    },
+/// A price the user gives: `[input, output, cache_read, cache_write, reasoning]` (trailing
+/// entries optional, `null` for none) or `{"input": …, "output": …, "cache_read": …}`. Read from
+/// a JSON value by hand: as a serde untagged enum it brought serde's value buffering into the
+/// wasm build (11 KB) for these few rows.
+fn price_of(row: &Json) -> Result<Price, &'static str> {
+    const SHAPE: &str = "is not [input, output, cache_read, cache_write, reasoning] or {\"input\": …, \"output\": …}";
+    let number = |v: Option<&Json>| -> Result<Option<f64>, &'static str> {
+        match v {
+            None | Some(Json::Null) => Ok(None),
+            Some(v) => v.as_f64().map(Some).ok_or(SHAPE),
+        }
+    };
+    let fields: [Option<f64>; 5] = match row {
+        Json::Array(list) if list.len() <= 5 => {
+            let mut fields = [None; 5];
+            for (field, v) in fields.iter_mut().zip(list) {
+                *field = number(Some(v))?;
+            }
+            fields
+        }
+        Json::Object(map) => {
+            if map.keys().any(|k| !FIELDS.contains(&k.as_str())) {
+                return Err(SHAPE);
+            }
+            let mut fields = [None; 5];
+            for (field, name) in fields.iter_mut().zip(FIELDS) {
+                *field = number(map.get(name))?;
+            }
+            if fields[1].is_none() {
+                return Err("has no output price");
+            }
+            fields
+        }
+        _ => return Err(SHAPE),
+    };
+    let [Some(input), output, cache_read, cache_write, reasoning] = fields else {
+        return Err("has no input price");
+    };
+    Ok(Price {
+        input,
+        output: output.unwrap_or(0.0),
+        cache_read,
+        cache_write,
+        reasoning,
+    })
 }
 
-impl PriceRow {
-    fn price(&self) -> Option<Price> {
-        match self {
-            PriceRow::List(v) => Some(Price {
-                input: (*v.first()?)?,
-                output: v.get(1).copied().flatten().unwrap_or(0.0),
-                cache_read: v.get(2).copied().flatten(),
-                cache_write: v.get(3).copied().flatten(),
-                reasoning: v.get(4).copied().flatten(),
-            }),
-            PriceRow::Named {
-                input,
-                output,
-                cache_read,
-                cache_write,
-                reasoning,
-            } => Some(Price {
-                input: *input,
-                output: *output,
-                cache_read: *cache_read,
-                cache_write: *cache_write,
-                reasoning: *reasoning,
-            }),
-        }
-    }
-}
+/// The named form's keys, in the list form's order.
+const FIELDS: [&str; 5] = ["input", "output", "cache_read", "cache_write", "reasoning"];
 
 impl PriceTable {
     /// The table shipped in the crate, parsed once.
@@ -153,12 +160,10 @@ impl PriceTable {
     /// Adds or replaces prices from JSON: `{"model": [in, out, cache_read, cache_write,
     /// reasoning]}` or `{"model": {"input": …, "output": …}}`, USD per million tokens.
     pub fn with_overrides(mut self, json: &str) -> Result<Self, String> {
-        let rows: HashMap<String, PriceRow> =
+        let rows: serde_json::Map<String, Json> =
             serde_json::from_str(json).map_err(|e| format!("not a price map: {e}"))?;
         for (name, row) in rows {
-            let price = row
-                .price()
-                .ok_or_else(|| format!("the price of {name:?} has no input price"))?;
+            let price = price_of(&row).map_err(|why| format!("the price of {name:?} {why}"))?;
             if [
                 Some(price.input),
                 Some(price.output),
@@ -399,5 +404,40 @@ mod tests {
                 .is_err()
         );
         assert!(PriceTable::default().with_overrides("[1]").is_err());
+    }
+
+    #[test]
+    fn given_prices_are_read_in_both_forms_and_refused_with_a_reason() {
+        let table = PriceTable::default()
+            .with_overrides(r#"{"a": [1], "b": [1, 2, null, 4], "c": {"input": 1.5, "output": 2, "cache_write": 3}}"#)
+            .unwrap();
+        let price = |name| table.prices[name];
+        assert_eq!((price("a").input, price("a").output), (1.0, 0.0));
+        assert_eq!(
+            (price("b").cache_read, price("b").cache_write),
+            (None, Some(4.0))
+        );
+        assert_eq!(
+            (price("c").input, price("c").output, price("c").cache_write),
+            (1.5, 2.0, Some(3.0))
+        );
+        for (json, why) in [
+            (r#"{"m": []}"#, "has no input price"),
+            (r#"{"m": [null, 1]}"#, "has no input price"),
+            (r#"{"m": {"output": 1}}"#, "has no input price"),
+            (r#"{"m": {"input": 1}}"#, "has no output price"),
+            (
+                r#"{"m": {"input": 1, "output": 2, "cache": 3}}"#,
+                "is not [input, output",
+            ),
+            (r#"{"m": [1, 2, 3, 4, 5, 6]}"#, "is not [input, output"),
+            (r#"{"m": ["1"]}"#, "is not [input, output"),
+            (r#"{"m": 1}"#, "is not [input, output"),
+            (r#"{"m": [1, -2]}"#, "finite and not negative"),
+            ("[1]", "not a price map"),
+        ] {
+            let e = PriceTable::default().with_overrides(json).unwrap_err();
+            assert!(e.contains(why), "{json}: {e}");
+        }
     }
 }

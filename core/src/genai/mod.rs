@@ -569,16 +569,76 @@ pub(crate) fn code_for_http_status(status: u16) -> ErrorCode {
 
 /// Parsing helpers shared by the providers.
 pub(crate) mod de {
+    use serde::de::{self, SeqAccess, Visitor};
     use serde::{Deserialize, Deserializer};
     use std::borrow::Cow;
+    use std::fmt;
+    use std::marker::PhantomData;
 
     /// A string or a list of strings (`stop`, embeddings `input`).
-    #[derive(Debug, Deserialize)]
-    #[serde(untagged)]
+    #[derive(Debug)]
     pub enum OneOrMany<'a> {
-        #[serde(borrow)]
         One(Cow<'a, str>),
         Many(Vec<Cow<'a, str>>),
+    }
+
+    // By hand, not `#[serde(untagged)]`: that buffers the value to try each variant, and the
+    // buffering is 11 KB of the wasm build.
+    impl<'de: 'a, 'a> Deserialize<'de> for OneOrMany<'a> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(OneOrManyVisitor(PhantomData))
+        }
+    }
+
+    struct OneOrManyVisitor<'a>(PhantomData<&'a ()>);
+
+    impl<'de: 'a, 'a> Visitor<'de> for OneOrManyVisitor<'a> {
+        type Value = OneOrMany<'a>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or a list of strings")
+        }
+
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(OneOrMany::One(Cow::Borrowed(v)))
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(OneOrMany::One(Cow::Owned(v.to_owned())))
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+            while let Some(Text(item)) = seq.next_element()? {
+                items.push(item);
+            }
+            Ok(OneOrMany::Many(items))
+        }
+    }
+
+    /// A string, borrowed from the input where it has no escapes.
+    struct Text<'a>(Cow<'a, str>);
+
+    impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct TextVisitor<'a>(PhantomData<&'a ()>);
+            impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
+                type Value = Text<'a>;
+
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a string")
+                }
+
+                fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                    Ok(Text(Cow::Borrowed(v)))
+                }
+
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                    Ok(Text(Cow::Owned(v.to_owned())))
+                }
+            }
+            d.deserialize_str(TextVisitor(PhantomData))
+        }
     }
 
     impl OneOrMany<'_> {
@@ -594,5 +654,30 @@ pub(crate) mod de {
     pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
         let v: Option<serde_json::Number> = Option::deserialize(d)?;
         Ok(v.and_then(|n| n.as_i64().or_else(|| n.as_f64().map(|f| f as i64))))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn one_or_many_reads_a_string_or_a_list_borrowing_where_it_can() {
+            let one: OneOrMany = serde_json::from_str(r#""END""#).unwrap();
+            assert!(matches!(one, OneOrMany::One(Cow::Borrowed("END"))));
+            let many: OneOrMany = serde_json::from_str(r#"["a", "b\nc"]"#).unwrap();
+            let OneOrMany::Many(items) = many else {
+                panic!("a list")
+            };
+            assert!(matches!(items[0], Cow::Borrowed("a")));
+            assert_eq!(items[1], "b\nc");
+            let owned: OneOrMany = serde_json::from_str(r#"["\u0078"]"#).unwrap();
+            assert_eq!(owned.into_vec(), ["x"]);
+            for bad in ["1", "[1]", "{}", "null"] {
+                let e = serde_json::from_str::<OneOrMany>(bad)
+                    .unwrap_err()
+                    .to_string();
+                assert!(e.contains("string"), "{bad}: {e}");
+            }
+        }
     }
 }
