@@ -686,7 +686,9 @@ fn map_responses_object(
         outcome.conversation_id = Some(conversation.to_owned());
     }
     if let Some(usage) = resp.get("usage").filter(|u| u.is_object()) {
-        let usage: OpenAiUsage = serde_json::from_value(usage.clone()).unwrap_or_default();
+        // Read from its text, as every other usage object is: a second reader of these
+        // structs (from a JSON value) would double their code in the wasm build.
+        let usage: OpenAiUsage = serde_json::from_str(&usage.to_string()).unwrap_or_default();
         outcome.usage.merge(usage.usage());
     }
     let output = resp
