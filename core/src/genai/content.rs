@@ -350,10 +350,9 @@ pub fn capped_json_list<T: Serialize>(items: &[T], cap: usize) -> (String, Optio
     if cap == 0 || whole.len() <= cap {
         return (whole, None);
     }
-    let values: Vec<Json> = items
-        .iter()
-        .map(|i| serde_json::to_value(i).expect("content serializes"))
-        .collect();
+    // The elements as JSON values, read back from the text just written: no second
+    // serializer (into values) for the content types, which the wasm build would carry.
+    let values: Vec<Json> = serde_json::from_str(&whole).expect("content reads back");
     let mut kept: Vec<Json> = Vec::new();
     let mut budget = cap.saturating_sub(2); // the brackets
     for value in values.iter().rev() {
