@@ -154,7 +154,7 @@ c-lib: toolchain
 # of it: target/wasm/node (CommonJS, for the tests) and target/wasm/web (ES module), which
 # bindings-node/wasm/ ships to edge runtimes (lib/edge.mjs); and the browser build, without the
 # framework entry points (bindings-wasm's `frameworks` feature), which bindings-node/wasm/browser/
-# ships to pages (lib/browser.mjs) with the wasm inlined, one character per byte
+# ships to pages (lib/browser.mjs) with the wasm inlined, one or two characters per byte
 # (scripts/wasm_inline.mjs). The wasm-bindgen CLI must match the crate's
 # pinned version, so it is installed from crates.io once (--force: cargo's own record of an
 # install says nothing of whether its binary is still there): the one binary, unoptimised and
