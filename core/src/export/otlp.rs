@@ -213,26 +213,23 @@ fn span_json(span: &proto::Span) -> Json {
 }
 
 fn attributes_json(attributes: &[KeyValue]) -> Vec<Json> {
-    let value_json = |v: &AnyValue| v.value.as_ref().map_or(json!({}), any_value_json);
     attributes
         .iter()
-        .map(|kv| json!({"key": kv.key, "value": kv.value.as_ref().map_or(json!({}), value_json)}))
+        .map(|kv| json!({"key": kv.key, "value": kv.value.as_ref().map_or(json!({}), any_value_json)}))
         .collect()
 }
 
-fn any_value_json(value: &any_value::Value) -> Json {
+fn any_value_json(value: &AnyValue) -> Json {
     use any_value::Value as V;
-    match value {
-        V::StringValue(s) => json!({"stringValue": s}),
-        V::BoolValue(b) => json!({"boolValue": b}),
-        V::IntValue(i) => json!({"intValue": i.to_string()}),
-        V::DoubleValue(d) => json!({"doubleValue": d}),
-        V::ArrayValue(a) => json!({"arrayValue": {"values": a
-            .values
-            .iter()
-            .map(|v| v.value.as_ref().map_or(json!({}), any_value_json))
-            .collect::<Vec<_>>()}}),
-        // Lists, bytes and string-table indexes: not made by to_proto.
+    match &value.value {
+        Some(V::StringValue(s)) => json!({"stringValue": s}),
+        Some(V::BoolValue(b)) => json!({"boolValue": b}),
+        Some(V::IntValue(i)) => json!({"intValue": i.to_string()}),
+        Some(V::DoubleValue(d)) => json!({"doubleValue": d}),
+        Some(V::ArrayValue(a)) => {
+            json!({"arrayValue": {"values": a.values.iter().map(any_value_json).collect::<Vec<_>>()}})
+        }
+        // None, and lists, bytes and string-table indexes, which to_proto does not make.
         _ => json!({}),
     }
 }
