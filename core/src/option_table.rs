@@ -74,11 +74,21 @@ const fn row(
     OptionSpec {
         name,
         kind,
-        default,
-        env,
-        meaning,
+        default: readme(default),
+        env: readme(env),
+        meaning: readme(meaning),
         example,
         public: true,
+    }
+}
+
+/// The README's words (default, environment, meaning): left out of wasm builds, where nothing
+/// reads them (`readme_table` is for native tests), so that pages do not download them.
+const fn readme(text: &'static str) -> &'static str {
+    if cfg!(target_family = "wasm") {
+        ""
+    } else {
+        text
     }
 }
 
