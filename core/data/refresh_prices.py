@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Refreshes core/data/prices.json from LiteLLM's MIT-licensed price table.
+"""Refreshes core/data/prices.txt from LiteLLM's MIT-licensed price table.
 
 Usage: python3 core/data/refresh_prices.py [path/to/litellm-*.whl | path/to/model_prices.json]
 Without an argument it downloads the newest `litellm` wheel from PyPI with pip.
 
-The table is compacted to the providers llmtel instruments, with prices in USD per million tokens:
-[input, output, cache_read, cache_write, reasoning] (null when LiteLLM has no separate price).
-Keys are normalised the way the core normalises model names at lookup (see genai/cost.rs).
+The table is compacted to the providers llmtel instruments, with prices in USD per million tokens,
+one model a line: `name input output cache_read cache_write reasoning`, `-` where LiteLLM has no
+separate price, trailing `-`s left out. Plain lines, not JSON: the wasm core carries the table
+and its reader, and a page downloads both (genai/cost.rs reads it). Names are normalised the way
+the core normalises model names at lookup (see genai/cost.rs).
 """
 
 import datetime
@@ -55,6 +57,15 @@ def normalise(name: str) -> str:
     return name
 
 
+def number(value) -> str:
+    """`-` for none; `2` for 2.0 (a repr is exact and short: Python writes the shortest text that
+    reads back as the same double, as Rust does)."""
+    if value is None:
+        return "-"
+    text = repr(value)
+    return text[:-2] if text.endswith(".0") else text
+
+
 def per_million(value):
     return None if value is None else round(float(value) * 1e6, 6)
 
@@ -85,6 +96,9 @@ def main():
         if rank is None or entry.get("input_cost_per_token") is None:
             continue
         key = normalise(name)
+        if not key or any(c.isspace() for c in key) or key.startswith("#"):
+            print(f"left out: {name!r} (a name in prices.txt is one word)", file=sys.stderr)
+            continue
         price = [
             per_million(entry.get("input_cost_per_token")),
             per_million(entry.get("output_cost_per_token", 0.0)),
@@ -94,14 +108,18 @@ def main():
         ]
         if key not in chosen or rank < chosen[key][0]:
             chosen[key] = (rank, price)
-    table = {
-        "source": origin,
-        "licence": "MIT, see LICENSE-litellm",
-        "taken": datetime.date.today().isoformat(),
-        "unit": "USD per 1M tokens: [input, output, cache_read, cache_write, reasoning]",
-        "models": {k: v[1] for k, v in sorted(chosen.items())},
-    }
-    (HERE / "prices.json").write_text(json.dumps(table, separators=(",", ":")) + "\n")
+    lines = [
+        "# USD per million tokens: model input output cache_read cache_write reasoning",
+        "# (`-` for none; trailing ones left out). Written by refresh_prices.py.",
+        "# licence: MIT, see LICENSE-litellm",
+        f"# source: {origin}",
+        f"# taken: {datetime.date.today().isoformat()}",
+    ]
+    for name, (_, price) in sorted(chosen.items()):
+        while price and price[-1] is None:
+            price = price[:-1]
+        lines.append(" ".join([name] + [number(p) for p in price]))
+    (HERE / "prices.txt").write_text("\n".join(lines) + "\n")
     if licence:
         (HERE / "LICENSE-litellm").write_text(licence)
     print(f"{len(chosen)} models from {origin}")

@@ -56,7 +56,7 @@ def test_the_sdist_holds_its_sources_and_builds_a_wheel(tmp_path):
     import tarfile
     with tarfile.open(sdist) as tar:
         names = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
-    for needed in ["README.md", "LICENSE", "Cargo.lock", "pyproject.toml", "core/src/lib.rs", "core/data/prices.json",
+    for needed in ["README.md", "LICENSE", "Cargo.lock", "pyproject.toml", "core/src/lib.rs", "core/data/prices.txt",
                    "bindings-python/src/lib.rs", "python/llmtel/__init__.py", "python/llmtel/py.typed"]:
         assert needed in names, needed
     # What pip does with an sdist on a platform without a wheel (a Rust toolchain needed).

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use serde::Deserialize;
 use serde_json::Value as Json;
 
 use super::Usage;
@@ -52,15 +51,54 @@ pub struct PriceTable {
     pub taken: String,
 }
 
-/// `core/data/prices.json`: rows in list form, names already normalised (`normalise` in
-/// `refresh_prices.py`; a test holds them to `normalise_model`). Read as fixed arrays, not as
-/// JSON values: this table is parsed when a client starts (in a browser, before the first
-/// call).
-#[derive(Deserialize)]
-struct TableFile {
-    source: String,
-    taken: String,
-    models: HashMap<String, [Option<f64>; 5]>,
+/// `core/data/prices.txt`: one model a line, `name input output cache_read cache_write
+/// reasoning` in USD per million tokens (`-` for none, trailing ones left out), names already
+/// normalised (`normalise` in `refresh_prices.py`; a test holds them to `normalise_model`), and
+/// `# source: …` / `# taken: …` among the comment lines. Plain lines rather than JSON: a page
+/// downloads this table and its reader with the wasm core, and a derived JSON reader for it was
+/// the larger part of that. Read when a client starts (in a browser, before the first call).
+const EMBEDDED: &str = include_str!("../../data/prices.txt");
+
+type Rows = Vec<(&'static str, Price)>;
+
+/// A table's rows (in prices.txt's form) and its `source` and `taken` comments; `Err` names the
+/// line that is not a row (a test reads the whole embedded table).
+fn read_rows(text: &'static str) -> Result<(Rows, String, String), String> {
+    let (mut rows, mut source, mut taken) = (Vec::new(), String::new(), String::new());
+    for (i, line) in text.lines().enumerate() {
+        if let Some(comment) = line.strip_prefix('#') {
+            let comment = comment.trim();
+            if let Some(text) = comment.strip_prefix("source:") {
+                source = text.trim().to_owned();
+            } else if let Some(text) = comment.strip_prefix("taken:") {
+                taken = text.trim().to_owned();
+            }
+            continue;
+        }
+        let bad = || format!("prices.txt line {}: {line:?}", i + 1);
+        let mut words = line.split_ascii_whitespace();
+        let Some(name) = words.next() else { continue };
+        let mut fields = [None; 5];
+        for (n, word) in words.enumerate() {
+            let field = fields.get_mut(n).ok_or_else(bad)?;
+            if word != "-" {
+                *field = Some(crate::options::parse_number(word).ok_or_else(bad)?);
+            }
+        }
+        let [Some(input), output, cache_read, cache_write, reasoning] = fields else {
+            return Err(bad());
+        };
+        let output = output.unwrap_or(0.0);
+        let price = Price {
+            input,
+            output,
+            cache_read,
+            cache_write,
+            reasoning,
+        };
+        rows.push((name, price));
+    }
+    Ok((rows, source, taken))
 }
 
 /// A price the user gives: `[input, output, cache_read, cache_write, reasoning]` (trailing
@@ -118,27 +156,9 @@ impl PriceTable {
     pub fn embedded() -> &'static PriceTable {
         static TABLE: OnceLock<PriceTable> = OnceLock::new();
         TABLE.get_or_init(|| {
-            let file: TableFile = serde_json::from_str(include_str!("../../data/prices.json"))
-                .expect("the embedded price table is valid");
-            let mut rows: Vec<(String, Price)> = file
-                .models
-                .into_iter()
-                .filter_map(|(name, row)| {
-                    let [Some(input), output, cache_read, cache_write, reasoning] = row else {
-                        return None;
-                    };
-                    let output = output.unwrap_or(0.0);
-                    let price = Price {
-                        input,
-                        output,
-                        cache_read,
-                        cache_write,
-                        reasoning,
-                    };
-                    Some((name, price))
-                })
-                .collect();
-            rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            let (mut rows, source, taken) =
+                read_rows(EMBEDDED).expect("the embedded price table is valid");
+            rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
             let mut prices = HashMap::with_capacity(rows.len() * 2);
             // A dated name also answers for its undated alias: in name order, so the newest
             // date (or `-latest`) is the alias's price, whatever the map's order; then the
@@ -148,11 +168,14 @@ impl PriceTable {
                     prices.insert(undated.to_owned(), *price);
                 }
             }
-            prices.extend(rows);
+            prices.extend(
+                rows.into_iter()
+                    .map(|(name, price)| (name.to_owned(), price)),
+            );
             PriceTable {
                 prices,
-                source: file.source,
-                taken: file.taken,
+                source,
+                taken,
             }
         })
     }
@@ -317,13 +340,60 @@ mod tests {
     /// The embedded rows are read without `normalise_model`: the refresh script wrote them so.
     #[test]
     fn embedded_names_are_normalised() {
-        let file: TableFile = serde_json::from_str(include_str!("../../data/prices.json")).unwrap();
-        let odd: Vec<&String> = file
-            .models
-            .keys()
-            .filter(|name| normalise_model(name) != **name)
+        let (rows, _, _) = read_rows(EMBEDDED).unwrap();
+        let odd: Vec<&str> = rows
+            .iter()
+            .map(|(name, _)| *name)
+            .filter(|name| normalise_model(name) != *name)
             .collect();
         assert!(odd.is_empty(), "not normalised: {odd:?}");
+    }
+
+    #[test]
+    fn the_table_file_is_read_with_its_provenance() {
+        let (rows, source, taken) = read_rows(EMBEDDED).unwrap();
+        assert!(source.starts_with("litellm "), "{source}");
+        assert_eq!(taken.len(), "2026-11-24".len(), "{taken}");
+        let row = |name| rows.iter().find(|(n, _)| *n == name).unwrap().1;
+        // `ada 0.11 0`: trailing prices left out.
+        assert_eq!(
+            row("ada"),
+            Price {
+                input: 0.11,
+                output: 0.0,
+                cache_read: None,
+                cache_write: None,
+                reasoning: None
+            }
+        );
+        let text = "# source: s\n# taken: t\n\nm 1 2 - 0.5\n";
+        let (rows, source, taken) = read_rows(text).unwrap();
+        assert_eq!((source.as_str(), taken.as_str()), ("s", "t"));
+        assert_eq!(
+            rows,
+            [(
+                "m",
+                Price {
+                    input: 1.0,
+                    output: 2.0,
+                    cache_read: None,
+                    cache_write: Some(0.5),
+                    reasoning: None
+                }
+            )]
+        );
+        for (bad, line) in [
+            ("m - 2", 1),
+            ("# c\nm 1 x", 2),
+            ("m 1 2 3 4 5 6", 1),
+            ("m", 1),
+        ] {
+            let err = read_rows(bad).unwrap_err();
+            assert!(
+                err.starts_with(&format!("prices.txt line {line}: ")),
+                "{bad:?}: {err}"
+            );
+        }
     }
 
     /// `claude-3-7-sonnet` has no row; two dated rows strip to it with different prices. It
