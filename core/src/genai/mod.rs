@@ -569,7 +569,7 @@ pub(crate) fn code_for_http_status(status: u16) -> ErrorCode {
 
 /// Parsing helpers shared by the providers.
 pub(crate) mod de {
-    use serde::de::{self, SeqAccess, Visitor};
+    use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
     use serde::{Deserialize, Deserializer};
     use std::borrow::Cow;
     use std::fmt;
@@ -616,8 +616,66 @@ pub(crate) mod de {
         }
     }
 
+    /// A struct read from a JSON object field by field, written by hand where a derived reader
+    /// costs too much of the wasm build: a derive also reads the struct from a JSON array,
+    /// visits field names three ways and checks for duplicates, about twice the code of this
+    /// (a repeated field is taken last here, as `serde_json::Value` takes it). Fields start at
+    /// their default (`#[serde(default)]`).
+    pub trait Object<'de>: Default {
+        /// What the error says was expected ("an OpenAI request").
+        const EXPECTING: &'static str;
+
+        /// Reads the value of `key` from `map` (with `map.next_value()`), or skips it
+        /// (`skip(map)`) when the struct has no such field.
+        fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error>;
+    }
+
+    /// Deserializes an [`Object`]: `deserializer.deserialize_map(ObjectVisitor::new())`.
+    pub struct ObjectVisitor<T>(PhantomData<T>);
+
+    impl<T> ObjectVisitor<T> {
+        pub fn new() -> Self {
+            ObjectVisitor(PhantomData)
+        }
+    }
+
+    impl<'de, T: Object<'de>> Visitor<'de> for ObjectVisitor<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(T::EXPECTING)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+            let mut value = T::default();
+            while let Some(Text(key)) = map.next_key()? {
+                value.field(&key, &mut map)?;
+            }
+            Ok(value)
+        }
+    }
+
+    /// Passes over a field nobody reads.
+    pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+        map.next_value::<IgnoredAny>().map(drop)
+    }
+
+    /// A string field, borrowed from the input where it has no escapes (`null`: none).
+    pub fn text<'de: 'a, 'a, A: MapAccess<'de>>(
+        map: &mut A,
+    ) -> Result<Option<Cow<'a, str>>, A::Error> {
+        Ok(map.next_value::<Option<Text<'a>>>()?.map(|t| t.0))
+    }
+
+    /// A whole number field written as an integer or a float ([`int`]).
+    pub fn int_field<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<i64>, A::Error> {
+        Ok(map
+            .next_value::<Option<serde_json::Number>>()?
+            .and_then(|n| n.as_i64().or_else(|| n.as_f64().map(|f| f as i64))))
+    }
+
     /// A string, borrowed from the input where it has no escapes.
-    struct Text<'a>(Cow<'a, str>);
+    pub struct Text<'a>(pub Cow<'a, str>);
 
     impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -659,6 +717,61 @@ pub(crate) mod de {
     #[cfg(test)]
     mod tests {
         use super::*;
+
+        #[derive(Default, Debug, PartialEq)]
+        struct Probe<'a> {
+            name: Option<Cow<'a, str>>,
+            count: Option<i64>,
+        }
+
+        impl<'de: 'a, 'a> Object<'de> for Probe<'a> {
+            const EXPECTING: &'static str = "a probe object";
+
+            fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+                match key {
+                    "name" => self.name = text(map)?,
+                    "count" => self.count = int_field(map)?,
+                    _ => skip(map)?,
+                }
+                Ok(())
+            }
+        }
+
+        fn probe(json: &str) -> Result<Probe<'_>, String> {
+            let mut d = serde_json::Deserializer::from_str(json);
+            d.deserialize_map(ObjectVisitor::<Probe>::new())
+                .map_err(|e| e.to_string())
+        }
+
+        #[test]
+        fn an_object_reads_its_fields_borrowing_and_skips_the_rest() {
+            let p =
+                probe(r#"{"other": {"deep": [1, {"x": null}]}, "name": "gpt", "count": 1024.0}"#)
+                    .unwrap();
+            assert!(matches!(p.name, Some(Cow::Borrowed("gpt"))));
+            assert_eq!(p.count, Some(1024));
+            // An escaped key is still its field; an escaped value is owned.
+            let p = probe(r#"{"n\u0061me": "a\nb", "count": null}"#).unwrap();
+            assert_eq!(
+                p,
+                Probe {
+                    name: Some(Cow::Owned("a\nb".into())),
+                    count: None
+                }
+            );
+            // A repeated field: the last wins, as in serde_json::Value.
+            assert_eq!(probe(r#"{"count": 1, "count": 2}"#).unwrap().count, Some(2));
+            assert_eq!(probe("{}").unwrap(), Probe::default());
+            for (bad, says) in [
+                ("null", "expected a probe object"),
+                ("[1]", "expected a probe object"),
+                (r#"{"name": 1}"#, "expected a string"),
+                (r#"{"count": "1"}"#, "invalid type: string"),
+            ] {
+                let e = probe(bad).unwrap_err();
+                assert!(e.contains(says), "{bad}: {e}");
+            }
+        }
 
         #[test]
         fn one_or_many_reads_a_string_or_a_list_borrowing_where_it_can() {
