@@ -176,9 +176,9 @@ pub struct SpanSpec {
     pub remote_parent: Option<RemoteParent>,
 }
 
-/// A provider call's start: the provider's request as it went on the wire.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+/// A provider call's start: the provider's request as it went on the wire. Read from JSON (the
+/// wasm binding's `call`) with unknown fields refused.
+#[derive(Clone, Debug, Default)]
 pub struct CallSpec {
     /// `openai`, `azure.ai.openai`, `anthropic`, `gcp.gemini`, `gcp.vertex_ai`, `gcp.gen_ai`.
     pub provider: String,
@@ -197,8 +197,54 @@ pub struct CallSpec {
     pub conversation_id: Option<String>,
     /// The host's scope: attributes every span started in it carries (its tags, the user).
     pub scope: Vec<(String, String)>,
-    #[serde(skip)]
     pub parent: Option<SpanContext>,
+}
+
+// By hand (`de::Object`), not derived: read on every call of a page, and the derived reader was
+// 5 KB of the wasm build.
+impl<'de> crate::genai::de::Object<'de> for CallSpec {
+    const EXPECTING: &'static str = "a call spec object";
+
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        const FIELDS: &[&str] = &[
+            "provider",
+            "api",
+            "request",
+            "server_address",
+            "server_port",
+            "record_inputs",
+            "record_outputs",
+            "stream",
+            "origin",
+            "conversation_id",
+            "scope",
+        ];
+        match key {
+            "provider" => self.provider = map.next_value()?,
+            "api" => self.api = map.next_value()?,
+            "request" => self.request = map.next_value()?,
+            "server_address" => self.server_address = map.next_value()?,
+            "server_port" => self.server_port = map.next_value()?,
+            "record_inputs" => self.record_inputs = map.next_value()?,
+            "record_outputs" => self.record_outputs = map.next_value()?,
+            "stream" => self.stream = map.next_value()?,
+            "origin" => self.origin = map.next_value()?,
+            "conversation_id" => self.conversation_id = map.next_value()?,
+            "scope" => self.scope = map.next_value()?,
+            _ => return Err(serde::de::Error::unknown_field(key, FIELDS)),
+        }
+        Ok(())
+    }
+}
+
+impl<'de> Deserialize<'de> for CallSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(crate::genai::de::ObjectVisitor::new())
+    }
 }
 
 impl CallSpec {
@@ -873,6 +919,57 @@ fn value_of(json: &serde_json::Value, was: Option<&Value>) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_call_spec_is_read_from_json_and_refuses_fields_it_does_not_have() {
+        let spec: CallSpec = spec_from_json(
+            "call",
+            r#"{"provider": "openai", "api": "chat_completions", "request": "{}",
+                "server_address": "api.openai.com", "server_port": 443, "record_inputs": true,
+                "record_outputs": false, "stream": true, "origin": "auto.ai.openai",
+                "conversation_id": null, "scope": [["user.id", "u1"]]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                spec.provider.as_str(),
+                spec.api.as_str(),
+                spec.request.as_str()
+            ),
+            ("openai", "chat_completions", "{}")
+        );
+        assert_eq!(
+            (spec.server_address.as_deref(), spec.server_port),
+            (Some("api.openai.com"), Some(443))
+        );
+        assert_eq!(
+            (spec.record_inputs, spec.record_outputs, spec.stream),
+            (true, false, true)
+        );
+        assert_eq!(
+            (spec.origin.as_deref(), spec.conversation_id),
+            (Some("auto.ai.openai"), None)
+        );
+        assert_eq!(spec.scope, [("user.id".to_owned(), "u1".to_owned())]);
+        let defaults: CallSpec = spec_from_json("call", "{}").unwrap();
+        assert!(defaults.provider.is_empty() && !defaults.stream && defaults.scope.is_empty());
+        for (json, says) in [
+            (
+                r#"{"provider": "openai", "parent": 1}"#,
+                "unknown field `parent`, expected one of `provider`",
+            ),
+            (r#"{"server_port": 70000}"#, "u16"),
+            (
+                r#"{"provider": null}"#,
+                "invalid type: null, expected a string",
+            ),
+            (r#"["openai"]"#, "expected a call spec object"),
+        ] {
+            let e = spec_from_json::<CallSpec>("call", json).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("call"));
+            assert!(e.reason.contains(says), "{json}: {}", e.reason);
+        }
+    }
 
     #[test]
     fn a_hook_round_trip_through_json_keeps_doubles_doubles() {
