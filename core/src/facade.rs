@@ -202,50 +202,19 @@ pub struct CallSpec {
 
 // By hand (`de::Object`), not derived: read on every call of a page, and the derived reader was
 // 5 KB of the wasm build.
-impl<'de> crate::genai::de::Object<'de> for CallSpec {
-    const EXPECTING: &'static str = "a call spec object";
-
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        const FIELDS: &[&str] = &[
-            "provider",
-            "api",
-            "request",
-            "server_address",
-            "server_port",
-            "record_inputs",
-            "record_outputs",
-            "stream",
-            "origin",
-            "conversation_id",
-            "scope",
-        ];
-        match key {
-            "provider" => self.provider = map.next_value()?,
-            "api" => self.api = map.next_value()?,
-            "request" => self.request = map.next_value()?,
-            "server_address" => self.server_address = map.next_value()?,
-            "server_port" => self.server_port = map.next_value()?,
-            "record_inputs" => self.record_inputs = map.next_value()?,
-            "record_outputs" => self.record_outputs = map.next_value()?,
-            "stream" => self.stream = map.next_value()?,
-            "origin" => self.origin = map.next_value()?,
-            "conversation_id" => self.conversation_id = map.next_value()?,
-            "scope" => self.scope = map.next_value()?,
-            _ => return Err(serde::de::Error::unknown_field(key, FIELDS)),
-        }
-        Ok(())
-    }
-}
-
-impl<'de> Deserialize<'de> for CallSpec {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(crate::genai::de::ObjectVisitor::new())
-    }
-}
+crate::genai::de::object_reader!(CallSpec, "struct CallSpec", deny, {
+    "provider" => provider: value,
+    "api" => api: value,
+    "request" => request: value,
+    "server_address" => server_address: value,
+    "server_port" => server_port: value,
+    "record_inputs" => record_inputs: value,
+    "record_outputs" => record_outputs: value,
+    "stream" => stream: value,
+    "origin" => origin: value,
+    "conversation_id" => conversation_id: value,
+    "scope" => scope: value,
+});
 
 impl CallSpec {
     /// The provider and API named, with the request and where it went.
@@ -963,7 +932,7 @@ mod tests {
                 r#"{"provider": null}"#,
                 "invalid type: null, expected a string",
             ),
-            (r#"["openai"]"#, "expected a call spec object"),
+            (r#"["openai"]"#, "expected struct CallSpec"),
         ] {
             let e = spec_from_json::<CallSpec>("call", json).unwrap_err();
             assert_eq!(e.field.as_deref(), Some("call"));

@@ -655,6 +655,52 @@ pub(crate) mod de {
         }
     }
 
+    /// `Deserialize` through [`Object`] for a struct with `Default`, from its fields: `"key" =>
+    /// field: how`, `how` being `value` (`next_value`), `text` (a string, borrowed where it can
+    /// be) or `int` ([`int_field`]); other keys are skipped (`skip`) or refused by name (`deny`,
+    /// as `#[serde(deny_unknown_fields)]`).
+    macro_rules! object_reader {
+        ($ty:ident<$lt:lifetime>, $expecting:literal, $unknown:ident, { $($key:literal => $field:ident: $how:ident),* $(,)? }) => {
+            impl<'de: $lt, $lt> $crate::genai::de::Object<'de> for $ty<$lt> {
+                $crate::genai::de::object_reader!(@body $expecting, $unknown, { $($key => $field: $how),* });
+            }
+            impl<'de: $lt, $lt> ::serde::Deserialize<'de> for $ty<$lt> {
+                fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    d.deserialize_map($crate::genai::de::ObjectVisitor::new())
+                }
+            }
+        };
+        ($ty:ident, $expecting:literal, $unknown:ident, { $($key:literal => $field:ident: $how:ident),* $(,)? }) => {
+            impl<'de> $crate::genai::de::Object<'de> for $ty {
+                $crate::genai::de::object_reader!(@body $expecting, $unknown, { $($key => $field: $how),* });
+            }
+            impl<'de> ::serde::Deserialize<'de> for $ty {
+                fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    d.deserialize_map($crate::genai::de::ObjectVisitor::new())
+                }
+            }
+        };
+        (@body $expecting:literal, $unknown:ident, { $($key:literal => $field:ident: $how:ident),* }) => {
+            const EXPECTING: &'static str = $expecting;
+
+            fn field<A: ::serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+                match key {
+                    $($key => self.$field = $crate::genai::de::object_reader!(@read $how, map),)*
+                    _ => $crate::genai::de::object_reader!(@unknown $unknown, key, map, [$($key),*]),
+                }
+                Ok(())
+            }
+        };
+        (@read value, $map:ident) => { $map.next_value()? };
+        (@read text, $map:ident) => { $crate::genai::de::text($map)? };
+        (@read int, $map:ident) => { $crate::genai::de::int_field($map)? };
+        (@unknown skip, $key:ident, $map:ident, [$($k:literal),*]) => { $crate::genai::de::skip($map)? };
+        (@unknown deny, $key:ident, $map:ident, [$($k:literal),*]) => {
+            return Err(::serde::de::Error::unknown_field($key, &[$($k),*]))
+        };
+    }
+    pub(crate) use object_reader;
+
     /// Passes over a field nobody reads.
     pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
         map.next_value::<IgnoredAny>().map(drop)

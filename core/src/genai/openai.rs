@@ -41,61 +41,45 @@ struct Request<'a> {
 }
 
 // By hand (`de::Object`), not derived: the largest reader of the wasm build (7.8 KB derived).
-impl<'de: 'a, 'a> de::Object<'de> for Request<'a> {
-    const EXPECTING: &'static str = "an OpenAI request object";
+de::object_reader!(Request<'a>, "struct Request", skip, {
+    "model" => model: text,
+    "temperature" => temperature: value,
+    "top_p" => top_p: value,
+    "frequency_penalty" => frequency_penalty: value,
+    "presence_penalty" => presence_penalty: value,
+    "max_tokens" => max_tokens: int,
+    "max_completion_tokens" => max_completion_tokens: int,
+    "max_output_tokens" => max_output_tokens: int,
+    "stop" => stop: value,
+    "seed" => seed: int,
+    "n" => n: int,
+    "stream" => stream: value,
+    "response_format" => response_format: value,
+    "text" => text: value,
+    "modalities" => modalities: value,
+    "conversation" => conversation: value,
+    "previous_response_id" => previous_response_id: text,
+    "messages" => messages: value,
+    "input" => input: value,
+    "instructions" => instructions: text,
+    "tools" => tools: value,
+});
 
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "model" => self.model = de::text(map)?,
-            "temperature" => self.temperature = map.next_value()?,
-            "top_p" => self.top_p = map.next_value()?,
-            "frequency_penalty" => self.frequency_penalty = map.next_value()?,
-            "presence_penalty" => self.presence_penalty = map.next_value()?,
-            "max_tokens" => self.max_tokens = de::int_field(map)?,
-            "max_completion_tokens" => self.max_completion_tokens = de::int_field(map)?,
-            "max_output_tokens" => self.max_output_tokens = de::int_field(map)?,
-            "stop" => self.stop = map.next_value()?,
-            "seed" => self.seed = de::int_field(map)?,
-            "n" => self.n = de::int_field(map)?,
-            "stream" => self.stream = map.next_value()?,
-            "response_format" => self.response_format = map.next_value()?,
-            "text" => self.text = map.next_value()?,
-            "modalities" => self.modalities = map.next_value()?,
-            "conversation" => self.conversation = map.next_value()?,
-            "previous_response_id" => self.previous_response_id = de::text(map)?,
-            "messages" => self.messages = map.next_value()?,
-            "input" => self.input = map.next_value()?,
-            "instructions" => self.instructions = de::text(map)?,
-            "tools" => self.tools = map.next_value()?,
-            _ => de::skip(map)?,
-        }
-        Ok(())
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Request<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(de::ObjectVisitor::new())
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 struct Format<'a> {
-    #[serde(rename = "type", borrow)]
     kind: Option<Cow<'a, str>>,
 }
+de::object_reader!(Format<'a>, "struct Format", skip, {
+    "type" => kind: text,
+});
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 struct TextConfig<'a> {
-    #[serde(borrow)]
     format: Option<Format<'a>>,
 }
+de::object_reader!(TextConfig<'a>, "struct TextConfig", skip, {
+    "format" => format: value,
+});
 
 pub(super) fn map_request(
     api: Api,
@@ -370,33 +354,39 @@ fn part_of(part: &Json) -> Option<Part> {
     })
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 struct OpenAiUsage {
-    #[serde(deserialize_with = "de::int")]
     prompt_tokens: Option<i64>,
-    #[serde(deserialize_with = "de::int")]
     completion_tokens: Option<i64>,
-    #[serde(deserialize_with = "de::int")]
     input_tokens: Option<i64>,
-    #[serde(deserialize_with = "de::int")]
     output_tokens: Option<i64>,
-    #[serde(deserialize_with = "de::int")]
     total_tokens: Option<i64>,
     prompt_tokens_details: Option<Details>,
     input_tokens_details: Option<Details>,
     completion_tokens_details: Option<Details>,
     output_tokens_details: Option<Details>,
 }
+de::object_reader!(OpenAiUsage, "struct OpenAiUsage", skip, {
+    "prompt_tokens" => prompt_tokens: int,
+    "completion_tokens" => completion_tokens: int,
+    "input_tokens" => input_tokens: int,
+    "output_tokens" => output_tokens: int,
+    "total_tokens" => total_tokens: int,
+    "prompt_tokens_details" => prompt_tokens_details: value,
+    "input_tokens_details" => input_tokens_details: value,
+    "completion_tokens_details" => completion_tokens_details: value,
+    "output_tokens_details" => output_tokens_details: value,
+});
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 struct Details {
-    #[serde(deserialize_with = "de::int")]
     cached_tokens: Option<i64>,
-    #[serde(deserialize_with = "de::int")]
     reasoning_tokens: Option<i64>,
 }
+de::object_reader!(Details, "struct Details", skip, {
+    "cached_tokens" => cached_tokens: int,
+    "reasoning_tokens" => reasoning_tokens: int,
+});
 
 impl OpenAiUsage {
     /// OpenAI's prompt/input tokens already include cached ones, and completion/output tokens
@@ -421,40 +411,84 @@ impl OpenAiUsage {
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default, bound(deserialize = "B: Deserialize<'de> + Default"))]
+#[derive(Default)]
 struct ChatResponse<'a, B> {
-    #[serde(borrow)]
     id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     model: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     choices: Vec<ChatChoice<'a, B>>,
     usage: Option<OpenAiUsage>,
-    #[serde(borrow)]
     system_fingerprint: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     service_tier: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "type")]
     kind: Option<Cow<'a, str>>,
     /// Responses API
-    #[serde(borrow)]
     response: Option<&'a RawValue>,
-    #[serde(borrow)]
     error: Option<&'a RawValue>,
+}
+
+// `de::object_reader!` takes no type parameters; the same reader written out.
+impl<'de: 'a, 'a, B: Deserialize<'de> + Default> de::Object<'de> for ChatResponse<'a, B> {
+    const EXPECTING: &'static str = "struct ChatResponse";
+
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "id" => self.id = de::text(map)?,
+            "model" => self.model = de::text(map)?,
+            "choices" => self.choices = map.next_value()?,
+            "usage" => self.usage = map.next_value()?,
+            "system_fingerprint" => self.system_fingerprint = de::text(map)?,
+            "service_tier" => self.service_tier = de::text(map)?,
+            "type" => self.kind = de::text(map)?,
+            "response" => self.response = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            _ => de::skip(map)?,
+        }
+        Ok(())
+    }
+}
+
+impl<'de: 'a, 'a, B: Deserialize<'de> + Default> Deserialize<'de> for ChatResponse<'a, B> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(de::ObjectVisitor::new())
+    }
 }
 
 /// `B` is how the message is read: `ChatMessage` when outputs are recorded, `Skipped` when
 /// nobody will look at it (the parser then only skips over it).
-#[derive(Deserialize, Default)]
-#[serde(default, bound(deserialize = "B: Deserialize<'de> + Default"))]
+#[derive(Default)]
 struct ChatChoice<'a, B> {
-    #[serde(deserialize_with = "de::int")]
     index: Option<i64>,
-    #[serde(borrow)]
     finish_reason: Option<Cow<'a, str>>,
     message: Option<B>,
     delta: Option<B>,
+}
+
+impl<'de: 'a, 'a, B: Deserialize<'de> + Default> de::Object<'de> for ChatChoice<'a, B> {
+    const EXPECTING: &'static str = "struct ChatChoice";
+
+    fn field<A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            "index" => self.index = de::int_field(map)?,
+            "finish_reason" => self.finish_reason = de::text(map)?,
+            "message" => self.message = map.next_value()?,
+            "delta" => self.delta = map.next_value()?,
+            _ => de::skip(map)?,
+        }
+        Ok(())
+    }
+}
+
+impl<'de: 'a, 'a, B: Deserialize<'de> + Default> Deserialize<'de> for ChatChoice<'a, B> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(de::ObjectVisitor::new())
+    }
 }
 
 /// A value nobody will read.
@@ -649,44 +683,47 @@ fn map_chat<'a, B: MessageBody<'a>>(
 /// A chat message or stream delta, read in the same pass as the chunk and without building a
 /// JSON tree: this runs per chunk. Every field stays raw, so no unexpected type can fail the
 /// chunk; fields are read only when outputs are recorded.
-#[derive(Deserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 struct ChatMessage<'a> {
-    #[serde(borrow)]
     role: Option<&'a RawValue>,
-    #[serde(borrow)]
     content: Option<&'a RawValue>,
-    #[serde(borrow)]
     refusal: Option<&'a RawValue>,
-    #[serde(borrow)]
     reasoning_content: Option<&'a RawValue>,
-    #[serde(borrow)]
     reasoning: Option<&'a RawValue>,
-    #[serde(borrow)]
     tool_calls: Option<&'a RawValue>,
-    #[serde(borrow)]
     audio: Option<&'a RawValue>,
 }
+de::object_reader!(ChatMessage<'a>, "struct ChatMessage", skip, {
+    "role" => role: value,
+    "content" => content: value,
+    "refusal" => refusal: value,
+    "reasoning_content" => reasoning_content: value,
+    "reasoning" => reasoning: value,
+    "tool_calls" => tool_calls: value,
+    "audio" => audio: value,
+});
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 struct ToolCallDelta<'a> {
-    #[serde(deserialize_with = "de::int")]
     index: Option<i64>,
-    #[serde(borrow)]
     id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     function: Option<FunctionDelta<'a>>,
 }
+de::object_reader!(ToolCallDelta<'a>, "struct ToolCallDelta", skip, {
+    "index" => index: int,
+    "id" => id: text,
+    "function" => function: value,
+});
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 struct FunctionDelta<'a> {
-    #[serde(borrow)]
     name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     arguments: Option<Cow<'a, str>>,
 }
+de::object_reader!(FunctionDelta<'a>, "struct FunctionDelta", skip, {
+    "name" => name: text,
+    "arguments" => arguments: text,
+});
 
 /// A raw JSON value as text, when it is a string; borrowed when it has no escapes.
 fn text(raw: Option<&RawValue>) -> Option<Cow<'_, str>> {
@@ -805,22 +842,25 @@ fn map_responses_object(
     Ok(())
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 struct EmbeddingsResponse<'a> {
-    #[serde(borrow)]
     model: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     data: Vec<EmbeddingItem<'a>>,
     usage: Option<OpenAiUsage>,
 }
+de::object_reader!(EmbeddingsResponse<'a>, "struct EmbeddingsResponse", skip, {
+    "model" => model: text,
+    "data" => data: value,
+    "usage" => usage: value,
+});
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 struct EmbeddingItem<'a> {
-    #[serde(borrow)]
     embedding: Option<&'a RawValue>,
 }
+de::object_reader!(EmbeddingItem<'a>, "struct EmbeddingItem", skip, {
+    "embedding" => embedding: value,
+});
 
 fn map_embeddings(json: &str, outcome: &mut Outcome) -> Result<(), MappingError> {
     let resp: EmbeddingsResponse<'_> = parse("response", json)?;
