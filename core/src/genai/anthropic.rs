@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
 use serde_json::Value as Json;
 use serde_json::value::RawValue;
 
@@ -15,26 +14,31 @@ use super::{
 use crate::keys as k;
 use crate::span::Attributes;
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 struct Request<'a> {
-    #[serde(borrow)]
     model: Option<Cow<'a, str>>,
-    #[serde(deserialize_with = "de::int")]
     max_tokens: Option<i64>,
     temperature: Option<f64>,
     top_p: Option<f64>,
     top_k: Option<f64>,
-    #[serde(borrow)]
     stop_sequences: Option<OneOrMany<'a>>,
     stream: Option<bool>,
-    #[serde(borrow)]
     system: Option<&'a RawValue>,
-    #[serde(borrow)]
     messages: Option<&'a RawValue>,
-    #[serde(borrow)]
     tools: Option<&'a RawValue>,
 }
+de::object_reader!(Request<'a>, "struct Request", skip, {
+    "model" => model: text,
+    "max_tokens" => max_tokens: int,
+    "temperature" => temperature: value,
+    "top_p" => top_p: value,
+    "top_k" => top_k: value,
+    "stop_sequences" => stop_sequences: value,
+    "stream" => stream: value,
+    "system" => system: value,
+    "messages" => messages: value,
+    "tools" => tools: value,
+});
 
 pub(super) fn map_request(
     api: Api,
@@ -175,18 +179,19 @@ fn block_part(block: &Json) -> Option<Part> {
 }
 
 /// Anthropic's usage as reported: `input_tokens` excludes cache reads and writes.
-#[derive(Deserialize, Default, Clone, Copy)]
-#[serde(default)]
+#[derive(Default, Clone, Copy)]
 struct RawUsage {
-    #[serde(deserialize_with = "de::int")]
     input_tokens: Option<i64>,
-    #[serde(deserialize_with = "de::int")]
     output_tokens: Option<i64>,
-    #[serde(deserialize_with = "de::int")]
     cache_read_input_tokens: Option<i64>,
-    #[serde(deserialize_with = "de::int")]
     cache_creation_input_tokens: Option<i64>,
 }
+de::object_reader!(RawUsage, "struct RawUsage", skip, {
+    "input_tokens" => input_tokens: int,
+    "output_tokens" => output_tokens: int,
+    "cache_read_input_tokens" => cache_read_input_tokens: int,
+    "cache_creation_input_tokens" => cache_creation_input_tokens: int,
+});
 
 impl RawUsage {
     fn merge(&mut self, newer: RawUsage) {
@@ -225,23 +230,25 @@ impl RawUsage {
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 struct MessageResponse<'a> {
-    #[serde(borrow)]
     id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     model: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     role: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     stop_reason: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     content: Option<&'a RawValue>,
     usage: Option<RawUsage>,
-    #[serde(deserialize_with = "de::int")]
     input_tokens: Option<i64>,
 }
+de::object_reader!(MessageResponse<'a>, "struct MessageResponse", skip, {
+    "id" => id: text,
+    "model" => model: text,
+    "role" => role: text,
+    "stop_reason" => stop_reason: text,
+    "content" => content: value,
+    "usage" => usage: value,
+    "input_tokens" => input_tokens: int,
+});
 
 pub(super) fn map_response(
     api: Api,
@@ -278,47 +285,51 @@ pub(super) fn map_response(
     Ok(())
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 struct Event<'a> {
-    #[serde(rename = "type", borrow)]
     kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     message: Option<MessageResponse<'a>>,
-    #[serde(deserialize_with = "de::int")]
     index: Option<i64>,
-    #[serde(borrow)]
     content_block: Option<&'a RawValue>,
-    #[serde(borrow)]
     delta: Option<Delta<'a>>,
     usage: Option<RawUsage>,
-    #[serde(borrow)]
     error: Option<ErrorBody<'a>>,
 }
+de::object_reader!(Event<'a>, "struct Event", skip, {
+    "type" => kind: text,
+    "message" => message: value,
+    "index" => index: int,
+    "content_block" => content_block: value,
+    "delta" => delta: value,
+    "usage" => usage: value,
+    "error" => error: value,
+});
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 struct Delta<'a> {
-    #[serde(rename = "type", borrow)]
     kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     text: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     partial_json: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     thinking: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     stop_reason: Option<Cow<'a, str>>,
 }
+de::object_reader!(Delta<'a>, "struct Delta", skip, {
+    "type" => kind: text,
+    "text" => text: text,
+    "partial_json" => partial_json: text,
+    "thinking" => thinking: text,
+    "stop_reason" => stop_reason: text,
+});
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 struct ErrorBody<'a> {
-    #[serde(rename = "type", borrow)]
     kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     message: Option<Cow<'a, str>>,
 }
+de::object_reader!(ErrorBody<'a>, "struct ErrorBody", skip, {
+    "type" => kind: text,
+    "message" => message: text,
+});
 
 pub(super) fn map_chunk(
     event: Option<&str>,

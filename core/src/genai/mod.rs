@@ -713,7 +713,7 @@ pub(crate) mod de {
         Ok(map.next_value::<Option<Text<'a>>>()?.map(|t| t.0))
     }
 
-    /// A whole number field written as an integer or a float ([`int`]).
+    /// A whole number field, written as an integer or a float (some SDKs send `1024.0`).
     pub fn int_field<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<i64>, A::Error> {
         Ok(map
             .next_value::<Option<serde_json::Number>>()?
@@ -752,12 +752,6 @@ pub(crate) mod de {
                 OneOrMany::Many(v) => v.into_iter().map(Cow::into_owned).collect(),
             }
         }
-    }
-
-    /// Accepts numbers written as integers or floats (some SDKs send `1024.0`).
-    pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-        let v: Option<serde_json::Number> = Option::deserialize(d)?;
-        Ok(v.and_then(|n| n.as_i64().or_else(|| n.as_f64().map(|f| f as i64))))
     }
 
     #[cfg(test)]
