@@ -147,6 +147,42 @@ def test_a_long_answer_is_cut_at_the_cap_before_it_is_serialized(spool):
     assert span["attributes"]["gen_ai.usage.output_tokens"] == 2
 
 
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+def test_the_core_reads_the_body_the_sdk_read_not_the_model_dumped_again(provider, spool, monkeypatch, is_async):
+    from llmtel.integrations import _stainless
+
+    dumped = []
+    monkeypatch.setattr(_stainless, "response_json", lambda value, api="": dumped.append(api) or value.model_dump_json())
+    _, url = provider
+    reader = spool()
+    messages = [{"role": "user", "content": "hi"}]
+
+    def calls():
+        """A plain call and a with_raw_response one, on a new client; the plain call's answer."""
+        cls = openai.AsyncOpenAI if is_async else openai.OpenAI
+        client = cls(base_url=f"{url}/openai_chat_plain/v1", api_key="test", max_retries=0)
+        if not is_async:
+            client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=messages)
+            return client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+
+        async def both():
+            await client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=messages)
+            return await client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+
+        return asyncio.run(both())
+
+    answer = calls()
+    # Both bodies came from the wire (with_raw_response's parse() read it before the span ended).
+    assert dumped == []
+    # A body over the limit is cropped from the model instead (the spy sees it).
+    monkeypatch.setattr(_stainless, "_WIRE_LIMIT", 10)
+    calls()
+    assert dumped == ["chat_completions", "chat_completions"]
+    spans = reader.spans()
+    assert len(spans) == 4 and {s["attributes"]["gen_ai.response.id"] for s in spans} == {answer.id}
+    assert {s["attributes"]["gen_ai.usage.input_tokens"] for s in spans} == {answer.usage.prompt_tokens}
+
+
 def test_serializing_a_response_never_warns_into_the_hosts_stderr(spool):
     import warnings
 

@@ -15,6 +15,7 @@ import importlib
 import inspect
 import json
 import weakref
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Tuple
 
@@ -23,6 +24,9 @@ from . import begin_call, debug, to_json
 # Keyword arguments that shape the HTTP call but are not part of the request body.
 _NOT_BODY = frozenset({"extra_headers", "extra_query", "extra_body", "timeout"})
 _MARK = "__llmtel_wrapped__"
+# A body up to this size is handed to the core as it came over the wire; a longer one (an
+# answer of many megabytes) is cropped from the parsed model instead (response_json).
+_WIRE_LIMIT = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,10 @@ class Spec:
 
 
 def patch_methods(targets: tuple, spec: Spec) -> None:
-    """Wraps each (module, sync class, async class, method, API) once."""
+    """Wraps each (module, sync class, async class, method, API) once, and the SDK's response
+    processing (see _wire)."""
+    if targets:
+        _patch_wire(targets[0][0].split(".")[0] + "._base_client")
     for module_name, sync_name, async_name, method, api in targets:
         try:
             module = importlib.import_module(module_name)
@@ -47,6 +54,47 @@ def patch_methods(targets: tuple, spec: Spec) -> None:
             original = getattr(cls, method, None)
             if original is not None and not getattr(original, _MARK, False):
                 setattr(cls, method, wrap(original, api, is_async, spec))
+
+
+# The HTTP response of the call in progress, caught where the SDK processes it
+# (`_process_response`, once per request, in openai and anthropic alike), so that the core maps
+# the body the SDK already read instead of the parsed model dumped back to JSON (that dump was a
+# third of the time llmtel added to a Python call: bench_openai.py). A list per call, which the
+# SDK's code fills whatever context it runs in; None outside a traced call.
+_wire: ContextVar[Optional[list]] = ContextVar("llmtel_wire", default=None)
+
+
+def _catch(kwargs: dict) -> None:
+    holder = _wire.get()
+    if holder is not None and not holder:
+        response = kwargs.get("response")
+        if response is not None:
+            holder.append(response)
+
+
+def _patch_wire(module_name: str) -> None:
+    """Wraps SyncAPIClient / AsyncAPIClient._process_response of the SDK, once; an SDK without
+    them only loses the shortcut (the parsed model is dumped instead)."""
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return
+    for class_name, is_async in (("SyncAPIClient", False), ("AsyncAPIClient", True)):
+        cls = getattr(module, class_name, None)
+        original = getattr(cls, "_process_response", None)
+        if original is None or getattr(original, _MARK, False):
+            continue
+        if is_async:
+            async def process(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+                _catch(kwargs)
+                return await __original(self, *args, **kwargs)
+        else:
+            def process(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+                _catch(kwargs)
+                return __original(self, *args, **kwargs)
+        functools.update_wrapper(process, original)
+        setattr(process, _MARK, True)
+        setattr(cls, "_process_response", process)
 
 
 def set_client_content(client: Any, record_inputs: Optional[bool], record_outputs: Optional[bool]) -> None:
@@ -65,18 +113,22 @@ def wrap(original: Any, api: str, is_async: bool, spec: "Spec") -> Any:
             call = begin(self, api, kwargs, spec)
             if call is None:
                 return await original(self, *args, **kwargs)
+            wire: list = []
+            token = _wire.set(wire)
             try:
                 result = await original(self, *args, **kwargs)
             except BaseException as error:
                 fail(call, error)
                 raise
+            finally:
+                _wire.reset(token)
             value = _readable(result, kwargs)
             if inspect.isawaitable(value):  # anthropic's AsyncAPIResponse.parse()
                 try:
                     value = await value
                 except Exception:
                     value = None  # the caller's own parse() raises it, not ours
-            after(call, value, spec, api)
+            after(call, value, spec, api, wire)
             return result
     else:
         @functools.wraps(original)
@@ -84,12 +136,16 @@ def wrap(original: Any, api: str, is_async: bool, spec: "Spec") -> Any:
             call = begin(self, api, kwargs, spec)
             if call is None:
                 return original(self, *args, **kwargs)
+            wire: list = []
+            token = _wire.set(wire)
             try:
                 result = original(self, *args, **kwargs)
             except BaseException as error:
                 fail(call, error)
                 raise
-            after(call, _readable(result, kwargs), spec, api)
+            finally:
+                _wire.reset(token)
+            after(call, _readable(result, kwargs), spec, api, wire)
             return result
     setattr(create, _MARK, True)
     return create
@@ -145,9 +201,10 @@ def _readable(result: Any, kwargs: dict) -> Any:
         return None  # the caller's own parse() raises it, not ours
 
 
-def after(call: Any, value: Any, spec: "Spec", api: str = "") -> None:
+def after(call: Any, value: Any, spec: "Spec", api: str = "", wire: Optional[list] = None) -> None:
     """Records the response (`value`: the parsed result, a stream, or None when there is
-    nothing to read) and ends the call, or hands the stream the call to end."""
+    nothing to read; `wire`: the HTTP response it was read from, if caught) and ends the call,
+    or hands the stream the call to end."""
     try:
         sync_stream, async_stream = spec.streams()
         if isinstance(value, sync_stream):
@@ -155,12 +212,26 @@ def after(call: Any, value: Any, spec: "Spec", api: str = "") -> None:
         elif isinstance(value, async_stream):
             tap_async(value, call)
         elif hasattr(value, "model_dump_json"):
-            call.finish(response_json(value, api))
+            call.finish(_wire_body(wire) or response_json(value, api))
         else:
             end(call)
     except Exception as error:
         debug(f"the {spec.identifier} response was not recorded: {error!r}")
         end(call)
+
+
+def _wire_body(wire: Optional[list]) -> Optional[str]:
+    """The JSON body of the caught response, when the SDK read it and it is not too long."""
+    if not wire:
+        return None
+    response = wire[0]
+    try:
+        content = response.content  # raises when the body was not read (a streamed response)
+        if len(content) > _WIRE_LIMIT or "json" not in response.headers.get("content-type", ""):
+            return None
+        return content.decode("utf-8")
+    except Exception:
+        return None
 
 
 def response_json(value: Any, api: str = "") -> str:
