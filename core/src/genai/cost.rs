@@ -82,7 +82,10 @@ fn read_rows(text: &'static str) -> Result<(Rows, String, String), String> {
         for (n, word) in words.enumerate() {
             let field = fields.get_mut(n).ok_or_else(bad)?;
             if word != "-" {
-                *field = Some(crate::options::parse_number(word).ok_or_else(bad)?);
+                // JSON numbers, as refresh_prices.py writes them: serde_json's own reader, no
+                // copy (options::parse_number's lenient forms cost a copy per number, and this
+                // runs on a page before the first call).
+                *field = Some(serde_json::from_str::<f64>(word).map_err(|_| bad())?);
             }
         }
         let [Some(input), output, cache_read, cache_write, reasoning] = fields else {
