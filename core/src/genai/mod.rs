@@ -655,7 +655,8 @@ pub(crate) mod de {
         }
     }
 
-    /// `Deserialize` through [`Object`] for a struct with `Default`, from its fields: `"key" =>
+    /// `Deserialize` through [`Object`] for a struct with `Default` (and a lifetime, a lifetime
+    /// and a type parameter, or neither), from its fields: `"key" =>
     /// field: how`, `how` being `value` (`next_value`), `text` (a string, borrowed where it can
     /// be) or `int` ([`int_field`]); other keys are skipped (`skip`) or refused by name (`deny`,
     /// as `#[serde(deny_unknown_fields)]`).
@@ -665,6 +666,17 @@ pub(crate) mod de {
                 $crate::genai::de::object_reader!(@body $expecting, $unknown, { $($key => $field: $how),* });
             }
             impl<'de: $lt, $lt> ::serde::Deserialize<'de> for $ty<$lt> {
+                fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    d.deserialize_map($crate::genai::de::ObjectVisitor::new())
+                }
+            }
+        };
+        // A type parameter read by its own `Deserialize` (`ChatChoice<'a, B>`).
+        ($ty:ident<$lt:lifetime, $param:ident>, $expecting:literal, $unknown:ident, { $($key:literal => $field:ident: $how:ident),* $(,)? }) => {
+            impl<'de: $lt, $lt, $param: ::serde::Deserialize<'de> + Default> $crate::genai::de::Object<'de> for $ty<$lt, $param> {
+                $crate::genai::de::object_reader!(@body $expecting, $unknown, { $($key => $field: $how),* });
+            }
+            impl<'de: $lt, $lt, $param: ::serde::Deserialize<'de> + Default> ::serde::Deserialize<'de> for $ty<$lt, $param> {
                 fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                     d.deserialize_map($crate::genai::de::ObjectVisitor::new())
                 }

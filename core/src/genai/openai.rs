@@ -425,36 +425,17 @@ struct ChatResponse<'a, B> {
     error: Option<&'a RawValue>,
 }
 
-// `de::object_reader!` takes no type parameters; the same reader written out.
-impl<'de: 'a, 'a, B: Deserialize<'de> + Default> de::Object<'de> for ChatResponse<'a, B> {
-    const EXPECTING: &'static str = "struct ChatResponse";
-
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "id" => self.id = de::text(map)?,
-            "model" => self.model = de::text(map)?,
-            "choices" => self.choices = map.next_value()?,
-            "usage" => self.usage = map.next_value()?,
-            "system_fingerprint" => self.system_fingerprint = de::text(map)?,
-            "service_tier" => self.service_tier = de::text(map)?,
-            "type" => self.kind = de::text(map)?,
-            "response" => self.response = map.next_value()?,
-            "error" => self.error = map.next_value()?,
-            _ => de::skip(map)?,
-        }
-        Ok(())
-    }
-}
-
-impl<'de: 'a, 'a, B: Deserialize<'de> + Default> Deserialize<'de> for ChatResponse<'a, B> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(de::ObjectVisitor::new())
-    }
-}
+de::object_reader!(ChatResponse<'a, B>, "struct ChatResponse", skip, {
+    "id" => id: text,
+    "model" => model: text,
+    "choices" => choices: value,
+    "usage" => usage: value,
+    "system_fingerprint" => system_fingerprint: text,
+    "service_tier" => service_tier: text,
+    "type" => kind: text,
+    "response" => response: value,
+    "error" => error: value,
+});
 
 /// `B` is how the message is read: `ChatMessage` when outputs are recorded, `Skipped` when
 /// nobody will look at it (the parser then only skips over it).
@@ -466,30 +447,12 @@ struct ChatChoice<'a, B> {
     delta: Option<B>,
 }
 
-impl<'de: 'a, 'a, B: Deserialize<'de> + Default> de::Object<'de> for ChatChoice<'a, B> {
-    const EXPECTING: &'static str = "struct ChatChoice";
-
-    fn field<A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match key {
-            "index" => self.index = de::int_field(map)?,
-            "finish_reason" => self.finish_reason = de::text(map)?,
-            "message" => self.message = map.next_value()?,
-            "delta" => self.delta = map.next_value()?,
-            _ => de::skip(map)?,
-        }
-        Ok(())
-    }
-}
-
-impl<'de: 'a, 'a, B: Deserialize<'de> + Default> Deserialize<'de> for ChatChoice<'a, B> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(de::ObjectVisitor::new())
-    }
-}
+de::object_reader!(ChatChoice<'a, B>, "struct ChatChoice", skip, {
+    "index" => index: int,
+    "finish_reason" => finish_reason: text,
+    "message" => message: value,
+    "delta" => delta: value,
+});
 
 /// A value nobody will read.
 #[derive(Default)]
