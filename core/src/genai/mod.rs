@@ -622,7 +622,7 @@ pub(crate) mod de {
     /// (a repeated field is taken last here, as `serde_json::Value` takes it). Fields start at
     /// their default (`#[serde(default)]`).
     pub trait Object<'de>: Default {
-        /// What the error says was expected ("an OpenAI request").
+        /// What the error says was expected (`struct Request`, as a derive says).
         const EXPECTING: &'static str;
 
         /// Reads the value of `key` from `map` (with `map.next_value()`), or skips it
@@ -656,10 +656,10 @@ pub(crate) mod de {
     }
 
     /// `Deserialize` through [`Object`] for a struct with `Default` (and a lifetime, a lifetime
-    /// and a type parameter, or neither), from its fields: `"key" =>
-    /// field: how`, `how` being `value` (`next_value`), `text` (a string, borrowed where it can
-    /// be) or `int` ([`int_field`]); other keys are skipped (`skip`) or refused by name (`deny`,
-    /// as `#[serde(deny_unknown_fields)]`).
+    /// and a type parameter, or neither), from its fields: `"key" => field: how`, `how` being
+    /// `value` (`next_value`), `text` (a string, borrowed where it can be) or `int`
+    /// ([`int_field`]); other keys are skipped (`skip`) or refused by name (`deny`, as
+    /// `#[serde(deny_unknown_fields)]`).
     macro_rules! object_reader {
         ($ty:ident<$lt:lifetime>, $expecting:literal, $unknown:ident, { $($key:literal => $field:ident: $how:ident),* $(,)? }) => {
             impl<'de: $lt, $lt> $crate::genai::de::Object<'de> for $ty<$lt> {
@@ -733,7 +733,7 @@ pub(crate) mod de {
     }
 
     /// A string, borrowed from the input where it has no escapes.
-    pub struct Text<'a>(pub Cow<'a, str>);
+    struct Text<'a>(Cow<'a, str>);
 
     impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -776,18 +776,10 @@ pub(crate) mod de {
             count: Option<i64>,
         }
 
-        impl<'de: 'a, 'a> Object<'de> for Probe<'a> {
-            const EXPECTING: &'static str = "a probe object";
-
-            fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-                match key {
-                    "name" => self.name = text(map)?,
-                    "count" => self.count = int_field(map)?,
-                    _ => skip(map)?,
-                }
-                Ok(())
-            }
-        }
+        object_reader!(Probe<'a>, "a probe object", skip, {
+            "name" => name: text,
+            "count" => count: int,
+        });
 
         fn probe(json: &str) -> Result<Probe<'_>, String> {
             let mut d = serde_json::Deserializer::from_str(json);
