@@ -88,18 +88,7 @@ fn read_rows(text: &'static str) -> Result<(Rows, String, String), String> {
                 *field = Some(serde_json::from_str::<f64>(word).map_err(|_| bad())?);
             }
         }
-        let [Some(input), output, cache_read, cache_write, reasoning] = fields else {
-            return Err(bad());
-        };
-        let output = output.unwrap_or(0.0);
-        let price = Price {
-            input,
-            output,
-            cache_read,
-            cache_write,
-            reasoning,
-        };
-        rows.push((name, price));
+        rows.push((name, price_from(fields).ok_or_else(bad)?));
     }
     Ok((rows, source, taken))
 }
@@ -139,10 +128,16 @@ fn price_of(row: &Json) -> Result<Price, &'static str> {
         }
         _ => return Err(SHAPE),
     };
+    price_from(fields).ok_or("has no input price")
+}
+
+/// `[input, output, cache_read, cache_write, reasoning]` as a price: none without an input
+/// price; a missing output price is 0.
+fn price_from(fields: [Option<f64>; 5]) -> Option<Price> {
     let [Some(input), output, cache_read, cache_write, reasoning] = fields else {
-        return Err("has no input price");
+        return None;
     };
-    Ok(Price {
+    Some(Price {
         input,
         output: output.unwrap_or(0.0),
         cache_read,
