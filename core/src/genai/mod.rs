@@ -661,32 +661,23 @@ pub(crate) mod de {
     /// ([`int_field`]); other keys are skipped (`skip`) or refused by name (`deny`, as
     /// `#[serde(deny_unknown_fields)]`).
     macro_rules! object_reader {
-        ($ty:ident<$lt:lifetime>, $expecting:literal, $unknown:ident, { $($key:literal => $field:ident: $how:ident),* $(,)? }) => {
-            impl<'de: $lt, $lt> $crate::genai::de::Object<'de> for $ty<$lt> {
-                $crate::genai::de::object_reader!(@body $expecting, $unknown, { $($key => $field: $how),* });
-            }
-            impl<'de: $lt, $lt> ::serde::Deserialize<'de> for $ty<$lt> {
-                fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    d.deserialize_map($crate::genai::de::ObjectVisitor::new())
-                }
-            }
+        ($ty:ident<$lt:lifetime>, $($rest:tt)*) => {
+            $crate::genai::de::object_reader!(@impls ['de: $lt, $lt] [$ty<$lt>] $($rest)*);
         };
         // A type parameter read by its own `Deserialize` (`ChatChoice<'a, B>`).
-        ($ty:ident<$lt:lifetime, $param:ident>, $expecting:literal, $unknown:ident, { $($key:literal => $field:ident: $how:ident),* $(,)? }) => {
-            impl<'de: $lt, $lt, $param: ::serde::Deserialize<'de> + Default> $crate::genai::de::Object<'de> for $ty<$lt, $param> {
-                $crate::genai::de::object_reader!(@body $expecting, $unknown, { $($key => $field: $how),* });
-            }
-            impl<'de: $lt, $lt, $param: ::serde::Deserialize<'de> + Default> ::serde::Deserialize<'de> for $ty<$lt, $param> {
-                fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    d.deserialize_map($crate::genai::de::ObjectVisitor::new())
-                }
-            }
+        ($ty:ident<$lt:lifetime, $param:ident>, $($rest:tt)*) => {
+            $crate::genai::de::object_reader!(
+                @impls ['de: $lt, $lt, $param: ::serde::Deserialize<'de> + Default] [$ty<$lt, $param>] $($rest)*
+            );
         };
-        ($ty:ident, $expecting:literal, $unknown:ident, { $($key:literal => $field:ident: $how:ident),* $(,)? }) => {
-            impl<'de> $crate::genai::de::Object<'de> for $ty {
+        ($ty:ident, $($rest:tt)*) => {
+            $crate::genai::de::object_reader!(@impls ['de] [$ty] $($rest)*);
+        };
+        (@impls [$($generics:tt)*] [$self_ty:ty] $expecting:literal, $unknown:ident, { $($key:literal => $field:ident: $how:ident),* $(,)? }) => {
+            impl<$($generics)*> $crate::genai::de::Object<'de> for $self_ty {
                 $crate::genai::de::object_reader!(@body $expecting, $unknown, { $($key => $field: $how),* });
             }
-            impl<'de> ::serde::Deserialize<'de> for $ty {
+            impl<$($generics)*> ::serde::Deserialize<'de> for $self_ty {
                 fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                     d.deserialize_map($crate::genai::de::ObjectVisitor::new())
                 }
