@@ -94,6 +94,38 @@ fn chunk_cost(
     });
 }
 
+/// A 500-event OpenAI stream body, as a host's tapped body hands it over (`feed`): the SSE
+/// decoding and the per-event mapping together, per event.
+fn feed_cost(c: &mut Criterion, name: &str, content: bool) {
+    const EVENTS: usize = 500;
+    let client = client();
+    let body: String = (0..EVENTS)
+        .map(|i| format!("data: {}\n\n", CHUNK.replace(" word", &format!(" w{i}"))))
+        .chain(std::iter::once("data: [DONE]\n\n".to_string()))
+        .collect();
+    let request =
+        r#"{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}"#;
+    c.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters.div_ceil(EVENTS as u64) {
+                let mut start = CallStart::new(Provider::OpenAi, Api::ChatCompletions, request);
+                start.content = ContentPolicy {
+                    record_inputs: false,
+                    record_outputs: content,
+                };
+                let (mut call, _) = client.begin_genai_call(start);
+                let started = Instant::now();
+                let _ = call.feed(black_box(body.as_bytes()));
+                total += started.elapsed();
+                call.finish_stream();
+            }
+            // Per event: iterations are counted in events.
+            total.mul_f64(iters as f64 / (iters.div_ceil(EVENTS as u64) * EVENTS as u64) as f64)
+        })
+    });
+}
+
 fn median_ns(id: &str) -> Option<f64> {
     let cwd = std::env::current_dir().ok()?;
     let target = cwd
@@ -171,6 +203,8 @@ fn main() {
         Some("content_block_delta"),
         true,
     );
+    feed_cost(&mut c, "genai_feed_openai_content_off", false);
+    feed_cost(&mut c, "genai_feed_openai_content_on", true);
     c.final_summary();
 
     println!(
@@ -187,6 +221,8 @@ fn main() {
         ("genai_chunk_openai_content_on", 500.0),
         ("genai_chunk_anthropic_content_off", 500.0),
         ("genai_chunk_anthropic_content_on", 500.0),
+        ("genai_feed_openai_content_off", 500.0),
+        ("genai_feed_openai_content_on", 500.0),
     ] {
         match median_ns(id) {
             Some(ns) => println!(

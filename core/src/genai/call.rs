@@ -306,7 +306,7 @@ impl GenAiCall {
         let mut decoder = std::mem::take(&mut self.sse);
         let mut result = Ok(());
         decoder.feed(bytes, |event| {
-            let fed = self.chunk(event.name.as_deref(), &event.data);
+            let fed = self.chunk(event.name, event.data);
             if result.is_ok() {
                 result = fed;
             }

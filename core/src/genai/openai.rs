@@ -1,6 +1,9 @@
 //! OpenAI (and Azure OpenAI): chat completions, the Responses API and embeddings.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 
 use serde::Deserialize;
 use serde_json::Value as Json;
@@ -481,6 +484,12 @@ impl<'a> MessageBody<'a> for ChatMessage<'a> {
     }
 }
 
+/// The keys a chunk is searched for, each with a searcher built once (`memmem::find` builds
+/// one per call, which cost more than the search itself).
+static ERROR_KEY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"error\""));
+static CHOICES_KEY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"choices\":"));
+static USAGE_KEY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"usage\""));
+
 /// A stream chunk after the first usually carries nothing new but its choices: when the id and
 /// model are known and the chunk holds no usage and no error, only the `choices` array is read
 /// (the key cannot be matched inside a string: a quote there is escaped). Anything else takes
@@ -490,11 +499,11 @@ fn map_chat_delta_fast(data: &str, outcome: &mut Outcome, ctx: &MapContext<'_>) 
     if outcome.id.is_none()
         || outcome.model.is_none()
         || may_carry_usage(bytes)
-        || memchr::memmem::find(bytes, b"\"error\"").is_some()
+        || ERROR_KEY.find(bytes).is_some()
     {
         return None;
     }
-    let at = memchr::memmem::find(bytes, b"\"choices\":")? + b"\"choices\":".len();
+    let at = CHOICES_KEY.find(bytes)? + CHOICES_KEY.needle().len();
     let mut reader = serde_json::Deserializer::from_str(&data[at..]);
     if ctx.content.record_outputs {
         let choices = Vec::<ChatChoice<'_, ChatMessage<'_>>>::deserialize(&mut reader).ok()?;
@@ -522,12 +531,11 @@ fn map_chat_delta_fast(data: &str, outcome: &mut Outcome, ctx: &MapContext<'_>) 
 
 /// Whether a chunk has a `"usage"` key whose value is not `null`, whatever the whitespace.
 fn may_carry_usage(bytes: &[u8]) -> bool {
-    let key = b"\"usage\"";
-    let Some(at) = memchr::memmem::find(bytes, key) else {
+    let Some(at) = USAGE_KEY.find(bytes) else {
         return false;
     };
     let skip_ws = |b: &[u8]| -> usize { b.iter().take_while(|c| c.is_ascii_whitespace()).count() };
-    let rest = &bytes[at + key.len()..];
+    let rest = &bytes[at + USAGE_KEY.needle().len()..];
     let rest = &rest[skip_ws(rest)..];
     match rest.split_first() {
         Some((b':', value)) => !value[skip_ws(value)..].starts_with(b"null"),
@@ -898,7 +906,7 @@ pub(super) fn map_chunk(
         return Ok(());
     }
     // An error chunk is rare: look for it cheaply before reading the chunk properly.
-    if memchr::memmem::find(data.as_bytes(), b"\"error\"").is_some() {
+    if ERROR_KEY.find(data.as_bytes()).is_some() {
         let chunk: ChatResponse<'_, Skipped> = parse("chunk", data)?;
         if let Some(error) = chunk.error {
             let error: Json = parse("chunk", error.get())?;

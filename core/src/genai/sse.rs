@@ -3,11 +3,14 @@
 //! the event, `data:` lines join with LF, comments and other fields are skipped, and a blank
 //! line dispatches the event. The WHATWG HTML rules, for what providers send.
 
-/// One dispatched event: its name, when the stream named it, and its data.
+use std::borrow::Cow;
+
+/// One dispatched event: its name, when the stream named it, and its data. Borrowed from the
+/// decoder, whose buffers the next event reuses (no allocation per event).
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Event {
-    pub name: Option<String>,
-    pub data: String,
+pub(crate) struct Event<'a> {
+    pub name: Option<&'a str>,
+    pub data: &'a str,
 }
 
 #[derive(Debug, Default)]
@@ -16,14 +19,22 @@ pub(crate) struct Decoder {
     line: Vec<u8>,
     /// The last piece ended in CR: a LF that starts the next one ends nothing.
     after_cr: bool,
-    name: Option<String>,
-    data: String,
+    event: Pending,
+}
+
+/// The event being read: its name (when it has one) and data as bytes, read as UTF-8 once,
+/// when the event is dispatched; the buffers are kept for the next event.
+#[derive(Debug, Default)]
+struct Pending {
+    name: Vec<u8>,
+    has_name: bool,
+    data: Vec<u8>,
     has_data: bool,
 }
 
 impl Decoder {
     /// Feeds one piece; `dispatch` is called for each event it completes.
-    pub fn feed(&mut self, mut bytes: &[u8], mut dispatch: impl FnMut(Event)) {
+    pub fn feed(&mut self, mut bytes: &[u8], mut dispatch: impl FnMut(Event<'_>)) {
         if self.after_cr && bytes.first() == Some(&b'\n') {
             bytes = &bytes[1..];
         }
@@ -36,15 +47,18 @@ impl Decoder {
                 self.line.extend_from_slice(piece);
                 &self.line[..]
             };
-            let event = Self::field(line, &mut self.name, &mut self.data, &mut self.has_data);
-            self.line.clear();
-            if event {
+            if self.event.field(line) {
+                let event = &mut self.event;
+                let name = event.has_name.then(|| utf8(&event.name));
                 dispatch(Event {
-                    name: self.name.take(),
-                    data: std::mem::take(&mut self.data),
+                    name: name.as_deref(),
+                    data: &utf8(&event.data),
                 });
-                self.has_data = false;
+                event.has_name = false;
+                event.data.clear();
+                event.has_data = false;
             }
+            self.line.clear();
             bytes = match rest {
                 [b'\r', b'\n', tail @ ..] => tail,
                 [b'\r'] => {
@@ -57,20 +71,17 @@ impl Decoder {
         }
         self.line.extend_from_slice(bytes);
     }
+}
 
+impl Pending {
     /// Handles one complete line; true when it is the blank line that dispatches an event.
-    fn field(
-        line: &[u8],
-        name: &mut Option<String>,
-        data: &mut String,
-        has_data: &mut bool,
-    ) -> bool {
+    fn field(&mut self, line: &[u8]) -> bool {
         if line.is_empty() {
             // A blank line with no data only resets the event name.
-            if !*has_data {
-                *name = None;
+            if !self.has_data {
+                self.has_name = false;
             }
-            return *has_data;
+            return self.has_data;
         }
         if line[0] == b':' {
             return false;
@@ -82,19 +93,31 @@ impl Decoder {
             }
             None => (line, &b""[..]),
         };
-        let value = String::from_utf8_lossy(value);
         match field {
             b"data" => {
-                if *has_data {
-                    data.push('\n');
+                if self.has_data {
+                    self.data.push(b'\n');
                 }
-                data.push_str(&value);
-                *has_data = true;
+                self.data.extend_from_slice(value);
+                self.has_data = true;
             }
-            b"event" => *name = Some(value.into_owned()),
+            b"event" => {
+                self.name.clear();
+                self.name.extend_from_slice(value);
+                self.has_name = true;
+            }
             _ => {}
         }
         false
+    }
+}
+
+/// The bytes as text, invalid sequences replaced (`from_utf8` first: it checks ASCII a word at
+/// a time, where the lossy reader goes byte by byte).
+fn utf8(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 
@@ -106,7 +129,9 @@ mod tests {
         let mut decoder = Decoder::default();
         let mut out = Vec::new();
         for piece in pieces {
-            decoder.feed(piece, |e| out.push((e.name, e.data)));
+            decoder.feed(piece, |e| {
+                out.push((e.name.map(str::to_owned), e.data.to_owned()))
+            });
         }
         out
     }
@@ -136,5 +161,25 @@ mod tests {
             vec![(None, "x".into())]
         );
         assert_eq!(events(&[b"data: unfinished"]), vec![]);
+    }
+
+    #[test]
+    fn text_is_read_once_the_event_is_whole_and_bad_bytes_are_replaced() {
+        // "é" and "名" cut between their bytes, and a name too.
+        let wire = "event: dé\ndata: {\"t\":\"名é\"}\n\n".as_bytes();
+        for cut in 0..wire.len() {
+            assert_eq!(
+                events(&[&wire[..cut], &wire[cut..]]),
+                vec![(Some("dé".into()), "{\"t\":\"名é\"}".into())],
+                "cut at {cut}"
+            );
+        }
+        assert_eq!(
+            events(&[b"event: a\xffb\ndata: x\xc3\n\ndata: y\n\n"]),
+            vec![
+                (Some("a\u{fffd}b".into()), "x\u{fffd}".into()),
+                (None, "y".into())
+            ]
+        );
     }
 }
