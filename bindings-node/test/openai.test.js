@@ -101,6 +101,43 @@ for (const { version, sdk } of SDKS) {
   });
 }
 
+test('a stream whose unreadable event comes alone in a later read fails its span with the caller\'s error', async () => {
+  // Each event its own network read: the SDK raises in the very step whose read the core could
+  // not parse (the fault scenario above has both events in one read, so a later step raises).
+  const pieces = [
+    'data: {"id":"chatcmpl-3","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}]}\n\n',
+    'data: this is not json {\n\n',
+    'data: [DONE]\n\n',
+  ];
+  const fetch = async () => {
+    let next = 0;
+    const body = new ReadableStream({
+      pull(controller) {
+        if (next < pieces.length) controller.enqueue(new TextEncoder().encode(pieces[next++]));
+        else controller.close();
+      },
+    }, { highWaterMark: 0 });
+    return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+  };
+  const read = freshSpool();
+  const client = llmtel.instrumentOpenAiClient(new OpenAI({ apiKey: 'x', baseURL: 'http://mock/v1', fetch, maxRetries: 0 }));
+  const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [], stream: true });
+  let seen = 0;
+  let caught;
+  try {
+    for await (const _ of stream) seen += 1;
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught, 'the SDK raised');
+  assert.equal(seen, 1);
+  const spans = (await read()).map((l) => JSON.parse(l));
+  assert.equal(spans.length, 1);
+  assert.equal(spans[0].status, 'error');
+  assert.equal(spans[0].attributes['error.type'], caught.name);
+  assert.equal(spans[0].attributes['gen_ai.response.id'], 'chatcmpl-3');
+});
+
 test('a long answer is cut at the content cap, never inside a surrogate pair', async () => {
   const { cut } = require('../lib/integrations/stainless');
   assert.equal(cut('ab😀cd', 3), 'ab'); // the emoji's first half would end the cut
