@@ -28,7 +28,7 @@ import time
 
 CALLS = int(os.environ.get("BENCH_CALLS", "3000"))
 CHUNKS = int(os.environ.get("BENCH_CHUNKS", "500"))
-STREAMS = int(os.environ.get("BENCH_STREAMS", "40"))
+STREAMS = int(os.environ.get("BENCH_STREAMS", "100"))
 HUGE = int(os.environ.get("BENCH_HUGE", "5"))
 HUGE_MB = 50
 

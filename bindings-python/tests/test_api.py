@@ -186,6 +186,91 @@ def test_a_stream_left_early_still_ends_its_span(provider, spool):
     assert len(reader.spans()) == 3
 
 
+def _long_stream_client(events: int, is_async: bool = False, tail: bytes = b""):
+    """A client whose streams are `events` chunks of text, then one with the usage (or `tail`),
+    each event its own network read (an in-process transport)."""
+    try:  # openai 3.x moved to httpx2, the same API under a new name
+        import httpx2 as httpx
+    except ImportError:
+        import httpx
+
+    def body():
+        for i in range(events):
+            chunk = {"id": "chatcmpl-long", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini",
+                     "choices": [{"index": 0, "delta": {"content": f"w{i} "}, "finish_reason": None}]}
+            yield f"data: {json.dumps(chunk)}\n\n".encode()
+        last = {"id": "chatcmpl-long", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini",
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 3, "completion_tokens": events, "total_tokens": events + 3}}
+        yield tail or f"data: {json.dumps(last)}\n\ndata: [DONE]\n\n".encode()
+
+    def respond(content):
+        return httpx.MockTransport(lambda request: httpx.Response(200, content=content(), headers={"content-type": "text/event-stream"}))
+
+    if is_async:
+        async def abody():
+            for piece in body():
+                yield piece
+
+        return openai.AsyncOpenAI(api_key="test", base_url="http://mock/v1", max_retries=0,
+                                  http_client=httpx.AsyncClient(transport=respond(abody)))
+    return openai.OpenAI(api_key="test", base_url="http://mock/v1", max_retries=0,
+                         http_client=httpx.Client(transport=respond(body)))
+
+
+def test_a_long_stream_reaches_the_core_whole_however_it_is_read(spool):
+    # 3,000 events (about 500 KB): the body is handed to the core in several batches, the last
+    # when the stream ends; read with next() the stream ends without a loop to leave.
+    reader = spool(send_default_pii=True)
+    client = llmtel.instrument_client(_long_stream_client(3000))
+    stream = client.chat.completions.create(model="gpt-4o-mini", messages=[], stream=True)
+    iterator = iter(stream)
+    text = []
+    while True:
+        try:
+            chunk = next(iterator)
+        except StopIteration:
+            break
+        if chunk.choices and chunk.choices[0].delta.content:
+            text.append(chunk.choices[0].delta.content)
+    (span,) = reader.spans()  # ended when the stream stopped, not when it is collected
+    attributes = span["attributes"]
+    assert attributes["gen_ai.response.id"] == "chatcmpl-long"
+    assert attributes["gen_ai.usage.output_tokens"] == 3000
+    assert attributes["gen_ai.response.finish_reasons"] == ["stop"]
+    (message,) = json.loads(attributes["gen_ai.output.messages"])
+    assert message["parts"][0]["content"] == "".join(text)
+    assert attributes["gen_ai.response.time_to_first_chunk"] > 0
+
+
+def test_a_long_async_stream_reaches_the_core_whole(spool):
+    reader = spool()
+    client = llmtel.instrument_client(_long_stream_client(3000, is_async=True))
+
+    async def read():
+        async for _ in await client.chat.completions.create(model="gpt-4o-mini", messages=[], stream=True):
+            pass
+
+    asyncio.run(read())
+    (span,) = reader.spans()
+    assert span["attributes"]["gen_ai.usage.output_tokens"] == 3000
+    assert span["attributes"]["gen_ai.response.finish_reasons"] == ["stop"]
+
+
+def test_a_long_stream_that_fails_keeps_all_it_read(spool):
+    reader = spool(send_default_pii=True)
+    client = llmtel.instrument_client(_long_stream_client(3000, tail=b"data: this is not json {\n\n"))
+    text = []
+    with pytest.raises(Exception) as caught:
+        for chunk in client.chat.completions.create(model="gpt-4o-mini", messages=[], stream=True):
+            text.append(chunk.choices[0].delta.content)
+    (span,) = reader.spans()
+    assert span["status"] == "error"
+    assert span["attributes"]["error.type"] == type(caught.value).__name__
+    (message,) = json.loads(span["attributes"]["gen_ai.output.messages"])
+    assert message["parts"][0]["content"] == "".join(text)
+
+
 def test_a_raising_before_send_span_does_not_break_the_call(provider, spool):
     _, url = provider
 
