@@ -271,6 +271,30 @@ def test_a_long_stream_that_fails_keeps_all_it_read(spool):
     assert message["parts"][0]["content"] == "".join(text)
 
 
+def test_each_client_names_its_own_server_however_calls_interleave(spool):
+    try:  # openai 3.x moved to httpx2, the same API under a new name
+        import httpx2 as httpx
+    except ImportError:
+        import httpx
+
+    answer = {"id": "chatcmpl-s", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
+              "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}]}
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=answer))
+    reader = spool()
+
+    def client(base_url):
+        return llmtel.instrument_client(openai.OpenAI(api_key="x", base_url=base_url, max_retries=0,
+                                                      http_client=httpx.Client(transport=transport)))
+
+    a, b = client("https://a.example/v1"), client("http://b.example:8080/v1")
+    for c in (a, b, a, b):
+        c.chat.completions.create(model="gpt-4o-mini", messages=[])
+    a.base_url = "http://moved.example:9000/v1"  # a new URL for the same client
+    a.chat.completions.create(model="gpt-4o-mini", messages=[])
+    servers = [(s["attributes"]["server.address"], s["attributes"]["server.port"]) for s in reader.spans()]
+    assert servers == [("a.example", 443), ("b.example", 8080)] * 2 + [("moved.example", 9000)]
+
+
 def test_a_raising_before_send_span_does_not_break_the_call(provider, spool):
     _, url = provider
 

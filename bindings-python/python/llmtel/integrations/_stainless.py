@@ -19,6 +19,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Tuple
 
+from .. import _state
 from . import begin_call, debug, to_json
 
 # Keyword arguments that shape the HTTP call but are not part of the request body.
@@ -98,8 +99,6 @@ def _patch_wire(module_name: str) -> None:
 
 
 def set_client_content(client: Any, record_inputs: Optional[bool], record_outputs: Optional[bool]) -> None:
-    from .. import _state
-
     client._llmtel_content = (
         _state.send_default_pii if record_inputs is None else record_inputs,
         _state.send_default_pii if record_outputs is None else record_outputs,
@@ -151,9 +150,26 @@ def wrap(original: Any, api: str, is_async: bool, spec: "Spec") -> Any:
     return create
 
 
-def begin(resource: Any, api: str, kwargs: dict, spec: "Spec") -> Any:
-    from .. import _state
+# The last base URL read and its host and port. openai 3's `base_url` property imports a module
+# on every read (1.5 us), and a program's clients mostly share one URL; the SDKs keep it in
+# `_base_url` (an httpx URL, immutable: setting `base_url` stores a new one).
+_last_server: tuple = (None, None, None)
 
+
+def _server(owner: Any) -> Tuple[Optional[str], int]:
+    global _last_server
+    url = getattr(owner, "_base_url", None)
+    if url is None:
+        url = owner.base_url
+    last = _last_server
+    if url is last[0]:
+        return last[1], last[2]
+    address, port = url.host or None, url.port or (443 if url.scheme == "https" else 80)
+    _last_server = (url, address, port)
+    return address, port
+
+
+def begin(resource: Any, api: str, kwargs: dict, spec: "Spec") -> Any:
     try:
         owner = resource._client
 
@@ -168,14 +184,14 @@ def begin(resource: Any, api: str, kwargs: dict, spec: "Spec") -> Any:
         extra = kwargs.get("extra_body")
         if isinstance(extra, dict):
             body.update(extra)
-        url = owner.base_url
+        address, port = _server(owner)
         call = begin_call(
             spec.provider(owner),
             api,
             body,
             content,
-            server_address=url.host or None,
-            server_port=url.port or (443 if url.scheme == "https" else 80),
+            server_address=address,
+            server_port=port,
             stream=bool(body.get("stream")),
         )
         return call
@@ -238,8 +254,6 @@ def response_json(value: Any, api: str = "") -> str:
     """The response as JSON for the core. An answer whose text passes the content cap (no
     attribute holds more of it) is dumped with its strings cut at the cap first, so a 50 MB
     answer costs what 64 KiB cost; the check reads only where the API puts long text."""
-    from .. import _state
-
     client = _state.client
     cap = client.content_cap if client is not None else 0
     texts = _LONG_TEXT.get(api)
