@@ -83,22 +83,28 @@ for (const { version, sdk } of SDKS) {
   test(`openai ${version}: a stream whose events are not JSON fails its span with the caller's error`, async () => {
     const read = freshSpool();
     const client = llmtel.instrumentOpenAiClient(new sdk.OpenAI({ baseURL: `${provider.url}/fault_openai_chat_stream_not_json/v1`, apiKey: 'test', maxRetries: 0 }));
-    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [], stream: true });
-    let seen = 0;
-    let caught;
-    try {
-      for await (const _ of stream) seen += 1;
-    } catch (error) {
-      caught = error;
-    }
-    assert.ok(caught, 'the SDK raised');
-    assert.equal(seen, 1);
-    const spans = (await read()).map((l) => JSON.parse(l));
-    assert.equal(spans.length, 1);
-    assert.equal(spans[0].status, 'error');
-    assert.equal(spans[0].attributes['error.type'], caught.name);
-    assert.equal(spans[0].attributes['gen_ai.response.id'], 'chatcmpl-2', 'what it gathered is kept');
+    await assertStreamFailsAfterOneChunk(client, read, 'chatcmpl-2');
   });
+}
+
+/** Reads a stream whose second event is not JSON: the SDK raises after one chunk, and the span
+ * fails with the caller's error, keeping what it gathered (the response id). */
+async function assertStreamFailsAfterOneChunk(client, read, responseId) {
+  const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [], stream: true });
+  let seen = 0;
+  let caught;
+  try {
+    for await (const _ of stream) seen += 1;
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught, 'the SDK raised');
+  assert.equal(seen, 1);
+  const spans = (await read()).map((l) => JSON.parse(l));
+  assert.equal(spans.length, 1);
+  assert.equal(spans[0].status, 'error');
+  assert.equal(spans[0].attributes['error.type'], caught.name);
+  assert.equal(spans[0].attributes['gen_ai.response.id'], responseId, 'what it gathered is kept');
 }
 
 test('a stream whose unreadable event comes alone in a later read fails its span with the caller\'s error', async () => {
@@ -121,21 +127,7 @@ test('a stream whose unreadable event comes alone in a later read fails its span
   };
   const read = freshSpool();
   const client = llmtel.instrumentOpenAiClient(new OpenAI({ apiKey: 'x', baseURL: 'http://mock/v1', fetch, maxRetries: 0 }));
-  const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [], stream: true });
-  let seen = 0;
-  let caught;
-  try {
-    for await (const _ of stream) seen += 1;
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught, 'the SDK raised');
-  assert.equal(seen, 1);
-  const spans = (await read()).map((l) => JSON.parse(l));
-  assert.equal(spans.length, 1);
-  assert.equal(spans[0].status, 'error');
-  assert.equal(spans[0].attributes['error.type'], caught.name);
-  assert.equal(spans[0].attributes['gen_ai.response.id'], 'chatcmpl-3');
+  await assertStreamFailsAfterOneChunk(client, read, 'chatcmpl-3');
 });
 
 test('a long answer is cut at the content cap, never inside a surrogate pair', async () => {
