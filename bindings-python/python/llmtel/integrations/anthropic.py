@@ -3,6 +3,7 @@ events, and messages.count_tokens, sync and async."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Optional
 
 from . import Integration, when_imported
@@ -15,6 +16,7 @@ _TARGETS = (
 _MARK = "__llmtel_wrapped__"
 
 
+@functools.lru_cache(maxsize=None)
 def _streams() -> tuple:
     import anthropic
 

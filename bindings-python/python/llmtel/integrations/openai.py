@@ -3,6 +3,7 @@ sync and async, including with_raw_response and streams (see _stainless for how)
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Optional
 
 from . import Integration, when_imported
@@ -19,12 +20,22 @@ _TARGETS = (
 )
 
 
+# The provider name per client class: checking the Azure classes on every call cost 0.7 us.
+_PROVIDERS: dict = {}
+
+
 def _provider(client: Any) -> str:
-    import openai
+    cls = type(client)
+    name = _PROVIDERS.get(cls)
+    if name is None:
+        import openai
 
-    return "azure.ai.openai" if isinstance(client, (openai.AzureOpenAI, openai.AsyncAzureOpenAI)) else "openai"
+        name = "azure.ai.openai" if issubclass(cls, (openai.AzureOpenAI, openai.AsyncAzureOpenAI)) else "openai"
+        _PROVIDERS[cls] = name
+    return name
 
 
+@functools.lru_cache(maxsize=None)
 def _streams() -> tuple:
     import openai
 
