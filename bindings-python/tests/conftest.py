@@ -12,6 +12,18 @@ import llmtel  # noqa: E402
 
 
 @pytest.fixture(scope="session")
+def httpx():
+    """The httpx the installed openai uses: openai 3.x moved to httpx2, the same API under a new
+    name (for in-process transports: httpx.MockTransport)."""
+    try:
+        import httpx2
+        return httpx2
+    except ImportError:
+        import httpx
+        return httpx
+
+
+@pytest.fixture(scope="session")
 def provider():
     server, url = provider_server.start()
     yield server, url

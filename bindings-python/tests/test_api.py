@@ -186,13 +186,9 @@ def test_a_stream_left_early_still_ends_its_span(provider, spool):
     assert len(reader.spans()) == 3
 
 
-def _long_stream_client(events: int, is_async: bool = False, tail: bytes = b""):
+def _long_stream_client(httpx, events: int, is_async: bool = False, tail: bytes = b""):
     """A client whose streams are `events` chunks of text, then one with the usage (or `tail`),
     each event its own network read (an in-process transport)."""
-    try:  # openai 3.x moved to httpx2, the same API under a new name
-        import httpx2 as httpx
-    except ImportError:
-        import httpx
 
     def body():
         for i in range(events):
@@ -218,11 +214,11 @@ def _long_stream_client(events: int, is_async: bool = False, tail: bytes = b""):
                          http_client=httpx.Client(transport=respond(body)))
 
 
-def test_a_long_stream_reaches_the_core_whole_however_it_is_read(spool):
+def test_a_long_stream_reaches_the_core_whole_however_it_is_read(spool, httpx):
     # 3,000 events (about 500 KB): the body is handed to the core in several batches, the last
     # when the stream ends; read with next() the stream ends without a loop to leave.
     reader = spool(send_default_pii=True)
-    client = llmtel.instrument_client(_long_stream_client(3000))
+    client = llmtel.instrument_client(_long_stream_client(httpx, 3000))
     stream = client.chat.completions.create(model="gpt-4o-mini", messages=[], stream=True)
     iterator = iter(stream)
     text = []
@@ -243,9 +239,9 @@ def test_a_long_stream_reaches_the_core_whole_however_it_is_read(spool):
     assert attributes["gen_ai.response.time_to_first_chunk"] > 0
 
 
-def test_a_long_async_stream_reaches_the_core_whole(spool):
+def test_a_long_async_stream_reaches_the_core_whole(spool, httpx):
     reader = spool()
-    client = llmtel.instrument_client(_long_stream_client(3000, is_async=True))
+    client = llmtel.instrument_client(_long_stream_client(httpx, 3000, is_async=True))
 
     async def read():
         async for _ in await client.chat.completions.create(model="gpt-4o-mini", messages=[], stream=True):
@@ -257,9 +253,9 @@ def test_a_long_async_stream_reaches_the_core_whole(spool):
     assert span["attributes"]["gen_ai.response.finish_reasons"] == ["stop"]
 
 
-def test_a_long_stream_that_fails_keeps_all_it_read(spool):
+def test_a_long_stream_that_fails_keeps_all_it_read(spool, httpx):
     reader = spool(send_default_pii=True)
-    client = llmtel.instrument_client(_long_stream_client(3000, tail=b"data: this is not json {\n\n"))
+    client = llmtel.instrument_client(_long_stream_client(httpx, 3000, tail=b"data: this is not json {\n\n"))
     text = []
     with pytest.raises(Exception) as caught:
         for chunk in client.chat.completions.create(model="gpt-4o-mini", messages=[], stream=True):
@@ -271,12 +267,7 @@ def test_a_long_stream_that_fails_keeps_all_it_read(spool):
     assert message["parts"][0]["content"] == "".join(text)
 
 
-def test_each_client_names_its_own_server_however_calls_interleave(spool):
-    try:  # openai 3.x moved to httpx2, the same API under a new name
-        import httpx2 as httpx
-    except ImportError:
-        import httpx
-
+def test_each_client_names_its_own_server_however_calls_interleave(spool, httpx):
     answer = {"id": "chatcmpl-s", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
               "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}]}
     transport = httpx.MockTransport(lambda request: httpx.Response(200, json=answer))

@@ -123,12 +123,7 @@ def test_a_200_with_malformed_json_fails_its_span_with_the_callers_error(provide
     assert span["attributes"]["error.type"] == type(raised.value).__name__
 
 
-def test_a_long_answer_is_cut_at_the_cap_before_it_is_serialized(spool):
-    try:  # openai 3.x moved to httpx2, the same API under a new name
-        import httpx2 as httpx
-    except ImportError:
-        import httpx
-
+def test_a_long_answer_is_cut_at_the_cap_before_it_is_serialized(spool, httpx):
     text = "All work and no play makes Jack a dull boy. " * 30000  # 1.3 MB
     body = json.dumps({"id": "chatcmpl-long", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
                        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],

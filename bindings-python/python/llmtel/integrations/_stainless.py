@@ -335,6 +335,15 @@ class _Body:
         self.pending: list = []
         self.started = False
 
+    def take(self, piece: bytes) -> None:
+        if self.started:
+            self.pending.append(piece)
+            if len(self.pending) >= self.BATCH:
+                self.flush()
+        else:
+            self.started = True
+            self.feed(piece)
+
     def flush(self) -> None:
         if self.pending:
             batch = b"".join(self.pending)
@@ -360,30 +369,19 @@ class _Body:
         self.call.fail(**error)
 
 
-def _take(body: _Body, piece: bytes, keep: Callable[[bytes], None]) -> None:
-    if body.started:
-        keep(piece)
-        if len(body.pending) >= body.BATCH:
-            body.flush()
-    else:
-        body.started = True
-        body.feed(piece)
-
-
 def _tap_body(response: Any, body: _Body, is_async: bool) -> None:
     """Replaces the response's byte iterator (which the SDK's event decoder reads) with one that
     hands each piece to `body`. The body read to the end ends the call; the SDK stopping early
     ([DONE], a break) closes the iterator, which also ends it. An error while reading only hands
     over what came: the stream's iteration fails the call with the error the caller sees (the
     SDK's, not the transport's)."""
-    keep = body.pending.append
     if is_async:
         pieces = response.aiter_bytes
 
         async def aiter_bytes(*args: Any, **kwargs: Any) -> Any:
             try:
                 async for piece in pieces(*args, **kwargs):
-                    _take(body, piece, keep)
+                    body.take(piece)
                     yield piece
             except (GeneratorExit, asyncio.CancelledError):
                 end(body)
@@ -400,7 +398,7 @@ def _tap_body(response: Any, body: _Body, is_async: bool) -> None:
         def iter_bytes(*args: Any, **kwargs: Any) -> Any:
             try:
                 for piece in pieces(*args, **kwargs):
-                    _take(body, piece, keep)
+                    body.take(piece)
                     yield piece
             except GeneratorExit:
                 end(body)
@@ -463,12 +461,20 @@ def _watch_iteration(stream: Any, call: Any) -> None:
         pass  # an unusual stream class: the span then ends on exhaustion, close() or collection
 
 
+def _tapped(stream: Any, call: Any, is_async: bool) -> _Body:
+    """What tap and tap_async share: the body fed to the call, the iteration watched, and the
+    call ended when the stream is collected unread."""
+    body = _Body(call)
+    _watch_iteration(stream, body)
+    _tap_body(stream.response, body, is_async)
+    weakref.finalize(stream, end, body)
+    return body
+
+
 def tap(stream: Any, call: Any) -> None:
     """Feeds the stream's body to the call; ends the call on exhaustion, error, a break out of
     the consumer's loop, close(), or when the stream is collected unread."""
-    body = _Body(call)
-    _watch_iteration(stream, body)
-    _tap_body(stream.response, body, is_async=False)
+    body = _tapped(stream, call, is_async=False)
     close = stream.close
 
     def closing() -> None:
@@ -478,13 +484,10 @@ def tap(stream: Any, call: Any) -> None:
             end(body)
 
     stream.close = closing
-    weakref.finalize(stream, end, body)
 
 
 def tap_async(stream: Any, call: Any) -> None:
-    body = _Body(call)
-    _watch_iteration(stream, body)
-    _tap_body(stream.response, body, is_async=True)
+    body = _tapped(stream, call, is_async=True)
     close = stream.close
 
     async def closing() -> None:
@@ -494,4 +497,3 @@ def tap_async(stream: Any, call: Any) -> None:
             end(body)
 
     stream.close = closing
-    weakref.finalize(stream, end, body)
