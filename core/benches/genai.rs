@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
-use llmtel_core::genai::{Api, CallStart, ContentPolicy, Provider};
+use llmtel_core::genai::{Api, CallStart, ContentPolicy, GenAiCall, Provider};
 use llmtel_core::{Client, ExportTally, Options, Segment, SpanExporter};
 
 struct Discard;
@@ -54,6 +54,21 @@ fn ten_kb_request() -> String {
     request.to_string()
 }
 
+/// A streamed call begun as a host begins one, outputs recorded when `content`.
+fn begin_stream(client: &Client, provider: Provider, api: Api, content: bool) -> GenAiCall {
+    let request = if provider == Provider::Anthropic {
+        r#"{"model":"claude-sonnet-4-5","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"Hi"}]}"#
+    } else {
+        r#"{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}"#
+    };
+    let mut start = CallStart::new(provider, api, request);
+    start.content = ContentPolicy {
+        record_inputs: false,
+        record_outputs: content,
+    };
+    client.begin_genai_call(start).0
+}
+
 fn chunk_cost(
     c: &mut Criterion,
     name: &str,
@@ -64,11 +79,6 @@ fn chunk_cost(
     content: bool,
 ) {
     let client = client();
-    let request = if provider == Provider::Anthropic {
-        r#"{"model":"claude-sonnet-4-5","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"Hi"}]}"#
-    } else {
-        r#"{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}"#
-    };
     c.bench_function(name, |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
@@ -76,12 +86,7 @@ fn chunk_cost(
             while left > 0 {
                 let n = left.min(500);
                 left -= n;
-                let mut start = CallStart::new(provider, api, request);
-                start.content = ContentPolicy {
-                    record_inputs: false,
-                    record_outputs: content,
-                };
-                let (mut call, _) = client.begin_genai_call(start);
+                let mut call = begin_stream(&client, provider, api, content);
                 let started = Instant::now();
                 for _ in 0..n {
                     let _ = call.chunk(event, black_box(chunk));
@@ -103,18 +108,12 @@ fn feed_cost(c: &mut Criterion, name: &str, content: bool) {
         .map(|i| format!("data: {}\n\n", CHUNK.replace(" word", &format!(" w{i}"))))
         .chain(std::iter::once("data: [DONE]\n\n".to_string()))
         .collect();
-    let request =
-        r#"{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}"#;
     c.bench_function(name, |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters.div_ceil(EVENTS as u64) {
-                let mut start = CallStart::new(Provider::OpenAi, Api::ChatCompletions, request);
-                start.content = ContentPolicy {
-                    record_inputs: false,
-                    record_outputs: content,
-                };
-                let (mut call, _) = client.begin_genai_call(start);
+                let mut call =
+                    begin_stream(&client, Provider::OpenAi, Api::ChatCompletions, content);
                 let started = Instant::now();
                 let _ = call.feed(black_box(body.as_bytes()));
                 total += started.elapsed();
