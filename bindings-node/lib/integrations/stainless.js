@@ -5,8 +5,8 @@
  * Node-only imports): the caller passes in how to read the current span and the client, so a
  * browser or edge build can reuse this file.
  *
- * The client's behaviour is kept: methods still return the SDK's APIPromise (via its
- * _thenUnwrap, so .withResponse() and .asResponse() work), errors are rethrown unchanged, and a
+ * The client's behaviour is kept: methods return the SDK's own APIPromise (its parse step
+ * hooked, so .withResponse() and .asResponse() work), errors are rethrown unchanged, and a
  * problem inside llmtel only costs the span.
  */
 
@@ -245,30 +245,29 @@ function wrapMethod(owner, name, api, provider, clientOf, context) {
     }
     const promise = original.call(this, body, options);
     if (!call) return promise;
-    if (promise && typeof promise._thenUnwrap === 'function') {
-      // Runs before the SDK parses the response (its parser is chained on the same promise
-      // later), so a stream's body can be tapped before the SDK reads it.
-      promise.responsePromise?.then(
-        (props) => { if (body && body.stream) tapBody(props && props.response, call); },
-        (error) => fail(call, error),
-      );
-      const unwrapped = promise._thenUnwrap((data, props) => record(call, data, api, props, capOf));
-      // A response the SDK cannot parse (a 200 with malformed JSON) rejects after the response
-      // arrived: the call fails with that error, which the caller then sees unchanged. The
-      // parse step is wrapped rather than awaited here, so nothing is parsed that the caller
-      // did not ask for (asResponse() leaves the body to them).
-      const parse = unwrapped.parseResponse;
-      if (typeof parse === 'function') {
-        unwrapped.parseResponse = async function (...args) {
-          try {
-            return await parse.apply(this, args);
-          } catch (error) {
-            fail(call, error);
-            throw error;
-          }
-        };
-      }
-      return unwrapped;
+    if (promise && typeof promise.parseResponse === 'function' && promise.responsePromise) {
+      // The SDK's own APIPromise goes back to the caller, its parse step hooked: a stream's
+      // body is tapped before the SDK reads it, and the call ends with what the SDK parsed or
+      // fails with the error it raised (a 200 with malformed JSON), which the caller then sees
+      // unchanged. Nothing is parsed that the caller did not ask for (asResponse() leaves the
+      // body to them). An HTTP error rejects the response itself.
+      promise.responsePromise.then(undefined, (error) => fail(call, error));
+      const parse = promise.parseResponse;
+      promise.parseResponse = function (client, props) {
+        if (body && body.stream) tapBody(props && props.response, call);
+        let parsed;
+        try {
+          parsed = parse.call(this, client, props);
+        } catch (error) {
+          fail(call, error);
+          throw error;
+        }
+        const done = (data) => record(call, data, api, props, capOf);
+        if (parsed && typeof parsed.then === 'function') parsed.then(done, (error) => fail(call, error));
+        else done(parsed);
+        return parsed;
+      };
+      return promise;
     }
     return Promise.resolve(promise).then((data) => record(call, data, api, undefined, capOf), (error) => { fail(call, error); throw error; });
   };
