@@ -5,22 +5,25 @@
  * (each inside a root span, as in a request handler), and the added cost per chunk of a
  * 500-chunk stream. Each SDK runs in its own process, where every traced call is paired with an
  * untraced call of a second client in the same process, so the added cost is the median of
- * paired differences (machine noise between processes cancels out). Goals (issue 11): added per
+ * paired differences (machine noise between processes cancels out). The processes run in
+ * BENCH_ROUNDS (3) interleaved rounds, and each figure printed is the median over the rounds
+ * (a ratio: of each round's ratio). Goals (issue 11): added per
  * call at most 10 us and half of Sentry's; per chunk at most 1 us and half of Sentry's. Then a
  * 50 MB answer with prompts and outputs recorded (issue 16): added time at most 1.2x Sentry's.
  *
  *   make bench-node        (or: node bindings-node/bench/bench.js)
  */
-const { execFileSync } = require('node:child_process');
 const os = require('node:os');
 const path = require('node:path');
 const fs = require('node:fs');
+const rounds = require('./rounds');
 
 const CALLS = Number(process.env.BENCH_CALLS || 5000);
 const STREAMS = Number(process.env.BENCH_STREAMS || 40);
 const CHUNKS = 500;
 const HUGE = Number(process.env.BENCH_HUGE || 5);
 const HUGE_MB = 50;
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 
 const completion = JSON.stringify({
   id: 'chatcmpl-1', object: 'chat.completion', created: 1764000000, model: 'gpt-4o-mini-2024-07-18',
@@ -101,21 +104,29 @@ async function child(variant) {
 }
 
 function main() {
-  const results = {};
-  for (const variant of ['bare', 'llmtel', 'sentry']) {
-    results[variant] = JSON.parse(execFileSync(process.execPath, [__filename, variant], { encoding: 'utf8', timeout: 600000 }));
-  }
-  const { bare, llmtel, sentry } = results;
+  const results = rounds.runRounds(__filename, ['bare', 'llmtel', 'sentry'], ROUNDS);
+  const pick = (variant, key) => results.map((r) => r[variant][key]);
   const f = (x) => x.toFixed(1).padStart(7);
-  console.log(`chat.completions.create, median of ${CALLS} calls (in-process fetch), added = median of paired differences:`);
-  console.log(`  bare (both clients untraced)  added ${f(bare.added_us)} us   (the pairing's own noise)`);
-  console.log(`  llmtel        ${f(llmtel.call_us)} us   added ${f(llmtel.added_us)} us   (goal <= 10)`);
-  console.log(`  @sentry/node  ${f(sentry.call_us)} us   added ${f(sentry.added_us)} us`);
-  console.log(`  ratio llmtel added / sentry added: ${(llmtel.added_us / sentry.added_us).toFixed(2)}   (goal <= 0.50)`);
-  console.log(`${CHUNKS}-chunk stream, median of ${STREAMS}, added per chunk: llmtel ${llmtel.chunk_us.toFixed(2)} us (goal <= 1.00), @sentry/node ${sentry.chunk_us.toFixed(2)} us, bare ${bare.chunk_us.toFixed(2)} us`);
-  console.log(`  ratio llmtel / sentry per chunk: ${(llmtel.chunk_us / sentry.chunk_us).toFixed(2)}   (goal <= 0.50)`);
-  console.log(`${HUGE_MB} MB answer, inputs and outputs recorded, median of ${HUGE}, added: llmtel ${llmtel.huge_ms.toFixed(0)} ms, @sentry/node ${sentry.huge_ms.toFixed(0)} ms, bare ${bare.huge_ms.toFixed(0)} ms`);
-  console.log(`  ratio llmtel / sentry: ${(llmtel.huge_ms / sentry.huge_ms).toFixed(2)}   (goal <= 1.20)`);
+  const list = (xs, digits = 1) => xs.map((x) => x.toFixed(digits)).join(', ');
+  /** The median over the rounds of llmtel's figure, Sentry's, and their ratio in each round. */
+  const compare = (key) => {
+    const ours = pick('llmtel', key);
+    const sentry = pick('sentry', key);
+    return { ours, sentry, ratio: rounds.median(ours.map((o, i) => o / sentry[i])) };
+  };
+  console.log(`load: ${os.loadavg()[0].toFixed(2)} (1 min), ${os.cpus().length} cores; ${ROUNDS} rounds, each SDK in its own process; medians over the rounds`);
+  const call = compare('added_us');
+  console.log(`chat.completions.create, median of ${CALLS} calls per round (in-process fetch), added = median of paired differences:`);
+  console.log(`  bare (both clients untraced)  added ${f(rounds.median(pick('bare', 'added_us')))} us   (the pairing's own noise)`);
+  console.log(`  llmtel        ${f(rounds.median(pick('llmtel', 'call_us')))} us   added ${f(rounds.median(call.ours))} us   (goal <= 10)   rounds: ${list(call.ours)}`);
+  console.log(`  @sentry/node  ${f(rounds.median(pick('sentry', 'call_us')))} us   added ${f(rounds.median(call.sentry))} us                 rounds: ${list(call.sentry)}`);
+  console.log(`  ratio llmtel added / sentry added: ${call.ratio.toFixed(2)}   (goal <= 0.50)`);
+  const chunk = compare('chunk_us');
+  console.log(`${CHUNKS}-chunk stream, median of ${STREAMS} per round, added per chunk: llmtel ${rounds.median(chunk.ours).toFixed(2)} us (goal <= 1.00; rounds: ${list(chunk.ours, 2)}), @sentry/node ${rounds.median(chunk.sentry).toFixed(2)} us (rounds: ${list(chunk.sentry, 2)}), bare ${rounds.median(pick('bare', 'chunk_us')).toFixed(2)} us`);
+  console.log(`  ratio llmtel / sentry per chunk: ${chunk.ratio.toFixed(2)}   (goal <= 0.50)`);
+  const huge = compare('huge_ms');
+  console.log(`${HUGE_MB} MB answer, inputs and outputs recorded, median of ${HUGE} per round, added: llmtel ${rounds.median(huge.ours).toFixed(0)} ms, @sentry/node ${rounds.median(huge.sentry).toFixed(0)} ms, bare ${rounds.median(pick('bare', 'huge_ms')).toFixed(0)} ms`);
+  console.log(`  ratio llmtel / sentry: ${huge.ratio.toFixed(2)}   (goal <= 1.20)`);
 }
 
 if (process.argv[2]) child(process.argv[2]).catch((e) => { console.error(e); process.exit(1); });

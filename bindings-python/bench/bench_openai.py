@@ -8,7 +8,8 @@ or httpx2's for openai 3.x):
     sentry-sdk's, with send_default_pii on so that it records them too).
 
 Each variant runs in its own process so patches cannot interfere; the figures compare each
-with the bare process. llmtel is also measured paired: every traced call next to an untraced
+with the bare process of the same round, and the processes run in BENCH_ROUNDS (3) interleaved
+rounds, each figure printed being the median over the rounds. llmtel is also measured paired: every traced call next to an untraced
 call of a second client in the same process, the added cost being the median of the
 differences, which machine noise between processes cannot blur (sentry-sdk patches the client
 class, so it has no untraced client to pair with). Goals (issue 11): added per call at most
@@ -31,6 +32,7 @@ CHUNKS = int(os.environ.get("BENCH_CHUNKS", "500"))
 STREAMS = int(os.environ.get("BENCH_STREAMS", "100"))
 HUGE = int(os.environ.get("BENCH_HUGE", "5"))
 HUGE_MB = 50
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 
 COMPLETION = json.dumps({
     "id": "chatcmpl-1", "object": "chat.completion", "created": 1764000000, "model": "gpt-4o-mini-2024-07-18",
@@ -179,40 +181,55 @@ def child(variant: str) -> None:
                       "stream_us": statistics.median(stream_samples) * 1e6, **paired}))
 
 
+def _child(*args: str) -> dict:
+    """Runs this file as a child process with `args`; its last line of output, as JSON."""
+    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        print(f"{' '.join(args)}: failed\n{done.stderr}", file=sys.stderr)
+        sys.exit(1)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
-    results = {}
-    for variant in ("bare", "llmtel", "sentry"):
-        done = subprocess.run([sys.executable, __file__, variant], capture_output=True, text=True, timeout=600)
-        if done.returncode != 0:
-            print(f"{variant}: failed\n{done.stderr}", file=sys.stderr)
-            sys.exit(1)
-        results[variant] = json.loads(done.stdout.strip().splitlines()[-1])
-    bare, ours, sentry = (results[v] for v in ("bare", "llmtel", "sentry"))
-    added_ours = ours["call_us"] - bare["call_us"]
-    added_sentry = sentry["call_us"] - bare["call_us"]
-    per_chunk_ours = (ours["stream_us"] - bare["stream_us"]) / CHUNKS
-    per_chunk_sentry = (sentry["stream_us"] - bare["stream_us"]) / CHUNKS
-    print(f"chat.completions.create, median of {CALLS} calls (httpx.MockTransport):")
-    print(f"  bare        {bare['call_us']:8.1f} us")
-    print(f"  llmtel      {ours['call_us']:8.1f} us   added {added_ours:7.1f} us")
-    print(f"  sentry-sdk  {sentry['call_us']:8.1f} us   added {added_sentry:7.1f} us")
-    print(f"  ratio llmtel added / sentry-sdk added: {added_ours / added_sentry:.2f}   (goal <= 0.50)")
-    print(f"{CHUNKS}-chunk stream, median of {STREAMS}:")
-    print(f"  bare {bare['stream_us']:.0f} us, llmtel {ours['stream_us']:.0f} us, sentry-sdk {sentry['stream_us']:.0f} us")
-    print(f"  added per chunk: llmtel {per_chunk_ours:.2f} us, sentry-sdk {per_chunk_sentry:.2f} us")
+    rounds = []  # one {variant: figures} per round, the variants run back to back
+    for _ in range(ROUNDS):
+        result = {variant: _child(variant) for variant in ("bare", "llmtel", "sentry")}
+        result["huge"] = {variant: _child("huge", variant)["huge_ms"] for variant in ("bare", "llmtel", "sentry")}
+        rounds.append(result)
+
+    def figures(fn) -> tuple:
+        """The median over the rounds of fn(round), and the rounds' values."""
+        values = [fn(r) for r in rounds]
+        return statistics.median(values), ", ".join(f"{v:.2f}" for v in values)
+
+    def added(variant: str, key: str, per: float = 1.0):
+        return lambda r: (r[variant][key] - r["bare"][key]) / per
+
+    print(f"load: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores; {ROUNDS} rounds, each variant in its own"
+          " process; medians over the rounds (a ratio: of each round's ratio)")
+    ours, ours_rounds = figures(added("llmtel", "call_us"))
+    sentry, sentry_rounds = figures(added("sentry", "call_us"))
+    ratio, _ = figures(lambda r: added("llmtel", "call_us")(r) / added("sentry", "call_us")(r))
+    print(f"chat.completions.create, median of {CALLS} calls per round (httpx.MockTransport):")
+    print(f"  bare        {figures(lambda r: r['bare']['call_us'])[0]:8.1f} us")
+    print(f"  llmtel      added {ours:7.1f} us   rounds: {ours_rounds}")
+    print(f"  sentry-sdk  added {sentry:7.1f} us   rounds: {sentry_rounds}")
+    print(f"  ratio llmtel added / sentry-sdk added: {ratio:.2f}   (goal <= 0.50)")
+    ours, ours_rounds = figures(added("llmtel", "stream_us", CHUNKS))
+    sentry, sentry_rounds = figures(added("sentry", "stream_us", CHUNKS))
+    print(f"{CHUNKS}-chunk stream, median of {STREAMS} per round, added per chunk:")
+    print(f"  llmtel {ours:.2f} us (rounds: {ours_rounds}), sentry-sdk {sentry:.2f} us (rounds: {sentry_rounds})")
     print("llmtel paired in its own process (median of traced minus untraced):")
-    print(f"  added per call {ours['paired_call_us']:.1f} us (goal <= 40), per chunk {ours['paired_chunk_us']:.2f} us (goal <= 1.50)")
-    huge = {}
-    for variant in ("bare", "llmtel", "sentry"):
-        done = subprocess.run([sys.executable, __file__, "huge", variant], capture_output=True, text=True, timeout=600)
-        if done.returncode != 0:
-            print(f"huge {variant}: failed\n{done.stderr}", file=sys.stderr)
-            sys.exit(1)
-        huge[variant] = json.loads(done.stdout.strip().splitlines()[-1])["huge_ms"]
-    added_ours, added_sentry = huge["llmtel"] - huge["bare"], huge["sentry"] - huge["bare"]
-    print(f"{HUGE_MB} MB answer, prompts and outputs recorded, median of {HUGE}: bare {huge['bare']:.0f} ms,"
-          f" added llmtel {added_ours:.0f} ms, sentry-sdk {added_sentry:.0f} ms")
-    print(f"  ratio llmtel added / sentry-sdk added: {added_ours / added_sentry:.2f}   (goal <= 1.20)")
+    call, call_rounds = figures(lambda r: r["llmtel"]["paired_call_us"])
+    chunk, chunk_rounds = figures(lambda r: r["llmtel"]["paired_chunk_us"])
+    print(f"  added per call {call:.1f} us (goal <= 40; rounds: {call_rounds})")
+    print(f"  added per chunk {chunk:.2f} us (goal <= 1.50; rounds: {chunk_rounds})")
+    ours, _ = figures(lambda r: r["huge"]["llmtel"] - r["huge"]["bare"])
+    sentry, _ = figures(lambda r: r["huge"]["sentry"] - r["huge"]["bare"])
+    ratio, _ = figures(lambda r: (r["huge"]["llmtel"] - r["huge"]["bare"]) / (r["huge"]["sentry"] - r["huge"]["bare"]))
+    print(f"{HUGE_MB} MB answer, prompts and outputs recorded, median of {HUGE} per round:"
+          f" bare {figures(lambda r: r['huge']['bare'])[0]:.0f} ms, added llmtel {ours:.0f} ms, sentry-sdk {sentry:.0f} ms")
+    print(f"  ratio llmtel added / sentry-sdk added: {ratio:.2f}   (goal <= 1.20)")
 
 
 if __name__ == "__main__":
