@@ -7,9 +7,9 @@
  * untraced call of a second client in the same process, so the added cost is the median of
  * paired differences (machine noise between processes cancels out). The processes run in
  * BENCH_ROUNDS (3) interleaved rounds, and each figure printed is the median over the rounds
- * (a ratio: of each round's ratio). Goals (issue 11): added per
- * call at most 10 us and half of Sentry's; per chunk at most 1 us and half of Sentry's. Then a
- * 50 MB answer with prompts and outputs recorded (issue 16): added time at most 1.2x Sentry's.
+ * (a ratio: of each round's ratio). Goals (issue 11): added per call at most 10 us and half of
+ * Sentry's; per chunk at most 1 us and half of Sentry's. Then a 50 MB answer with prompts and
+ * outputs recorded (issue 16): added time at most 1.2x Sentry's.
  *
  *   make bench-node        (or: node bindings-node/bench/bench.js)
  */

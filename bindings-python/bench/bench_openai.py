@@ -9,11 +9,12 @@ or httpx2's for openai 3.x):
 
 Each variant runs in its own process so patches cannot interfere; the figures compare each
 with the bare process of the same round, and the processes run in BENCH_ROUNDS (3) interleaved
-rounds, each figure printed being the median over the rounds. llmtel is also measured paired: every traced call next to an untraced
-call of a second client in the same process, the added cost being the median of the
-differences, which machine noise between processes cannot blur (sentry-sdk patches the client
-class, so it has no untraced client to pair with). Goals (issue 11): added per call at most
-40 us and half of sentry-sdk's; per chunk at most 1.5 us and half of sentry-sdk's.
+rounds, each figure printed being the median over the rounds. llmtel is also measured paired:
+every traced call next to an untraced call of a second client in the same process, the added
+cost being the median of the differences, which machine noise between processes cannot blur
+(sentry-sdk patches the client class, so it has no untraced client to pair with). Goals (issue
+11): added per call at most 40 us and half of sentry-sdk's; per chunk at most 1.5 us and half
+of sentry-sdk's.
 
     make bench-python        (or: python bindings-python/bench/bench_openai.py)
 """
