@@ -370,21 +370,21 @@ bench-langchain-python: toolchain $(VENV)/.installed
 	$(PY) bindings-python/bench/bench_langchain.py
 
 # The same in Node, against @sentry/node.
-bench-langchain-node: toolchain
+bench-langchain-node: toolchain bindings-node/node_modules/.installed
 	cd bindings-node/bench && npm install --no-audit --no-fund --silent
 	$(CARGO) build --quiet --release -p llmtel-node
 	cp target/$(CARGO_BUILD_TARGET)/release/libllmtel_node.so bindings-node/llmtel.node
 	node bindings-node/bench/langchain.js
 
 # The same for the Vercel AI SDK (ai 6): per generateText call and per streamed chunk.
-bench-aisdk-node: toolchain
+bench-aisdk-node: toolchain bindings-node/node_modules/.installed
 	cd bindings-node/bench && npm install --no-audit --no-fund --silent
 	$(CARGO) build --quiet --release -p llmtel-node
 	cp target/$(CARGO_BUILD_TARGET)/release/libllmtel_node.so bindings-node/llmtel.node
 	node bindings-node/bench/aisdk.js
 
 # The Node overhead benchmark: an optimised binding and @sentry/node to compare with.
-bench-node: toolchain
+bench-node: toolchain bindings-node/node_modules/.installed
 	cd bindings-node/bench && npm install --no-audit --no-fund --silent
 	$(CARGO) build --quiet --release -p llmtel-node
 	cp target/$(CARGO_BUILD_TARGET)/release/libllmtel_node.so bindings-node/llmtel.node
