@@ -291,6 +291,55 @@ test('a model without a traced provider gets its span from LangChain', async () 
   assert.deepEqual(JSON.parse(a['gen_ai.output.messages']), [{ role: 'assistant', parts: [{ type: 'text', content: 'pong' }], finish_reason: 'stop' }]);
 });
 
+test('a model call traced without a LangChain callback gives the caller what it gets without llmtel', async () => {
+  // Content off, one prompt, no handler of the user's: the span comes from the model's own
+  // call (not LangChain's callbacks), and LangChain makes no run, so a message the model left
+  // without an id keeps none (a run would name it `run-…`).
+  class ChatEcho extends BaseChatModel {
+    _llmType() {
+      return 'echo';
+    }
+
+    invocationParams() {
+      return { model: 'echo-1', temperature: 0.25 };
+    }
+
+    getLsParams(options) {
+      return { ...super.getLsParams(options), ls_provider: 'echo', ls_model_name: 'echo-1' };
+    }
+
+    async _generate() {
+      const message = new AIMessage({
+        content: 'pong',
+        response_metadata: { model_name: 'echo-1-2026', finish_reason: 'stop' },
+        usage_metadata: { input_tokens: 7, output_tokens: 2, total_tokens: 9 },
+      });
+      return { generations: [{ text: 'pong', message }] };
+    }
+  }
+  const spool = freshSpool({ sendDefaultPii: false });
+  let rootId;
+  let traced;
+  await llmtel.startSpan({ name: 'root' }, async (root) => {
+    rootId = root.spanId;
+    traced = await new ChatEcho({}).invoke('ping');
+  });
+  await llmtel.flush(5000);
+  assert.equal(traced.id, undefined);
+  assert.equal(traced.content, 'pong');
+  const [span] = fs.readFileSync(spool, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((s) => s.parent_span_id === rootId);
+  const a = span.attributes;
+  assert.equal(span.name, 'chat echo-1');
+  assert.equal(span.origin, 'auto.ai.langchain');
+  assert.equal(a['gen_ai.provider.name'], 'echo');
+  assert.equal(a['gen_ai.request.temperature'], 0.25);
+  assert.equal(a['gen_ai.response.model'], 'echo-1-2026');
+  assert.deepEqual(a['gen_ai.response.finish_reasons'], ['stop']);
+  assert.deepEqual([a['gen_ai.usage.input_tokens'], a['gen_ai.usage.output_tokens']], [7, 2]);
+  assert.equal(a['gen_ai.input.messages'], undefined);
+  assert.equal(a['gen_ai.output.messages'], undefined);
+});
+
 test('an ES module application started with --import llmtel/register gets the same agent spans', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmtel-lc-esm-'));
   const spool = path.join(dir, 'spans.jsonl');

@@ -11,8 +11,10 @@
  * the first callback manager @langchain/core configures inside a scope (that run's own) gets the
  * handler, not inherited: the chains in between (sequences, graph nodes) run without it, as they
  * do without llmtel (a handler on every run costs LangChain JS itself about 3 ms per agent run;
- * `BENCH_NOOP=1 make bench-langchain-node` measures it). A run's children find their parent
- * span through the scopes. Manual: pass `new LangChainCallbackHandler()` in `callbacks` (then
+ * `BENCH_NOOP=1 make bench-langchain-node` measures it). A chat model call with one prompt
+ * and inputs not recorded takes no handler at all: its span starts and ends around
+ * `_generateUncached` (see modelCall). A run's children find their parent span through the
+ * scopes. Manual: pass `new LangChainCallbackHandler()` in `callbacks` (then
  * LangChain reports every run to it, inherited as usual).
  *
  * One span per model call: the model run's span is put in its scope, and the provider
@@ -98,6 +100,63 @@ function startAgent(host, { name, metadata, id, inputs, parent }) {
 }
 
 /**
+ * A model call's span, started from what LangChain hands a callback (or what the fast path of
+ * `modelCall` reads itself): the model's serialized id, its run metadata, its invocation
+ * parameters, and the messages or prompts when inputs are recorded. The call goes in the
+ * scope's slot, for the provider call inside it to take over. `{ handle, context, recordOutputs,
+ * claim }`, or undefined when nothing is traced.
+ */
+function startModelCall(host, { id, metadata, params, messages, prompts, parent }) {
+  const client = host.client();
+  if (!client) return undefined;
+  let call;
+  let recordOutputs = false;
+  try {
+    const [recordInputs, outputs] = host.content('langchain');
+    recordOutputs = outputs;
+    const invocationParams = { ...params };
+    if (!recordInputs) delete invocationParams.tools; // tool definitions are content
+    const start = { invocation_params: invocationParams, metadata: pick(metadata, MODEL_KEYS), serialized: { id } };
+    if (recordInputs && messages) start.messages = messages;
+    if (recordInputs && prompts) start.prompts = prompts;
+    call = client.langchainModel(json(start), { recordInputs, recordOutputs, scope: host.scope() }, parent);
+  } catch (error) {
+    warn('this LangChain model call is not traced', error);
+    return undefined;
+  }
+  const slot = frameworkSlot.getStore();
+  let claim;
+  if (slot && !slot.call) {
+    slot.call = call;
+    claim = slot;
+  }
+  return { handle: call, context: undefined, recordOutputs, claim };
+}
+
+/** Ends a model call's span with LangChain's result, unless the provider call inside took it. */
+function endModelCall(run, output) {
+  if (!run || (run.claim && run.claim.taken)) return; // the provider call inside it ends the span
+  try {
+    run.handle.finishLangchain(json(output));
+  } catch (error) {
+    warn('the LangChain model result was not recorded', error);
+  }
+}
+
+/** Fails a model call's span with LangChain's error, unless the provider call inside took it. */
+function failModelCall(run, error) {
+  if (!run || (run.claim && run.claim.taken)) return;
+  try {
+    run.handle.fail({
+      httpStatus: typeof error?.status === 'number' ? error.status : undefined,
+      exception: errorName(error), message: error?.message,
+    });
+  } catch (problem) {
+    warn('the LangChain model error was not recorded', problem);
+  }
+}
+
+/**
  * The handler class, made from the application's @langchain/core (its BaseCallbackHandler)
  * the first time LangChain is seen. `host` gives { client(), parent(), content(kind),
  * enabled() } (enabled: a LangChain or LangGraph integration is chosen, so init()'s handler
@@ -178,30 +237,9 @@ function makeHandlerClass(BaseCallbackHandler, host) {
     }
 
     startModel(runId, parentRunId, llm, metadata, extraParams, { messages, prompts }) {
-      const client = this._host.client();
-      if (!client) return;
-      let call;
-      let recordOutputs = false;
-      try {
-        const [recordInputs, outputs] = this._host.content('langchain');
-        recordOutputs = outputs;
-        const params = { ...(extraParams && extraParams.invocation_params) };
-        if (!recordInputs) delete params.tools; // tool definitions are content
-        const start = { invocation_params: params, metadata: pick(metadata, MODEL_KEYS), serialized: { id: llm && llm.id } };
-        if (recordInputs && messages) start.messages = messages;
-        if (recordInputs && prompts) start.prompts = prompts;
-        call = client.langchainModel(json(start), { recordInputs, recordOutputs, scope: this._host.scope() }, this.parentOf(parentRunId));
-      } catch (error) {
-        warn('this LangChain model call is not traced', error);
-        return;
-      }
-      const slot = frameworkSlot.getStore();
-      let claim;
-      if (slot && !slot.call) {
-        slot.call = call;
-        claim = slot;
-      }
-      this.runs.set(runId, { handle: call, context: undefined, recordOutputs, claim });
+      const params = extraParams && extraParams.invocation_params;
+      const run = startModelCall(this._host, { id: llm && llm.id, metadata, params, messages, prompts, parent: this.parentOf(parentRunId) });
+      if (run) this.runs.set(runId, run);
     }
 
     handleLLMNewToken(token, idx, runId) {
@@ -218,26 +256,13 @@ function makeHandlerClass(BaseCallbackHandler, host) {
     handleLLMEnd(output, runId) {
       const run = this.runs.get(runId);
       this.runs.delete(runId);
-      if (!run || (run.claim && run.claim.taken)) return; // the provider call inside it ends the span
-      try {
-        run.handle.finishLangchain(json(output));
-      } catch (error) {
-        warn('the LangChain model result was not recorded', error);
-      }
+      endModelCall(run, output);
     }
 
     handleLLMError(error, runId) {
       const run = this.runs.get(runId);
       this.runs.delete(runId);
-      if (!run || (run.claim && run.claim.taken)) return;
-      try {
-        run.handle.fail({
-          httpStatus: typeof error?.status === 'number' ? error.status : undefined,
-          exception: errorName(error), message: error?.message,
-        });
-      } catch (problem) {
-        warn('the LangChain model error was not recorded', problem);
-      }
+      failModelCall(run, error);
     }
 
     handleToolStart(tool, input, runId, parentRunId, tags, metadata, runName, toolCallId) {
@@ -314,6 +339,70 @@ function scopedIterator(method) {
   };
 }
 
+/** Whether LangChain's callbacks for a run include a LangChainCallbackHandler passed by hand
+ * (`callbacks`: a list of handlers or a callback manager). */
+function handledByHand(callbacks) {
+  const handlers = Array.isArray(callbacks) ? callbacks : callbacks && callbacks.handlers;
+  return Array.isArray(handlers) && handlers.some((h) => h && h.name === HANDLER_NAME);
+}
+
+/** The id LangChain's `toJSON()` gives a model: its namespace and class name. */
+function serializedId(model) {
+  const Class = model.constructor;
+  const parent = Object.getPrototypeOf(Class);
+  const own = typeof Class.lc_name === 'function' && (typeof parent.lc_name !== 'function' || Class.lc_name() !== parent.lc_name());
+  return [...model.lc_namespace, own ? Class.lc_name() : Class.name];
+}
+
+/**
+ * `BaseChatModel._generateUncached`, where a chat model call runs: its span starts and ends here,
+ * from the model, its call options and its result, when nothing else asks LangChain for
+ * callbacks. Handing LangChain a handler for the run costs LangChain JS about 65 µs per call
+ * (the model serialized by `toJSON()`, a callback manager, run ids), more than the span itself;
+ * and without one the caller's result is what it is without llmtel (LangChain names a message
+ * the provider left without an id after its run only when there is a run). Through the
+ * callbacks instead, as before: a batch of prompts, a cache (it starts the runs itself),
+ * recorded inputs (the messages as LangChain formats them for tracing), a handler passed by hand.
+ */
+function modelCall(host, generateUncached) {
+  return function (messages, parsedOptions, handledOptions, startedRunManagers) {
+    const scope = frameworkSlot.getStore();
+    if (!scope || scope.configured || startedRunManagers !== undefined || !Array.isArray(messages) || messages.length !== 1 ||
+        !sharedHandler || !host.client() || !host.enabled() || host.content('langchain')[0] ||
+        handledByHand(handledOptions && handledOptions.callbacks) || handledByHand(this.callbacks)) {
+      return generateUncached.apply(this, arguments);
+    }
+    let start;
+    try {
+      const metadata = { ...(handledOptions && handledOptions.metadata), ...this.getLsParams(parsedOptions), ...this.metadata };
+      const params = typeof this._getInvocationParamsForTracing === 'function' ? this._getInvocationParamsForTracing(parsedOptions) : this.invocationParams(parsedOptions);
+      start = { id: serializedId(this), metadata, params, parent: scope.parent || host.parent() };
+    } catch {
+      return generateUncached.apply(this, arguments); // a model of an unusual shape: LangChain's callbacks say
+    }
+    scope.configured = true; // a callback manager LangChain builds for this run gets no handler of ours
+    const run = startModelCall(host, start);
+    if (!run) return generateUncached.apply(this, arguments);
+    let result;
+    try {
+      result = generateUncached.apply(this, arguments);
+    } catch (error) {
+      failModelCall(run, error);
+      throw error;
+    }
+    return Promise.resolve(result).then(
+      (output) => {
+        endModelCall(run, { generations: output && output.generations ? output.generations.slice(0, 1) : [], llmOutput: output && output.llmOutput });
+        return output;
+      },
+      (error) => {
+        failModelCall(run, error);
+        throw error;
+      },
+    );
+  };
+}
+
 /**
  * LangGraph's `Pregel._streamIterator` (behind invoke and stream), in a scope of its own: the
  * graph's agent span starts where LangGraph configures the run (see patchCore) and ends with
@@ -380,6 +469,7 @@ function patchCore({ manager, chatModels, base, tools, pregel }, host) {
     return inScope(undefined, () => generate.apply(this, args));
   });
   patchOnce(chatModel, '_streamIterator', scopedIterator);
+  patchOnce(chatModel, '_generateUncached', (original) => modelCall(host, original));
   patchOnce(pregel && pregel.Pregel && pregel.Pregel.prototype, '_streamIterator', graphIterator);
   const CallbackManager = manager && manager.CallbackManager;
   if (CallbackManager) {
