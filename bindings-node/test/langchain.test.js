@@ -340,6 +340,50 @@ test('a model call traced without a LangChain callback gives the caller what it 
   assert.equal(a['gen_ai.output.messages'], undefined);
 });
 
+test('recorded image inputs are the same with or without LangChain callbacks (URL kept, base64 never recorded)', async () => {
+  // init()'s own path reads the model's messages; a handler passed by hand gets them as
+  // LangChain formats them for tracing (URL and base64 blocks as OpenAI image blocks).
+  class ChatEcho extends BaseChatModel {
+    _llmType() {
+      return 'echo';
+    }
+
+    async _generate() {
+      return { generations: [{ text: 'a cat', message: new AIMessage('a cat') }] };
+    }
+  }
+  const question = () => [new HumanMessage({
+    content: [
+      { type: 'text', text: 'What is in these?' },
+      { type: 'image', source_type: 'url', url: 'https://example.com/cat.png' },
+      { type: 'image', source_type: 'base64', mime_type: 'image/png', data: 'iVBORw0KGgo=' },
+    ],
+  })];
+  const inputsOf = async (callbacks) => {
+    const spool = freshSpool({ sendDefaultPii: true });
+    let rootId;
+    await llmtel.startSpan({ name: 'root' }, async (root) => {
+      rootId = root.spanId;
+      await new ChatEcho({}).invoke(question(), { callbacks });
+    });
+    await llmtel.flush(5000);
+    const spans = fs.readFileSync(spool, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((s) => s.parent_span_id === rootId);
+    assert.equal(spans.length, 1);
+    return JSON.parse(spans[0].attributes['gen_ai.input.messages']);
+  };
+  const own = await inputsOf(undefined);
+  assert.deepEqual(own, [{
+    role: 'user',
+    parts: [
+      { type: 'text', content: 'What is in these?' },
+      { type: 'uri', modality: 'image', uri: 'https://example.com/cat.png' },
+      { type: 'blob', modality: 'image', mime_type: 'image/png', content: own[0].parts[2].content },
+    ],
+  }]);
+  assert.doesNotMatch(JSON.stringify(own), /iVBORw0KGgo/);
+  assert.deepEqual(await inputsOf([new llmtel.LangChainCallbackHandler()]), own);
+});
+
 test('an ES module application started with --import llmtel/register gets the same agent spans', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmtel-lc-esm-'));
   const spool = path.join(dir, 'spans.jsonl');

@@ -12,7 +12,7 @@
  * handler, not inherited: the chains in between (sequences, graph nodes) run without it, as they
  * do without llmtel (a handler on every run costs LangChain JS itself about 3 ms per agent run;
  * `BENCH_NOOP=1 make bench-langchain-node` measures it). A chat model call with one prompt
- * and inputs not recorded takes no handler at all: its span starts and ends around
+ * takes no handler at all: its span starts and ends around
  * `_generateUncached` (see modelCall). A run's children find their parent span through the
  * scopes. Manual: pass `new LangChainCallbackHandler()` in `callbacks` (then
  * LangChain reports every run to it, inherited as usual).
@@ -360,15 +360,16 @@ function serializedId(model) {
  * callbacks. Handing LangChain a handler for the run costs LangChain JS about 65 µs per call
  * (the model serialized by `toJSON()`, a callback manager, run ids), more than the span itself;
  * and without one the caller's result is what it is without llmtel (LangChain names a message
- * the provider left without an id after its run only when there is a run). Through the
- * callbacks instead, as before: a batch of prompts, a cache (it starts the runs itself),
- * recorded inputs (the messages as LangChain formats them for tracing), a handler passed by hand.
+ * the provider left without an id after its run only when there is a run). The messages are
+ * the model's own (LangChain hands callbacks URL and base64 blocks rewritten as OpenAI image
+ * blocks; the core maps both forms alike). Through the callbacks instead, as before: a batch of
+ * prompts, a cache (it starts the runs itself), a handler passed by hand.
  */
 function modelCall(host, generateUncached) {
   return function (messages, parsedOptions, handledOptions, startedRunManagers) {
     const scope = frameworkSlot.getStore();
     if (!scope || scope.configured || startedRunManagers !== undefined || !Array.isArray(messages) || messages.length !== 1 ||
-        !sharedHandler || !host.client() || !host.enabled() || host.content('langchain')[0] ||
+        !sharedHandler || !host.client() || !host.enabled() ||
         handledByHand(handledOptions && handledOptions.callbacks) || handledByHand(this.callbacks)) {
       return generateUncached.apply(this, arguments);
     }
@@ -376,7 +377,7 @@ function modelCall(host, generateUncached) {
     try {
       const metadata = { ...(handledOptions && handledOptions.metadata), ...this.getLsParams(parsedOptions), ...this.metadata };
       const params = typeof this._getInvocationParamsForTracing === 'function' ? this._getInvocationParamsForTracing(parsedOptions) : this.invocationParams(parsedOptions);
-      start = { id: serializedId(this), metadata, params, parent: scope.parent || host.parent() };
+      start = { id: serializedId(this), metadata, params, messages: messages[0], parent: scope.parent || host.parent() };
     } catch {
       return generateUncached.apply(this, arguments); // a model of an unusual shape: LangChain's callbacks say
     }
