@@ -340,6 +340,50 @@ test('a model call traced without a LangChain callback gives the caller what it 
   assert.equal(a['gen_ai.output.messages'], undefined);
 });
 
+test('a model streamed without a traced provider: chunks gathered, time to first chunk, and a broken-off stream still ends its span', async () => {
+  const { AIMessageChunk } = require('@langchain/core/messages');
+  const { ChatGenerationChunk } = require('@langchain/core/outputs');
+  class ChatEchoStream extends BaseChatModel {
+    _llmType() {
+      return 'echo';
+    }
+
+    async _generate() {
+      throw new Error('streamed only');
+    }
+
+    async *_streamResponseChunks() {
+      const pieces = [
+        new AIMessageChunk({ content: 'po' }),
+        new AIMessageChunk({ content: 'ng', response_metadata: { model_name: 'echo-1-2026', finish_reason: 'stop' }, usage_metadata: { input_tokens: 4, output_tokens: 2, total_tokens: 6 } }),
+      ];
+      for (const message of pieces) yield new ChatGenerationChunk({ text: message.content, message });
+    }
+  }
+  const spool = freshSpool({ sendDefaultPii: true });
+  let rootId;
+  const ids = [];
+  await llmtel.startSpan({ name: 'root' }, async (root) => {
+    rootId = root.spanId;
+    for await (const chunk of await new ChatEchoStream({}).stream('ping')) ids.push(chunk.id);
+    for await (const chunk of await new ChatEchoStream({}).stream('ping again')) { // broken off
+      ids.push(chunk.id);
+      break;
+    }
+  });
+  await llmtel.flush(5000);
+  assert.deepEqual(ids, [undefined, undefined, undefined]); // no LangChain run names them
+  const spans = fs.readFileSync(spool, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((s) => s.parent_span_id === rootId);
+  assert.equal(spans.length, 2);
+  const [whole, broken] = spans.sort((x, y) => x.start_timestamp - y.start_timestamp).map((s) => s.attributes);
+  assert.deepEqual(JSON.parse(whole['gen_ai.output.messages']), [{ role: 'assistant', parts: [{ type: 'text', content: 'pong' }], finish_reason: 'stop' }]);
+  assert.deepEqual(whole['gen_ai.response.finish_reasons'], ['stop']);
+  assert.deepEqual([whole['gen_ai.usage.input_tokens'], whole['gen_ai.usage.output_tokens']], [4, 2]);
+  assert.equal(typeof whole['gen_ai.response.time_to_first_chunk'], 'number');
+  assert.deepEqual(JSON.parse(whole['gen_ai.input.messages']), [{ role: 'user', parts: [{ type: 'text', content: 'ping' }] }]);
+  assert.deepEqual(JSON.parse(broken['gen_ai.output.messages']), [{ role: 'assistant', parts: [{ type: 'text', content: 'po' }] }]);
+});
+
 test('recorded image inputs are the same with or without LangChain callbacks (URL kept, base64 never recorded)', async () => {
   // init()'s own path reads the model's messages; a handler passed by hand gets them as
   // LangChain formats them for tracing (URL and base64 blocks as OpenAI image blocks).

@@ -1,7 +1,7 @@
 'use strict';
 /**
  * LangChain and LangGraph for Node: agent, tool and model-call spans from LangChain's
- * callbacks. The handler forwards each callback to the core, which decides what it means
+ * callbacks, or from the model call itself. Either way the core decides what they mean
  * (`llmtel_core::genai::langchain`), so Node and Python give the same spans; this file keeps
  * only the run id -> span bookkeeping.
  *
@@ -11,11 +11,11 @@
  * the first callback manager @langchain/core configures inside a scope (that run's own) gets the
  * handler, not inherited: the chains in between (sequences, graph nodes) run without it, as they
  * do without llmtel (a handler on every run costs LangChain JS itself about 3 ms per agent run;
- * `BENCH_NOOP=1 make bench-langchain-node` measures it). A chat model call with one prompt
- * takes no handler at all: its span starts and ends around
- * `_generateUncached` (see modelCall). A run's children find their parent span through the
- * scopes. Manual: pass `new LangChainCallbackHandler()` in `callbacks` (then
- * LangChain reports every run to it, inherited as usual).
+ * `BENCH_NOOP=1 make bench-langchain-node` measures it). A chat model call (one prompt,
+ * invoked or streamed) takes no handler at all: its span starts and ends around
+ * `_generateUncached` or `_streamIterator` (see startOwnModelCall). A run's children find
+ * their parent span through the scopes. Manual: pass `new LangChainCallbackHandler()` in
+ * `callbacks` (then LangChain reports every run to it, inherited as usual).
  *
  * One span per model call: the model run's span is put in its scope, and the provider
  * integration's call made inside it (ChatOpenAI -> openai) takes that span over instead of
@@ -101,8 +101,8 @@ function startAgent(host, { name, metadata, id, inputs, parent }) {
 
 /**
  * A model call's span, started from what LangChain hands a callback (or what the fast path of
- * `modelCall` reads itself): the model's serialized id, its run metadata, its invocation
- * parameters, and the messages or prompts when inputs are recorded. The call goes in the
+ * `startOwnModelCall` reads itself): the model's serialized id, its run metadata, its invocation
+ * parameters, and the messages (or a function giving them) or prompts when inputs are recorded. The call goes in the
  * scope's slot, for the provider call inside it to take over. `{ handle, context, recordOutputs,
  * claim }`, or undefined when nothing is traced.
  */
@@ -117,7 +117,7 @@ function startModelCall(host, { id, metadata, params, messages, prompts, parent 
     const invocationParams = { ...params };
     if (!recordInputs) delete invocationParams.tools; // tool definitions are content
     const start = { invocation_params: invocationParams, metadata: pick(metadata, MODEL_KEYS), serialized: { id } };
-    if (recordInputs && messages) start.messages = messages;
+    if (recordInputs && messages) start.messages = typeof messages === 'function' ? messages() : messages;
     if (recordInputs && prompts) start.prompts = prompts;
     call = client.langchainModel(json(start), { recordInputs, recordOutputs, scope: host.scope() }, parent);
   } catch (error) {
@@ -331,14 +331,6 @@ function iterateIn(scope, iterator, around = (_name, step) => step()) {
   };
 }
 
-/** An async generator method whose every step runs inside one fresh scope. */
-function scopedIterator(method) {
-  return function (...args) {
-    const scope = new FrameworkCall(undefined, frameworkSlot.getStore());
-    return iterateIn(scope, frameworkSlot.run(scope, () => method.apply(this, args)));
-  };
-}
-
 /** Whether LangChain's callbacks for a run include a LangChainCallbackHandler passed by hand
  * (`callbacks`: a list of handlers or a callback manager). */
 function handledByHand(callbacks) {
@@ -355,34 +347,46 @@ function serializedId(model) {
 }
 
 /**
- * `BaseChatModel._generateUncached`, where a chat model call runs: its span starts and ends here,
- * from the model, its call options and its result, when nothing else asks LangChain for
- * callbacks. Handing LangChain a handler for the run costs LangChain JS about 65 µs per call
- * (the model serialized by `toJSON()`, a callback manager, run ids), more than the span itself;
- * and without one the caller's result is what it is without llmtel (LangChain names a message
- * the provider left without an id after its run only when there is a run). The messages are
- * the model's own (LangChain hands callbacks URL and base64 blocks rewritten as OpenAI image
- * blocks; the core maps both forms alike). Through the callbacks instead, as before: a batch of
- * prompts, a cache (it starts the runs itself), a handler passed by hand.
+ * A chat model call's span started from the model itself, without a LangChain callback, when
+ * nothing else asks LangChain for callbacks of ours on this run (the scope's first run, no
+ * handler passed by hand). Handing LangChain a handler for a model run costs LangChain JS about
+ * 80 µs per call and 7 µs per streamed chunk (the model serialized by `toJSON()`, a callback
+ * manager, run ids, a callback per token), more than the span itself; and without one the
+ * caller's result is what it is without llmtel (LangChain names a message the provider left
+ * without an id after its run only when there is a run). `call` is the run's config and call
+ * options as LangChain separates them; `messages` the model's own messages (LangChain hands
+ * callbacks URL and base64 blocks rewritten as OpenAI image blocks; the core maps both forms
+ * alike). Undefined when the call goes through LangChain's callbacks instead (then the scope's
+ * callback manager gets the handler, as for any run) or is not traced.
+ */
+function startOwnModelCall(host, model, scope, { config, callOptions, messages }) {
+  if (!scope || scope.configured || !sharedHandler || !host.client() || !host.enabled() ||
+      handledByHand(config && config.callbacks) || handledByHand(model.callbacks)) {
+    return undefined;
+  }
+  let start;
+  try {
+    const metadata = { ...(config && config.metadata), ...model.getLsParams(callOptions), ...model.metadata };
+    const params = typeof model._getInvocationParamsForTracing === 'function' ? model._getInvocationParamsForTracing(callOptions) : model.invocationParams(callOptions);
+    start = { id: serializedId(model), metadata, params, messages, parent: scope.parent || host.parent() };
+  } catch {
+    return undefined; // a model of an unusual shape: LangChain's callbacks say what it does
+  }
+  scope.configured = true; // a callback manager LangChain builds for this run gets no handler of ours
+  return startModelCall(host, start);
+}
+
+/**
+ * `BaseChatModel._generateUncached`, where a chat model call runs: its span starts and ends
+ * here (startOwnModelCall). Through LangChain's callbacks instead: a batch of prompts, and a
+ * cache (it starts the runs itself).
  */
 function modelCall(host, generateUncached) {
   return function (messages, parsedOptions, handledOptions, startedRunManagers) {
     const scope = frameworkSlot.getStore();
-    if (!scope || scope.configured || startedRunManagers !== undefined || !Array.isArray(messages) || messages.length !== 1 ||
-        !sharedHandler || !host.client() || !host.enabled() ||
-        handledByHand(handledOptions && handledOptions.callbacks) || handledByHand(this.callbacks)) {
-      return generateUncached.apply(this, arguments);
-    }
-    let start;
-    try {
-      const metadata = { ...(handledOptions && handledOptions.metadata), ...this.getLsParams(parsedOptions), ...this.metadata };
-      const params = typeof this._getInvocationParamsForTracing === 'function' ? this._getInvocationParamsForTracing(parsedOptions) : this.invocationParams(parsedOptions);
-      start = { id: serializedId(this), metadata, params, messages: messages[0], parent: scope.parent || host.parent() };
-    } catch {
-      return generateUncached.apply(this, arguments); // a model of an unusual shape: LangChain's callbacks say
-    }
-    scope.configured = true; // a callback manager LangChain builds for this run gets no handler of ours
-    const run = startModelCall(host, start);
+    const run = startedRunManagers === undefined && Array.isArray(messages) && messages.length === 1
+      ? startOwnModelCall(host, this, scope, { config: handledOptions, callOptions: parsedOptions, messages: messages[0] })
+      : undefined;
     if (!run) return generateUncached.apply(this, arguments);
     let result;
     try {
@@ -401,6 +405,61 @@ function modelCall(host, generateUncached) {
         throw error;
       },
     );
+  };
+}
+
+/**
+ * `BaseChatModel._streamIterator` (behind stream), in a scope of its own: the call's span
+ * starts at the first step (startOwnModelCall) and ends with the stream, or when it is broken
+ * off; a stream no provider integration reads marks its chunks and ends with them gathered.
+ * A model without streaming of its own is streamed through invoke (that call's span).
+ * `ownChunks` is BaseChatModel's `_streamResponseChunks`, which such a model keeps.
+ */
+function modelStream(host, streamIterator, ownChunks) {
+  return function (input, options) {
+    const scope = new FrameworkCall(undefined, frameworkSlot.getStore());
+    const iterator = frameworkSlot.run(scope, () => streamIterator.call(this, input, options));
+    if (this._streamResponseChunks === ownChunks || this.disableStreaming) return iterateIn(scope, iterator);
+    const model = this;
+    let run;
+    let started = false;
+    const pieces = [];
+    const end = () => {
+      const message = pieces.length ? pieces.reduce((all, piece) => all.concat(piece)) : undefined;
+      endModelCall(run, { generations: [message ? [{ text: typeof message.content === 'string' ? message.content : undefined, message }] : []] });
+      run = undefined;
+    };
+    return iterateIn(scope, iterator, async (name, step) => {
+      if (!started) {
+        started = true;
+        try {
+          const [config, callOptions] = model._separateRunnableConfigFromCallOptionsCompat(options);
+          const messages = () => model.constructor._convertInputToPromptValue(input).toChatMessages();
+          run = frameworkSlot.run(scope, () => startOwnModelCall(host, model, scope, { config, callOptions, messages }));
+        } catch {
+          /* LangChain's callbacks say what it does */
+        }
+      }
+      let result;
+      try {
+        result = await step();
+      } catch (error) {
+        failModelCall(run, error);
+        run = undefined;
+        throw error;
+      }
+      if (!run) return result;
+      if (result.done || name === 'return') end();
+      else if (!run.claim || !run.claim.taken) {
+        pieces.push(result.value);
+        try {
+          run.handle.markChunk(); // a stream no provider integration reads
+        } catch {
+          /* ended meanwhile */
+        }
+      }
+      return result;
+    });
   };
 }
 
@@ -469,7 +528,7 @@ function patchCore({ manager, chatModels, base, tools, pregel }, host) {
   patchOnce(chatModel, 'generate', (generate) => function (...args) {
     return inScope(undefined, () => generate.apply(this, args));
   });
-  patchOnce(chatModel, '_streamIterator', scopedIterator);
+  patchOnce(chatModel, '_streamIterator', (original) => modelStream(host, original, chatModel._streamResponseChunks));
   patchOnce(chatModel, '_generateUncached', (original) => modelCall(host, original));
   patchOnce(pregel && pregel.Pregel && pregel.Pregel.prototype, '_streamIterator', graphIterator);
   const CallbackManager = manager && manager.CallbackManager;
