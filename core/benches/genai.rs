@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use llmtel_core::genai::{Api, CallStart, ContentPolicy, GenAiCall, Provider};
-use llmtel_core::{Client, ExportTally, Options, Segment, SpanExporter};
+use llmtel_core::{CallSpec, Client, ExportTally, Options, PlacementSpec, Segment, SpanExporter};
 
 struct Discard;
 
@@ -37,6 +37,7 @@ fn client() -> Client {
 const REQUEST: &str = r#"{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful assistant that answers briefly and precisely."},{"role":"user","content":"Summarise the following support ticket in two sentences: the customer cannot log in after resetting the password, and the reset email arrives late."}],"temperature":0.7,"max_tokens":256,"top_p":1,"stream":false}"#;
 const RESPONSE: &str = r#"{"id":"chatcmpl-AbC123","object":"chat.completion","created":1764000000,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"The customer cannot log in after a password reset. The reset email arrives with a delay.","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":58,"completion_tokens":21,"total_tokens":79,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},"service_tier":"default","system_fingerprint":"fp_abc123"}"#;
 const CHUNK: &str = r#"{"id":"chatcmpl-AbC123","object":"chat.completion.chunk","created":1764000000,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_abc123","choices":[{"index":0,"delta":{"content":" word"},"logprobs":null,"finish_reason":null}],"obfuscation":"abc"}"#;
+const LANGCHAIN_START: &str = r#"{"invocation_params":{"model":"gpt-4o-mini","stream":false},"metadata":{"ls_provider":"openai","ls_model_name":"gpt-4o-mini","ls_model_type":"chat"},"serialized":{"id":["langchain","chat_models","openai","ChatOpenAI"]}}"#;
 const ANTHROPIC_CHUNK: &str =
     r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" word"}}"#;
 
@@ -154,6 +155,23 @@ fn main() {
             let _ = call.finish(black_box(RESPONSE));
         })
     });
+    // A LangChain model call (Node's or Python's): started from the callback payload, taken
+    // over by the OpenAI call inside it, finished with the provider's response.
+    c.bench_function("genai_langchain_chat_content_off", |b| {
+        b.iter(|| {
+            let call = client
+                .langchain_model(black_box(LANGCHAIN_START), PlacementSpec::default())
+                .expect("a valid start");
+            let spec = CallSpec {
+                provider: "openai".into(),
+                api: "chat_completions".into(),
+                request: REQUEST.into(),
+                ..CallSpec::default()
+            };
+            let _ = call.adopt(&spec);
+            let _ = call.finish(black_box(RESPONSE));
+        })
+    });
     let big = ten_kb_request();
     c.bench_function("genai_chat_content_on_10kb", |b| {
         b.iter(|| {
@@ -230,5 +248,12 @@ fn main() {
             ),
             None => println!("{id:<36} (no estimate: run without --test)"),
         }
+    }
+    // No goal of its own: the plain call's, plus the LangChain start and the takeover.
+    if let Some(ns) = median_ns("genai_langchain_chat_content_off") {
+        println!(
+            "{:<36} median {ns:9.0} ns",
+            "genai_langchain_chat_content_off"
+        );
     }
 }
