@@ -39,6 +39,7 @@ class FrameworkCall {
   constructor(tool, outer) {
     this.call = undefined;
     this.taken = false;
+    this.ended = false; // the call ended without a provider call taking it
     this.tool = tool;
     this.configured = false;
     this.agent = undefined;
@@ -49,7 +50,7 @@ class FrameworkCall {
 /** The slot's call for a provider call to take over, once; undefined when there is none. */
 function takeFrameworkCall() {
   const slot = frameworkSlot.getStore();
-  if (!slot || !slot.call || slot.taken || slot.call.ended) return undefined;
+  if (!slot || !slot.call || slot.taken || slot.ended) return undefined;
   slot.taken = true;
   return slot.call;
 }
@@ -136,6 +137,7 @@ function startModelCall(host, { id, metadata, params, messages, prompts, parent 
 /** Ends a model call's span with LangChain's result, unless the provider call inside took it. */
 function endModelCall(run, output) {
   if (!run || (run.claim && run.claim.taken)) return; // the provider call inside it ends the span
+  if (run.claim) run.claim.ended = true; // no provider call takes it now (read in JS, not from the binding)
   try {
     run.handle.finishLangchain(json(output));
   } catch (error) {
@@ -146,6 +148,7 @@ function endModelCall(run, output) {
 /** Fails a model call's span with LangChain's error, unless the provider call inside took it. */
 function failModelCall(run, error) {
   if (!run || (run.claim && run.claim.taken)) return;
+  if (run.claim) run.claim.ended = true;
   try {
     run.handle.fail({
       httpStatus: typeof error?.status === 'number' ? error.status : undefined,
@@ -353,8 +356,8 @@ function serializedId(model) {
  * 80 µs per call and 7 µs per streamed chunk (the model serialized by `toJSON()`, a callback
  * manager, run ids, a callback per token), more than the span itself; and without one the
  * caller's result is what it is without llmtel (LangChain names a message the provider left
- * without an id after its run only when there is a run). `call` is the run's config and call
- * options as LangChain separates them; `messages` the model's own messages (LangChain hands
+ * without an id after its run only when there is a run). `config` and `callOptions` are the
+ * run's as LangChain separates them; `messages` the model's own messages (LangChain hands
  * callbacks URL and base64 blocks rewritten as OpenAI image blocks; the core maps both forms
  * alike). Undefined when the call goes through LangChain's callbacks instead (then the scope's
  * callback manager gets the handler, as for any run) or is not traced.
@@ -425,7 +428,12 @@ function modelStream(host, streamIterator, ownChunks) {
     let started = false;
     const pieces = [];
     const end = () => {
-      const message = pieces.length ? pieces.reduce((all, piece) => all.concat(piece)) : undefined;
+      let message;
+      try {
+        message = pieces.length ? pieces.reduce((all, piece) => all.concat(piece)) : undefined;
+      } catch {
+        /* pieces that do not gather: the span ends without them */
+      }
       endModelCall(run, { generations: [message ? [{ text: typeof message.content === 'string' ? message.content : undefined, message }] : []] });
       run = undefined;
     };
