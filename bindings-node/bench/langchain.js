@@ -1,8 +1,8 @@
 'use strict';
 /**
  * The caller's cost of tracing LangChain in Node, with an in-process fake fetch (no network):
- * `ChatOpenAI.invoke` (one model call) and a LangChain v1 `createAgent` run with one tool (two
- * model calls and a tool call), bare, with llmtel (its defaults: LangChain's callbacks and the
+ * `ChatOpenAI.invoke` (one model call), `ChatOpenAI.stream` (one model call, CHUNKS chunks)
+ * and a LangChain v1 `createAgent` run with one tool (two model calls and a tool call), bare, with llmtel (its defaults: LangChain's callbacks and the
  * OpenAI integration joined into one span per model call) and with @sentry/node (its LangChain,
  * LangGraph and OpenAI integrations), each inside a root span, each variant in its own process.
  * The processes run in ROUNDS interleaved rounds; a round's added time is the variant's median
@@ -20,6 +20,8 @@ const path = require('node:path');
 
 const INVOKES = Number(process.env.BENCH_INVOKES || 2000);
 const AGENTS = Number(process.env.BENCH_AGENTS || 300);
+const STREAMS = Number(process.env.BENCH_STREAMS || 500);
+const CHUNKS = 50;
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 // BENCH_NOOP=1 adds a variant with a do-nothing handler on every run: LangChain's own share.
 const VARIANTS = ['bare', 'llmtel', 'sentry', ...(process.env.BENCH_NOOP ? ['noop'] : [])];
@@ -69,8 +71,11 @@ async function child(variant) {
   const { tool } = require('@langchain/core/tools');
   const { createAgent } = require('langchain');
 
+  const event = (delta, finish) => `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1764000000, model: 'gpt-4o-mini-2024-07-18', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  const sse = [event({ role: 'assistant', content: '' }, null), ...Array.from({ length: CHUNKS - 2 }, () => event({ content: 'Hi ' }, null)), event({}, 'stop'), 'data: [DONE]\n\n'].join('');
   const fetch = async (_url, init) => {
     const body = JSON.parse(init.body);
+    if (body.stream) return new Response(sse, { status: 200, headers: { 'content-type': 'text/event-stream' } });
     const asksTool = body.tools && !body.messages.some((m) => m.role === 'tool');
     const text = JSON.stringify(asksTool ? TOOL_CALL : ANSWER);
     return new Response(text, { status: 200, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) } });
@@ -85,15 +90,18 @@ async function child(variant) {
 
   const medianUs = (fn, count) => rounds.medianUs(root, fn, count);
   const invokeUs = await medianUs(() => model.invoke('Hello!'), INVOKES);
+  const streamUs = await medianUs(async () => {
+    for await (const chunk of await model.stream('Hello!')) void chunk;
+  }, STREAMS);
   const agentUs = await medianUs(() => agent.invoke(question), AGENTS);
-  process.stdout.write(`${JSON.stringify({ invoke_us: invokeUs, agent_us: agentUs })}\n`);
+  process.stdout.write(`${JSON.stringify({ invoke_us: invokeUs, stream_us: streamUs, agent_us: agentUs })}\n`);
   process.exit(0);
 }
 
 function main() {
   const results = rounds.runRounds(__filename, VARIANTS, ROUNDS);
   console.log(`load: ${os.loadavg()[0].toFixed(2)} (1 min), ${os.cpus().length} cores; ${ROUNDS} rounds, each variant in its own process`);
-  for (const [key, label, count] of [['invoke_us', 'ChatOpenAI.invoke', INVOKES], ['agent_us', 'createAgent run, one tool', AGENTS]]) {
+  for (const [key, label, count] of [['invoke_us', 'ChatOpenAI.invoke', INVOKES], ['stream_us', `ChatOpenAI.stream, ${CHUNKS} chunks`, STREAMS], ['agent_us', 'createAgent run, one tool', AGENTS]]) {
     const ours = results.map((r) => r.llmtel[key] - r.bare[key]);
     const sentry = results.map((r) => r.sentry[key] - r.bare[key]);
     const ratios = ours.map((o, i) => o / sentry[i]);
