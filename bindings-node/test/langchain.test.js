@@ -340,6 +340,33 @@ test('a model call traced without a LangChain callback gives the caller what it 
   assert.equal(a['gen_ai.output.messages'], undefined);
 });
 
+test('prompts in a batch and cached calls go through LangChain\'s callbacks: one span per model run', async () => {
+  const { InMemoryCache } = require('@langchain/core/caches');
+  class ChatEcho extends BaseChatModel {
+    _llmType() {
+      return 'echo';
+    }
+
+    async _generate(messages) {
+      const text = `echo ${messages.at(-1).content}`;
+      return { generations: [{ text, message: new AIMessage({ content: text, response_metadata: { finish_reason: 'stop' } }) }] };
+    }
+  }
+  const spool = freshSpool({ sendDefaultPii: true });
+  let rootId;
+  await llmtel.startSpan({ name: 'root' }, async (root) => {
+    rootId = root.spanId;
+    await new ChatEcho({}).generate([[new HumanMessage('one')], [new HumanMessage('two')]]); // two runs
+    const cached = new ChatEcho({ cache: new InMemoryCache() });
+    await cached.invoke('three'); // a miss
+    await cached.invoke('three'); // a hit: no model call, a run all the same
+  });
+  await llmtel.flush(5000);
+  const spans = fs.readFileSync(spool, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((s) => s.parent_span_id === rootId);
+  const outputs = spans.map((s) => JSON.parse(s.attributes['gen_ai.output.messages'])[0].parts[0].content).sort();
+  assert.deepEqual(outputs, ['echo one', 'echo three', 'echo three', 'echo two']);
+});
+
 test('a model streamed without a traced provider: chunks gathered, time to first chunk, and a broken-off stream still ends its span', async () => {
   const { AIMessageChunk } = require('@langchain/core/messages');
   const { ChatGenerationChunk } = require('@langchain/core/outputs');
