@@ -2,9 +2,10 @@
 /**
  * The caller's cost of tracing LangChain in Node, with an in-process fake fetch (no network):
  * `ChatOpenAI.invoke` (one model call), `ChatOpenAI.stream` (one model call, CHUNKS chunks)
- * and a LangChain v1 `createAgent` run with one tool (two model calls and a tool call), bare, with llmtel (its defaults: LangChain's callbacks and the
- * OpenAI integration joined into one span per model call) and with @sentry/node (its LangChain,
- * LangGraph and OpenAI integrations), each inside a root span, each variant in its own process.
+ * and a LangChain v1 `createAgent` run with one tool (two model calls and a tool call), bare,
+ * with llmtel (its defaults: LangChain's callbacks and the OpenAI integration joined into one
+ * span per model call) and with @sentry/node (its LangChain, LangGraph and OpenAI
+ * integrations), each inside a root span, each variant in its own process.
  * The processes run in ROUNDS interleaved rounds; a round's added time is the variant's median
  * minus that round's bare median, and the figures quoted are medians over the rounds. Goal
  * (issue 12): llmtel's added time at most half of Sentry's.

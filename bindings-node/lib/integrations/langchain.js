@@ -101,13 +101,14 @@ function startAgent(host, { name, metadata, id, inputs, parent }) {
 }
 
 /**
- * A model call's span, started from what LangChain hands a callback (or what the fast path of
- * `startOwnModelCall` reads itself): the model's serialized id, its run metadata, its invocation
- * parameters, and the messages (or a function giving them) or prompts when inputs are recorded. The call goes in the
- * scope's slot, for the provider call inside it to take over. `{ handle, context, recordOutputs,
- * claim }`, or undefined when nothing is traced.
+ * A model call's span, started from what LangChain hands a callback (or what
+ * `startOwnModelCall` reads itself): the model's serialized id, its run metadata, its
+ * invocation parameters, and the messages (or a function giving them) or prompts when inputs
+ * are recorded. The call goes in the scope's slot (`slot`, else the current one), for the
+ * provider call inside it to take over. `{ handle, context, recordOutputs, claim }`, or
+ * undefined when nothing is traced.
  */
-function startModelCall(host, { id, metadata, params, messages, prompts, parent }) {
+function startModelCall(host, { id, metadata, params, messages, prompts, parent, slot = frameworkSlot.getStore() }) {
   const client = host.client();
   if (!client) return undefined;
   let call;
@@ -125,7 +126,6 @@ function startModelCall(host, { id, metadata, params, messages, prompts, parent 
     warn('this LangChain model call is not traced', error);
     return undefined;
   }
-  const slot = frameworkSlot.getStore();
   let claim;
   if (slot && !slot.call) {
     slot.call = call;
@@ -134,10 +134,20 @@ function startModelCall(host, { id, metadata, params, messages, prompts, parent 
   return { handle: call, context: undefined, recordOutputs, claim };
 }
 
+/**
+ * Whether LangChain's side ends this model call: not when the provider call inside took it
+ * (that call ends the span). From now on no provider call takes it (kept in JS, not read from
+ * the binding).
+ */
+function endsHere(run) {
+  if (!run || (run.claim && run.claim.taken)) return false;
+  if (run.claim) run.claim.ended = true;
+  return true;
+}
+
 /** Ends a model call's span with LangChain's result, unless the provider call inside took it. */
 function endModelCall(run, output) {
-  if (!run || (run.claim && run.claim.taken)) return; // the provider call inside it ends the span
-  if (run.claim) run.claim.ended = true; // no provider call takes it now (read in JS, not from the binding)
+  if (!endsHere(run)) return;
   try {
     run.handle.finishLangchain(json(output));
   } catch (error) {
@@ -145,10 +155,19 @@ function endModelCall(run, output) {
   }
 }
 
+/** A chunk of a model call's stream that no provider integration reads (its time to first chunk). */
+function markModelChunk(run) {
+  if (!run || (run.claim && run.claim.taken)) return;
+  try {
+    run.handle.markChunk();
+  } catch {
+    /* ended meanwhile */
+  }
+}
+
 /** Fails a model call's span with LangChain's error, unless the provider call inside took it. */
 function failModelCall(run, error) {
-  if (!run || (run.claim && run.claim.taken)) return;
-  if (run.claim) run.claim.ended = true;
+  if (!endsHere(run)) return;
   try {
     run.handle.fail({
       httpStatus: typeof error?.status === 'number' ? error.status : undefined,
@@ -246,14 +265,7 @@ function makeHandlerClass(BaseCallbackHandler, host) {
     }
 
     handleLLMNewToken(token, idx, runId) {
-      const run = this.runs.get(runId);
-      if (run && (!run.claim || !run.claim.taken)) {
-        try {
-          run.handle.markChunk(); // a stream no provider integration reads
-        } catch {
-          /* ended meanwhile */
-        }
-      }
+      markModelChunk(this.runs.get(runId));
     }
 
     handleLLMEnd(output, runId) {
@@ -371,7 +383,7 @@ function startOwnModelCall(host, model, scope, { config, callOptions, messages }
   try {
     const metadata = { ...(config && config.metadata), ...model.getLsParams(callOptions), ...model.metadata };
     const params = typeof model._getInvocationParamsForTracing === 'function' ? model._getInvocationParamsForTracing(callOptions) : model.invocationParams(callOptions);
-    start = { id: serializedId(model), metadata, params, messages, parent: scope.parent || host.parent() };
+    start = { id: serializedId(model), metadata, params, messages, parent: scope.parent || host.parent(), slot: scope };
   } catch {
     return undefined; // a model of an unusual shape: LangChain's callbacks say what it does
   }
@@ -443,7 +455,7 @@ function modelStream(host, streamIterator, ownChunks) {
         try {
           const [config, callOptions] = model._separateRunnableConfigFromCallOptionsCompat(options);
           const messages = () => model.constructor._convertInputToPromptValue(input).toChatMessages();
-          run = frameworkSlot.run(scope, () => startOwnModelCall(host, model, scope, { config, callOptions, messages }));
+          run = startOwnModelCall(host, model, scope, { config, callOptions, messages });
         } catch {
           /* LangChain's callbacks say what it does */
         }
@@ -460,11 +472,7 @@ function modelStream(host, streamIterator, ownChunks) {
       if (result.done || name === 'return') end();
       else if (!run.claim || !run.claim.taken) {
         pieces.push(result.value);
-        try {
-          run.handle.markChunk(); // a stream no provider integration reads
-        } catch {
-          /* ended meanwhile */
-        }
+        markModelChunk(run);
       }
       return result;
     });
