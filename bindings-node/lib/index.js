@@ -256,7 +256,7 @@ function openSpan({ name, op, attributes, parentSpan, onlyIfParent } = {}) {
   const parent = parentSpan === null ? undefined
     : parentSpan instanceof Span ? parentSpan._context : parentContext(theirs);
   if (onlyIfParent && parent === undefined) return undefined;
-  const span = new Span(client.startSpan({ name: String(name), op }, parent), theirs);
+  const span = new Span(client.startSpan(String(name), op, parent), theirs);
   const scoped = scopeAttributes();
   if (scoped) span.setAttributes(scoped);
   if (attributes) span.setAttributes(attributes);

@@ -14,11 +14,11 @@ function client() {
 }
 
 test('a second end throws already_ended, and so does any use after it', () => {
-  const span = client().startSpan({ name: 'once' });
+  const span = client().startSpan('once');
   span.end();
   assert.throws(() => span.end(), (e) => e.code === 'already_ended' && /already ended/.test(e.message));
   assert.throws(() => span.setString('k', 'v'), (e) => e.code === 'already_ended');
-  const call = client().call({ provider: 'openai', api: 'chat_completions' }, '{"model":"m"}');
+  const call = client().call('openai', 'chat_completions', '{"model":"m"}');
   call.finishStream();
   assert.throws(() => call.finish('{}'), (e) => e.code === 'already_ended');
 });
@@ -26,13 +26,13 @@ test('a second end throws already_ended, and so does any use after it', () => {
 test('facade errors carry stable codes', () => {
   assert.deepEqual(native.errorCodes(), ['invalid_option', 'timeout', 'already_ended', 'malformed_json', 'unknown_provider', 'unknown_api', 'invalid_argument', 'closed', 'panic']);
   const c = client();
-  assert.throws(() => c.call({ provider: 'nope', api: 'chat_completions' }, '{}'), (e) => e.code === 'unknown_provider');
-  assert.throws(() => c.call({ provider: 'openai', api: 'nope' }, '{}'), (e) => e.code === 'unknown_api');
+  assert.throws(() => c.call('nope', 'chat_completions', '{}'), (e) => e.code === 'unknown_provider');
+  assert.throws(() => c.call('openai', 'nope', '{}'), (e) => e.code === 'unknown_api');
   assert.throws(() => c.agent('{"operation": "dance"}'), (e) => e.code === 'invalid_argument' && /operation/.test(e.message));
   assert.throws(() => c.tool('{"nmae": "x"}'), (e) => e.code === 'invalid_argument' && /nmae/.test(e.message));
   assert.throws(() => new native.NativeClient([['queue_capacity', '0']]), (e) => e.code === 'invalid_option' && /queue_capacity/.test(e.message));
-  assert.throws(() => c.startSpan({ name: 'x' }).setStatus('bogus'), (e) => e.code === 'invalid_argument');
-  const bad = c.call({ provider: 'openai', api: 'chat_completions' }, '{not json');
+  assert.throws(() => c.startSpan('x').setStatus('bogus'), (e) => e.code === 'invalid_argument');
+  const bad = c.call('openai', 'chat_completions', '{not json');
   assert.match(bad.problem, /cannot read the request JSON/);
   assert.throws(() => bad.chunk(null, '{oops'), (e) => e.code === 'malformed_json');
   bad.finishStream();
@@ -73,12 +73,12 @@ test('continueTrace joins the caller\'s trace and its decision; outgoing headers
   const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
   const remote = c.continueTrace({ traceparent: `00-${trace}-00f067aa0ba902b7-01` });
   assert.equal(remote.remote, true);
-  const root = c.startSpan({ name: 'POST /api/chat' }, remote);
+  const root = c.startSpan('POST /api/chat', undefined, remote);
   assert.equal(root.traceId, trace);
   assert.equal(root.context.traceparent(), `00-${trace}-${root.spanId}-01`);
   assert.equal(root.context.sentryTrace(), `${trace}-${root.spanId}-1`);
   root.end();
-  const declined = c.startSpan({ name: 'declined' }, c.continueTrace({ sentryTrace: `${trace}-00f067aa0ba902b7-0` }));
+  const declined = c.startSpan('declined', undefined, c.continueTrace({ sentryTrace: `${trace}-00f067aa0ba902b7-0` }));
   assert.equal(declined.context.sampled, false);
   declined.end();
   assert.equal(c.continueTrace({}), null);
@@ -95,7 +95,7 @@ test('a beforeSendSpan round trip keeps 1.0 a double and sees op and status', as
     span.setAttribute('count', 2);
     span.setStatus('ok');
   });
-  const call = llmtel._client().call({ provider: 'openai', api: 'chat_completions' }, '{"model": "m", "temperature": 1.0}');
+  const call = llmtel._client().call('openai', 'chat_completions', '{"model": "m", "temperature": 1.0}');
   call.finish('{"choices": []}');
   const lines = await read();
   const typed = seen.find((s) => s.name === 'typed');

@@ -26,14 +26,19 @@ function beginCall(ctx, spec, requestJson) {
   const framework = ctx.frameworkCall ? ctx.frameworkCall() : undefined;
   if (framework) {
     try {
-      framework.adopt(spec, requestJson);
+      framework.adopt(spec.provider, spec.api, requestJson, spec.serverAddress, spec.serverPort, spec.stream, spec.conversationId);
     } catch {
       /* the span keeps the framework's request */
     }
     return framework;
   }
   if (ctx.traced === false) return undefined;
-  return ctx.client.call(ctx.scope ? { ...spec, scope: ctx.scope } : spec, requestJson, ctx.parent);
+  // Positional, as the bindings take it (an options object costs the native side a property
+  // read per field).
+  return ctx.client.call(
+    spec.provider, spec.api, requestJson, ctx.parent, spec.serverAddress, spec.serverPort,
+    spec.recordInputs, spec.recordOutputs, spec.stream, spec.conversationId, undefined, ctx.scope,
+  );
 }
 
 module.exports = { endCall, beginCall };

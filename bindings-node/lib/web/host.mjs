@@ -259,12 +259,10 @@ export function createSdk({ core, loadWasm, store, onInit = () => {}, runtime, a
     aisdkModel: (json, placement, parent) => new WebCall(state.client.aisdkModel(json, placementJson(placement), parent ?? ROOT())),
     aisdkRun: (json, placement, parent) => new WebRun(state.client.aisdkRun(json, placementJson(placement), parent ?? ROOT())),
     tool: (json, placement, parent) => new WebRun(state.client.tool(json, placementJson(placement), parent ?? ROOT())),
-    call(spec, requestJson, parent) {
+    call(provider, api, requestJson, parent, serverAddress, serverPort, recordInputs, recordOutputs, stream, conversationId) {
       const native = state.client.call(JSON.stringify({
-        provider: spec.provider, api: spec.api, request: requestJson,
-        server_address: spec.serverAddress, server_port: spec.serverPort,
-        record_inputs: spec.recordInputs, record_outputs: spec.recordOutputs, stream: spec.stream,
-        conversation_id: spec.conversationId,
+        provider, api, request: requestJson, server_address: serverAddress, server_port: serverPort,
+        record_inputs: recordInputs, record_outputs: recordOutputs, stream, conversation_id: conversationId,
       }), parent ?? ROOT());
       return new WebCall(native);
     },
