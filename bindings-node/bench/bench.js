@@ -12,6 +12,10 @@
  * outputs recorded (issue 16): added time at most 1.2x Sentry's.
  *
  *   make bench-node        (or: node bindings-node/bench/bench.js)
+ *
+ * BENCH_BASELINE=<a bindings-node directory> adds that build of llmtel (another commit's, in a
+ * `git worktree`, with its llmtel.node and node_modules) as a variant in the same rounds, to
+ * compare a change against the code before it on equal terms.
  */
 const os = require('node:os');
 const path = require('node:path');
@@ -53,8 +57,8 @@ async function child(variant) {
   let client = new OpenAI({ apiKey: 'test', baseURL: 'http://mock/v1', fetch, maxRetries: 0 });
   let recording = new OpenAI({ apiKey: 'test', baseURL: 'http://mock/v1', fetch, maxRetries: 0 });
   let root = async (fn) => fn();
-  if (variant === 'llmtel') {
-    const llmtel = require('../');
+  if (variant === 'llmtel' || variant === 'baseline') {
+    const llmtel = require(variant === 'baseline' ? path.resolve(process.env.BENCH_BASELINE) : '../');
     // Explicit instrumentation only, so the paired client stays untraced.
     llmtel.init({ spool: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-')), 's.jsonl'), dsn: '', queueCapacity: 200000, defaultIntegrations: false });
     client = llmtel.instrumentOpenAiClient(client);
@@ -104,14 +108,15 @@ async function child(variant) {
 }
 
 function main() {
-  const results = rounds.runRounds(__filename, ['bare', 'llmtel', 'sentry'], ROUNDS);
+  const baseline = Boolean(process.env.BENCH_BASELINE);
+  const results = rounds.runRounds(__filename, ['bare', 'llmtel', 'sentry', ...(baseline ? ['baseline'] : [])], ROUNDS);
   const pick = (variant, key) => results.map((r) => r[variant][key]);
   const f = (x) => x.toFixed(1).padStart(7);
   const list = (xs, digits = 1) => xs.map((x) => x.toFixed(digits)).join(', ');
   /** The median over the rounds of llmtel's figure, Sentry's, and their ratio in each round. */
-  const compare = (key) => {
+  const compare = (key, peer = 'sentry') => {
     const ours = pick('llmtel', key);
-    const sentry = pick('sentry', key);
+    const sentry = pick(peer, key);
     return { ours, sentry, ratio: rounds.median(ours.map((o, i) => o / sentry[i])) };
   };
   console.log(`load: ${os.loadavg()[0].toFixed(2)} (1 min), ${os.cpus().length} cores; ${ROUNDS} rounds, each SDK in its own process; medians over the rounds`);
@@ -127,6 +132,11 @@ function main() {
   const huge = compare('huge_ms');
   console.log(`${HUGE_MB} MB answer, inputs and outputs recorded, median of ${HUGE} per round, added: llmtel ${rounds.median(huge.ours).toFixed(0)} ms, @sentry/node ${rounds.median(huge.sentry).toFixed(0)} ms, bare ${rounds.median(pick('bare', 'huge_ms')).toFixed(0)} ms`);
   console.log(`  ratio llmtel / sentry: ${huge.ratio.toFixed(2)}   (goal <= 1.20)`);
+  if (baseline) {
+    const before = compare('added_us', 'baseline');
+    const chunkBefore = compare('chunk_us', 'baseline');
+    console.log(`baseline ${process.env.BENCH_BASELINE}: added per call ${rounds.median(before.sentry).toFixed(1)} us (rounds: ${list(before.sentry)}), ratio llmtel / baseline ${before.ratio.toFixed(2)}; per chunk ${rounds.median(chunkBefore.sentry).toFixed(2)} us (rounds: ${list(chunkBefore.sentry, 2)}), ratio ${chunkBefore.ratio.toFixed(2)}`);
+  }
 }
 
 if (process.argv[2]) child(process.argv[2]).catch((e) => { console.error(e); process.exit(1); });
