@@ -392,11 +392,13 @@ bench-node: toolchain bindings-node/node_modules/.installed
 
 # Where the added time per traced call goes (bindings-node/bench/profile.js): V8's profiler over
 # an untraced and a traced run, the difference by place (llmtel's JavaScript, its native calls,
-# the SDK, AsyncLocalStorage, GC).
+# the SDK, AsyncLocalStorage, GC). Then the same without a profiler (in_place.js): a root span
+# alone, the native calls swapped for a JavaScript stand-in, and each native call timed in place.
 profile-node: toolchain bindings-node/node_modules/.installed
 	$(CARGO) build --quiet --release -p llmtel-node
 	cp target/$(CARGO_BUILD_TARGET)/release/libllmtel_node.so bindings-node/llmtel.node
 	node bindings-node/bench/profile.js
+	node bindings-node/bench/in_place.js
 
 bench-cli: toolchain
 	$(CARGO) build --quiet --release -p llmtel-cli
