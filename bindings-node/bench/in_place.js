@@ -19,12 +19,11 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { completionFetch, median } = require('./rounds');
 
 const PAIRS = Number(process.env.PLACE_PAIRS || 4000);
 const RUNS = Number(process.env.PLACE_RUNS || 3);
 const WARMUP = 500;
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function child() {
   const native = require('../lib/native');
@@ -54,13 +53,7 @@ async function child() {
 
   const OpenAI = require('openai');
   const llmtel = require('../');
-  const completion = JSON.stringify({
-    id: 'chatcmpl-1', object: 'chat.completion', created: 1764000000, model: 'gpt-4o-mini-2024-07-18',
-    choices: [{ index: 0, message: { role: 'assistant', content: 'Hi there!' }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 12, completion_tokens: 8, total_tokens: 20 },
-  });
-  const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(completion)) };
-  const fetch = async () => new Response(completion, { status: 200, headers });
+  const { completion, fetch } = completionFetch();
   llmtel.init({ spool: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'in-place-')), 's.jsonl'), dsn: '', queueCapacity: 1000000, defaultIntegrations: false });
   const bare = new OpenAI({ apiKey: 'test', baseURL: 'http://mock/v1', fetch, maxRetries: 0 });
   const traced = llmtel.instrumentOpenAiClient(new OpenAI({ apiKey: 'test', baseURL: 'http://mock/v1', fetch, maxRetries: 0 }));

@@ -18,6 +18,7 @@ const fs = require('node:fs');
 const inspector = require('node:inspector/promises');
 const os = require('node:os');
 const path = require('node:path');
+const { completionFetch } = require('./rounds');
 
 const CALLS = Number(process.env.PROFILE_CALLS || 20000);
 const WARMUP = 2000;
@@ -26,13 +27,7 @@ const LIB = path.resolve(__dirname, '..', 'lib');
 
 async function child(variant, out) {
   const OpenAI = require('openai');
-  const completion = JSON.stringify({
-    id: 'chatcmpl-1', object: 'chat.completion', created: 1764000000, model: 'gpt-4o-mini-2024-07-18',
-    choices: [{ index: 0, message: { role: 'assistant', content: 'Hi there!' }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 12, completion_tokens: 8, total_tokens: 20 },
-  });
-  const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(completion)) };
-  const fetch = async () => new Response(completion, { status: 200, headers });
+  const { fetch } = completionFetch();
   let client = new OpenAI({ apiKey: 'test', baseURL: 'http://mock/v1', fetch, maxRetries: 0 });
   let root = (fn) => fn();
   if (variant === 'llmtel') {

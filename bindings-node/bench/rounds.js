@@ -33,6 +33,18 @@ function runRounds(file, variants, rounds) {
   return results;
 }
 
+/** A non-streamed chat completion answered in-process (no network): `{ completion, fetch }`,
+ * the body's text and a `fetch` to hand the openai SDK. */
+function completionFetch() {
+  const completion = JSON.stringify({
+    id: 'chatcmpl-1', object: 'chat.completion', created: 1764000000, model: 'gpt-4o-mini-2024-07-18',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'Hi there!' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 12, completion_tokens: 8, total_tokens: 20 },
+  });
+  const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(completion)) };
+  return { completion, fetch: async () => new Response(completion, { status: 200, headers }) };
+}
+
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-module.exports = { medianUs, runRounds, median };
+module.exports = { medianUs, runRounds, median, completionFetch };
