@@ -30,7 +30,7 @@ async function child() {
   // The stand-in for a native call, switched on per traced call; and hrtime around the real ones.
   let standIn = false;
   let timing = false;
-  const inPlace = { call: [], finish: [], startSpan: [], end: [] };
+  const inPlace = { call: [], finishLater: [], startSpan: [], end: [] };
   const timed = (proto, name) => {
     const original = proto[name];
     proto[name] = function (...args) {
@@ -43,12 +43,12 @@ async function child() {
   };
   timed(native.NativeClient.prototype, 'startSpan');
   timed(native.NativeSpan.prototype, 'end');
-  timed(native.NativeCall.prototype, 'finish');
+  timed(native.NativeCall.prototype, 'finishLater');
   timed(native.NativeClient.prototype, 'call');
   const realCall = native.NativeClient.prototype.call;
   native.NativeClient.prototype.call = function (...args) {
     if (!standIn) return realCall.apply(this, args);
-    return { ended: false, problem: null, context: null, finish() { this.ended = true; }, finishStream() { this.ended = true; }, fail() { this.ended = true; } };
+    return { ended: false, problem: null, context: null, finishLater() { this.ended = true; }, finishStream() { this.ended = true; }, fail() { this.ended = true; } };
   };
 
   const OpenAI = require('openai');
@@ -83,7 +83,7 @@ async function child() {
   const request = JSON.stringify({ model: 'gpt-4o-mini', messages });
   const loop = (fn) => { for (let i = 0; i < 1000; i++) fn(); const start = process.hrtime.bigint(); for (let i = 0; i < PAIRS; i++) fn(); return Number(process.hrtime.bigint() - start) / 1e3 / PAIRS; };
   const warm = {
-    callFinish: loop(() => client.call('openai', 'chat_completions', request, undefined, 'mock', 80).finish(completion)),
+    callFinish: loop(() => client.call('openai', 'chat_completions', request, undefined, 'mock', 80).finishLater(completion)),
     startEnd: loop(() => client.startSpan('handler', 'http.server').end()),
   };
   const out = { warm };
@@ -106,7 +106,7 @@ function main() {
   console.log(`  the same, the native call a JS stand-in    ${list((r) => r.standIn)}`);
   console.log(`  so the native calls                        ${list((r) => r.traced - r.standIn)}`);
   console.log(`each native call in place (median, inside traced calls) against a tight loop:`);
-  console.log(`  call ${list((r) => r.call)}   finish ${list((r) => r.finish)}   together ${list((r) => r.call + r.finish)}   warm ${list((r) => r.warm.callFinish)}`);
+  console.log(`  call ${list((r) => r.call)}   finishLater ${list((r) => r.finishLater)}   together ${list((r) => r.call + r.finishLater)}   warm ${list((r) => r.warm.callFinish)}`);
   console.log(`  startSpan ${list((r) => r.startSpan)}   end ${list((r) => r.end)}   together ${list((r) => r.startSpan + r.end)}   warm ${list((r) => r.warm.startEnd)}`);
 }
 

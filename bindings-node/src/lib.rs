@@ -870,6 +870,13 @@ impl NativeCall {
         in_call(|| self.inner.finish(&response_json)).map_err(|e| thrown(&env, e))
     }
 
+    /// Ends the call now and reads its response JSON on the flush thread (see the facade's
+    /// `finish_later`): what the caller's thread pays is the text handed over.
+    #[napi(catch_unwind)]
+    pub fn finish_later(&self, env: Env, response_json: String) -> Outcome<()> {
+        in_call(|| self.inner.finish_later(response_json)).map_err(|e| thrown(&env, e))
+    }
+
     /// Ends a normalized call; `response` is a NormalizedResponse as JSON.
     #[napi(catch_unwind)]
     pub fn finish_normalized(&self, env: Env, response: String) -> Outcome<()> {

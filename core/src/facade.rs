@@ -614,6 +614,14 @@ impl CallHandle {
         Ok(self.call.take("call")?.finish(response_json)?)
     }
 
+    /// Ends the call now and reads its response JSON later, on the flush thread when nothing
+    /// needs the span before export (see `GenAiCall::finish_later`): the caller's thread only
+    /// hands the text over. A response that cannot be read is not reported here.
+    pub fn finish_later(&self, response_json: String) -> Result<(), Error> {
+        self.call.take("call")?.finish_later(response_json);
+        Ok(())
+    }
+
     /// A provider call made inside this framework call takes this span over (one model call,
     /// one span): the wire request is read onto it and the provider layer finishes it. The
     /// spec's parent, content options and origin are not used (the framework's stay). The

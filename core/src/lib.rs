@@ -472,7 +472,38 @@ fn roll(rate: f64) -> bool {
     rate >= 1.0 || (rate > 0.0 && ids::unit_f64() < rate)
 }
 
+/// What is left to write onto an ended span's data (a GenAI call's response, read off the
+/// caller's thread); an error says what could not be read.
+pub(crate) type Completion =
+    Box<dyn FnOnce(&mut SpanData) -> Result<(), genai::MappingError> + Send>;
+
 impl ClientInner {
+    /// Queues a span whose data `complete` finishes on the flush thread, followed there by the
+    /// privacy filter. With a `before_send_span` hook (which reads the whole span on the
+    /// caller's thread) or without a flush thread (the wasm build), it is completed at once.
+    fn finish_later(&self, mut data: SpanData, complete: Completion) {
+        #[cfg(feature = "runtime")]
+        if let (None, Sink::Pipeline(pipeline)) = (&self.before_send, &self.sink) {
+            let genai = self.genai.clone(); // its scrubber is the config's
+            let debug = self.config.debug;
+            return pipeline.submit_completing(
+                data,
+                Box::new(move |data| {
+                    let read = complete(data);
+                    if let (Err(e), true) = (&read, debug) {
+                        eprintln!("llmtel: span {:?}: {e}", data.name);
+                    }
+                    privacy::filter(data, &genai.scrubber);
+                    read
+                }),
+            );
+        }
+        if let (Err(e), true) = (complete(&mut data), self.config.debug) {
+            eprintln!("llmtel: span {:?}: {e}", data.name);
+        }
+        self.finish(data);
+    }
+
     /// Runs on the caller's thread: privacy filter, then the user's hook, then the queue.
     fn finish(&self, mut data: SpanData) {
         privacy::filter(&mut data, &self.config.scrubber);
@@ -623,6 +654,10 @@ impl Span {
     }
 
     /// The attributes, while the span records.
+    pub(crate) fn data_mut(&mut self) -> Option<&mut SpanData> {
+        self.data.as_mut()
+    }
+
     pub fn attributes_mut(&mut self) -> Option<&mut Attributes> {
         self.data.as_mut().map(|d| &mut d.attributes)
     }
@@ -687,6 +722,17 @@ impl Span {
     /// Ends the span at a given wall time (nanoseconds since the epoch).
     pub fn end_at(mut self, end_time_unix_nano: u64) {
         self.finish(Some(end_time_unix_nano));
+    }
+
+    /// Ends the span now; `complete` writes the rest of its data later, on the flush thread
+    /// when nothing reads the span before it is exported (see `ClientInner::finish_later`).
+    /// Not for a span whose usage an agent above it sums (`report_usage` needs it now).
+    pub(crate) fn end_later(mut self, complete: Completion) {
+        let (Some(mut data), Some(client)) = (self.data.take(), self.client.take()) else {
+            return;
+        };
+        data.end_time_unix_nano = span::now_unix_nano().max(data.start_time_unix_nano);
+        client.finish_later(data, complete);
     }
 
     fn finish(&mut self, end_time: Option<u64>) {

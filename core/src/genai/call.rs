@@ -9,14 +9,16 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::content;
+use super::cost::Cost;
 use super::normalized::{NormalizedRequest, NormalizedResponse};
 use super::wire::{ErrorObject, Wire};
 use super::{
     Api, CallError, CallStart, ContentPolicy, Failure, GenAiSettings, MapContext, MappingError,
-    Outcome, Provider, RequestFacts, StreamState, code_for_error_type, code_for_http_status, parse,
+    Outcome, Provider, RequestFacts, StreamState, Usage, code_for_error_type, code_for_http_status,
+    parse,
 };
 use crate::keys as k;
-use crate::span::{Attributes, ErrorCode, SpanContext, SpanKind, Status, Str};
+use crate::span::{Attributes, ErrorCode, SpanContext, SpanData, SpanKind, Status, Str};
 use crate::{Client, Span, SpanStart};
 
 /// A GenAI call being recorded. Dropping it without `finish`, `finish_stream` or `fail` ends
@@ -355,24 +357,61 @@ impl GenAiCall {
         result
     }
 
+    /// Ends the call with its (non-streamed) response JSON, read later: on the flush thread
+    /// when nothing needs the span's attributes before it is exported (no `before_send_span`
+    /// hook, no agent above summing usage, a native pipeline), at once otherwise. The span's timing is taken now.
+    /// A response that cannot be read leaves the span without what it would have given, as
+    /// `finish` does; the reason is not returned but printed under `debug`.
+    pub fn finish_later(mut self, response_json: String) {
+        let Some(span) = self.span.take() else {
+            return;
+        };
+        // An agent above sums the call's usage when the call ends.
+        if self.wire.is_none() || !span.is_recording() || span.context().agent.is_some() {
+            self.span = Some(span);
+            let _ = self.finish(&response_json);
+            return;
+        }
+        let elapsed = self.started.elapsed();
+        span.end_later(Box::new(move |data| {
+            let (wire, api) = self.wire.expect("a wire call");
+            let ctx = MapContext {
+                content: self.content,
+                settings: &self.settings,
+            };
+            let result = (wire.map_response)(api, &response_json, &mut self.outcome, &ctx);
+            let failure = self.outcome.error.take();
+            self.apply(data, failure, elapsed);
+            result
+        }));
+    }
+
     fn end(&mut self, failure: Option<Failure>) {
         let Some(mut span) = self.span.take() else {
             return;
         };
-        if span.is_recording() {
+        let elapsed = self.started.elapsed();
+        if let Some(data) = span.data_mut() {
             let failure = failure.or_else(|| self.outcome.error.take());
-            self.apply(&mut span, failure);
+            let (usage, cost) = self.apply(data, failure, elapsed);
+            span.report_usage(&usage, cost);
         }
         span.end();
     }
 
-    /// Writes the outcome onto the span.
-    fn apply(&mut self, span: &mut Span, failure: Option<Failure>) {
+    /// Writes the outcome onto the span's data (the call took `elapsed`); returns the usage
+    /// and cost for the agent above, if any.
+    fn apply(
+        &mut self,
+        data: &mut SpanData,
+        failure: Option<Failure>,
+        elapsed: Duration,
+    ) -> (Usage, Option<Cost>) {
         let outcome = &mut self.outcome;
         if self.request_model.is_none()
             && let Some(model) = &outcome.model
         {
-            span.set_name(span_name(&self.operation, None, Some(model)));
+            data.name = span_name(&self.operation, None, Some(model)).into();
         }
         let usage = outcome.usage;
         let believed = usage.believed();
@@ -388,10 +427,7 @@ impl GenAiCall {
                     .filter(|_| believed == usage)
                     .and_then(|m| prices.cost(m, &believed))
             });
-        span.report_usage(&believed, cost);
-        let Some(attrs) = span.attributes_mut() else {
-            return;
-        };
+        let attrs = &mut data.attributes;
         if let Some(id) = outcome.id.take() {
             attrs.set(k::GEN_AI_RESPONSE_ID, id);
         }
@@ -426,7 +462,6 @@ impl GenAiCall {
             cost.record(attrs);
         }
 
-        let elapsed = self.started.elapsed();
         if self.streamed
             && let Some(first) = self.first_chunk
         {
@@ -457,13 +492,14 @@ impl GenAiCall {
                     }
                     m => m,
                 };
-                span.set_status(Status::Error {
+                data.status = Status::Error {
                     code: f.code,
                     message,
-                });
+                };
             }
-            None => span.set_status(Status::Ok),
+            None => data.status = Status::Ok,
         }
+        (believed, cost)
     }
 }
 

@@ -20,7 +20,6 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
 use crossbeam_queue::ArrayQueue;
 use crossbeam_utils::CachePadded;
 
-use crate::WaitError;
 use crate::event::EventData;
 use crate::export::assembly::{Assembler, ORPHAN_WAIT};
 use crate::export::{Segment, SpanExporter};
@@ -28,6 +27,7 @@ use crate::fork;
 use crate::options::ConfigError;
 use crate::span::{AttributeStorage, SpanData};
 use crate::stats::{AtomicDrops, DropReason, ExporterCounters, ExporterStats, Stats};
+use crate::{Completion, WaitError};
 use exporter_thread::{Batch, ExporterThread};
 
 /// Builds a lane's exporters; called at init and again in a forked child.
@@ -49,16 +49,18 @@ pub(crate) struct Pipeline {
     factory: Box<ExporterFactory>,
 }
 
-/// What callers queue: a finished span, or an event the application captured.
+/// What callers queue: a finished span, a span the flush thread completes first (see
+/// `Client::finish_later`), or an event the application captured.
 enum Item {
     Span(SpanData),
+    Completing(SpanData, Completion),
     Event(Box<EventData>),
 }
 
 impl Item {
     /// For drop counts: an event counts as no span.
     fn is_segment(&self) -> bool {
-        matches!(self, Item::Span(span) if span.is_segment())
+        matches!(self, Item::Span(span) | Item::Completing(span, _) if span.is_segment())
     }
 }
 
@@ -165,6 +167,11 @@ impl Pipeline {
     #[inline]
     pub fn submit(&self, span: SpanData) {
         self.lane().submit(Item::Span(span));
+    }
+
+    /// A span `complete` finishes on the flush thread, before it is grouped and exported.
+    pub fn submit_completing(&self, span: SpanData, complete: Completion) {
+        self.lane().submit(Item::Completing(span, complete));
     }
 
     pub fn submit_event(&self, event: EventData) {
@@ -481,6 +488,10 @@ impl Worker {
             };
             match item {
                 Item::Span(span) => self.segments.accept_span(span),
+                Item::Completing(mut span, complete) => {
+                    let _ = complete(&mut span); // said under debug; the span goes on
+                    self.segments.accept_span(span);
+                }
                 Item::Event(event) => self.segments.accept_event(*event),
             }
             if self.segments.ready_items() >= self.settings.batch_size {

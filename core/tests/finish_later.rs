@@ -1,0 +1,182 @@
+//! A call whose response is read later (`CallHandle::finish_later`, on the flush thread) ends
+//! with the span `finish` gives: the same attributes, status and scrubbing; with a
+//! `before_send_span` hook, which sees the whole span, and under an agent, which sums the
+//! call's usage, the response is read at once.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use llmtel_core::PlacementSpec;
+use llmtel_core::facade::CallSpec;
+use llmtel_core::genai::AgentSpec;
+use llmtel_core::{Client, SpanData, SpanFate, Value};
+use serde_json::json;
+
+const SECOND: Duration = Duration::from_secs(1);
+/// Depends on how long the call took, not on how it ended.
+const TIMING: &str = "gen_ai.response.tokens_per_second";
+
+fn client(tweak: impl FnOnce(&mut llmtel_core::Options)) -> (Client, support::Spans) {
+    let (mut options, spans) = support::memory_options();
+    tweak(&mut options);
+    (Client::init(options).unwrap(), spans)
+}
+
+fn spec(parent: Option<llmtel_core::SpanContext>) -> CallSpec {
+    CallSpec {
+        provider: "openai".into(),
+        api: "chat_completions".into(),
+        request: json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})
+            .to_string(),
+        server_address: Some("api.openai.com".into()),
+        server_port: Some(443),
+        record_inputs: true,
+        record_outputs: true,
+        // A scope attribute that names a credential: the privacy filter removes it.
+        scope: vec![
+            ("tenant".into(), "acme".into()),
+            ("openai.api_key".into(), "sk-proj-0123456789".into()),
+        ],
+        parent,
+        ..CallSpec::default()
+    }
+}
+
+/// A response whose answer quotes a secret the privacy filter must take out.
+fn response() -> String {
+    json!({
+        "id": "chatcmpl-1", "model": "gpt-4o-mini-2024-07-18",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "use sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 12, "completion_tokens": 8, "total_tokens": 20},
+        "system_fingerprint": "fp_1"
+    })
+    .to_string()
+}
+
+fn finished(client: &Client, spans: &support::Spans) -> Vec<SpanData> {
+    client.flush(5 * SECOND).unwrap();
+    spans.lock().unwrap().clone()
+}
+
+/// What a span says, apart from its ids, times and timing-dependent figures.
+fn summary(span: &SpanData) -> String {
+    let mut attributes: Vec<String> = span
+        .attributes
+        .iter()
+        .filter(|(k, _)| *k != TIMING)
+        .map(|(k, v)| format!("{k}={v:?}"))
+        .collect();
+    attributes.sort();
+    format!(
+        "{} | {:?} | {:?} | {:?}\n{}",
+        span.name,
+        span.op,
+        span.status,
+        span.kind,
+        attributes.join("\n")
+    )
+}
+
+/// One call ended each way, in clients made alike.
+fn both_ways(
+    response: &str,
+    tweak: impl Fn(&mut llmtel_core::Options),
+) -> (Vec<SpanData>, Vec<SpanData>) {
+    let (now, now_spans) = client(&tweak);
+    let (call, _) = now.call(spec(None)).unwrap();
+    call.finish(response).ok();
+    let (later, later_spans) = client(&tweak);
+    let (call, _) = later.call(spec(None)).unwrap();
+    call.finish_later(response.to_owned()).unwrap();
+    (finished(&now, &now_spans), finished(&later, &later_spans))
+}
+
+#[test]
+fn a_response_read_on_the_flush_thread_gives_the_span_finish_gives() {
+    let (now, later) = both_ways(&response(), |_| {});
+    assert_eq!((now.len(), later.len()), (1, 1));
+    assert_eq!(summary(&later[0]), summary(&now[0]));
+    let span = &later[0];
+    assert_eq!(
+        span.attributes.get("gen_ai.response.id"),
+        Some(&Value::from("chatcmpl-1"))
+    );
+    assert_eq!(
+        span.attributes.get("gen_ai.usage.output_tokens"),
+        Some(&Value::from(8_i64))
+    );
+    assert_eq!(span.attributes.get("tenant"), Some(&Value::from("acme")));
+    assert_eq!(span.attributes.get("openai.api_key"), None);
+    let output = format!("{:?}", span.attributes.get("gen_ai.output.messages"));
+    assert!(output.contains("use "), "{output}");
+    assert!(
+        !output.contains("abcdefghijklmnop"),
+        "not scrubbed: {output}"
+    );
+    assert!(span.end_time_unix_nano >= span.start_time_unix_nano);
+}
+
+#[test]
+fn a_response_that_cannot_be_read_ends_the_span_as_finish_does() {
+    let (now, later) = both_ways("{not json", |_| {});
+    assert_eq!(summary(&later[0]), summary(&now[0]));
+    assert_eq!(
+        later[0].attributes.get("gen_ai.request.model"),
+        Some(&Value::from("gpt-4o-mini"))
+    );
+    assert_eq!(later[0].attributes.get("gen_ai.response.id"), None);
+}
+
+#[test]
+fn a_before_send_span_hook_sees_the_response() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let hook_seen = seen.clone();
+    let (now, later) = both_ways(&response(), move |o| {
+        let seen = hook_seen.clone();
+        o.before_send_span = Some(Arc::new(move |span| {
+            seen.lock()
+                .unwrap()
+                .push(span.attributes.get("gen_ai.response.id").cloned());
+            SpanFate::Keep
+        }));
+    });
+    assert_eq!(summary(&later[0]), summary(&now[0]));
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![Some(Value::from("chatcmpl-1")); 2]
+    );
+}
+
+#[test]
+fn a_call_under_an_agent_adds_its_usage_to_the_agent() {
+    let (client, spans) = client(|_| {});
+    let agent = client
+        .agent(AgentSpec::default(), PlacementSpec::default())
+        .unwrap();
+    let (call, _) = client.call(spec(Some(agent.context()))).unwrap();
+    call.finish_later(response()).unwrap();
+    agent.end().unwrap();
+    let spans = finished(&client, &spans);
+    let agent = spans
+        .iter()
+        .find(|s| s.name.starts_with("invoke_agent"))
+        .unwrap();
+    assert_eq!(
+        agent.attributes.get("gen_ai.usage.output_tokens"),
+        Some(&Value::from(8_i64)),
+        "{}",
+        summary(agent)
+    );
+}
+
+#[test]
+fn a_second_end_is_already_ended() {
+    let (client, _spans) = client(|_| {});
+    let (call, _) = client.call(spec(None)).unwrap();
+    call.finish_later(response()).unwrap();
+    let error = call.finish_later(response()).unwrap_err();
+    assert_eq!(error.code(), "already_ended");
+    assert!(call.finish("{}").is_err());
+}
