@@ -30,7 +30,7 @@ function parentContext(theirs = otel.activeSpan()) {
     const context = otel.contextOf(theirs);
     if (context !== undefined) return context;
   }
-  return ours === undefined ? undefined : ours._context;
+  return ours === undefined ? undefined : ours._parent;
 }
 
 /** The current scope's attributes for a span (its tags, the user), or undefined when it has
@@ -212,11 +212,14 @@ class Span extends HostSpan {
     this._otelAt = otelAt;
   }
 
-  /** Where children start: a NativeContext, made on first use (making one costs microseconds). */
+  /** This span's NativeContext, made on first use (making one costs microseconds). */
   get _context() {
     if (this._ctx === undefined) this._ctx = this._native.context;
     return this._ctx;
   }
+
+  /** Where children start, as the binding takes it: the span's id (no context made). */
+  get _parent() { return this._native.id; }
 
   _recordUsage({ input, output, cacheRead, reasoning }) {
     this._native.recordUsage({ inputTokens: input, outputTokens: output, cacheReadInputTokens: cacheRead, reasoningTokens: reasoning });
@@ -242,6 +245,9 @@ class RunSpan extends Span {
 
   end() {}
 
+  /** The framework run's context: its handle is a run's, not a span's. */
+  get _parent() { return this._context; }
+
   get traceId() { return this._context.traceId; }
   get spanId() { return this._context.spanId; }
 }
@@ -254,7 +260,7 @@ function openSpan({ name, op, attributes, parentSpan, onlyIfParent } = {}) {
   // `parentSpan: null` starts a new trace; a span given is the parent; else the active one.
   const theirs = otel.activeSpan(); // read once: for the parent and for the span itself
   const parent = parentSpan === null ? undefined
-    : parentSpan instanceof Span ? parentSpan._context : parentContext(theirs);
+    : parentSpan instanceof Span ? parentSpan._parent : parentContext(theirs);
   if (onlyIfParent && parent === undefined) return undefined;
   const span = new Span(client.startSpan(String(name), op, parent), theirs);
   const scoped = scopeAttributes();
@@ -271,7 +277,7 @@ const { startSpan, startSpanManual, startInactiveSpan } = spanRunners(current, o
  */
 class ContinuedTrace {
   constructor(context) {
-    this._context = context;
+    this._parent = context;
     this._otelAt = otel.activeSpan();
   }
 }
@@ -305,8 +311,9 @@ function continueTrace({ sentryTrace, baggage, traceparent, tracestate } = {}, c
 function getTraceData() {
   const client = state.client;
   const context = client && parentContext();
-  if (!context) return {};
+  if (context === undefined) return {};
   const data = client.traceData(context);
+  if (!data) return {};
   return { 'sentry-trace': data.sentryTrace, baggage: data.baggage, traceparent: data.traceparent };
 }
 

@@ -25,4 +25,47 @@ function load() {
   }
 }
 
-module.exports = load();
+const binding = load();
+
+/** Frees a collected span's slot in the binding, which ends the span if it was still open. */
+const released = new FinalizationRegistry((id) => binding.spanRelease(id));
+
+/**
+ * A user span: the binding names it by a number (src/spans.rs says why), and this object gives
+ * it the methods a napi class would have. Its `id` is what children take as `parent`.
+ */
+class NativeSpan {
+  constructor(id) {
+    this.id = id;
+    released.register(this, id);
+  }
+
+  get context() { return binding.spanContext(this.id); }
+  get traceId() { return binding.spanTraceId(this.id); }
+  get spanId() { return binding.spanSpanId(this.id); }
+  get ended() { return binding.spanEnded(this.id); }
+  /** False for an unsampled span and once it ended. */
+  get recording() { return binding.spanRecording(this.id); }
+  setString(key, value) { binding.spanSetString(this.id, key, value); }
+  rejectAttribute(key, why) { binding.spanRejectAttribute(this.id, key, why); }
+  removeAttribute(key) { binding.spanRemoveAttribute(this.id, key); }
+  setNumber(key, value) { binding.spanSetNumber(this.id, key, value); }
+  setBool(key, value) { binding.spanSetBool(this.id, key, value); }
+  setStringArray(key, value) { binding.spanSetStringArray(this.id, key, value); }
+  setNumberArray(key, value) { binding.spanSetNumberArray(this.id, key, value); }
+  setName(name) { binding.spanSetName(this.id, name); }
+  setOp(op) { binding.spanSetOp(this.id, op); }
+  setStatus(code, message) { binding.spanSetStatus(this.id, code, message); }
+  recordUsage(usage) { binding.spanRecordUsage(this.id, usage); }
+  /** Ends the span; a second end throws `already_ended`. */
+  end() { binding.spanEnd(this.id); }
+}
+
+/** The binding's client, whose `startSpan` gives a NativeSpan. */
+class NativeClient extends binding.NativeClient {
+  startSpan(name, op, parent, origin, kind) {
+    return new NativeSpan(super.startSpan(name, op, parent, origin, kind));
+  }
+}
+
+module.exports = { ...binding, NativeClient, NativeSpan };

@@ -61,8 +61,9 @@ function unlessEnded(operation) {
 
 /**
  * What every binding's user-facing span does with the calls Sentry's Span API has, over its
- * binding's span handle (`_native`): values by type, ended spans left alone. A subclass says
- * where children start (`_context`) and how usage counts reach its binding (`_recordUsage`).
+ * binding's span handle (`_native`): values by type, ended spans left alone. A subclass gives
+ * the span's context (`_context`: trace id, span id, sampled) and how usage counts reach its
+ * binding (`_recordUsage`).
  */
 class HostSpan {
   constructor(native) {

@@ -20,6 +20,10 @@ use llmtel_core::{
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+mod spans;
+
+use spans::SPANS;
+
 type Outcome<T> = napi::Result<T>;
 
 /// Throws the facade's error as a JS Error whose `code` is its stable name
@@ -144,6 +148,19 @@ impl NativeContext {
     }
 }
 
+/// Where a child starts: a span's id (see `spans.rs`: no context object made for it), or a
+/// context (a continued trace, another tracer's span, a framework run).
+type Parent<'a> = Either<u32, &'a NativeContext>;
+
+/// The parent's place in its trace, without what a remote one's headers said; none for an id
+/// that names no span.
+fn local(parent: Parent<'_>) -> Option<SpanContext> {
+    match parent {
+        Either::A(id) => SPANS.get(id).map(|s| s.context()),
+        Either::B(context) => Some(context.inner),
+    }
+}
+
 fn context(inner: SpanContext) -> NativeContext {
     NativeContext {
         inner,
@@ -241,7 +258,7 @@ fn scope(attributes: Option<HashMap<String, String>>) -> Vec<(String, String)> {
     attributes.map_or_else(Vec::new, |a| a.into_iter().collect())
 }
 
-fn placement(p: Option<PlacementJs>, parent: Option<&NativeContext>) -> PlacementSpec {
+fn placement(p: Option<PlacementJs>, parent: Option<Parent<'_>>) -> PlacementSpec {
     let p = p.unwrap_or(PlacementJs {
         record_inputs: None,
         record_outputs: None,
@@ -253,7 +270,7 @@ fn placement(p: Option<PlacementJs>, parent: Option<&NativeContext>) -> Placemen
         record_outputs: p.record_outputs.unwrap_or(false),
         origin: p.origin,
         scope: scope(p.scope),
-        parent: parent.map(|c| c.inner),
+        parent: parent.and_then(local),
     }
 }
 
@@ -370,15 +387,16 @@ impl NativeClient {
         }))
     }
 
-    /// The headers an outgoing request made inside `context` carries.
+    /// The headers an outgoing request made inside `context` carries (null for a span id that
+    /// names no span).
     #[napi(catch_unwind)]
-    pub fn trace_data(&self, context: &NativeContext) -> TraceDataJs {
-        let data = self.inner.trace_data(&context.inner);
-        TraceDataJs {
+    pub fn trace_data(&self, context: Parent<'_>) -> Option<TraceDataJs> {
+        let data = self.inner.trace_data(&local(context)?);
+        Some(TraceDataJs {
             sentry_trace: data.sentry_trace,
             traceparent: data.traceparent,
             baggage: data.baggage,
-        }
+        })
     }
 
     /// Captures an event (`event::EventSpec` as JSON) in the span `parent`; returns its id.
@@ -387,10 +405,10 @@ impl NativeClient {
         &self,
         env: Env,
         event: String,
-        parent: Option<&NativeContext>,
+        parent: Option<Parent<'_>>,
     ) -> Outcome<String> {
         self.inner
-            .capture(&event, parent.map(|p| p.inner))
+            .capture(&event, parent.and_then(local))
             .map_err(|e| thrown(&env, e))
     }
 
@@ -400,18 +418,22 @@ impl NativeClient {
         self.inner.import_span(&span).map_err(|e| thrown(&env, e))
     }
 
-    /// A user span: `startSpan(name, op?, parent?, origin?, kind?)`.
+    /// A user span: `startSpan(name, op?, parent?, origin?, kind?)`; returns its id for the
+    /// `span*` functions (lib/native.js wraps it in a NativeSpan).
     #[napi(catch_unwind)]
     pub fn start_span(
         &self,
         env: Env,
         name: String,
         op: Option<String>,
-        parent: Option<&NativeContext>,
+        parent: Option<Parent<'_>>,
         origin: Option<String>,
         kind: Option<String>,
-    ) -> Outcome<NativeSpan> {
-        let remote_parent = parent.and_then(|p| p.remote.clone());
+    ) -> Outcome<u32> {
+        let remote_parent = match &parent {
+            Some(Either::B(context)) => context.remote.clone(),
+            _ => None,
+        };
         let span = self
             .inner
             .span(SpanSpec {
@@ -420,11 +442,11 @@ impl NativeClient {
                 origin,
                 kind,
                 start_time_unix_nano: None,
-                parent: parent.filter(|p| p.remote.is_none()).map(|p| p.inner),
+                parent: parent.filter(|_| remote_parent.is_none()).and_then(local),
                 remote_parent,
             })
             .map_err(|e| thrown(&env, e))?;
-        Ok(NativeSpan { inner: span })
+        Ok(SPANS.insert(span))
     }
 
     /// Starts a provider call: `call(provider, api, requestJson, parent?, serverAddress?,
@@ -439,7 +461,7 @@ impl NativeClient {
         provider: String,
         api: String,
         request: String,
-        parent: Option<&NativeContext>,
+        parent: Option<Parent<'_>>,
         server_address: Option<String>,
         server_port: Option<u32>,
         record_inputs: Option<bool>,
@@ -463,7 +485,7 @@ impl NativeClient {
                 origin,
                 conversation_id,
                 scope: scope(scope_attributes),
-                parent: parent.map(|p| p.inner),
+                parent: parent.and_then(local),
             })
             .map_err(|e| thrown(&env, e))?;
         Ok(NativeCall {
@@ -479,7 +501,7 @@ impl NativeClient {
         env: Env,
         request: String,
         placement_js: Option<PlacementJs>,
-        parent: Option<&NativeContext>,
+        parent: Option<Parent<'_>>,
     ) -> Outcome<NativeCall> {
         let request = spec_from_json("request", &request).map_err(|e| thrown(&env, e))?;
         Ok(NativeCall {
@@ -497,7 +519,7 @@ impl NativeClient {
         env: Env,
         spec: String,
         placement_js: Option<PlacementJs>,
-        parent: Option<&NativeContext>,
+        parent: Option<Parent<'_>>,
     ) -> Outcome<NativeRun> {
         let spec = spec_from_json("agent", &spec).map_err(|e| thrown(&env, e))?;
         let inner = self
@@ -514,7 +536,7 @@ impl NativeClient {
         env: Env,
         spec: String,
         placement_js: Option<PlacementJs>,
-        parent: Option<&NativeContext>,
+        parent: Option<Parent<'_>>,
     ) -> Outcome<NativeRun> {
         let spec = spec_from_json("tool", &spec).map_err(|e| thrown(&env, e))?;
         let inner = self
@@ -531,7 +553,7 @@ impl NativeClient {
         env: Env,
         start: String,
         placement_js: Option<PlacementJs>,
-        parent: Option<&NativeContext>,
+        parent: Option<Parent<'_>>,
     ) -> Outcome<NativeCall> {
         let inner = self
             .inner
@@ -550,7 +572,7 @@ impl NativeClient {
         env: Env,
         start: String,
         placement_js: Option<PlacementJs>,
-        parent: Option<&NativeContext>,
+        parent: Option<Parent<'_>>,
     ) -> Outcome<Option<NativeRun>> {
         let run = self
             .inner
@@ -566,7 +588,7 @@ impl NativeClient {
         env: Env,
         start: String,
         placement_js: Option<PlacementJs>,
-        parent: Option<&NativeContext>,
+        parent: Option<Parent<'_>>,
     ) -> Outcome<NativeRun> {
         let inner = self
             .inner
@@ -582,7 +604,7 @@ impl NativeClient {
         env: Env,
         call: String,
         placement_js: Option<PlacementJs>,
-        parent: Option<&NativeContext>,
+        parent: Option<Parent<'_>>,
     ) -> Outcome<NativeCall> {
         let inner = self
             .inner
@@ -601,7 +623,7 @@ impl NativeClient {
         env: Env,
         start: String,
         placement_js: Option<PlacementJs>,
-        parent: Option<&NativeContext>,
+        parent: Option<Parent<'_>>,
     ) -> Outcome<NativeRun> {
         let inner = self
             .inner
@@ -695,128 +717,131 @@ fn numbers(values: Vec<f64>) -> Value {
     }
 }
 
-/// A user span being recorded.
-#[napi]
-pub struct NativeSpan {
-    inner: SpanHandle,
+/// The span JavaScript names by `id` (see `spans.rs`).
+fn span(env: &Env, id: u32) -> Outcome<Arc<SpanHandle>> {
+    SPANS.get(id).ok_or_else(|| {
+        let e = llmtel_core::Error::new(
+            llmtel_core::ErrorKind::InvalidArgument,
+            Some("span"),
+            format!("no span has the id {id}"),
+        );
+        thrown(env, e)
+    })
 }
 
-#[napi]
-impl NativeSpan {
-    #[napi(getter)]
-    pub fn context(&self) -> NativeContext {
-        context(self.inner.context())
-    }
+/// Runs `f` on span `id`, throwing its error as a JS Error with a code.
+fn on_span<T>(
+    env: &Env,
+    id: u32,
+    f: impl FnOnce(&SpanHandle) -> std::result::Result<T, llmtel_core::Error>,
+) -> Outcome<T> {
+    f(&*span(env, id)?).map_err(|e| thrown(env, e))
+}
 
-    #[napi(getter)]
-    pub fn trace_id(&self) -> String {
-        self.inner.context().trace_id.to_hex()
-    }
+/// A user span's functions, by the id `startSpan` returned (lib/native.js's NativeSpan wraps
+/// them as methods).
+#[napi(catch_unwind)]
+pub fn span_context(env: Env, id: u32) -> Outcome<NativeContext> {
+    Ok(context(span(&env, id)?.context()))
+}
 
-    #[napi(getter)]
-    pub fn span_id(&self) -> String {
-        self.inner.context().span_id.to_hex()
-    }
+#[napi(catch_unwind)]
+pub fn span_trace_id(env: Env, id: u32) -> Outcome<String> {
+    Ok(span(&env, id)?.context().trace_id.to_hex())
+}
 
-    #[napi(getter)]
-    pub fn ended(&self) -> bool {
-        self.inner.is_ended()
-    }
+#[napi(catch_unwind)]
+pub fn span_span_id(env: Env, id: u32) -> Outcome<String> {
+    Ok(span(&env, id)?.context().span_id.to_hex())
+}
 
-    /// False for an unsampled span and once it ended.
-    #[napi(getter)]
-    pub fn recording(&self) -> bool {
-        self.inner.is_recording()
-    }
+#[napi(catch_unwind)]
+pub fn span_ended(env: Env, id: u32) -> Outcome<bool> {
+    Ok(span(&env, id)?.is_ended())
+}
 
-    #[napi(catch_unwind)]
-    pub fn set_string(&self, env: Env, key: String, value: String) -> Outcome<()> {
-        self.inner
-            .set_attribute(key, value)
-            .map_err(|e| thrown(&env, e))
-    }
+/// False for an unsampled span and once it ended.
+#[napi(catch_unwind)]
+pub fn span_recording(env: Env, id: u32) -> Outcome<bool> {
+    Ok(span(&env, id)?.is_recording())
+}
 
-    /// A value with no attribute form (null, a function, a circular object): counted, not kept.
-    #[napi(catch_unwind)]
-    pub fn reject_attribute(&self, env: Env, key: String, why: String) -> Outcome<()> {
-        self.inner
-            .reject_attribute(&key, &why)
-            .map_err(|e| thrown(&env, e))
-    }
+#[napi(catch_unwind)]
+pub fn span_set_string(env: Env, id: u32, key: String, value: String) -> Outcome<()> {
+    on_span(&env, id, |s| s.set_attribute(key, value))
+}
 
-    #[napi(catch_unwind)]
-    pub fn remove_attribute(&self, env: Env, key: String) -> Outcome<()> {
-        self.inner
-            .remove_attribute(&key)
-            .map_err(|e| thrown(&env, e))
-    }
+/// A value with no attribute form (null, a function, a circular object): counted, not kept.
+#[napi(catch_unwind)]
+pub fn span_reject_attribute(env: Env, id: u32, key: String, why: String) -> Outcome<()> {
+    on_span(&env, id, |s| s.reject_attribute(&key, &why))
+}
 
-    /// Whole numbers become integers, others doubles.
-    #[napi(catch_unwind)]
-    pub fn set_number(&self, env: Env, key: String, value: f64) -> Outcome<()> {
-        self.inner
-            .set_attribute(key, number(value))
-            .map_err(|e| thrown(&env, e))
-    }
+#[napi(catch_unwind)]
+pub fn span_remove_attribute(env: Env, id: u32, key: String) -> Outcome<()> {
+    on_span(&env, id, |s| s.remove_attribute(&key))
+}
 
-    #[napi(catch_unwind)]
-    pub fn set_bool(&self, env: Env, key: String, value: bool) -> Outcome<()> {
-        self.inner
-            .set_attribute(key, value)
-            .map_err(|e| thrown(&env, e))
-    }
+/// Whole numbers become integers, others doubles.
+#[napi(catch_unwind)]
+pub fn span_set_number(env: Env, id: u32, key: String, value: f64) -> Outcome<()> {
+    on_span(&env, id, |s| s.set_attribute(key, number(value)))
+}
 
-    #[napi(catch_unwind)]
-    pub fn set_string_array(&self, env: Env, key: String, value: Vec<String>) -> Outcome<()> {
-        self.inner
-            .set_attribute(key, value)
-            .map_err(|e| thrown(&env, e))
-    }
+#[napi(catch_unwind)]
+pub fn span_set_bool(env: Env, id: u32, key: String, value: bool) -> Outcome<()> {
+    on_span(&env, id, |s| s.set_attribute(key, value))
+}
 
-    #[napi(catch_unwind)]
-    pub fn set_number_array(&self, env: Env, key: String, value: Vec<f64>) -> Outcome<()> {
-        self.inner
-            .set_attribute(key, numbers(value))
-            .map_err(|e| thrown(&env, e))
-    }
+#[napi(catch_unwind)]
+pub fn span_set_string_array(env: Env, id: u32, key: String, value: Vec<String>) -> Outcome<()> {
+    on_span(&env, id, |s| s.set_attribute(key, value))
+}
 
-    #[napi(catch_unwind)]
-    pub fn set_name(&self, env: Env, name: String) -> Outcome<()> {
-        self.inner.set_name(name).map_err(|e| thrown(&env, e))
-    }
+#[napi(catch_unwind)]
+pub fn span_set_number_array(env: Env, id: u32, key: String, value: Vec<f64>) -> Outcome<()> {
+    on_span(&env, id, |s| s.set_attribute(key, numbers(value)))
+}
 
-    #[napi(catch_unwind)]
-    pub fn set_op(&self, env: Env, op: String) -> Outcome<()> {
-        self.inner.set_op(op).map_err(|e| thrown(&env, e))
-    }
+#[napi(catch_unwind)]
+pub fn span_set_name(env: Env, id: u32, name: String) -> Outcome<()> {
+    on_span(&env, id, |s| s.set_name(name))
+}
 
-    /// `ok`, `error`, or a Sentry status (`internal_error`, `resource_exhausted`, …).
-    #[napi(catch_unwind)]
-    pub fn set_status(&self, env: Env, code: String, message: Option<String>) -> Outcome<()> {
-        self.inner
-            .set_status(&code, message)
-            .map_err(|e| thrown(&env, e))
-    }
+#[napi(catch_unwind)]
+pub fn span_set_op(env: Env, id: u32, op: String) -> Outcome<()> {
+    on_span(&env, id, |s| s.set_op(op))
+}
 
-    #[napi(catch_unwind)]
-    pub fn record_usage(&self, env: Env, usage: UsageJs) -> Outcome<()> {
-        self.inner
-            .record_usage(&Usage {
-                input: usage.input_tokens,
-                output: usage.output_tokens,
-                cache_read: usage.cache_read_input_tokens,
-                cache_creation: usage.cache_creation_input_tokens,
-                reasoning: usage.reasoning_tokens,
-                total: usage.total_tokens,
-            })
-            .map_err(|e| thrown(&env, e))
-    }
+/// `ok`, `error`, or a Sentry status (`internal_error`, `resource_exhausted`, …).
+#[napi(catch_unwind)]
+pub fn span_set_status(env: Env, id: u32, code: String, message: Option<String>) -> Outcome<()> {
+    on_span(&env, id, |s| s.set_status(&code, message))
+}
 
-    /// Ends the span; a second end throws `already_ended`.
-    #[napi(catch_unwind)]
-    pub fn end(&self, env: Env) -> Outcome<()> {
-        in_call(|| self.inner.end()).map_err(|e| thrown(&env, e))
-    }
+#[napi(catch_unwind)]
+pub fn span_record_usage(env: Env, id: u32, usage: UsageJs) -> Outcome<()> {
+    let usage = Usage {
+        input: usage.input_tokens,
+        output: usage.output_tokens,
+        cache_read: usage.cache_read_input_tokens,
+        cache_creation: usage.cache_creation_input_tokens,
+        reasoning: usage.reasoning_tokens,
+        total: usage.total_tokens,
+    };
+    on_span(&env, id, |s| s.record_usage(&usage))
+}
+
+/// Ends the span; a second end throws `already_ended`.
+#[napi(catch_unwind)]
+pub fn span_end(env: Env, id: u32) -> Outcome<()> {
+    on_span(&env, id, |s| in_call(|| s.end()))
+}
+
+/// Frees the span's slot (its JavaScript object was collected); a span still open ends.
+#[napi(catch_unwind)]
+pub fn span_release(id: u32) {
+    drop(SPANS.remove(id));
 }
 
 /// A GenAI call being recorded.

@@ -1,6 +1,6 @@
 'use strict';
 // Runtime edges: worker_threads (each worker loads the addon and records its own spans), and a
-// stream collected unread still ends its span (the native call ends it when it is collected).
+// stream collected unread, or a span never ended, still ends its span when it is collected.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -64,4 +64,27 @@ test('a stream that is never read ends its span when it is collected', () => {
   const spans = spoolLines(spool);
   assert.equal(spans.length, 1);
   assert.equal(spans[0].attributes['gen_ai.request.stream'], true);
+});
+
+test('a span never ended ends when it is collected, and its slot is taken by the next span', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmtel-gc-span-'));
+  const spool = path.join(dir, 'spans.jsonl');
+  const script = `
+    const llmtel = require(${JSON.stringify(PACKAGE)});
+    llmtel.init({ spool: ${JSON.stringify(spool)}, dsn: '', flushInterval: 20 });
+    (async () => {
+      let span = llmtel.startInactiveSpan({ name: 'forgotten' });
+      const id = span._native.id;
+      span = null; // never ended
+      for (let i = 0; i < 10; i++) { global.gc(); await new Promise((r) => setTimeout(r, 20)); }
+      const next = llmtel.startInactiveSpan({ name: 'next' });
+      if (next._native.id !== id) throw new Error('the collected span kept its slot');
+      next.end();
+      await llmtel.flush(5000);
+      process.exit(0);
+    })();`;
+  const file = path.join(dir, 'gc-span.cjs');
+  fs.writeFileSync(file, script);
+  execFileSync(process.execPath, ['--expose-gc', file], { stdio: 'pipe', timeout: 30000, cwd: PACKAGE });
+  assert.deepEqual(spoolLines(spool).map((s) => s.name).sort(), ['forgotten', 'next']);
 });
