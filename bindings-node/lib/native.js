@@ -27,17 +27,18 @@ function load() {
 
 const binding = load();
 
-/** Frees a collected span's slot in the binding, which ends the span if it was still open. */
-const released = new FinalizationRegistry((id) => binding.spanRelease(id));
+/** Free a collected handle's slot in the binding, which ends its span if it was still open. */
+const spansReleased = new FinalizationRegistry((id) => binding.spanRelease(id));
+const callsReleased = new FinalizationRegistry((id) => binding.callRelease(id));
 
 /**
- * A user span: the binding names it by a number (src/spans.rs says why), and this object gives
- * it the methods a napi class would have. Its `id` is what children take as `parent`.
+ * A user span: the binding names it by a number (src/handles.rs says why), and this object
+ * gives it the methods a napi class would have. Its `id` is what children take as `parent`.
  */
 class NativeSpan {
   constructor(id) {
     this.id = id;
-    released.register(this, id);
+    spansReleased.register(this, id);
   }
 
   get context() { return binding.spanContext(this.id); }
@@ -61,11 +62,54 @@ class NativeSpan {
   end() { binding.spanEnd(this.id); }
 }
 
-/** The binding's client, whose `startSpan` gives a NativeSpan. */
+/** A GenAI call, numbered by the binding as spans are. */
+class NativeCall {
+  constructor(id) {
+    this.id = id;
+    callsReleased.register(this, id);
+  }
+
+  /** Why the request could not be read, if it could not. */
+  get problem() { return binding.callProblem(this.id); }
+  get ended() { return binding.callEnded(this.id); }
+  /** Null when the call is not sampled. */
+  get context() { return binding.callContext(this.id); }
+  chunk(event, data) { binding.callChunk(this.id, event, data); }
+  feed(bytes) { binding.callFeed(this.id, bytes); }
+  markChunk() { binding.callMarkChunk(this.id); }
+  finish(responseJson) { binding.callFinish(this.id, responseJson); }
+  finishLater(responseJson) { binding.callFinishLater(this.id, responseJson); }
+  finishNormalized(responseJson) { binding.callFinishNormalized(this.id, responseJson); }
+  finishStream() { binding.callFinishStream(this.id); }
+  adopt(provider, api, requestJson, serverAddress, serverPort, stream, conversationId) {
+    return binding.callAdopt(this.id, provider, api, requestJson, serverAddress, serverPort, stream, conversationId);
+  }
+  finishLangchain(resultJson) { binding.callFinishLangchain(this.id, resultJson); }
+  finishAisdk(resultJson) { binding.callFinishAisdk(this.id, resultJson); }
+  fail(error) { binding.callFail(this.id, error); }
+}
+
+/** The binding's client, whose span and call starters give a NativeSpan and NativeCalls. */
 class NativeClient extends binding.NativeClient {
   startSpan(name, op, parent, origin, kind) {
     return new NativeSpan(super.startSpan(name, op, parent, origin, kind));
   }
+
+  call(provider, api, requestJson, parent, serverAddress, serverPort, recordInputs, recordOutputs, stream, conversationId, origin, scope) {
+    return new NativeCall(super.call(provider, api, requestJson, parent, serverAddress, serverPort, recordInputs, recordOutputs, stream, conversationId, origin, scope));
+  }
+
+  normalizedCall(requestJson, placement, parent) {
+    return new NativeCall(super.normalizedCall(requestJson, placement, parent));
+  }
+
+  langchainModel(startJson, placement, parent) {
+    return new NativeCall(super.langchainModel(startJson, placement, parent));
+  }
+
+  aisdkModel(callJson, placement, parent) {
+    return new NativeCall(super.aisdkModel(callJson, placement, parent));
+  }
 }
 
-module.exports = { ...binding, NativeClient, NativeSpan };
+module.exports = { ...binding, NativeClient, NativeSpan, NativeCall };

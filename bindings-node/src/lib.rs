@@ -20,9 +20,9 @@ use llmtel_core::{
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-mod spans;
+mod handles;
 
-use spans::SPANS;
+use handles::{CALLS, CallEntry, SPANS};
 
 type Outcome<T> = napi::Result<T>;
 
@@ -148,7 +148,7 @@ impl NativeContext {
     }
 }
 
-/// Where a child starts: a span's id (see `spans.rs`: no context object made for it), or a
+/// Where a child starts: a span's id (see `handles.rs`: no context object made for it), or a
 /// context (a continued trace, another tracer's span, a framework run).
 type Parent<'a> = Either<u32, &'a NativeContext>;
 
@@ -451,8 +451,9 @@ impl NativeClient {
 
     /// Starts a provider call: `call(provider, api, requestJson, parent?, serverAddress?,
     /// serverPort?, recordInputs?, recordOutputs?, stream?, conversationId?, origin?, scope?)`,
-    /// `scope` the scope's attributes (tags, the user). `problem` on the result explains a
-    /// request that could not be read (the call exists either way).
+    /// `scope` the scope's attributes (tags, the user). Returns the call's id for the `call*`
+    /// functions (lib/native.js wraps it in a NativeCall); `callProblem` explains a request that
+    /// could not be read (the call exists either way).
     #[napi(catch_unwind)]
     #[allow(clippy::too_many_arguments)] // positional on purpose: see above
     pub fn call(
@@ -470,7 +471,7 @@ impl NativeClient {
         conversation_id: Option<String>,
         origin: Option<String>,
         scope_attributes: Option<HashMap<String, String>>,
-    ) -> Outcome<NativeCall> {
+    ) -> Outcome<u32> {
         let (inner, problem) = self
             .inner
             .call(CallSpec {
@@ -488,10 +489,7 @@ impl NativeClient {
                 parent: parent.and_then(local),
             })
             .map_err(|e| thrown(&env, e))?;
-        Ok(NativeCall {
-            inner,
-            problem: problem.map(|e| e.to_string()),
-        })
+        Ok(call_id(inner, problem))
     }
 
     /// Starts a call a framework normalized; `request` is a NormalizedRequest as JSON.
@@ -502,14 +500,12 @@ impl NativeClient {
         request: String,
         placement_js: Option<PlacementJs>,
         parent: Option<Parent<'_>>,
-    ) -> Outcome<NativeCall> {
+    ) -> Outcome<u32> {
         let request = spec_from_json("request", &request).map_err(|e| thrown(&env, e))?;
-        Ok(NativeCall {
-            inner: self
-                .inner
-                .normalized_call(request, placement(placement_js, parent)),
-            problem: None,
-        })
+        let inner = self
+            .inner
+            .normalized_call(request, placement(placement_js, parent));
+        Ok(call_id(inner, None))
     }
 
     /// Starts an agent or workflow run; `spec` is an AgentSpec as JSON.
@@ -554,15 +550,12 @@ impl NativeClient {
         start: String,
         placement_js: Option<PlacementJs>,
         parent: Option<Parent<'_>>,
-    ) -> Outcome<NativeCall> {
+    ) -> Outcome<u32> {
         let inner = self
             .inner
             .langchain_model(&start, placement(placement_js, parent))
             .map_err(|e| thrown(&env, e))?;
-        Ok(NativeCall {
-            inner,
-            problem: None,
-        })
+        Ok(call_id(inner, None))
     }
 
     /// Starts a LangChain chain run's span when the chain is an agent; null otherwise.
@@ -605,15 +598,12 @@ impl NativeClient {
         call: String,
         placement_js: Option<PlacementJs>,
         parent: Option<Parent<'_>>,
-    ) -> Outcome<NativeCall> {
+    ) -> Outcome<u32> {
         let inner = self
             .inner
             .aisdk_model(&call, placement(placement_js, parent))
             .map_err(|e| thrown(&env, e))?;
-        Ok(NativeCall {
-            inner,
-            problem: None,
-        })
+        Ok(call_id(inner, None))
     }
 
     /// Starts the agent span of an AI SDK run; `start` is an `aisdk::RunStart` as JSON.
@@ -717,7 +707,7 @@ fn numbers(values: Vec<f64>) -> Value {
     }
 }
 
-/// The span JavaScript names by `id` (see `spans.rs`).
+/// The span JavaScript names by `id` (see `handles.rs`).
 fn span(env: &Env, id: u32) -> Outcome<Arc<SpanHandle>> {
     SPANS.get(id).ok_or_else(|| {
         let e = llmtel_core::Error::new(
@@ -844,129 +834,154 @@ pub fn span_release(id: u32) {
     drop(SPANS.remove(id));
 }
 
-/// A GenAI call being recorded.
-#[napi]
-pub struct NativeCall {
-    inner: CallHandle,
-    problem: Option<String>,
+/// The call JavaScript names by `id` (see `handles.rs`).
+fn call(env: &Env, id: u32) -> Outcome<Arc<CallEntry>> {
+    CALLS.get(id).ok_or_else(|| {
+        let e = llmtel_core::Error::new(
+            llmtel_core::ErrorKind::InvalidArgument,
+            Some("call"),
+            format!("no call has the id {id}"),
+        );
+        thrown(env, e)
+    })
 }
 
-#[napi]
-impl NativeCall {
-    /// Why the request could not be read, if it could not.
-    #[napi(getter)]
-    pub fn problem(&self) -> Option<String> {
-        self.problem.clone()
-    }
+/// Runs `f` on call `id`, throwing its error as a JS Error with a code.
+fn on_call<T>(
+    env: &Env,
+    id: u32,
+    f: impl FnOnce(&CallHandle) -> std::result::Result<T, llmtel_core::Error>,
+) -> Outcome<T> {
+    f(&call(env, id)?.handle).map_err(|e| thrown(env, e))
+}
 
-    #[napi(getter)]
-    pub fn ended(&self) -> bool {
-        self.inner.is_ended()
-    }
+/// A new call's id.
+fn call_id(handle: CallHandle, problem: Option<llmtel_core::Error>) -> u32 {
+    CALLS.insert(CallEntry {
+        handle,
+        problem: problem.map(|e| e.to_string()),
+    })
+}
 
-    /// Null when the call is not sampled.
-    #[napi(getter)]
-    pub fn context(&self) -> Option<NativeContext> {
-        self.inner.context().map(context)
-    }
+/// A GenAI call's functions, by the id a call starter returned (lib/native.js's NativeCall
+/// wraps them as methods). Why the request could not be read, if it could not:
+#[napi(catch_unwind)]
+pub fn call_problem(env: Env, id: u32) -> Outcome<Option<String>> {
+    Ok(call(&env, id)?.problem.clone())
+}
 
-    /// One stream event as received (SSE event name, data text).
-    #[napi(catch_unwind)]
-    pub fn chunk(&self, env: Env, event: Option<String>, data: String) -> Outcome<()> {
-        self.inner
-            .chunk(event.as_deref(), &data)
-            .map_err(|e| thrown(&env, e))
-    }
+#[napi(catch_unwind)]
+pub fn call_ended(env: Env, id: u32) -> Outcome<bool> {
+    Ok(call(&env, id)?.handle.is_ended())
+}
 
-    /// The stream's bytes as read off the wire; the core reads the server-sent events.
-    #[napi(catch_unwind)]
-    pub fn feed(&self, env: Env, bytes: &[u8]) -> Outcome<()> {
-        self.inner.feed(bytes).map_err(|e| thrown(&env, e))
-    }
+/// Null when the call is not sampled.
+#[napi(catch_unwind)]
+pub fn call_context(env: Env, id: u32) -> Outcome<Option<NativeContext>> {
+    Ok(call(&env, id)?.handle.context().map(context))
+}
 
-    /// A chunk the host reads itself arrived (normalized streams: time to first chunk).
-    #[napi(catch_unwind)]
-    pub fn mark_chunk(&self, env: Env) -> Outcome<()> {
-        self.inner.mark_chunk().map_err(|e| thrown(&env, e))
-    }
+/// One stream event as received (SSE event name, data text).
+#[napi(catch_unwind)]
+pub fn call_chunk(env: Env, id: u32, event: Option<String>, data: String) -> Outcome<()> {
+    on_call(&env, id, |c| c.chunk(event.as_deref(), &data))
+}
 
-    #[napi(catch_unwind)]
-    pub fn finish(&self, env: Env, response_json: String) -> Outcome<()> {
-        in_call(|| self.inner.finish(&response_json)).map_err(|e| thrown(&env, e))
-    }
+/// The stream's bytes as read off the wire; the core reads the server-sent events.
+#[napi(catch_unwind)]
+pub fn call_feed(env: Env, id: u32, bytes: &[u8]) -> Outcome<()> {
+    on_call(&env, id, |c| c.feed(bytes))
+}
 
-    /// Ends the call now and reads its response JSON on the flush thread (see the facade's
-    /// `finish_later`): what the caller's thread pays is the text handed over.
-    #[napi(catch_unwind)]
-    pub fn finish_later(&self, env: Env, response_json: String) -> Outcome<()> {
-        in_call(|| self.inner.finish_later(response_json)).map_err(|e| thrown(&env, e))
-    }
+/// A chunk the host reads itself arrived (normalized streams: time to first chunk).
+#[napi(catch_unwind)]
+pub fn call_mark_chunk(env: Env, id: u32) -> Outcome<()> {
+    on_call(&env, id, CallHandle::mark_chunk)
+}
 
-    /// Ends a normalized call; `response` is a NormalizedResponse as JSON.
-    #[napi(catch_unwind)]
-    pub fn finish_normalized(&self, env: Env, response: String) -> Outcome<()> {
-        let response = spec_from_json("response", &response).map_err(|e| thrown(&env, e))?;
-        in_call(|| self.inner.finish_normalized(response)).map_err(|e| thrown(&env, e))
-    }
+#[napi(catch_unwind)]
+pub fn call_finish(env: Env, id: u32, response_json: String) -> Outcome<()> {
+    on_call(&env, id, |c| in_call(|| c.finish(&response_json)))
+}
 
-    #[napi(catch_unwind)]
-    pub fn finish_stream(&self, env: Env) -> Outcome<()> {
-        in_call(|| self.inner.finish_stream()).map_err(|e| thrown(&env, e))
-    }
+/// Ends the call now and reads its response JSON on the flush thread (see the facade's
+/// `finish_later`): what the caller's thread pays is the text handed over.
+#[napi(catch_unwind)]
+pub fn call_finish_later(env: Env, id: u32, response_json: String) -> Outcome<()> {
+    on_call(&env, id, |c| in_call(|| c.finish_later(response_json)))
+}
 
-    /// A provider call made inside this framework call takes its span over: `adopt(provider,
-    /// api, requestJson, serverAddress?, serverPort?, stream?, conversationId?)` (the call's
-    /// placement stays the framework's). Returns why the request could not be read, if it
-    /// could not.
-    #[napi(catch_unwind)]
-    #[allow(clippy::too_many_arguments)] // positional on purpose: see NativeClient.call
-    pub fn adopt(
-        &self,
-        env: Env,
-        provider: String,
-        api: String,
-        request: String,
-        server_address: Option<String>,
-        server_port: Option<u32>,
-        stream: Option<bool>,
-        conversation_id: Option<String>,
-    ) -> Outcome<Option<String>> {
-        let spec = CallSpec {
-            provider,
-            api,
-            request,
-            server_address,
-            server_port: server_port.and_then(|p| u16::try_from(p).ok()),
-            stream: stream.unwrap_or(false),
-            conversation_id,
-            ..CallSpec::default()
-        };
-        let problem = self.inner.adopt(&spec).map_err(|e| thrown(&env, e))?;
-        Ok(problem.map(|e| e.to_string()))
-    }
+/// Ends a normalized call; `response` is a NormalizedResponse as JSON.
+#[napi(catch_unwind)]
+pub fn call_finish_normalized(env: Env, id: u32, response: String) -> Outcome<()> {
+    let response = spec_from_json("response", &response).map_err(|e| thrown(&env, e))?;
+    on_call(&env, id, |c| in_call(|| c.finish_normalized(response)))
+}
 
-    /// Ends a LangChain model run with its LLMResult as JSON.
-    #[napi(catch_unwind)]
-    pub fn finish_langchain(&self, env: Env, result: String) -> Outcome<()> {
-        in_call(|| self.inner.finish_langchain(&result)).map_err(|e| thrown(&env, e))
-    }
+#[napi(catch_unwind)]
+pub fn call_finish_stream(env: Env, id: u32) -> Outcome<()> {
+    on_call(&env, id, |c| in_call(|| c.finish_stream()))
+}
 
-    /// Ends an AI SDK model call with its result as JSON.
-    #[napi(catch_unwind)]
-    pub fn finish_aisdk(&self, env: Env, result: String) -> Outcome<()> {
-        in_call(|| self.inner.finish_aisdk(&result)).map_err(|e| thrown(&env, e))
-    }
+/// A provider call made inside this framework call takes its span over: `callAdopt(id,
+/// provider, api, requestJson, serverAddress?, serverPort?, stream?, conversationId?)` (the
+/// call's placement stays the framework's). Returns why the request could not be read, if it
+/// could not.
+#[napi(catch_unwind)]
+#[allow(clippy::too_many_arguments)] // positional on purpose: see NativeClient.call
+pub fn call_adopt(
+    env: Env,
+    id: u32,
+    provider: String,
+    api: String,
+    request: String,
+    server_address: Option<String>,
+    server_port: Option<u32>,
+    stream: Option<bool>,
+    conversation_id: Option<String>,
+) -> Outcome<Option<String>> {
+    let spec = CallSpec {
+        provider,
+        api,
+        request,
+        server_address,
+        server_port: server_port.and_then(|p| u16::try_from(p).ok()),
+        stream: stream.unwrap_or(false),
+        conversation_id,
+        ..CallSpec::default()
+    };
+    let problem = on_call(&env, id, |c| c.adopt(&spec))?;
+    Ok(problem.map(|e| e.to_string()))
+}
 
-    #[napi(catch_unwind)]
-    pub fn fail(&self, env: Env, error: FailJs) -> Outcome<()> {
-        let spec = FailSpec {
-            http_status: error.http_status.and_then(|s| u16::try_from(s).ok()),
-            body: error.body,
-            exception: error.exception,
-            message: error.message,
-        };
-        in_call(|| self.inner.fail(&spec)).map_err(|e| thrown(&env, e))
-    }
+/// Ends a LangChain model run with its LLMResult as JSON.
+#[napi(catch_unwind)]
+pub fn call_finish_langchain(env: Env, id: u32, result: String) -> Outcome<()> {
+    on_call(&env, id, |c| in_call(|| c.finish_langchain(&result)))
+}
+
+/// Ends an AI SDK model call with its result as JSON.
+#[napi(catch_unwind)]
+pub fn call_finish_aisdk(env: Env, id: u32, result: String) -> Outcome<()> {
+    on_call(&env, id, |c| in_call(|| c.finish_aisdk(&result)))
+}
+
+#[napi(catch_unwind)]
+pub fn call_fail(env: Env, id: u32, error: FailJs) -> Outcome<()> {
+    let spec = FailSpec {
+        http_status: error.http_status.and_then(|s| u16::try_from(s).ok()),
+        body: error.body,
+        exception: error.exception,
+        message: error.message,
+    };
+    on_call(&env, id, |c| in_call(|| c.fail(&spec)))
+}
+
+/// Frees the call's slot (its JavaScript object was collected); a call still open ends with
+/// what it gathered.
+#[napi(catch_unwind)]
+pub fn call_release(id: u32) {
+    drop(CALLS.remove(id));
 }
 
 /// An agent, workflow or tool run.

@@ -1,17 +1,18 @@
-//! User spans as JavaScript holds them: a number naming a slot here, not a napi class instance.
+//! Spans and GenAI calls as JavaScript holds them: a number naming a slot here, not a napi class
+//! instance.
 //!
 //! A class instance costs a JavaScript constructor call, a wrap and a reference the GC tracks
-//! (about 3 µs in place per span), each method call on one a native borrow, and a child needs
-//! the parent's context as another instance (about 3 µs more). A span is started per request
-//! handler and per `startSpan`, so the binding hands out numbers instead: `startSpan` returns
-//! one, the `span*` functions below take it, and a child's `parent` may be one. The JavaScript
-//! layer (`lib/native.js`) wraps the number in a plain object with the methods the class had and
-//! releases the slot when that object is collected (a `FinalizationRegistry`), which ends a span
-//! still open then, as the class instance's finalizer did.
+//! (2 to 3 µs in place), each method call on one a native borrow, and a child needs the
+//! parent's context as another instance (about 3 µs more). A request handler makes a span and
+//! a call or more, so the binding hands out numbers instead: `startSpan` and the call starters
+//! return one, the `span*` and `call*` functions take it, and a child's `parent` may be a span's.
+//! The JavaScript layer (`lib/native.js`) wraps the number in a plain object with the methods
+//! the class had and releases the slot when that object is collected (a `FinalizationRegistry`),
+//! which ends a span or call still open then, as the class instance's finalizer did.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use llmtel_core::SpanHandle;
+use llmtel_core::{CallHandle, SpanHandle};
 
 /// Slots of values any thread may use; a slot's number is reused once released. Numbers start
 /// at 1, so that JavaScript can test a parent for presence by truthiness.
@@ -51,7 +52,7 @@ impl<T> Slab<T> {
             }
             None => {
                 slots.entries.push(value);
-                u32::try_from(slots.entries.len()).expect("fewer than 2^32 live spans")
+                u32::try_from(slots.entries.len()).expect("fewer than 2^32 live handles")
             }
         }
     }
@@ -80,6 +81,15 @@ fn index(id: u32) -> usize {
 
 /// Every span JavaScript holds, in every thread (worker threads share the addon's statics).
 pub(crate) static SPANS: Slab<SpanHandle> = Slab::new();
+
+/// A GenAI call JavaScript holds, and why its request could not be read, if it could not.
+pub(crate) struct CallEntry {
+    pub handle: CallHandle,
+    pub problem: Option<String>,
+}
+
+/// Every GenAI call JavaScript holds.
+pub(crate) static CALLS: Slab<CallEntry> = Slab::new();
 
 #[cfg(test)]
 mod tests {
