@@ -30,6 +30,7 @@ const binding = load();
 /** Free a collected handle's slot in the binding, which ends its span if it was still open. */
 const spansReleased = new FinalizationRegistry((id) => binding.spanRelease(id));
 const callsReleased = new FinalizationRegistry((id) => binding.callRelease(id));
+const runsReleased = new FinalizationRegistry((id) => binding.runRelease(id));
 
 /**
  * A user span: the binding names it by a number (src/handles.rs says why), and this object
@@ -89,7 +90,32 @@ class NativeCall {
   fail(error) { binding.callFail(this.id, error); }
 }
 
-/** The binding's client, whose span and call starters give a NativeSpan and NativeCalls. */
+/** An agent, workflow or tool run, numbered by the binding as spans are. */
+class NativeRun {
+  constructor(id) {
+    this.id = id;
+    runsReleased.register(this, id);
+  }
+
+  get context() { return binding.runContext(this.id); }
+  get ended() { return binding.runEnded(this.id); }
+  setString(key, value) { binding.runSetString(this.id, key, value); }
+  setNumber(key, value) { binding.runSetNumber(this.id, key, value); }
+  setBool(key, value) { binding.runSetBool(this.id, key, value); }
+  setStringArray(key, value) { binding.runSetStringArray(this.id, key, value); }
+  setNumberArray(key, value) { binding.runSetNumberArray(this.id, key, value); }
+  rejectAttribute(key, why) { binding.runRejectAttribute(this.id, key, why); }
+  setOutput(messagesJson) { binding.runSetOutput(this.id, messagesJson); }
+  setResult(resultJson) { binding.runSetResult(this.id, resultJson); }
+  end() { binding.runEnd(this.id); }
+  setLangchainInput(inputsJson) { binding.runSetLangchainInput(this.id, inputsJson); }
+  endLangchainAgent(outputsJson) { binding.runEndLangchainAgent(this.id, outputsJson); }
+  endLangchainTool(outputJson) { binding.runEndLangchainTool(this.id, outputJson); }
+  endAisdkRun(outputJson) { binding.runEndAisdkRun(this.id, outputJson); }
+  fail(errorType, message) { binding.runFail(this.id, errorType, message); }
+}
+
+/** The binding's client, whose starters give a NativeSpan, NativeCalls and NativeRuns. */
 class NativeClient extends binding.NativeClient {
   startSpan(name, op, parent, origin, kind) {
     return new NativeSpan(super.startSpan(name, op, parent, origin, kind));
@@ -110,6 +136,28 @@ class NativeClient extends binding.NativeClient {
   aisdkModel(callJson, placement, parent) {
     return new NativeCall(super.aisdkModel(callJson, placement, parent));
   }
+
+  agent(specJson, placement, parent) {
+    return new NativeRun(super.agent(specJson, placement, parent));
+  }
+
+  tool(specJson, placement, parent) {
+    return new NativeRun(super.tool(specJson, placement, parent));
+  }
+
+  /** Null when the chain is no agent. */
+  langchainChain(startJson, placement, parent) {
+    const id = super.langchainChain(startJson, placement, parent);
+    return id === null ? null : new NativeRun(id);
+  }
+
+  langchainTool(startJson, placement, parent) {
+    return new NativeRun(super.langchainTool(startJson, placement, parent));
+  }
+
+  aisdkRun(startJson, placement, parent) {
+    return new NativeRun(super.aisdkRun(startJson, placement, parent));
+  }
 }
 
-module.exports = { ...binding, NativeClient, NativeSpan, NativeCall };
+module.exports = { ...binding, NativeClient, NativeSpan, NativeCall, NativeRun };

@@ -1,18 +1,18 @@
-//! Spans and GenAI calls as JavaScript holds them: a number naming a slot here, not a napi class
-//! instance.
+//! Spans, GenAI calls and agent / tool runs as JavaScript holds them: a number naming a slot
+//! here, not a napi class instance.
 //!
 //! A class instance costs a JavaScript constructor call, a wrap and a reference the GC tracks
 //! (2 to 3 µs in place), each method call on one a native borrow, and a child needs the
 //! parent's context as another instance (about 3 µs more). A request handler makes a span and
-//! a call or more, so the binding hands out numbers instead: `startSpan` and the call starters
-//! return one, the `span*` and `call*` functions take it, and a child's `parent` may be a span's.
-//! The JavaScript layer (`lib/native.js`) wraps the number in a plain object with the methods
+//! a call or more, so the binding hands out numbers instead: `startSpan` and the call and run
+//! starters return one, the `span*`, `call*` and `run*` functions take it, and a child's
+//! `parent` may be a span's. The JavaScript layer (`lib/native.js`) wraps the number in a plain object with the methods
 //! the class had and releases the slot when that object is collected (a `FinalizationRegistry`),
-//! which ends a span or call still open then, as the class instance's finalizer did.
+//! which ends a span, call or run still open then, as the class instance's finalizer did.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use llmtel_core::{CallHandle, SpanHandle};
+use llmtel_core::{CallHandle, RunHandle, SpanHandle};
 
 /// Slots of values any thread may use; a slot's number is reused once released. Numbers start
 /// at 1, so that JavaScript can test a parent for presence by truthiness.
@@ -90,6 +90,9 @@ pub(crate) struct CallEntry {
 
 /// Every GenAI call JavaScript holds.
 pub(crate) static CALLS: Slab<CallEntry> = Slab::new();
+
+/// Every agent, workflow and tool run JavaScript holds.
+pub(crate) static RUNS: Slab<RunHandle> = Slab::new();
 
 #[cfg(test)]
 mod tests {

@@ -22,7 +22,7 @@ use napi_derive::napi;
 
 mod handles;
 
-use handles::{CALLS, CallEntry, SPANS};
+use handles::{CALLS, CallEntry, RUNS, SPANS, Slab};
 
 type Outcome<T> = napi::Result<T>;
 
@@ -516,13 +516,13 @@ impl NativeClient {
         spec: String,
         placement_js: Option<PlacementJs>,
         parent: Option<Parent<'_>>,
-    ) -> Outcome<NativeRun> {
+    ) -> Outcome<u32> {
         let spec = spec_from_json("agent", &spec).map_err(|e| thrown(&env, e))?;
         let inner = self
             .inner
             .agent(spec, placement(placement_js, parent))
             .map_err(|e| thrown(&env, e))?;
-        Ok(NativeRun { inner })
+        Ok(RUNS.insert(inner))
     }
 
     /// Starts a tool run; `spec` is a ToolSpec as JSON.
@@ -533,13 +533,13 @@ impl NativeClient {
         spec: String,
         placement_js: Option<PlacementJs>,
         parent: Option<Parent<'_>>,
-    ) -> Outcome<NativeRun> {
+    ) -> Outcome<u32> {
         let spec = spec_from_json("tool", &spec).map_err(|e| thrown(&env, e))?;
         let inner = self
             .inner
             .tool(spec, placement(placement_js, parent))
             .map_err(|e| thrown(&env, e))?;
-        Ok(NativeRun { inner })
+        Ok(RUNS.insert(inner))
     }
 
     /// Starts a LangChain model run's span; `start` is a `langchain::ModelStart` as JSON.
@@ -566,12 +566,12 @@ impl NativeClient {
         start: String,
         placement_js: Option<PlacementJs>,
         parent: Option<Parent<'_>>,
-    ) -> Outcome<Option<NativeRun>> {
+    ) -> Outcome<Option<u32>> {
         let run = self
             .inner
             .langchain_chain(&start, placement(placement_js, parent))
             .map_err(|e| thrown(&env, e))?;
-        Ok(run.map(|inner| NativeRun { inner }))
+        Ok(run.map(|inner| RUNS.insert(inner)))
     }
 
     /// Starts a LangChain tool run's span.
@@ -582,12 +582,12 @@ impl NativeClient {
         start: String,
         placement_js: Option<PlacementJs>,
         parent: Option<Parent<'_>>,
-    ) -> Outcome<NativeRun> {
+    ) -> Outcome<u32> {
         let inner = self
             .inner
             .langchain_tool(&start, placement(placement_js, parent))
             .map_err(|e| thrown(&env, e))?;
-        Ok(NativeRun { inner })
+        Ok(RUNS.insert(inner))
     }
 
     /// Starts the span of one AI SDK model call; `call` is an `aisdk::ModelCall` as JSON.
@@ -614,12 +614,12 @@ impl NativeClient {
         start: String,
         placement_js: Option<PlacementJs>,
         parent: Option<Parent<'_>>,
-    ) -> Outcome<NativeRun> {
+    ) -> Outcome<u32> {
         let inner = self
             .inner
             .aisdk_run(&start, placement(placement_js, parent))
             .map_err(|e| thrown(&env, e))?;
-        Ok(NativeRun { inner })
+        Ok(RUNS.insert(inner))
     }
 
     /// Resolves true once what was queued has been attempted, false at the timeout.
@@ -707,53 +707,54 @@ fn numbers(values: Vec<f64>) -> Value {
     }
 }
 
-/// The span JavaScript names by `id` (see `handles.rs`).
-fn span(env: &Env, id: u32) -> Outcome<Arc<SpanHandle>> {
-    SPANS.get(id).ok_or_else(|| {
+/// The handle JavaScript names by `id` in `slab` (see `handles.rs`); `what` names its kind.
+fn handle<T>(env: &Env, slab: &Slab<T>, what: &str, id: u32) -> Outcome<Arc<T>> {
+    slab.get(id).ok_or_else(|| {
         let e = llmtel_core::Error::new(
             llmtel_core::ErrorKind::InvalidArgument,
-            Some("span"),
-            format!("no span has the id {id}"),
+            Some(what),
+            format!("no {what} has the id {id}"),
         );
         thrown(env, e)
     })
 }
 
+type CoreResult<T> = std::result::Result<T, llmtel_core::Error>;
+
 /// Runs `f` on span `id`, throwing its error as a JS Error with a code.
-fn on_span<T>(
-    env: &Env,
-    id: u32,
-    f: impl FnOnce(&SpanHandle) -> std::result::Result<T, llmtel_core::Error>,
-) -> Outcome<T> {
-    f(&*span(env, id)?).map_err(|e| thrown(env, e))
+fn on_span<T>(env: &Env, id: u32, f: impl FnOnce(&SpanHandle) -> CoreResult<T>) -> Outcome<T> {
+    f(&*handle(env, &SPANS, "span", id)?).map_err(|e| thrown(env, e))
 }
 
 /// A user span's functions, by the id `startSpan` returned (lib/native.js's NativeSpan wraps
 /// them as methods).
 #[napi(catch_unwind)]
 pub fn span_context(env: Env, id: u32) -> Outcome<NativeContext> {
-    Ok(context(span(&env, id)?.context()))
+    Ok(context(handle(&env, &SPANS, "span", id)?.context()))
 }
 
 #[napi(catch_unwind)]
 pub fn span_trace_id(env: Env, id: u32) -> Outcome<String> {
-    Ok(span(&env, id)?.context().trace_id.to_hex())
+    Ok(handle(&env, &SPANS, "span", id)?
+        .context()
+        .trace_id
+        .to_hex())
 }
 
 #[napi(catch_unwind)]
 pub fn span_span_id(env: Env, id: u32) -> Outcome<String> {
-    Ok(span(&env, id)?.context().span_id.to_hex())
+    Ok(handle(&env, &SPANS, "span", id)?.context().span_id.to_hex())
 }
 
 #[napi(catch_unwind)]
 pub fn span_ended(env: Env, id: u32) -> Outcome<bool> {
-    Ok(span(&env, id)?.is_ended())
+    Ok(handle(&env, &SPANS, "span", id)?.is_ended())
 }
 
 /// False for an unsampled span and once it ended.
 #[napi(catch_unwind)]
 pub fn span_recording(env: Env, id: u32) -> Outcome<bool> {
-    Ok(span(&env, id)?.is_recording())
+    Ok(handle(&env, &SPANS, "span", id)?.is_recording())
 }
 
 #[napi(catch_unwind)]
@@ -834,25 +835,9 @@ pub fn span_release(id: u32) {
     drop(SPANS.remove(id));
 }
 
-/// The call JavaScript names by `id` (see `handles.rs`).
-fn call(env: &Env, id: u32) -> Outcome<Arc<CallEntry>> {
-    CALLS.get(id).ok_or_else(|| {
-        let e = llmtel_core::Error::new(
-            llmtel_core::ErrorKind::InvalidArgument,
-            Some("call"),
-            format!("no call has the id {id}"),
-        );
-        thrown(env, e)
-    })
-}
-
 /// Runs `f` on call `id`, throwing its error as a JS Error with a code.
-fn on_call<T>(
-    env: &Env,
-    id: u32,
-    f: impl FnOnce(&CallHandle) -> std::result::Result<T, llmtel_core::Error>,
-) -> Outcome<T> {
-    f(&call(env, id)?.handle).map_err(|e| thrown(env, e))
+fn on_call<T>(env: &Env, id: u32, f: impl FnOnce(&CallHandle) -> CoreResult<T>) -> Outcome<T> {
+    f(&handle(env, &CALLS, "call", id)?.handle).map_err(|e| thrown(env, e))
 }
 
 /// A new call's id.
@@ -867,18 +852,21 @@ fn call_id(handle: CallHandle, problem: Option<llmtel_core::Error>) -> u32 {
 /// wraps them as methods). Why the request could not be read, if it could not:
 #[napi(catch_unwind)]
 pub fn call_problem(env: Env, id: u32) -> Outcome<Option<String>> {
-    Ok(call(&env, id)?.problem.clone())
+    Ok(handle(&env, &CALLS, "call", id)?.problem.clone())
 }
 
 #[napi(catch_unwind)]
 pub fn call_ended(env: Env, id: u32) -> Outcome<bool> {
-    Ok(call(&env, id)?.handle.is_ended())
+    Ok(handle(&env, &CALLS, "call", id)?.handle.is_ended())
 }
 
 /// Null when the call is not sampled.
 #[napi(catch_unwind)]
 pub fn call_context(env: Env, id: u32) -> Outcome<Option<NativeContext>> {
-    Ok(call(&env, id)?.handle.context().map(context))
+    Ok(handle(&env, &CALLS, "call", id)?
+        .handle
+        .context()
+        .map(context))
 }
 
 /// One stream event as received (SSE event name, data text).
@@ -984,115 +972,107 @@ pub fn call_release(id: u32) {
     drop(CALLS.remove(id));
 }
 
-/// An agent, workflow or tool run.
-#[napi]
-pub struct NativeRun {
-    inner: RunHandle,
+/// Runs `f` on run `id`, throwing its error as a JS Error with a code.
+fn on_run<T>(env: &Env, id: u32, f: impl FnOnce(&RunHandle) -> CoreResult<T>) -> Outcome<T> {
+    f(&*handle(env, &RUNS, "run", id)?).map_err(|e| thrown(env, e))
 }
 
-#[napi]
-impl NativeRun {
-    #[napi(getter)]
-    pub fn context(&self) -> NativeContext {
-        context(self.inner.context())
-    }
+/// An agent, workflow or tool run's functions, by the id a run starter returned
+/// (lib/native.js's NativeRun wraps them as methods).
+#[napi(catch_unwind)]
+pub fn run_context(env: Env, id: u32) -> Outcome<NativeContext> {
+    Ok(context(handle(&env, &RUNS, "run", id)?.context()))
+}
 
-    #[napi(getter)]
-    pub fn ended(&self) -> bool {
-        self.inner.is_ended()
-    }
+#[napi(catch_unwind)]
+pub fn run_ended(env: Env, id: u32) -> Outcome<bool> {
+    Ok(handle(&env, &RUNS, "run", id)?.is_ended())
+}
 
-    #[napi(catch_unwind)]
-    pub fn set_string(&self, env: Env, key: String, value: String) -> Outcome<()> {
-        self.inner
-            .set_attribute(key, value)
-            .map_err(|e| thrown(&env, e))
-    }
+#[napi(catch_unwind)]
+pub fn run_set_string(env: Env, id: u32, key: String, value: String) -> Outcome<()> {
+    on_run(&env, id, |r| r.set_attribute(key, value))
+}
 
-    #[napi(catch_unwind)]
-    pub fn set_number(&self, env: Env, key: String, value: f64) -> Outcome<()> {
-        self.inner
-            .set_attribute(key, number(value))
-            .map_err(|e| thrown(&env, e))
-    }
+#[napi(catch_unwind)]
+pub fn run_set_number(env: Env, id: u32, key: String, value: f64) -> Outcome<()> {
+    on_run(&env, id, |r| r.set_attribute(key, number(value)))
+}
 
-    #[napi(catch_unwind)]
-    pub fn set_bool(&self, env: Env, key: String, value: bool) -> Outcome<()> {
-        self.inner
-            .set_attribute(key, value)
-            .map_err(|e| thrown(&env, e))
-    }
+#[napi(catch_unwind)]
+pub fn run_set_bool(env: Env, id: u32, key: String, value: bool) -> Outcome<()> {
+    on_run(&env, id, |r| r.set_attribute(key, value))
+}
 
-    #[napi(catch_unwind)]
-    pub fn set_string_array(&self, env: Env, key: String, value: Vec<String>) -> Outcome<()> {
-        self.inner
-            .set_attribute(key, value)
-            .map_err(|e| thrown(&env, e))
-    }
+#[napi(catch_unwind)]
+pub fn run_set_string_array(env: Env, id: u32, key: String, value: Vec<String>) -> Outcome<()> {
+    on_run(&env, id, |r| r.set_attribute(key, value))
+}
 
-    #[napi(catch_unwind)]
-    pub fn set_number_array(&self, env: Env, key: String, value: Vec<f64>) -> Outcome<()> {
-        self.inner
-            .set_attribute(key, numbers(value))
-            .map_err(|e| thrown(&env, e))
-    }
+#[napi(catch_unwind)]
+pub fn run_set_number_array(env: Env, id: u32, key: String, value: Vec<f64>) -> Outcome<()> {
+    on_run(&env, id, |r| r.set_attribute(key, numbers(value)))
+}
 
-    /// A value with no attribute form: counted, not kept.
-    #[napi(catch_unwind)]
-    pub fn reject_attribute(&self, env: Env, key: String, why: String) -> Outcome<()> {
-        self.inner
-            .reject_attribute(&key, &why)
-            .map_err(|e| thrown(&env, e))
-    }
+/// A value with no attribute form: counted, not kept.
+#[napi(catch_unwind)]
+pub fn run_reject_attribute(env: Env, id: u32, key: String, why: String) -> Outcome<()> {
+    on_run(&env, id, |r| r.reject_attribute(&key, &why))
+}
 
-    /// An agent's output messages (JSON array of messages), recorded when outputs are.
-    #[napi(catch_unwind)]
-    pub fn set_output(&self, env: Env, messages: String) -> Outcome<()> {
-        let messages = spec_from_json("messages", &messages).map_err(|e| thrown(&env, e))?;
-        self.inner.set_output(messages).map_err(|e| thrown(&env, e))
-    }
+/// An agent's output messages (JSON array of messages), recorded when outputs are.
+#[napi(catch_unwind)]
+pub fn run_set_output(env: Env, id: u32, messages: String) -> Outcome<()> {
+    let messages = spec_from_json("messages", &messages).map_err(|e| thrown(&env, e))?;
+    on_run(&env, id, |r| r.set_output(messages))
+}
 
-    /// A tool's result (JSON text), recorded when outputs are.
-    #[napi(catch_unwind)]
-    pub fn set_result(&self, env: Env, result: String) -> Outcome<()> {
-        self.inner.set_result(&result).map_err(|e| thrown(&env, e))
-    }
+/// A tool's result (JSON text), recorded when outputs are.
+#[napi(catch_unwind)]
+pub fn run_set_result(env: Env, id: u32, result: String) -> Outcome<()> {
+    on_run(&env, id, |r| r.set_result(&result))
+}
 
-    #[napi(catch_unwind)]
-    pub fn end(&self, env: Env) -> Outcome<()> {
-        in_call(|| self.inner.end()).map_err(|e| thrown(&env, e))
-    }
+#[napi(catch_unwind)]
+pub fn run_end(env: Env, id: u32) -> Outcome<()> {
+    on_run(&env, id, |r| in_call(|| r.end()))
+}
 
-    /// A LangChain agent's chain inputs (JSON), recorded when inputs are.
-    #[napi(catch_unwind)]
-    pub fn set_langchain_input(&self, env: Env, inputs: String) -> Outcome<()> {
-        self.inner
-            .set_langchain_input(&inputs)
-            .map_err(|e| thrown(&env, e))
-    }
+/// A LangChain agent's chain inputs (JSON), recorded when inputs are.
+#[napi(catch_unwind)]
+pub fn run_set_langchain_input(env: Env, id: u32, inputs: String) -> Outcome<()> {
+    on_run(&env, id, |r| r.set_langchain_input(&inputs))
+}
 
-    /// Ends a LangChain agent run with its chain outputs (JSON).
-    #[napi(catch_unwind)]
-    pub fn end_langchain_agent(&self, env: Env, outputs: String) -> Outcome<()> {
-        in_call(|| self.inner.end_langchain_agent(&outputs)).map_err(|e| thrown(&env, e))
-    }
+/// Ends a LangChain agent run with its chain outputs (JSON).
+#[napi(catch_unwind)]
+pub fn run_end_langchain_agent(env: Env, id: u32, outputs: String) -> Outcome<()> {
+    on_run(&env, id, |r| in_call(|| r.end_langchain_agent(&outputs)))
+}
 
-    /// Ends a LangChain tool run with its output (JSON).
-    #[napi(catch_unwind)]
-    pub fn end_langchain_tool(&self, env: Env, output: String) -> Outcome<()> {
-        in_call(|| self.inner.end_langchain_tool(&output)).map_err(|e| thrown(&env, e))
-    }
+/// Ends a LangChain tool run with its output (JSON).
+#[napi(catch_unwind)]
+pub fn run_end_langchain_tool(env: Env, id: u32, output: String) -> Outcome<()> {
+    on_run(&env, id, |r| in_call(|| r.end_langchain_tool(&output)))
+}
 
-    /// Ends an AI SDK run with its result (`text` or `object`) as JSON.
-    #[napi(catch_unwind)]
-    pub fn end_aisdk_run(&self, env: Env, output: String) -> Outcome<()> {
-        in_call(|| self.inner.end_aisdk_run(&output)).map_err(|e| thrown(&env, e))
-    }
+/// Ends an AI SDK run with its result (`text` or `object`) as JSON.
+#[napi(catch_unwind)]
+pub fn run_end_aisdk_run(env: Env, id: u32, output: String) -> Outcome<()> {
+    on_run(&env, id, |r| in_call(|| r.end_aisdk_run(&output)))
+}
 
-    #[napi(catch_unwind)]
-    pub fn fail(&self, env: Env, error_type: String, message: Option<String>) -> Outcome<()> {
-        in_call(|| self.inner.fail(&error_type, message.as_deref())).map_err(|e| thrown(&env, e))
-    }
+#[napi(catch_unwind)]
+pub fn run_fail(env: Env, id: u32, error_type: String, message: Option<String>) -> Outcome<()> {
+    on_run(&env, id, |r| {
+        in_call(|| r.fail(&error_type, message.as_deref()))
+    })
+}
+
+/// Frees the run's slot (its JavaScript object was collected); a run still open ends.
+#[napi(catch_unwind)]
+pub fn run_release(id: u32) {
+    drop(RUNS.remove(id));
 }
 
 /// The core's version.
