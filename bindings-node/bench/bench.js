@@ -109,6 +109,7 @@ async function child(variant) {
 
 function main() {
   const baseline = Boolean(process.env.BENCH_BASELINE);
+  if (baseline) rounds.requireRelease(process.env.BENCH_BASELINE);
   const results = rounds.runRounds(__filename, ['bare', 'llmtel', 'sentry', ...(baseline ? ['baseline'] : [])], ROUNDS);
   const pick = (variant, key) => results.map((r) => r[variant][key]);
   const f = (x) => x.toFixed(1).padStart(7);

@@ -19,7 +19,7 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { completionFetch, median } = require('./rounds');
+const { completionFetch, median, requireRelease } = require('./rounds');
 
 const PAIRS = Number(process.env.PLACE_PAIRS || 4000);
 const RUNS = Number(process.env.PLACE_RUNS || 3);
@@ -94,6 +94,7 @@ async function child() {
 }
 
 function main() {
+  requireRelease();
   const runs = [];
   for (let r = 0; r < RUNS; r++) {
     runs.push(JSON.parse(execFileSync(process.execPath, [__filename, 'child'], { encoding: 'utf8', timeout: 600000 })));

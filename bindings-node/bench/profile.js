@@ -18,7 +18,7 @@ const fs = require('node:fs');
 const inspector = require('node:inspector/promises');
 const os = require('node:os');
 const path = require('node:path');
-const { completionFetch } = require('./rounds');
+const { completionFetch, requireRelease } = require('./rounds');
 
 const CALLS = Number(process.env.PROFILE_CALLS || 20000);
 const WARMUP = 2000;
@@ -89,6 +89,7 @@ function placeOf(url, functionName) {
 }
 
 function main() {
+  requireRelease();
   const dir = process.env.PROFILE_KEEP || fs.mkdtempSync(path.join(os.tmpdir(), 'llmtel-profile-'));
   fs.mkdirSync(dir, { recursive: true });
   const result = {};

@@ -5,6 +5,21 @@
  * compares variants run back to back).
  */
 const { execFileSync } = require('node:child_process');
+const path = require('node:path');
+
+/**
+ * Exits when the llmtel binding of the bindings-node directory `dir` (this checkout's by
+ * default) is a debug build, whose figures are several times a release build's: `make demo`
+ * and `make test` leave one behind, the `make bench-*` targets build release first. A binding
+ * too old to say is let through.
+ */
+function requireRelease(dir = path.join(__dirname, '..')) {
+  const native = require(path.join(path.resolve(dir), 'lib', 'native'));
+  if (typeof native.debugBuild === 'function' && native.debugBuild()) {
+    console.error(`${path.resolve(dir, 'llmtel.node')} is a debug build; benchmark a release one: make bench-node (or cargo build --release -p llmtel-node and copy target/<triple>/release/libllmtel_node.so there).`);
+    process.exit(2);
+  }
+}
 
 /** The median of `count` timed calls of `fn` inside `root`, after a warm-up, in µs. */
 async function medianUs(root, fn, count) {
@@ -21,6 +36,7 @@ async function medianUs(root, fn, count) {
 
 /** Runs `node file variant` for every variant, `rounds` times; each child prints one JSON line. */
 function runRounds(file, variants, rounds) {
+  requireRelease();
   const results = [];
   for (let r = 0; r < rounds; r++) {
     const result = {};
@@ -47,4 +63,4 @@ function completionFetch() {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-module.exports = { medianUs, runRounds, median, completionFetch };
+module.exports = { medianUs, runRounds, median, completionFetch, requireRelease };

@@ -1075,6 +1075,13 @@ pub fn run_release(id: u32) {
     drop(RUNS.remove(id));
 }
 
+/// True for a debug build of this binding: its figures are several times a release build's,
+/// and the benchmarks refuse to run on one.
+#[napi]
+pub fn debug_build() -> bool {
+    cfg!(debug_assertions)
+}
+
 /// The core's version.
 #[napi]
 pub fn version() -> &'static str {
