@@ -245,8 +245,8 @@ class RunSpan extends Span {
 
   end() {}
 
-  /** The framework run's context: its handle is a run's, not a span's. */
-  get _parent() { return this._context; }
+  /** Where children start: the framework run's handle says. */
+  get _parent() { return this._native.asParent; }
 
   get traceId() { return this._context.traceId; }
   get spanId() { return this._context.spanId; }

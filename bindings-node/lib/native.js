@@ -34,7 +34,8 @@ const runsReleased = new FinalizationRegistry((id) => binding.runRelease(id));
 
 /**
  * A user span: the binding names it by a number (src/handles.rs says why), and this object
- * gives it the methods a napi class would have. Its `id` is what children take as `parent`.
+ * gives it the methods a napi class would have. Any handle's number can be a child's `parent`
+ * (`asParent`, which the web build's handles answer with their context).
  */
 class NativeSpan {
   constructor(id) {
@@ -42,6 +43,8 @@ class NativeSpan {
     spansReleased.register(this, id);
   }
 
+  /** What a child started under this span takes as `parent`: its number. */
+  get asParent() { return this.id; }
   get context() { return binding.spanContext(this.id); }
   get traceId() { return binding.spanTraceId(this.id); }
   get spanId() { return binding.spanSpanId(this.id); }
@@ -70,6 +73,8 @@ class NativeCall {
     callsReleased.register(this, id);
   }
 
+  /** What a child started under this call takes as `parent`. */
+  get asParent() { return this.id; }
   /** Why the request could not be read, if it could not. */
   get problem() { return binding.callProblem(this.id); }
   get ended() { return binding.callEnded(this.id); }
@@ -97,6 +102,8 @@ class NativeRun {
     runsReleased.register(this, id);
   }
 
+  /** What a child started under this run takes as `parent`. */
+  get asParent() { return this.id; }
   get context() { return binding.runContext(this.id); }
   get ended() { return binding.runEnded(this.id); }
   setString(key, value) { binding.runSetString(this.id, key, value); }

@@ -6,13 +6,13 @@
 //! parent's context as another instance (about 3 µs more). A request handler makes a span and
 //! a call or more, so the binding hands out numbers instead: `startSpan` and the call and run
 //! starters return one, the `span*`, `call*` and `run*` functions take it, and a child's
-//! `parent` may be a span's. The JavaScript layer (`lib/native.js`) wraps the number in a plain object with the methods
+//! `parent` may be any of them. The JavaScript layer (`lib/native.js`) wraps the number in a plain object with the methods
 //! the class had and releases the slot when that object is collected (a `FinalizationRegistry`),
 //! which ends a span, call or run still open then, as the class instance's finalizer did.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use llmtel_core::{CallHandle, RunHandle, SpanHandle};
+use llmtel_core::{CallHandle, RunHandle, SpanContext, SpanHandle};
 
 /// Slots of values any thread may use; a slot's number is reused once released. Numbers start
 /// at 1, so that JavaScript can test a parent for presence by truthiness.
@@ -79,20 +79,29 @@ fn index(id: u32) -> usize {
     (id as usize).wrapping_sub(1)
 }
 
-/// Every span JavaScript holds, in every thread (worker threads share the addon's statics).
-pub(crate) static SPANS: Slab<SpanHandle> = Slab::new();
-
-/// A GenAI call JavaScript holds, and why its request could not be read, if it could not.
-pub(crate) struct CallEntry {
-    pub handle: CallHandle,
-    pub problem: Option<String>,
+/// A handle JavaScript holds.
+pub(crate) enum Handle {
+    Span(SpanHandle),
+    /// A GenAI call, and why its request could not be read, if it could not.
+    Call(CallHandle, Option<String>),
+    /// An agent, workflow or tool run.
+    Run(RunHandle),
 }
 
-/// Every GenAI call JavaScript holds.
-pub(crate) static CALLS: Slab<CallEntry> = Slab::new();
+impl Handle {
+    /// Where a child started under it goes (none for a call that is not sampled).
+    pub(crate) fn context(&self) -> Option<SpanContext> {
+        match self {
+            Handle::Span(span) => Some(span.context()),
+            Handle::Call(call, _) => call.context(),
+            Handle::Run(run) => Some(run.context()),
+        }
+    }
+}
 
-/// Every agent, workflow and tool run JavaScript holds.
-pub(crate) static RUNS: Slab<RunHandle> = Slab::new();
+/// Every handle JavaScript holds, in every thread (worker threads share the addon's statics):
+/// one numbering, so that any handle's number can be a child's `parent`.
+pub(crate) static HANDLES: Slab<Handle> = Slab::new();
 
 #[cfg(test)]
 mod tests {

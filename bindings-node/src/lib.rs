@@ -22,7 +22,7 @@ use napi_derive::napi;
 
 mod handles;
 
-use handles::{CALLS, CallEntry, RUNS, SPANS, Slab};
+use handles::{HANDLES, Handle};
 
 type Outcome<T> = napi::Result<T>;
 
@@ -148,15 +148,15 @@ impl NativeContext {
     }
 }
 
-/// Where a child starts: a span's id (see `handles.rs`: no context object made for it), or a
-/// context (a continued trace, another tracer's span, a framework run).
+/// Where a child starts: a handle's id (a span's, a call's or a run's; see `handles.rs`: no
+/// context object made for it), or a context (a continued trace, another tracer's span).
 type Parent<'a> = Either<u32, &'a NativeContext>;
 
 /// The parent's place in its trace, without what a remote one's headers said; none for an id
 /// that names no span.
 fn local(parent: Parent<'_>) -> Option<SpanContext> {
     match parent {
-        Either::A(id) => SPANS.get(id).map(|s| s.context()),
+        Either::A(id) => HANDLES.get(id).and_then(|h| h.context()),
         Either::B(context) => Some(context.inner),
     }
 }
@@ -446,7 +446,7 @@ impl NativeClient {
                 remote_parent,
             })
             .map_err(|e| thrown(&env, e))?;
-        Ok(SPANS.insert(span))
+        Ok(HANDLES.insert(Handle::Span(span)))
     }
 
     /// Starts a provider call: `call(provider, api, requestJson, parent?, serverAddress?,
@@ -522,7 +522,7 @@ impl NativeClient {
             .inner
             .agent(spec, placement(placement_js, parent))
             .map_err(|e| thrown(&env, e))?;
-        Ok(RUNS.insert(inner))
+        Ok(HANDLES.insert(Handle::Run(inner)))
     }
 
     /// Starts a tool run; `spec` is a ToolSpec as JSON.
@@ -539,7 +539,7 @@ impl NativeClient {
             .inner
             .tool(spec, placement(placement_js, parent))
             .map_err(|e| thrown(&env, e))?;
-        Ok(RUNS.insert(inner))
+        Ok(HANDLES.insert(Handle::Run(inner)))
     }
 
     /// Starts a LangChain model run's span; `start` is a `langchain::ModelStart` as JSON.
@@ -571,7 +571,7 @@ impl NativeClient {
             .inner
             .langchain_chain(&start, placement(placement_js, parent))
             .map_err(|e| thrown(&env, e))?;
-        Ok(run.map(|inner| RUNS.insert(inner)))
+        Ok(run.map(|inner| HANDLES.insert(Handle::Run(inner))))
     }
 
     /// Starts a LangChain tool run's span.
@@ -587,7 +587,7 @@ impl NativeClient {
             .inner
             .langchain_tool(&start, placement(placement_js, parent))
             .map_err(|e| thrown(&env, e))?;
-        Ok(RUNS.insert(inner))
+        Ok(HANDLES.insert(Handle::Run(inner)))
     }
 
     /// Starts the span of one AI SDK model call; `call` is an `aisdk::ModelCall` as JSON.
@@ -619,7 +619,7 @@ impl NativeClient {
             .inner
             .aisdk_run(&start, placement(placement_js, parent))
             .map_err(|e| thrown(&env, e))?;
-        Ok(RUNS.insert(inner))
+        Ok(HANDLES.insert(Handle::Run(inner)))
     }
 
     /// Resolves true once what was queued has been attempted, false at the timeout.
@@ -707,9 +707,15 @@ fn numbers(values: Vec<f64>) -> Value {
     }
 }
 
-/// The handle JavaScript names by `id` in `slab` (see `handles.rs`); `what` names its kind.
-fn handle<T>(env: &Env, slab: &Slab<T>, what: &str, id: u32) -> Outcome<Arc<T>> {
-    slab.get(id).ok_or_else(|| {
+/// The handle JavaScript names by `id` (see `handles.rs`), when it is of the kind `pick`
+/// takes; `what` names the kind for the error.
+fn handle<T>(
+    env: &Env,
+    id: u32,
+    what: &str,
+    pick: impl FnOnce(&Handle) -> Option<T>,
+) -> Outcome<T> {
+    HANDLES.get(id).as_deref().and_then(pick).ok_or_else(|| {
         let e = llmtel_core::Error::new(
             llmtel_core::ErrorKind::InvalidArgument,
             Some(what),
@@ -723,38 +729,39 @@ type CoreResult<T> = std::result::Result<T, llmtel_core::Error>;
 
 /// Runs `f` on span `id`, throwing its error as a JS Error with a code.
 fn on_span<T>(env: &Env, id: u32, f: impl FnOnce(&SpanHandle) -> CoreResult<T>) -> Outcome<T> {
-    f(&*handle(env, &SPANS, "span", id)?).map_err(|e| thrown(env, e))
+    let span = |h: &Handle| match h {
+        Handle::Span(span) => Some(f(span)),
+        _ => None,
+    };
+    handle(env, id, "span", span)?.map_err(|e| thrown(env, e))
 }
 
 /// A user span's functions, by the id `startSpan` returned (lib/native.js's NativeSpan wraps
 /// them as methods).
 #[napi(catch_unwind)]
 pub fn span_context(env: Env, id: u32) -> Outcome<NativeContext> {
-    Ok(context(handle(&env, &SPANS, "span", id)?.context()))
+    on_span(&env, id, |s| Ok(context(s.context())))
 }
 
 #[napi(catch_unwind)]
 pub fn span_trace_id(env: Env, id: u32) -> Outcome<String> {
-    Ok(handle(&env, &SPANS, "span", id)?
-        .context()
-        .trace_id
-        .to_hex())
+    on_span(&env, id, |s| Ok(s.context().trace_id.to_hex()))
 }
 
 #[napi(catch_unwind)]
 pub fn span_span_id(env: Env, id: u32) -> Outcome<String> {
-    Ok(handle(&env, &SPANS, "span", id)?.context().span_id.to_hex())
+    on_span(&env, id, |s| Ok(s.context().span_id.to_hex()))
 }
 
 #[napi(catch_unwind)]
 pub fn span_ended(env: Env, id: u32) -> Outcome<bool> {
-    Ok(handle(&env, &SPANS, "span", id)?.is_ended())
+    on_span(&env, id, |s| Ok(s.is_ended()))
 }
 
 /// False for an unsampled span and once it ended.
 #[napi(catch_unwind)]
 pub fn span_recording(env: Env, id: u32) -> Outcome<bool> {
-    Ok(handle(&env, &SPANS, "span", id)?.is_recording())
+    on_span(&env, id, |s| Ok(s.is_recording()))
 }
 
 #[napi(catch_unwind)]
@@ -832,41 +839,49 @@ pub fn span_end(env: Env, id: u32) -> Outcome<()> {
 /// Frees the span's slot (its JavaScript object was collected); a span still open ends.
 #[napi(catch_unwind)]
 pub fn span_release(id: u32) {
-    drop(SPANS.remove(id));
+    drop(HANDLES.remove(id));
+}
+
+/// Runs `f` on call `id` (and why its request could not be read), throwing its error as a JS
+/// Error with a code.
+fn on_call_entry<T>(
+    env: &Env,
+    id: u32,
+    f: impl FnOnce(&CallHandle, &Option<String>) -> CoreResult<T>,
+) -> Outcome<T> {
+    let call = |h: &Handle| match h {
+        Handle::Call(call, problem) => Some(f(call, problem)),
+        _ => None,
+    };
+    handle(env, id, "call", call)?.map_err(|e| thrown(env, e))
 }
 
 /// Runs `f` on call `id`, throwing its error as a JS Error with a code.
 fn on_call<T>(env: &Env, id: u32, f: impl FnOnce(&CallHandle) -> CoreResult<T>) -> Outcome<T> {
-    f(&handle(env, &CALLS, "call", id)?.handle).map_err(|e| thrown(env, e))
+    on_call_entry(env, id, |call, _| f(call))
 }
 
 /// A new call's id.
 fn call_id(handle: CallHandle, problem: Option<llmtel_core::Error>) -> u32 {
-    CALLS.insert(CallEntry {
-        handle,
-        problem: problem.map(|e| e.to_string()),
-    })
+    HANDLES.insert(Handle::Call(handle, problem.map(|e| e.to_string())))
 }
 
 /// A GenAI call's functions, by the id a call starter returned (lib/native.js's NativeCall
 /// wraps them as methods). Why the request could not be read, if it could not:
 #[napi(catch_unwind)]
 pub fn call_problem(env: Env, id: u32) -> Outcome<Option<String>> {
-    Ok(handle(&env, &CALLS, "call", id)?.problem.clone())
+    on_call_entry(&env, id, |_, problem| Ok(problem.clone()))
 }
 
 #[napi(catch_unwind)]
 pub fn call_ended(env: Env, id: u32) -> Outcome<bool> {
-    Ok(handle(&env, &CALLS, "call", id)?.handle.is_ended())
+    on_call(&env, id, |c| Ok(c.is_ended()))
 }
 
 /// Null when the call is not sampled.
 #[napi(catch_unwind)]
 pub fn call_context(env: Env, id: u32) -> Outcome<Option<NativeContext>> {
-    Ok(handle(&env, &CALLS, "call", id)?
-        .handle
-        .context()
-        .map(context))
+    on_call(&env, id, |c| Ok(c.context().map(context)))
 }
 
 /// One stream event as received (SSE event name, data text).
@@ -969,24 +984,28 @@ pub fn call_fail(env: Env, id: u32, error: FailJs) -> Outcome<()> {
 /// what it gathered.
 #[napi(catch_unwind)]
 pub fn call_release(id: u32) {
-    drop(CALLS.remove(id));
+    drop(HANDLES.remove(id));
 }
 
 /// Runs `f` on run `id`, throwing its error as a JS Error with a code.
 fn on_run<T>(env: &Env, id: u32, f: impl FnOnce(&RunHandle) -> CoreResult<T>) -> Outcome<T> {
-    f(&*handle(env, &RUNS, "run", id)?).map_err(|e| thrown(env, e))
+    let run = |h: &Handle| match h {
+        Handle::Run(run) => Some(f(run)),
+        _ => None,
+    };
+    handle(env, id, "run", run)?.map_err(|e| thrown(env, e))
 }
 
 /// An agent, workflow or tool run's functions, by the id a run starter returned
 /// (lib/native.js's NativeRun wraps them as methods).
 #[napi(catch_unwind)]
 pub fn run_context(env: Env, id: u32) -> Outcome<NativeContext> {
-    Ok(context(handle(&env, &RUNS, "run", id)?.context()))
+    on_run(&env, id, |r| Ok(context(r.context())))
 }
 
 #[napi(catch_unwind)]
 pub fn run_ended(env: Env, id: u32) -> Outcome<bool> {
-    Ok(handle(&env, &RUNS, "run", id)?.is_ended())
+    on_run(&env, id, |r| Ok(r.is_ended()))
 }
 
 #[napi(catch_unwind)]
@@ -1072,7 +1091,7 @@ pub fn run_fail(env: Env, id: u32, error_type: String, message: Option<String>) 
 /// Frees the run's slot (its JavaScript object was collected); a run still open ends.
 #[napi(catch_unwind)]
 pub fn run_release(id: u32) {
-    drop(RUNS.remove(id));
+    drop(HANDLES.remove(id));
 }
 
 /// True for a debug build of this binding: its figures are several times a release build's,

@@ -83,7 +83,7 @@ class RunState {
   /** The parent of the run's model calls and tools: its agent span, else the caller's span. */
   parent() {
     if (!this.run) return this.outer;
-    if (this.context === undefined) this.context = this.run.context;
+    if (this.context === undefined) this.context = this.run.asParent;
     return this.context;
   }
 

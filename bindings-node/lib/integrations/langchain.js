@@ -199,8 +199,8 @@ function makeHandlerClass(BaseCallbackHandler, host) {
     parentOf(parentRunId) {
       const run = parentRunId !== undefined ? this.runs.get(parentRunId) : undefined;
       if (run) {
-        // A model's or tool's span context is read when a child first needs it (rarely).
-        if (run.context === undefined && run.handle) run.context = run.handle.context;
+        // Where a model's or tool's children go is read when a child first needs it (rarely).
+        if (run.context === undefined && run.handle) run.context = run.handle.asParent;
         return run.context;
       }
       const scope = frameworkSlot.getStore();
@@ -225,9 +225,9 @@ function makeHandlerClass(BaseCallbackHandler, host) {
       }
       if (handle) {
         const scope = frameworkSlot.getStore();
-        if (scope && !scope.agent) scope.agent = handle.context; // what runs inside goes under it
+        if (scope && !scope.agent) scope.agent = handle.asParent; // what runs inside goes under it
       }
-      this.runs.set(runId, { handle, context: handle ? handle.context : parent, recordOutputs });
+      this.runs.set(runId, { handle, context: handle ? handle.asParent : parent, recordOutputs });
     }
 
     handleChainEnd(outputs, runId) {
@@ -569,7 +569,7 @@ function patchCore({ manager, chatModels, base, tools, pregel }, host) {
           const run = startAgent(host, { name, metadata, inputs: input, parent: scope.parent || host.parent() });
           if (run.handle) {
             scope.agentRun = run;
-            scope.agent = run.handle.context;
+            scope.agent = run.handle.asParent;
           }
         } catch (error) {
           warn('this LangGraph run is not traced', error);

@@ -242,6 +242,9 @@ export function createSdk({ core, loadWasm, store, onInit = () => {}, runtime, a
       return this._ctx;
     }
 
+    /** What a child started under this run takes as `parent` (Node's handles give a number). */
+    get asParent() { return this.context; }
+
     get ended() { return this._native.ended; }
 
     setResult(result) { this._native.setResult(result); }
