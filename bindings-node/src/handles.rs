@@ -82,8 +82,9 @@ fn index(id: u32) -> usize {
 /// A handle JavaScript holds.
 pub(crate) enum Handle {
     Span(SpanHandle),
-    /// A GenAI call, and why its request could not be read, if it could not.
-    Call(CallHandle, Option<String>),
+    /// A GenAI call, and why its request could not be read, if it could not (boxed: a call
+    /// is about three times a span's size).
+    Call(Box<(CallHandle, Option<String>)>),
     /// An agent, workflow or tool run.
     Run(RunHandle),
 }
@@ -93,7 +94,7 @@ impl Handle {
     pub(crate) fn context(&self) -> Option<SpanContext> {
         match self {
             Handle::Span(span) => Some(span.context()),
-            Handle::Call(call, _) => call.context(),
+            Handle::Call(call) => call.0.context(),
             Handle::Run(run) => Some(run.context()),
         }
     }

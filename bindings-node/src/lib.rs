@@ -850,7 +850,7 @@ fn on_call_entry<T>(
     f: impl FnOnce(&CallHandle, &Option<String>) -> CoreResult<T>,
 ) -> Outcome<T> {
     let call = |h: &Handle| match h {
-        Handle::Call(call, problem) => Some(f(call, problem)),
+        Handle::Call(call) => Some(f(&call.0, &call.1)),
         _ => None,
     };
     handle(env, id, "call", call)?.map_err(|e| thrown(env, e))
@@ -863,7 +863,10 @@ fn on_call<T>(env: &Env, id: u32, f: impl FnOnce(&CallHandle) -> CoreResult<T>) 
 
 /// A new call's id.
 fn call_id(handle: CallHandle, problem: Option<llmtel_core::Error>) -> u32 {
-    HANDLES.insert(Handle::Call(handle, problem.map(|e| e.to_string())))
+    HANDLES.insert(Handle::Call(Box::new((
+        handle,
+        problem.map(|e| e.to_string()),
+    ))))
 }
 
 /// A GenAI call's functions, by the id a call starter returned (lib/native.js's NativeCall
