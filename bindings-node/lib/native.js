@@ -27,10 +27,19 @@ function load() {
 
 const binding = load();
 
-/** Free a collected handle's slot in the binding, which ends its span if it was still open. */
-const spansReleased = new FinalizationRegistry((id) => binding.spanRelease(id));
-const callsReleased = new FinalizationRegistry((id) => binding.callRelease(id));
-const runsReleased = new FinalizationRegistry((id) => binding.runRelease(id));
+/** Frees a collected handle's slot in the binding, which ends its span if it was still open. */
+const released = new FinalizationRegistry((id) => binding.release(id));
+
+/** The attribute setters spans and runs share. */
+const attributeMethods = {
+  setString(key, value) { binding.setString(this.id, key, value); },
+  setNumber(key, value) { binding.setNumber(this.id, key, value); },
+  setBool(key, value) { binding.setBool(this.id, key, value); },
+  setStringArray(key, value) { binding.setStringArray(this.id, key, value); },
+  setNumberArray(key, value) { binding.setNumberArray(this.id, key, value); },
+  /** A value with no attribute form: counted, not kept. */
+  rejectAttribute(key, why) { binding.rejectAttribute(this.id, key, why); },
+};
 
 /**
  * A user span: the binding names it by a number (src/handles.rs says why), and this object
@@ -40,7 +49,7 @@ const runsReleased = new FinalizationRegistry((id) => binding.runRelease(id));
 class NativeSpan {
   constructor(id) {
     this.id = id;
-    spansReleased.register(this, id);
+    released.register(this, id);
   }
 
   /** What a child started under this span takes as `parent`: its number. */
@@ -51,13 +60,7 @@ class NativeSpan {
   get ended() { return binding.spanEnded(this.id); }
   /** False for an unsampled span and once it ended. */
   get recording() { return binding.spanRecording(this.id); }
-  setString(key, value) { binding.spanSetString(this.id, key, value); }
-  rejectAttribute(key, why) { binding.spanRejectAttribute(this.id, key, why); }
   removeAttribute(key) { binding.spanRemoveAttribute(this.id, key); }
-  setNumber(key, value) { binding.spanSetNumber(this.id, key, value); }
-  setBool(key, value) { binding.spanSetBool(this.id, key, value); }
-  setStringArray(key, value) { binding.spanSetStringArray(this.id, key, value); }
-  setNumberArray(key, value) { binding.spanSetNumberArray(this.id, key, value); }
   setName(name) { binding.spanSetName(this.id, name); }
   setOp(op) { binding.spanSetOp(this.id, op); }
   setStatus(code, message) { binding.spanSetStatus(this.id, code, message); }
@@ -66,11 +69,13 @@ class NativeSpan {
   end() { binding.spanEnd(this.id); }
 }
 
+Object.assign(NativeSpan.prototype, attributeMethods);
+
 /** A GenAI call, numbered by the binding as spans are. */
 class NativeCall {
   constructor(id) {
     this.id = id;
-    callsReleased.register(this, id);
+    released.register(this, id);
   }
 
   /** What a child started under this call takes as `parent`. */
@@ -99,19 +104,13 @@ class NativeCall {
 class NativeRun {
   constructor(id) {
     this.id = id;
-    runsReleased.register(this, id);
+    released.register(this, id);
   }
 
   /** What a child started under this run takes as `parent`. */
   get asParent() { return this.id; }
   get context() { return binding.runContext(this.id); }
   get ended() { return binding.runEnded(this.id); }
-  setString(key, value) { binding.runSetString(this.id, key, value); }
-  setNumber(key, value) { binding.runSetNumber(this.id, key, value); }
-  setBool(key, value) { binding.runSetBool(this.id, key, value); }
-  setStringArray(key, value) { binding.runSetStringArray(this.id, key, value); }
-  setNumberArray(key, value) { binding.runSetNumberArray(this.id, key, value); }
-  rejectAttribute(key, why) { binding.runRejectAttribute(this.id, key, why); }
   setOutput(messagesJson) { binding.runSetOutput(this.id, messagesJson); }
   setResult(resultJson) { binding.runSetResult(this.id, resultJson); }
   end() { binding.runEnd(this.id); }
@@ -121,6 +120,8 @@ class NativeRun {
   endAisdkRun(outputJson) { binding.runEndAisdkRun(this.id, outputJson); }
   fail(errorType, message) { binding.runFail(this.id, errorType, message); }
 }
+
+Object.assign(NativeRun.prototype, attributeMethods);
 
 /** The binding's client, whose starters give a NativeSpan, NativeCalls and NativeRuns. */
 class NativeClient extends binding.NativeClient {

@@ -12,7 +12,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use llmtel_core::{CallHandle, RunHandle, SpanContext, SpanHandle};
+use llmtel_core::{CallHandle, RunHandle, SpanContext, SpanHandle, Value};
 
 /// Slots of values any thread may use; a slot's number is reused once released. Numbers start
 /// at 1, so that JavaScript can test a parent for presence by truthiness.
@@ -90,6 +90,28 @@ pub(crate) enum Handle {
 }
 
 impl Handle {
+    /// An attribute on a span or a run (a call's come from the wire).
+    pub(crate) fn set_attribute(
+        &self,
+        key: String,
+        value: impl Into<Value>,
+    ) -> Result<(), llmtel_core::Error> {
+        match self {
+            Handle::Span(span) => span.set_attribute(key, value),
+            Handle::Run(run) => run.set_attribute(key, value),
+            Handle::Call(_) => Err(no_attributes()),
+        }
+    }
+
+    /// A value with no attribute form, on a span or a run: counted, not kept.
+    pub(crate) fn reject_attribute(&self, key: &str, why: &str) -> Result<(), llmtel_core::Error> {
+        match self {
+            Handle::Span(span) => span.reject_attribute(key, why),
+            Handle::Run(run) => run.reject_attribute(key, why),
+            Handle::Call(_) => Err(no_attributes()),
+        }
+    }
+
     /// Where a child started under it goes (none for a call that is not sampled).
     pub(crate) fn context(&self) -> Option<SpanContext> {
         match self {
@@ -98,6 +120,14 @@ impl Handle {
             Handle::Run(run) => Some(run.context()),
         }
     }
+}
+
+fn no_attributes() -> llmtel_core::Error {
+    llmtel_core::Error::new(
+        llmtel_core::ErrorKind::InvalidArgument,
+        Some("id"),
+        "a call takes no attributes from the host",
+    )
 }
 
 /// Every handle JavaScript holds, in every thread (worker threads share the addon's statics):

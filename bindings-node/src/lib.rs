@@ -736,6 +736,52 @@ fn on_span<T>(env: &Env, id: u32, f: impl FnOnce(&SpanHandle) -> CoreResult<T>) 
     handle(env, id, "span", span)?.map_err(|e| thrown(env, e))
 }
 
+/// Runs `f` on the span of span or run `id` (the attribute setters both have).
+fn on_attributes<T>(env: &Env, id: u32, f: impl FnOnce(&Handle) -> CoreResult<T>) -> Outcome<T> {
+    handle(env, id, "span or run", |h| Some(f(h)))?.map_err(|e| thrown(env, e))
+}
+
+/// An attribute on span or run `id`: `setString(id, key, value)` and the other setters below,
+/// which lib/native.js's NativeSpan and NativeRun share.
+#[napi(catch_unwind)]
+pub fn set_string(env: Env, id: u32, key: String, value: String) -> Outcome<()> {
+    on_attributes(&env, id, |h| h.set_attribute(key, value))
+}
+
+/// Whole numbers become integers, others doubles.
+#[napi(catch_unwind)]
+pub fn set_number(env: Env, id: u32, key: String, value: f64) -> Outcome<()> {
+    on_attributes(&env, id, |h| h.set_attribute(key, number(value)))
+}
+
+#[napi(catch_unwind)]
+pub fn set_bool(env: Env, id: u32, key: String, value: bool) -> Outcome<()> {
+    on_attributes(&env, id, |h| h.set_attribute(key, value))
+}
+
+#[napi(catch_unwind)]
+pub fn set_string_array(env: Env, id: u32, key: String, value: Vec<String>) -> Outcome<()> {
+    on_attributes(&env, id, |h| h.set_attribute(key, value))
+}
+
+#[napi(catch_unwind)]
+pub fn set_number_array(env: Env, id: u32, key: String, value: Vec<f64>) -> Outcome<()> {
+    on_attributes(&env, id, |h| h.set_attribute(key, numbers(value)))
+}
+
+/// A value with no attribute form (null, a function, a circular object): counted, not kept.
+#[napi(catch_unwind)]
+pub fn reject_attribute(env: Env, id: u32, key: String, why: String) -> Outcome<()> {
+    on_attributes(&env, id, |h| h.reject_attribute(&key, &why))
+}
+
+/// Frees handle `id`'s slot (its JavaScript object was collected); a span, call or run still
+/// open ends with what it gathered.
+#[napi(catch_unwind)]
+pub fn release(id: u32) {
+    drop(HANDLES.remove(id));
+}
+
 /// A user span's functions, by the id `startSpan` returned (lib/native.js's NativeSpan wraps
 /// them as methods).
 #[napi(catch_unwind)]
@@ -765,40 +811,8 @@ pub fn span_recording(env: Env, id: u32) -> Outcome<bool> {
 }
 
 #[napi(catch_unwind)]
-pub fn span_set_string(env: Env, id: u32, key: String, value: String) -> Outcome<()> {
-    on_span(&env, id, |s| s.set_attribute(key, value))
-}
-
-/// A value with no attribute form (null, a function, a circular object): counted, not kept.
-#[napi(catch_unwind)]
-pub fn span_reject_attribute(env: Env, id: u32, key: String, why: String) -> Outcome<()> {
-    on_span(&env, id, |s| s.reject_attribute(&key, &why))
-}
-
-#[napi(catch_unwind)]
 pub fn span_remove_attribute(env: Env, id: u32, key: String) -> Outcome<()> {
     on_span(&env, id, |s| s.remove_attribute(&key))
-}
-
-/// Whole numbers become integers, others doubles.
-#[napi(catch_unwind)]
-pub fn span_set_number(env: Env, id: u32, key: String, value: f64) -> Outcome<()> {
-    on_span(&env, id, |s| s.set_attribute(key, number(value)))
-}
-
-#[napi(catch_unwind)]
-pub fn span_set_bool(env: Env, id: u32, key: String, value: bool) -> Outcome<()> {
-    on_span(&env, id, |s| s.set_attribute(key, value))
-}
-
-#[napi(catch_unwind)]
-pub fn span_set_string_array(env: Env, id: u32, key: String, value: Vec<String>) -> Outcome<()> {
-    on_span(&env, id, |s| s.set_attribute(key, value))
-}
-
-#[napi(catch_unwind)]
-pub fn span_set_number_array(env: Env, id: u32, key: String, value: Vec<f64>) -> Outcome<()> {
-    on_span(&env, id, |s| s.set_attribute(key, numbers(value)))
 }
 
 #[napi(catch_unwind)]
@@ -834,12 +848,6 @@ pub fn span_record_usage(env: Env, id: u32, usage: UsageJs) -> Outcome<()> {
 #[napi(catch_unwind)]
 pub fn span_end(env: Env, id: u32) -> Outcome<()> {
     on_span(&env, id, |s| in_call(|| s.end()))
-}
-
-/// Frees the span's slot (its JavaScript object was collected); a span still open ends.
-#[napi(catch_unwind)]
-pub fn span_release(id: u32) {
-    drop(HANDLES.remove(id));
 }
 
 /// Runs `f` on call `id` (and why its request could not be read), throwing its error as a JS
@@ -983,13 +991,6 @@ pub fn call_fail(env: Env, id: u32, error: FailJs) -> Outcome<()> {
     on_call(&env, id, |c| in_call(|| c.fail(&spec)))
 }
 
-/// Frees the call's slot (its JavaScript object was collected); a call still open ends with
-/// what it gathered.
-#[napi(catch_unwind)]
-pub fn call_release(id: u32) {
-    drop(HANDLES.remove(id));
-}
-
 /// Runs `f` on run `id`, throwing its error as a JS Error with a code.
 fn on_run<T>(env: &Env, id: u32, f: impl FnOnce(&RunHandle) -> CoreResult<T>) -> Outcome<T> {
     let run = |h: &Handle| match h {
@@ -1009,37 +1010,6 @@ pub fn run_context(env: Env, id: u32) -> Outcome<NativeContext> {
 #[napi(catch_unwind)]
 pub fn run_ended(env: Env, id: u32) -> Outcome<bool> {
     on_run(&env, id, |r| Ok(r.is_ended()))
-}
-
-#[napi(catch_unwind)]
-pub fn run_set_string(env: Env, id: u32, key: String, value: String) -> Outcome<()> {
-    on_run(&env, id, |r| r.set_attribute(key, value))
-}
-
-#[napi(catch_unwind)]
-pub fn run_set_number(env: Env, id: u32, key: String, value: f64) -> Outcome<()> {
-    on_run(&env, id, |r| r.set_attribute(key, number(value)))
-}
-
-#[napi(catch_unwind)]
-pub fn run_set_bool(env: Env, id: u32, key: String, value: bool) -> Outcome<()> {
-    on_run(&env, id, |r| r.set_attribute(key, value))
-}
-
-#[napi(catch_unwind)]
-pub fn run_set_string_array(env: Env, id: u32, key: String, value: Vec<String>) -> Outcome<()> {
-    on_run(&env, id, |r| r.set_attribute(key, value))
-}
-
-#[napi(catch_unwind)]
-pub fn run_set_number_array(env: Env, id: u32, key: String, value: Vec<f64>) -> Outcome<()> {
-    on_run(&env, id, |r| r.set_attribute(key, numbers(value)))
-}
-
-/// A value with no attribute form: counted, not kept.
-#[napi(catch_unwind)]
-pub fn run_reject_attribute(env: Env, id: u32, key: String, why: String) -> Outcome<()> {
-    on_run(&env, id, |r| r.reject_attribute(&key, &why))
 }
 
 /// An agent's output messages (JSON array of messages), recorded when outputs are.
@@ -1089,12 +1059,6 @@ pub fn run_fail(env: Env, id: u32, error_type: String, message: Option<String>) 
     on_run(&env, id, |r| {
         in_call(|| r.fail(&error_type, message.as_deref()))
     })
-}
-
-/// Frees the run's slot (its JavaScript object was collected); a run still open ends.
-#[napi(catch_unwind)]
-pub fn run_release(id: u32) {
-    drop(HANDLES.remove(id));
 }
 
 /// True for a debug build of this binding: its figures are several times a release build's,

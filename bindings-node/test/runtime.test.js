@@ -43,48 +43,48 @@ test('worker threads record their own spans next to the main thread', () => {
   assert.deepEqual(spoolLines(path.join(dir, 'worker2.jsonl')).map((s) => s.name), ['worker 2']);
 });
 
-test('a stream that is never read ends its span when it is collected', () => {
+/**
+ * Runs `body` (statements that may await, with `llmtel` initialised on a fresh spool and
+ * `collect()` running the GC until finalizers have run) in a process started with --expose-gc;
+ * returns the spans it recorded.
+ */
+function spansAfterCollecting(body, prelude = '') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmtel-gc-'));
   const spool = path.join(dir, 'spans.jsonl');
   const script = `
     const llmtel = require(${JSON.stringify(PACKAGE)});
-    const OpenAI = require(${JSON.stringify(require.resolve('openai'))});
+    ${prelude}
     llmtel.init({ spool: ${JSON.stringify(spool)}, dsn: '', flushInterval: 20 });
-    const client = new OpenAI({ baseURL: ${JSON.stringify(provider.url)} + '/openai_chat_stream_no_usage/v1', apiKey: 'test', maxRetries: 0 });
+    const collect = async () => { for (let i = 0; i < 10; i++) { global.gc(); await new Promise((r) => setTimeout(r, 20)); } };
     (async () => {
-      let stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [], stream: true });
-      stream = null; // never read
-      for (let i = 0; i < 10; i++) { global.gc(); await new Promise((r) => setTimeout(r, 20)); }
+      ${body}
       await llmtel.flush(5000);
       process.exit(0);
     })();`;
   const file = path.join(dir, 'gc.cjs');
   fs.writeFileSync(file, script);
   execFileSync(process.execPath, ['--expose-gc', file], { stdio: 'pipe', timeout: 30000, cwd: PACKAGE });
-  const spans = spoolLines(spool);
+  return spoolLines(spool);
+}
+
+test('a stream that is never read ends its span when it is collected', () => {
+  const spans = spansAfterCollecting(`
+      const client = new OpenAI({ baseURL: ${JSON.stringify(provider.url)} + '/openai_chat_stream_no_usage/v1', apiKey: 'test', maxRetries: 0 });
+      let stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [], stream: true });
+      stream = null; // never read
+      await collect();`, `const OpenAI = require(${JSON.stringify(require.resolve('openai'))});`);
   assert.equal(spans.length, 1);
   assert.equal(spans[0].attributes['gen_ai.request.stream'], true);
 });
 
 test('a span never ended ends when it is collected, and its slot is taken by the next span', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmtel-gc-span-'));
-  const spool = path.join(dir, 'spans.jsonl');
-  const script = `
-    const llmtel = require(${JSON.stringify(PACKAGE)});
-    llmtel.init({ spool: ${JSON.stringify(spool)}, dsn: '', flushInterval: 20 });
-    (async () => {
+  const spans = spansAfterCollecting(`
       let span = llmtel.startInactiveSpan({ name: 'forgotten' });
       const id = span._native.id;
       span = null; // never ended
-      for (let i = 0; i < 10; i++) { global.gc(); await new Promise((r) => setTimeout(r, 20)); }
+      await collect();
       const next = llmtel.startInactiveSpan({ name: 'next' });
       if (next._native.id !== id) throw new Error('the collected span kept its slot');
-      next.end();
-      await llmtel.flush(5000);
-      process.exit(0);
-    })();`;
-  const file = path.join(dir, 'gc-span.cjs');
-  fs.writeFileSync(file, script);
-  execFileSync(process.execPath, ['--expose-gc', file], { stdio: 'pipe', timeout: 30000, cwd: PACKAGE });
-  assert.deepEqual(spoolLines(spool).map((s) => s.name).sort(), ['forgotten', 'next']);
+      next.end();`);
+  assert.deepEqual(spans.map((s) => s.name).sort(), ['forgotten', 'next']);
 });
