@@ -5,10 +5,11 @@
 //! (2 to 3 µs in place), each method call on one a native borrow, and a child needs the
 //! parent's context as another instance (about 3 µs more). A request handler makes a span and
 //! a call or more, so the binding hands out numbers instead: `startSpan` and the call and run
-//! starters return one, the `span*`, `call*` and `run*` functions take it, and a child's
-//! `parent` may be any of them. The JavaScript layer (`lib/native.js`) wraps the number in a plain object with the methods
-//! the class had and releases the slot when that object is collected (a `FinalizationRegistry`),
-//! which ends a span, call or run still open then, as the class instance's finalizer did.
+//! starters return one, the `span*`, `call*`, `run*` and attribute functions take it, and a
+//! child's `parent` may be any of them. The JavaScript layer (`lib/native.js`) wraps the number
+//! in a plain object with the methods the class had and releases the slot when that object is
+//! collected (a `FinalizationRegistry`), which ends a span, call or run still open then, as the
+//! class instance's finalizer did.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 

@@ -1,6 +1,7 @@
 //! napi binding over the core's facade (`llmtel_core::facade`), one to one: it converts types
-//! and errors and nothing else. The JavaScript layer (`bindings-node/lib`) keeps the current
-//! span in AsyncLocalStorage and wraps clients. Every export catches panics; flush and close
+//! and errors and nothing else. Spans, calls and runs reach JavaScript as numbers (see
+//! `handles.rs`; `lib/native.js` gives them their methods back). The JavaScript layer
+//! (`bindings-node/lib`) keeps the current span in AsyncLocalStorage and wraps clients. Every export catches panics; flush and close
 //! wait on the libuv pool and return Promises; the flush thread never calls into JavaScript
 //! (beforeSendSpan runs in JS, on the thread that ends the span).
 
