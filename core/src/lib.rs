@@ -653,11 +653,12 @@ impl Span {
         self.data.as_ref()
     }
 
-    /// The attributes, while the span records.
+    /// The data, while the span records.
     pub(crate) fn data_mut(&mut self) -> Option<&mut SpanData> {
         self.data.as_mut()
     }
 
+    /// The attributes, while the span records.
     pub fn attributes_mut(&mut self) -> Option<&mut Attributes> {
         self.data.as_mut().map(|d| &mut d.attributes)
     }

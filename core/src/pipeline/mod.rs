@@ -10,6 +10,7 @@
 
 mod exporter_thread;
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -50,7 +51,7 @@ pub(crate) struct Pipeline {
 }
 
 /// What callers queue: a finished span, a span the flush thread completes first (see
-/// `Client::finish_later`), or an event the application captured.
+/// `ClientInner::finish_later`), or an event the application captured.
 enum Item {
     Span(SpanData),
     Completing(SpanData, Completion),
@@ -489,8 +490,17 @@ impl Worker {
             match item {
                 Item::Span(span) => self.segments.accept_span(span),
                 Item::Completing(mut span, complete) => {
-                    let _ = complete(&mut span); // said under debug; the span goes on
-                    self.segments.accept_span(span);
+                    // A response that cannot be read is said under debug and the span goes
+                    // on; a panic in the mapping costs the span, never this thread.
+                    match catch_unwind(AssertUnwindSafe(|| complete(&mut span))) {
+                        Ok(_) => self.segments.accept_span(span),
+                        Err(_) => {
+                            self.shared.attempted.fetch_add(1, Ordering::AcqRel);
+                            let segment = u64::from(span.is_segment());
+                            let reason = DropReason::InternalSdkError;
+                            self.shared.dropped.add(reason, 1, segment);
+                        }
+                    }
                 }
                 Item::Event(event) => self.segments.accept_event(*event),
             }
@@ -552,5 +562,35 @@ impl Shared {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_completion_that_panics_costs_its_span_not_the_flush_thread() {
+        let settings = Settings {
+            capacity: 16,
+            batch_size: 4,
+            interval: Duration::from_millis(10),
+            export_timeout: Duration::from_secs(1),
+        };
+        let pipeline = Pipeline::start(settings, Box::new(|_| Ok(Vec::new()))).unwrap();
+        let quiet = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        pipeline.submit_completing(
+            SpanData::for_tests("broken"),
+            Box::new(|_| panic!("a mapping bug")),
+        );
+        pipeline.submit_completing(SpanData::for_tests("fine"), Box::new(|_| Ok(())));
+        let flushed = pipeline.flush(Duration::from_secs(5));
+        std::panic::set_hook(quiet);
+        assert_eq!(flushed, Ok(()), "the flush thread went on");
+        let stats = pipeline.stats();
+        assert_eq!(stats.dropped.get(DropReason::InternalSdkError), 1);
+        assert_eq!(stats.queued, 2);
+        pipeline.close(Duration::from_secs(5)).unwrap();
     }
 }
