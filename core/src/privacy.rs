@@ -1,5 +1,7 @@
-//! Privacy filtering run on the caller's thread before a span is queued. Credentials never leave
-//! the process, whatever the options say.
+//! Privacy filtering run on the caller's thread before a span is queued (on the flush thread,
+//! right after its response is read, for a call ended with `finish_later`), and always before
+//! the user's `before_send_span` hook and any export. Credentials never leave the process,
+//! whatever the options say.
 
 use crate::scrub::Scrubber;
 use crate::span::{SpanData, Status};
