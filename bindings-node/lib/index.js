@@ -218,8 +218,8 @@ class Span extends HostSpan {
     return this._ctx;
   }
 
-  /** Where children start, as the binding takes it: the span's id (no context made). */
-  get _parent() { return this._native.id; }
+  /** Where children start, as the binding takes it: the handle's number (no context made). */
+  get _parent() { return this._native.asParent; }
 
   _recordUsage({ input, output, cacheRead, reasoning }) {
     this._native.recordUsage({ inputTokens: input, outputTokens: output, cacheReadInputTokens: cacheRead, reasoningTokens: reasoning });
@@ -244,9 +244,6 @@ class RunSpan extends Span {
   isRecording() { return this._context.sampled; }
 
   end() {}
-
-  /** Where children start: the framework run's handle says. */
-  get _parent() { return this._native.asParent; }
 
   get traceId() { return this._context.traceId; }
   get spanId() { return this._context.spanId; }

@@ -477,6 +477,19 @@ fn roll(rate: f64) -> bool {
 pub(crate) type Completion =
     Box<dyn FnOnce(&mut SpanData) -> Result<(), genai::MappingError> + Send>;
 
+/// Runs `complete` on `data`, saying under `debug` what could not be read.
+fn completed(
+    data: &mut SpanData,
+    complete: Completion,
+    debug: bool,
+) -> Result<(), genai::MappingError> {
+    let read = complete(data);
+    if let (Err(e), true) = (&read, debug) {
+        eprintln!("llmtel: span {:?}: {e}", data.name);
+    }
+    read
+}
+
 impl ClientInner {
     /// Queues a span whose data `complete` finishes on the flush thread, followed there by the
     /// privacy filter. With a `before_send_span` hook (which reads the whole span on the
@@ -489,18 +502,13 @@ impl ClientInner {
             return pipeline.submit_completing(
                 data,
                 Box::new(move |data| {
-                    let read = complete(data);
-                    if let (Err(e), true) = (&read, debug) {
-                        eprintln!("llmtel: span {:?}: {e}", data.name);
-                    }
+                    let read = completed(data, complete, debug);
                     privacy::filter(data, &genai.scrubber);
                     read
                 }),
             );
         }
-        if let (Err(e), true) = (complete(&mut data), self.config.debug) {
-            eprintln!("llmtel: span {:?}: {e}", data.name);
-        }
+        let _ = completed(&mut data, complete, self.config.debug);
         self.finish(data);
     }
 

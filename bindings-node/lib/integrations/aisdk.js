@@ -71,7 +71,6 @@ class RunState {
     this.host = host;
     this.run = run;
     this.outer = parent;
-    this.context = undefined;
     this.recordInputs = recordInputs;
     this.recordOutputs = recordOutputs;
     /** The model streams being read: how to end each one's span. */
@@ -82,9 +81,7 @@ class RunState {
 
   /** The parent of the run's model calls and tools: its agent span, else the caller's span. */
   parent() {
-    if (!this.run) return this.outer;
-    if (this.context === undefined) this.context = this.run.asParent;
-    return this.context;
+    return this.run ? this.run.asParent : this.outer;
   }
 
   placement() {

@@ -16,16 +16,6 @@ function endCall(call) {
 }
 
 /**
- * Ends the call with the provider's response JSON. The native binding reads it on its flush
- * thread (`finishLater`: the caller's thread only hands the text over); the wasm core reads it
- * at once. Either way a response that cannot be read costs only the span's response attributes.
- */
-function finishCall(call, responseJson) {
-  if (typeof call.finishLater === 'function') call.finishLater(responseJson);
-  else call.finish(responseJson);
-}
-
-/**
  * Starts a provider call's span, or takes over the framework's model call in progress (a
  * LangChain model run whose provider SDK is making this very call: one span per model call).
  * `ctx` is what the integration's context function returned: { client, parent, scope, traced,
@@ -51,4 +41,4 @@ function beginCall(ctx, spec, requestJson) {
   );
 }
 
-module.exports = { endCall, beginCall, finishCall };
+module.exports = { endCall, beginCall };

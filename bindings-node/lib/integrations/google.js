@@ -8,7 +8,7 @@
  * span, not two.
  */
 
-const { beginCall, endCall, finishCall } = require('./calls');
+const { beginCall, endCall } = require('./calls');
 
 function serverOf(ai) {
   try {
@@ -75,7 +75,7 @@ function wrap(owner, name, ai, api, stream, request, context) {
       throw error;
     }
     if (stream) return traced(result, call);
-    try { finishCall(call, JSON.stringify(result)); } catch { endCall(call); }
+    try { call.finishLater(JSON.stringify(result)); } catch { endCall(call); }
     return result;
   };
   wrapped.__llmtel = true;

@@ -131,7 +131,7 @@ function startModelCall(host, { id, metadata, params, messages, prompts, parent,
     slot.call = call;
     claim = slot;
   }
-  return { handle: call, context: undefined, recordOutputs, claim };
+  return { handle: call, context: call.asParent, recordOutputs, claim };
 }
 
 /**
@@ -198,11 +198,7 @@ function makeHandlerClass(BaseCallbackHandler, host) {
 
     parentOf(parentRunId) {
       const run = parentRunId !== undefined ? this.runs.get(parentRunId) : undefined;
-      if (run) {
-        // Where a model's or tool's children go is read when a child first needs it (rarely).
-        if (run.context === undefined && run.handle) run.context = run.handle.asParent;
-        return run.context;
-      }
+      if (run) return run.context;
       const scope = frameworkSlot.getStore();
       return (scope && scope.parent) || this._host.parent();
     }
@@ -303,7 +299,7 @@ function makeHandlerClass(BaseCallbackHandler, host) {
           warn('this LangChain tool run is not traced', error);
         }
       }
-      this.runs.set(runId, { handle, context: handle ? undefined : parent, recordOutputs });
+      this.runs.set(runId, { handle, context: handle ? handle.asParent : parent, recordOutputs });
     }
 
     handleToolEnd(output, runId) {

@@ -11,7 +11,7 @@
  */
 
 const { errorName } = require('./shared');
-const { beginCall, endCall, finishCall } = require('./calls');
+const { beginCall, endCall } = require('./calls');
 
 /** [resource, sub-resource, method, API] per SDK. */
 const OPENAI_METHODS = [
@@ -204,7 +204,8 @@ function record(call, data, api, props, capOf) {
     tapStream(data, call, call.__llmtelTap); // a tapped body already hands over the bytes
   } else {
     try {
-      finishCall(call, serialize(data, api, capOf, isLarge(props && props.response)));
+      // Read on the native binding's flush thread; the caller's thread hands the text over.
+      call.finishLater(serialize(data, api, capOf, isLarge(props && props.response)));
     } catch {
       endCall(call);
     }

@@ -219,6 +219,9 @@ export function createSdk({ core, loadWasm, store, onInit = () => {}, runtime, a
 
     finish(json) { ending(() => this._native.finish(json)); }
 
+    /** As Node's: the wasm core has no flush thread to read the response on, so at once. */
+    finishLater(json) { this.finish(json); }
+
     finishStream() { ending(() => this._native.finishStream()); }
 
     fail({ httpStatus, body, exception, message } = {}) {

@@ -359,22 +359,24 @@ impl GenAiCall {
 
     /// Ends the call with its (non-streamed) response JSON, read later: on the flush thread
     /// when nothing needs the span's attributes before it is exported (no `before_send_span`
-    /// hook, no agent above summing usage, a native pipeline), at once otherwise. The span's timing is taken now.
-    /// A response that cannot be read leaves the span without what it would have given, as
-    /// `finish` does; the reason is not returned but printed under `debug`.
+    /// hook, no agent above summing usage, a native pipeline), at once otherwise. The span's
+    /// timing is taken now. A response that cannot be read leaves the span without what it
+    /// would have given, as `finish` does; the reason is not returned but printed under `debug`.
     pub fn finish_later(mut self, response_json: String) {
         let Some(span) = self.span.take() else {
             return;
         };
-        // An agent above sums the call's usage when the call ends.
-        if self.wire.is_none() || !span.is_recording() || span.context().agent.is_some() {
+        // Read at once for a normalized call, an unsampled one, or one under an agent (which
+        // sums the call's usage when the call ends).
+        let (Some((wire, api)), true, None) =
+            (self.wire, span.is_recording(), span.context().agent)
+        else {
             self.span = Some(span);
             let _ = self.finish(&response_json);
             return;
-        }
+        };
         let elapsed = self.started.elapsed();
         span.end_later(Box::new(move |data| {
-            let (wire, api) = self.wire.expect("a wire call");
             let ctx = MapContext {
                 content: self.content,
                 settings: &self.settings,
