@@ -26,6 +26,7 @@ import struct
 import pathlib
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -51,16 +52,20 @@ def load_scenarios(directory: pathlib.Path):
     return scenarios
 
 
-def sse_body(response) -> bytes:
-    """A response's events in the framing its provider uses."""
-    out = []
+def sse_pieces(response):
+    """A response's events in the framing its provider uses, as (pause in seconds, bytes) pieces:
+    an event with `pause_ms` starts a piece sent that long after the one before, so a reader that
+    breaks off early has received only the events before it, however far its stream reads ahead."""
+    pieces = [[0.0, []]]
     for event in response["events"]:
+        if event.get("pause_ms"):
+            pieces.append([event["pause_ms"] / 1000, []])
         data = event["data"]
         text = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
         if "event" in event:
-            out.append(f"event: {event['event']}\n")
-        out.append(f"data: {text}\n\n")
-    return "".join(out).encode()
+            pieces[-1][1].append(f"event: {event['event']}\n")
+        pieces[-1][1].append(f"data: {text}\n\n")
+    return [(pause, "".join(out).encode()) for pause, out in pieces]
 
 
 def as_base64_embeddings(payload):
@@ -96,15 +101,21 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def reply(self, status, body: bytes, content_type="application/json", headers=None):
+    def reply(self, status, body, content_type="application/json", headers=None):
+        """Sends `body`: bytes, or (pause in seconds, bytes) pieces sent apart."""
+        pieces = [(0.0, body)] if isinstance(body, bytes) else body
         self.send_response(status)
         self.cors()
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(sum(len(piece) for _, piece in pieces)))
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         self.end_headers()
-        self.wfile.write(body)
+        for pause, piece in pieces:
+            if pause:
+                self.wfile.flush()
+                time.sleep(pause)
+            self.wfile.write(piece)
 
     def reply_json(self, status, value):
         self.reply(status, json.dumps(value).encode())
@@ -163,7 +174,7 @@ class Handler(BaseHTTPRequestHandler):
             response = response[min(turn, len(response) - 1)]
         status = response.get("status", 200)
         if "events" in response:
-            self.reply(status, sse_body(response), "text/event-stream", {"Cache-Control": "no-cache"})
+            self.reply(status, sse_pieces(response), "text/event-stream", {"Cache-Control": "no-cache"})
         elif "raw_body" in response:
             self.reply(status, response["raw_body"].encode())
         else:

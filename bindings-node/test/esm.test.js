@@ -52,10 +52,11 @@ test('an ES module import sees every export of the CommonJS package (named impor
   const pkg = path.join(__dirname, '..');
   // LangChainCallbackHandler is a lazy getter (reading it loads @langchain/core): an ES module
   // reads it from the default export, so the names list leaves it out on purpose.
+  // Node 24 (23 on) adds a 'module.exports' name of its own to every CommonJS module's namespace.
   const cjs = Object.keys(require('..')).filter((k) => k !== 'LangChainCallbackHandler').sort();
   const esm = JSON.parse(execFileSync(process.execPath, [
     '--input-type=module', '-e',
-    `import * as llmtel from ${JSON.stringify(path.join(pkg, 'lib', 'index.js'))}; console.log(JSON.stringify(Object.keys(llmtel).filter((k) => k !== 'default').sort()))`,
+    `import * as llmtel from ${JSON.stringify(path.join(pkg, 'lib', 'index.js'))}; console.log(JSON.stringify(Object.keys(llmtel).filter((k) => k !== 'default' && k !== 'module.exports').sort()))`,
   ], { encoding: 'utf8', timeout: 30000 }));
   assert.deepEqual(esm, cjs);
 });

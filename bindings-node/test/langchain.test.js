@@ -370,7 +370,16 @@ test('prompts in a batch and cached calls go through LangChain\'s callbacks: one
 test('a model streamed without a traced provider: chunks gathered, time to first chunk, and a broken-off stream still ends its span', async () => {
   const { AIMessageChunk } = require('@langchain/core/messages');
   const { ChatGenerationChunk } = require('@langchain/core/outputs');
+  // A model whose second piece comes only when `later` settles: a reader that breaks off after
+  // the first has then been given only that, however far the runtime's streams read ahead
+  // (LangChain's stream pulls one piece ahead of its reader; Node 24 starts that pull before
+  // the reader's loop body runs, Node 20 after).
   class ChatEchoStream extends BaseChatModel {
+    constructor(later = Promise.resolve()) {
+      super({});
+      this.later = later;
+    }
+
     _llmType() {
       return 'echo';
     }
@@ -380,11 +389,10 @@ test('a model streamed without a traced provider: chunks gathered, time to first
     }
 
     async *_streamResponseChunks() {
-      const pieces = [
-        new AIMessageChunk({ content: 'po' }),
-        new AIMessageChunk({ content: 'ng', response_metadata: { model_name: 'echo-1-2026', finish_reason: 'stop' }, usage_metadata: { input_tokens: 4, output_tokens: 2, total_tokens: 6 } }),
-      ];
-      for (const message of pieces) yield new ChatGenerationChunk({ text: message.content, message });
+      yield new ChatGenerationChunk({ text: 'po', message: new AIMessageChunk({ content: 'po' }) });
+      await this.later;
+      const message = new AIMessageChunk({ content: 'ng', response_metadata: { model_name: 'echo-1-2026', finish_reason: 'stop' }, usage_metadata: { input_tokens: 4, output_tokens: 2, total_tokens: 6 } });
+      yield new ChatGenerationChunk({ text: message.content, message });
     }
   }
   const spool = freshSpool({ sendDefaultPii: true });
@@ -392,8 +400,9 @@ test('a model streamed without a traced provider: chunks gathered, time to first
   const ids = [];
   await llmtel.startSpan({ name: 'root' }, async (root) => {
     rootId = root.spanId;
-    for await (const chunk of await new ChatEchoStream({}).stream('ping')) ids.push(chunk.id);
-    for await (const chunk of await new ChatEchoStream({}).stream('ping again')) { // broken off
+    for await (const chunk of await new ChatEchoStream().stream('ping')) ids.push(chunk.id);
+    const later = new Promise((resolve) => { setTimeout(resolve, 200); });
+    for await (const chunk of await new ChatEchoStream(later).stream('ping again')) { // broken off
       ids.push(chunk.id);
       break;
     }

@@ -456,6 +456,9 @@ function modelStream(host, streamIterator, ownChunks) {
           /* LangChain's callbacks say what it does */
         }
       }
+      // A reader that breaks off ends the call then, with what it was given: a piece the
+      // stream was still reading ahead for (its return waits for it) is not the reader's.
+      if (name === 'return' && run) end();
       let result;
       try {
         result = await step();
@@ -465,7 +468,7 @@ function modelStream(host, streamIterator, ownChunks) {
         throw error;
       }
       if (!run) return result;
-      if (result.done || name === 'return') end();
+      if (result.done) end();
       else if (!run.claim || !run.claim.taken) {
         pieces.push(result.value);
         markModelChunk(run);
