@@ -12,7 +12,7 @@ C_LIB   := target/$(CARGO_BUILD_TARGET)/$(PROFILE)/libllmtel.a
 CFLAGS_STRICT := -Wall -Wextra -Werror -Iinclude
 C_LINK  := $(C_LIB) -lpthread -ldl -lm
 
-.PHONY: all install header workspace-hack test-stages uniffi uniffi-check test-uniffi kotlin ruby wasm wheels test-wheels npm-packages test-npm test-wasm test-edge test-backends bench-browser demo test test-browser test-rust test-python python-build bench-python bench-node profile-node bench-langchain-python bench-langchain-node bench-aisdk-node bench-soak bench-cli test-node node-build test-c c-build c-lib header-check lint bench toolchain clean
+.PHONY: all install header workspace-hack test-stages uniffi uniffi-check test-uniffi kotlin ruby wasm wheels test-wheels npm-packages test-npm test-wasm test-edge test-backends bench-browser demo test test-browser test-rust test-python python-build bench-python bench-node profile-node bench-langchain-python bench-langchain-node bench-aisdk-node bench-soak bench-cli test-node test-node24 node-build test-c c-build c-lib header-check lint bench toolchain clean
 
 all: test
 
@@ -43,7 +43,7 @@ examples/node/node_modules/.installed: examples/node/package.json
 	cd examples/node && npm install --no-audit --no-fund --silent
 	touch $@
 
-TEST_STAGES := lint header-check test-rust uniffi-check test-c test-node test-python test-uniffi test-wasm \
+TEST_STAGES := lint header-check test-rust uniffi-check test-c test-node test-node24 test-python test-uniffi test-wasm \
 	test-browser test-edge test-backends test-wheels test-npm
 test: $(TEST_STAGES)
 
@@ -99,6 +99,21 @@ bindings-node/testing/ai6/node_modules/.installed: bindings-node/testing/ai6/pac
 
 test-node: node-build bindings-node/node_modules/.installed bindings-node/testing/ai6/node_modules/.installed
 	cd bindings-node && node --test test/*.test.js
+
+# The same suite under Node 24, the current LTS (ai 7 declares Node 22 or later; the machine's own
+# node is 20): npm's `node` package installs its binary. TAP, as Node 20 prints by default.
+NODE24 := bindings-node/testing/node24/node_modules/.bin/node
+bindings-node/testing/node24/node_modules/.installed: bindings-node/testing/node24/package.json
+	cd bindings-node/testing/node24 && npm install --no-audit --no-fund --silent
+	touch $@
+
+test-node24: node-build bindings-node/node_modules/.installed bindings-node/testing/ai6/node_modules/.installed bindings-node/testing/node24/node_modules/.installed
+	cd bindings-node && $(abspath $(NODE24)) --test --test-reporter=tap test/*.test.js
+
+# The Node benchmarks run under the machine's node, or under Node 24 with BENCH_NODE=24
+# (AsyncLocalStorage there needs no promise hooks: see the README's Performance section).
+BENCH_NODE_BIN := $(if $(filter 24,$(BENCH_NODE)),$(abspath $(NODE24)),node)
+BENCH_NODE_DEPS := bindings-node/node_modules/.installed $(if $(filter 24,$(BENCH_NODE)),bindings-node/testing/node24/node_modules/.installed)
 
 # Tests, the C++ check and the example, compiled strictly against the static library.
 c-build: toolchain
@@ -370,34 +385,34 @@ bench-langchain-python: toolchain $(VENV)/.installed
 	$(PY) bindings-python/bench/bench_langchain.py
 
 # The same in Node, against @sentry/node.
-bench-langchain-node: toolchain bindings-node/node_modules/.installed
+bench-langchain-node: toolchain $(BENCH_NODE_DEPS)
 	cd bindings-node/bench && npm install --no-audit --no-fund --silent
 	$(CARGO) build --quiet --release -p llmtel-node
 	cp target/$(CARGO_BUILD_TARGET)/release/libllmtel_node.so bindings-node/llmtel.node
-	node bindings-node/bench/langchain.js
+	$(BENCH_NODE_BIN) bindings-node/bench/langchain.js
 
 # The same for the Vercel AI SDK (ai 6): per generateText call and per streamed chunk.
-bench-aisdk-node: toolchain bindings-node/node_modules/.installed
+bench-aisdk-node: toolchain $(BENCH_NODE_DEPS)
 	cd bindings-node/bench && npm install --no-audit --no-fund --silent
 	$(CARGO) build --quiet --release -p llmtel-node
 	cp target/$(CARGO_BUILD_TARGET)/release/libllmtel_node.so bindings-node/llmtel.node
-	node bindings-node/bench/aisdk.js
+	$(BENCH_NODE_BIN) bindings-node/bench/aisdk.js
 
 # The Node overhead benchmark: an optimised binding and @sentry/node to compare with.
-bench-node: toolchain bindings-node/node_modules/.installed
+bench-node: toolchain $(BENCH_NODE_DEPS)
 	cd bindings-node/bench && npm install --no-audit --no-fund --silent
 	$(CARGO) build --quiet --release -p llmtel-node
 	cp target/$(CARGO_BUILD_TARGET)/release/libllmtel_node.so bindings-node/llmtel.node
-	node bindings-node/bench/bench.js
+	$(BENCH_NODE_BIN) bindings-node/bench/bench.js
 
 # Where the added time per traced call goes (bindings-node/bench/profile.js): V8's profiler over
 # an untraced and a traced run, the difference by place (llmtel's JavaScript, its native calls,
 # the SDK, AsyncLocalStorage, GC). Then the same without a profiler (in_place.js): a root span
 # alone, the native calls swapped for a JavaScript stand-in, and each native call timed in place.
-profile-node: toolchain bindings-node/node_modules/.installed
+profile-node: toolchain $(BENCH_NODE_DEPS)
 	$(CARGO) build --quiet --release -p llmtel-node
 	cp target/$(CARGO_BUILD_TARGET)/release/libllmtel_node.so bindings-node/llmtel.node
-	node bindings-node/bench/profile.js
+	$(BENCH_NODE_BIN) bindings-node/bench/profile.js
 	node bindings-node/bench/in_place.js
 
 bench-cli: toolchain
