@@ -68,7 +68,7 @@ function fail(call, error) {
  * call, so the core reads the server-sent events itself (no chunk is re-serialized). The call
  * ends with the body: read to the end, cancelled by the consumer (an early break), or failed.
  * The work is per network read, not per event, and none of it is in the SDK's iterator. Needs
- * web streams (Node 18+, browsers, workerd); without them the parsed chunks are handed over
+ * web streams (Node, browsers, workerd); without them the parsed chunks are handed over
  * instead (tapStream).
  */
 function tapBody(response, call) {
