@@ -95,7 +95,7 @@ struct ClientInner {
     sink: Sink,
     genai: Arc<genai::GenAiSettings>,
     /// Token usage and cost gathered for the agent spans still open.
-    rollups: rollup::Rollups,
+    rollups: Arc<rollup::Rollups>,
     /// Attribute values dropped because they have no attribute form.
     invalid_attributes: std::sync::atomic::AtomicU64,
 }
@@ -241,7 +241,7 @@ impl Client {
                 continued: Default::default(),
                 sink,
                 genai,
-                rollups: rollup::Rollups::default(),
+                rollups: Arc::default(),
                 invalid_attributes: Default::default(),
             }),
         }
@@ -673,11 +673,18 @@ impl Span {
 
     /// Adds a model call's usage and cost to the enclosing agent span, if there is one.
     pub fn report_usage(&self, usage: &genai::Usage, cost: Option<genai::Cost>) {
-        if let (Some(agent), Some(client)) = (self.context.agent, &self.client)
-            && agent != self.context.span_id
-        {
-            client.rollups.add(agent, usage, cost);
+        if let Some((agent, rollups)) = self.usage_sink() {
+            rollups.add(agent, usage, cost);
         }
+    }
+
+    /// The agent span above this one that sums its usage, and where the sums are kept; for
+    /// `report_usage` on the flush thread.
+    pub(crate) fn usage_sink(&self) -> Option<(SpanId, &Arc<rollup::Rollups>)> {
+        let (Some(agent), Some(client)) = (self.context.agent, &self.client) else {
+            return None;
+        };
+        (agent != self.context.span_id).then_some((agent, &client.rollups))
     }
 
     pub fn set_attribute(&mut self, key: impl Into<Str>, value: impl Into<Value>) {
@@ -735,7 +742,7 @@ impl Span {
 
     /// Ends the span now; `complete` writes the rest of its data later, on the flush thread
     /// when nothing reads the span before it is exported (see `ClientInner::finish_later`).
-    /// Not for a span whose usage an agent above it sums (`report_usage` needs it now).
+    /// A span under an agent reports its usage from `complete` (see `usage_sink`).
     pub(crate) fn end_later(mut self, complete: Completion) {
         let (Some(mut data), Some(client)) = (self.data.take(), self.client.take()) else {
             return;
@@ -751,13 +758,22 @@ impl Span {
         data.end_time_unix_nano = end_time
             .unwrap_or_else(span::now_unix_nano)
             .max(data.start_time_unix_nano);
-        if self.context.agent == Some(self.context.span_id)
-            && let Some(rollup) = client.rollups.close(self.context.span_id)
-        {
-            rollup.record(&mut data.attributes);
-            if let Some(above) = self.parent_agent {
-                client.rollups.merge(above, &rollup);
-            }
+        if self.context.agent == Some(self.context.span_id) {
+            // The sums go on once the calls beneath have given theirs, which a call whose
+            // response is read on the flush thread does there: the agent's are written there
+            // too, after them (one queue, in order).
+            let rollup = rollup::PendingRollup::new(
+                client.rollups.clone(),
+                self.context.span_id,
+                self.parent_agent,
+            );
+            return client.finish_later(
+                data,
+                Box::new(move |data| {
+                    rollup.write(&mut data.attributes);
+                    Ok(())
+                }),
+            );
         }
         client.finish(data);
     }

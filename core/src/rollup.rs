@@ -2,7 +2,7 @@
 //! the model calls (and sub-agents) beneath it, and writes the sums when it ends.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::genai::{Cost, Usage};
 use crate::span::{Attributes, SpanId};
@@ -74,5 +74,86 @@ impl Rollups {
 
     pub fn close(&self, agent: SpanId) -> Option<Rollup> {
         self.lock().remove(&agent)
+    }
+}
+
+/// An ended agent span's sums, written when its completion runs: on the flush thread when the
+/// calls beneath it read their responses there (they queued theirs first), at once otherwise.
+/// Dropped unwritten (its span lost to a full queue or a panic), it still closes the agent and
+/// hands its sums to the agent above.
+pub(crate) struct PendingRollup {
+    rollups: Arc<Rollups>,
+    agent: SpanId,
+    above: Option<SpanId>,
+    closed: bool,
+}
+
+impl PendingRollup {
+    pub fn new(rollups: Arc<Rollups>, agent: SpanId, above: Option<SpanId>) -> Self {
+        PendingRollup {
+            rollups,
+            agent,
+            above,
+            closed: false,
+        }
+    }
+
+    /// Closes the agent and writes its sums onto its span's attributes.
+    pub fn write(mut self, attrs: &mut Attributes) {
+        self.close(Some(attrs));
+    }
+
+    fn close(&mut self, attrs: Option<&mut Attributes>) {
+        if std::mem::replace(&mut self.closed, true) {
+            return;
+        }
+        let Some(rollup) = self.rollups.close(self.agent) else {
+            return;
+        };
+        if let Some(attrs) = attrs {
+            rollup.record(attrs);
+        }
+        if let Some(above) = self.above {
+            self.rollups.merge(above, &rollup);
+        }
+    }
+}
+
+impl Drop for PendingRollup {
+    fn drop(&mut self) {
+        self.close(None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usage(output: i64) -> Usage {
+        Usage {
+            output: Some(output),
+            ..Usage::default()
+        }
+    }
+
+    #[test]
+    fn a_pending_rollup_dropped_unwritten_closes_its_agent_and_hands_its_sums_above() {
+        let rollups = Arc::new(Rollups::default());
+        let (outer, inner) = (SpanId::random(), SpanId::random());
+        rollups.open(outer);
+        rollups.open(inner);
+        rollups.add(inner, &usage(5), None);
+        drop(PendingRollup::new(rollups.clone(), inner, Some(outer)));
+        assert!(
+            rollups.close(inner).is_none(),
+            "the inner agent stayed open"
+        );
+        let mut attrs = Attributes::default();
+        PendingRollup::new(rollups.clone(), outer, None).write(&mut attrs);
+        assert!(rollups.lock().is_empty());
+        assert_eq!(
+            attrs.get("gen_ai.usage.output_tokens"),
+            Some(&crate::span::Value::from(5_i64))
+        );
     }
 }

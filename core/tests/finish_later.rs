@@ -172,6 +172,48 @@ fn a_call_under_an_agent_adds_its_usage_to_the_agent() {
 }
 
 #[test]
+fn an_agent_sums_the_calls_read_on_the_flush_thread_and_hands_them_to_the_agent_above() {
+    let (client, spans) = client(|_| {});
+    let outer = client
+        .agent(
+            AgentSpec {
+                name: Some("outer".into()),
+                ..AgentSpec::default()
+            },
+            PlacementSpec::default(),
+        )
+        .unwrap();
+    let inner = client
+        .agent(
+            AgentSpec {
+                name: Some("inner".into()),
+                ..AgentSpec::default()
+            },
+            PlacementSpec {
+                parent: Some(outer.context()),
+                ..PlacementSpec::default()
+            },
+        )
+        .unwrap();
+    for parent in [inner.context(), inner.context(), outer.context()] {
+        let (call, _) = client.call(spec(Some(parent))).unwrap();
+        call.finish_later(response()).unwrap();
+    }
+    inner.end().unwrap();
+    // Ended after its agent: counted nowhere, as with `finish`.
+    let (late, _) = client.call(spec(Some(inner.context()))).unwrap();
+    outer.end().unwrap();
+    late.finish_later(response()).unwrap();
+    let spans = finished(&client, &spans);
+    let tokens = |name: &str| {
+        let span = spans.iter().find(|s| s.name == name).unwrap();
+        span.attributes.get("gen_ai.usage.output_tokens").cloned()
+    };
+    assert_eq!(tokens("invoke_agent inner"), Some(Value::from(16_i64)));
+    assert_eq!(tokens("invoke_agent outer"), Some(Value::from(24_i64)));
+}
+
+#[test]
 fn a_second_end_is_already_ended() {
     let (client, _spans) = client(|_| {});
     let (call, _) = client.call(spec(None)).unwrap();

@@ -359,23 +359,25 @@ impl GenAiCall {
 
     /// Ends the call with its (non-streamed) response JSON, read later: on the flush thread
     /// when nothing needs the span's attributes before it is exported (no `before_send_span`
-    /// hook, no agent above summing usage, a native pipeline), at once otherwise. The span's
-    /// timing is taken now. A response that cannot be read leaves the span without what it
-    /// would have given, as `finish` does; the reason is not returned but printed under `debug`.
+    /// hook, a native pipeline), at once otherwise. The span's timing is taken now; an agent
+    /// above gets the call's usage where the response is read, before its own sums are
+    /// written (see `Span::finish`). A response that cannot be read leaves the span without
+    /// what it would have given, as `finish` does; the reason is not returned but printed
+    /// under `debug`.
     pub fn finish_later(mut self, response_json: String) {
         let Some(span) = self.span.take() else {
             return;
         };
-        // Read at once for a normalized call, an unsampled one, or one under an agent (which
-        // sums the call's usage when the call ends).
-        let (Some((wire, api)), true, None) =
-            (self.wire, span.is_recording(), span.context().agent)
-        else {
+        // Read at once for a normalized call or an unsampled one.
+        let (Some((wire, api)), true) = (self.wire, span.is_recording()) else {
             self.span = Some(span);
             let _ = self.finish(&response_json);
             return;
         };
         let elapsed = self.started.elapsed();
+        let usage_sink = span
+            .usage_sink()
+            .map(|(agent, rollups)| (agent, rollups.clone()));
         span.end_later(Box::new(move |data| {
             let ctx = MapContext {
                 content: self.content,
@@ -383,7 +385,10 @@ impl GenAiCall {
             };
             let result = (wire.map_response)(api, &response_json, &mut self.outcome, &ctx);
             let failure = self.outcome.error.take();
-            self.apply(data, failure, elapsed);
+            let (usage, cost) = self.apply(data, failure, elapsed);
+            if let Some((agent, rollups)) = usage_sink {
+                rollups.add(agent, &usage, cost);
+            }
             result
         }));
     }
