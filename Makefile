@@ -413,7 +413,7 @@ profile-node: toolchain $(BENCH_NODE_DEPS)
 	$(CARGO) build --quiet --release -p llmtel-node
 	cp target/$(CARGO_BUILD_TARGET)/release/libllmtel_node.so bindings-node/llmtel.node
 	$(BENCH_NODE_BIN) bindings-node/bench/profile.js
-	node bindings-node/bench/in_place.js
+	$(BENCH_NODE_BIN) bindings-node/bench/in_place.js
 
 bench-cli: toolchain
 	$(CARGO) build --quiet --release -p llmtel-cli

@@ -14,7 +14,8 @@ prints `listening on http://127.0.0.1:PORT` as its first line, so a test can rea
 Every answer allows any origin (CORS, preflights included), for the browser suite. `GET /__requests/<scenario>` returns the requests received for a scenario (method, path,
 headers, JSON body); `DELETE /__requests` forgets them (`DELETE /__requests/<scenario>` one
 scenario's). A scenario whose `response` is a list is a conversation: the nth request since
-then gets the nth answer, the last one repeating. Standard library only, so the Node,
+then gets the nth answer, the last one repeating. A stream event with `pause_ms` is sent that
+long after the events before it (a reader breaking off early has not received it). Standard library only, so the Node,
 Python and C suites can all start it.
 """
 
