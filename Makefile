@@ -100,7 +100,7 @@ bindings-node/testing/ai6/node_modules/.installed: bindings-node/testing/ai6/pac
 test-node: node-build bindings-node/node_modules/.installed bindings-node/testing/ai6/node_modules/.installed
 	cd bindings-node && node --test test/*.test.js
 
-# The same suite under Node 24, the current LTS (ai 7 declares Node 22 or later; the machine's own
+# The same suite under Node 24, an LTS line (ai 7 declares Node 22 or later; the machine's own
 # node is 20): npm's `node` package installs its binary. TAP, as Node 20 prints by default.
 NODE24 := bindings-node/testing/node24/node_modules/.bin/node
 bindings-node/testing/node24/node_modules/.installed: bindings-node/testing/node24/package.json
