@@ -372,8 +372,8 @@ test('a model streamed without a traced provider: chunks gathered, time to first
   const { ChatGenerationChunk } = require('@langchain/core/outputs');
   // A model whose second piece comes only when `later` settles: a reader that breaks off after
   // the first has then been given only that, however far the runtime's streams read ahead
-  // (LangChain's stream pulls one piece ahead of its reader; Node 24 starts that pull before
-  // the reader's loop body runs, Node 20 after).
+  // (LangChain's stream pulls a piece ahead of its reader, and how soon depends on the runtime:
+  // without the wait, Node 24 had the second piece when the reader broke off, Node 20 not).
   class ChatEchoStream extends BaseChatModel {
     constructor(later = Promise.resolve()) {
       super({});
