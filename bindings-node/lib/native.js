@@ -42,18 +42,22 @@ const attributeMethods = {
 };
 
 /**
- * A user span: the binding names it by a number (src/handles.rs says why), and this object
- * gives it the methods a napi class would have. Any handle's number can be a child's `parent`
+ * A span, call or run as the binding names it: a number (src/handles.rs says why), its slot
+ * released when this object is collected. Any handle's number can be a child's `parent`
  * (`asParent`, which the web build's handles answer with their context).
  */
-class NativeSpan {
+class NativeHandle {
   constructor(id) {
     this.id = id;
     released.register(this, id);
   }
 
-  /** What a child started under this span takes as `parent`: its number. */
+  /** What a child started under this handle takes as `parent`: its number. */
   get asParent() { return this.id; }
+}
+
+/** A user span, with the methods a napi class would have. */
+class NativeSpan extends NativeHandle {
   get context() { return binding.spanContext(this.id); }
   get traceId() { return binding.spanTraceId(this.id); }
   get spanId() { return binding.spanSpanId(this.id); }
@@ -72,14 +76,7 @@ class NativeSpan {
 Object.assign(NativeSpan.prototype, attributeMethods);
 
 /** A GenAI call, numbered by the binding as spans are. */
-class NativeCall {
-  constructor(id) {
-    this.id = id;
-    released.register(this, id);
-  }
-
-  /** What a child started under this call takes as `parent`. */
-  get asParent() { return this.id; }
+class NativeCall extends NativeHandle {
   /** Why the request could not be read, if it could not. */
   get problem() { return binding.callProblem(this.id); }
   get ended() { return binding.callEnded(this.id); }
@@ -101,14 +98,7 @@ class NativeCall {
 }
 
 /** An agent, workflow or tool run, numbered by the binding as spans are. */
-class NativeRun {
-  constructor(id) {
-    this.id = id;
-    released.register(this, id);
-  }
-
-  /** What a child started under this run takes as `parent`. */
-  get asParent() { return this.id; }
+class NativeRun extends NativeHandle {
   get context() { return binding.runContext(this.id); }
   get ended() { return binding.runEnded(this.id); }
   setOutput(messagesJson) { binding.runSetOutput(this.id, messagesJson); }
