@@ -111,7 +111,7 @@ test-node24: node-build bindings-node/node_modules/.installed bindings-node/test
 	cd bindings-node && $(abspath $(NODE24)) --test --test-reporter=tap test/*.test.js
 
 # The Node benchmarks run under the machine's node, or under Node 24 with BENCH_NODE=24
-# (AsyncLocalStorage there needs no promise hooks: see the README's Performance section).
+# (AsyncLocalStorage there needs no promise hooks: see docs/benchmarks.md).
 BENCH_NODE_BIN := $(if $(filter 24,$(BENCH_NODE)),$(abspath $(NODE24)),node)
 BENCH_NODE_DEPS := bindings-node/node_modules/.installed $(if $(filter 24,$(BENCH_NODE)),bindings-node/testing/node24/node_modules/.installed)
 
