@@ -25,7 +25,9 @@ const STREAMS = Number(process.env.BENCH_STREAMS || 500);
 const CHUNKS = 50;
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 // BENCH_NOOP=1 adds a variant with a do-nothing handler on every run: LangChain's own share.
-const VARIANTS = ['bare', 'llmtel', 'sentry', ...(process.env.BENCH_NOOP ? ['noop'] : [])];
+// BENCH_BASELINE=<a bindings-node directory> adds that build of llmtel (another commit's, as in
+// bench.js) as a variant in the same rounds.
+const VARIANTS = ['bare', 'llmtel', 'sentry', ...(process.env.BENCH_NOOP ? ['noop'] : []), ...(process.env.BENCH_BASELINE ? ['baseline'] : [])];
 
 const ANSWER = {
   id: 'chatcmpl-1', object: 'chat.completion', created: 1764000000, model: 'gpt-4o-mini-2024-07-18',
@@ -39,8 +41,8 @@ const TOOL_CALL = {
 
 async function child(variant) {
   let root = (fn) => fn();
-  if (variant === 'llmtel') {
-    const llmtel = require('..');
+  if (variant === 'llmtel' || variant === 'baseline') {
+    const llmtel = require(variant === 'baseline' ? path.resolve(process.env.BENCH_BASELINE) : '..');
     llmtel.init({ spool: path.join(os.tmpdir(), `llmtel-bench-lc-${process.pid}.jsonl`), dsn: '', queueCapacity: 200000 });
     root = (fn) => llmtel.startSpan({ name: 'handler', op: 'http.server' }, fn);
   } else if (variant === 'noop') {
@@ -100,6 +102,7 @@ async function child(variant) {
 }
 
 function main() {
+  if (process.env.BENCH_BASELINE) rounds.requireRelease(process.env.BENCH_BASELINE);
   const results = rounds.runRounds(__filename, VARIANTS, ROUNDS);
   console.log(`load: ${os.loadavg()[0].toFixed(2)} (1 min), ${os.cpus().length} cores; ${ROUNDS} rounds, each variant in its own process`);
   for (const [key, label, count] of [['invoke_us', 'ChatOpenAI.invoke', INVOKES], ['stream_us', `ChatOpenAI.stream, ${CHUNKS} chunks`, STREAMS], ['agent_us', 'createAgent run, one tool', AGENTS]]) {
@@ -113,6 +116,10 @@ function main() {
     if (results[0].noop) {
       const noop = results.map((r) => r.noop[key] - r.bare[key]);
       console.log(`  added by a do-nothing handler on every run (LangChain's own share): ${rounds.median(noop).toFixed(1)} us   rounds: ${noop.map((v) => v.toFixed(0)).join(', ')}`);
+    }
+    if (results[0].baseline) {
+      const before = results.map((r) => r.baseline[key] - r.bare[key]);
+      console.log(`  added by the baseline ${process.env.BENCH_BASELINE}: ${rounds.median(before).toFixed(1)} us   rounds: ${before.map((v) => v.toFixed(0)).join(', ')}; ratio llmtel / baseline ${rounds.median(ours.map((o, i) => o / before[i])).toFixed(2)}`);
     }
   }
 }
