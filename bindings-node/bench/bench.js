@@ -10,9 +10,9 @@
  * (a ratio: of each round's ratio). The pairing cancels machine noise but also leaves out what
  * an SDK slows beside its own calls (the untraced half of its process runs slower than a process
  * without it), so the same calls are also set against the bare process's untraced calls in the
- * same round ("across processes"), by median and by mean. Goals (issue 11): added per call at most 10 us and half of
- * Sentry's; per chunk at most 1 us and half of Sentry's. Then a 50 MB answer with prompts and
- * outputs recorded (issue 16): added time at most 1.2x Sentry's.
+ * same round ("across processes"), by median and by mean. Goals (issue 11): added per call at
+ * most 10 us and half of Sentry's; per chunk at most 1 us and half of Sentry's. Then a 50 MB
+ * answer with prompts and outputs recorded (issue 16): added time at most 1.2x Sentry's.
  *
  *   make bench-node        (or: node bindings-node/bench/bench.js)
  *
@@ -135,7 +135,7 @@ function main() {
   console.log(`  @sentry/node  ${f(rounds.median(pick('sentry', 'call_us')))} us   added ${f(rounds.median(call.sentry))} us                 rounds: ${list(call.sentry)}`);
   console.log(`  ratio llmtel added / sentry added: ${call.ratio.toFixed(2)}   (goal <= 0.50)`);
   // The pairing leaves out what an SDK costs beside its own calls: its untraced half runs slower
-  // than a process without it (caches and the JIT's state shared with the traced half), and
+  // than a process without it (what the traced half leaves behind on the caller's thread), and
   // work off the call's path (GC, tails) lands in both halves. Against the bare process's calls:
   const across = (variant, key, bareKey) => results.map((r) => r[variant][key] - r.bare[bareKey]);
   for (const [variant, label] of [['llmtel', 'llmtel'], ['sentry', '@sentry/node']]) {
