@@ -409,11 +409,13 @@ bench-node: toolchain $(BENCH_NODE_DEPS)
 # an untraced and a traced run, the difference by place (llmtel's JavaScript, its native calls,
 # the SDK, AsyncLocalStorage, GC). Then the same without a profiler (in_place.js): a root span
 # alone, the native calls swapped for a JavaScript stand-in, and each native call timed in place.
+# Last, what llmtel's presence costs the calls it does not trace, part by part (presence.js).
 profile-node: toolchain $(BENCH_NODE_DEPS)
 	$(CARGO) build --quiet --release -p llmtel-node
 	cp target/$(CARGO_BUILD_TARGET)/release/libllmtel_node.so bindings-node/llmtel.node
 	$(BENCH_NODE_BIN) bindings-node/bench/profile.js
 	$(BENCH_NODE_BIN) bindings-node/bench/in_place.js
+	$(BENCH_NODE_BIN) bindings-node/bench/presence.js
 
 bench-cli: toolchain
 	$(CARGO) build --quiet --release -p llmtel-cli
