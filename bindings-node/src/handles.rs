@@ -11,6 +11,8 @@
 //! collected (a `FinalizationRegistry`), which ends a span, call or run still open then, as the
 //! class instance's finalizer did.
 
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use llmtel_core::{CallHandle, RunHandle, SpanContext, SpanHandle, Value};
@@ -22,8 +24,33 @@ pub(crate) struct Slab<T> {
 }
 
 struct Slots<T> {
-    entries: Vec<Option<Arc<T>>>,
+    /// Each value with the thread that made it.
+    entries: Vec<Option<(Arc<T>, Owner)>>,
     free: Vec<u32>,
+}
+
+/// The JavaScript thread (the main thread or a worker's) a handle was made on. A worker that
+/// exits runs no finalizer of its objects, so its slots are released when its environment ends
+/// (`release_thread`, from the cleanup hook `NativeClient` registers).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Owner(u64);
+
+static NEXT_OWNER: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    static OWNER: Cell<u64> = const { Cell::new(0) };
+}
+
+impl Owner {
+    /// This thread's.
+    pub(crate) fn current() -> Owner {
+        OWNER.with(|owner| {
+            if owner.get() == 0 {
+                owner.set(NEXT_OWNER.fetch_add(1, Ordering::Relaxed));
+            }
+            Owner(owner.get())
+        })
+    }
 }
 
 impl<T> Slab<T> {
@@ -44,7 +71,7 @@ impl<T> Slab<T> {
     }
 
     pub(crate) fn insert(&self, value: T) -> u32 {
-        let value = Some(Arc::new(value));
+        let value = Some((Arc::new(value), Owner::current()));
         let mut slots = self.lock();
         match slots.free.pop() {
             Some(id) => {
@@ -61,17 +88,37 @@ impl<T> Slab<T> {
     /// The value, shared: the lock is not held while it is used (ending a span may run the
     /// user's hook, which may start spans).
     pub(crate) fn get(&self, id: u32) -> Option<Arc<T>> {
-        self.lock().entries.get(index(id))?.clone()
+        let slots = self.lock();
+        let (value, _) = slots.entries.get(index(id))?.as_ref()?;
+        Some(value.clone())
     }
 
     /// Frees the slot; the value is dropped by the caller, outside the lock.
     pub(crate) fn remove(&self, id: u32) -> Option<Arc<T>> {
         let mut slots = self.lock();
-        let value = slots.entries.get_mut(index(id))?.take();
-        if value.is_some() {
-            slots.free.push(id);
+        let (value, _) = slots.entries.get_mut(index(id))?.take()?;
+        slots.free.push(id);
+        Some(value)
+    }
+
+    /// Frees every slot `owner` made; the values are dropped by the caller, outside the lock.
+    pub(crate) fn remove_owned(&self, owner: Owner) -> Vec<Arc<T>> {
+        let mut slots = self.lock();
+        let Slots { entries, free } = &mut *slots;
+        let mut removed = Vec::new();
+        for (i, entry) in entries.iter_mut().enumerate() {
+            if entry.as_ref().is_some_and(|(_, made_by)| *made_by == owner) {
+                let (value, _) = entry.take().expect("checked above");
+                removed.push(value);
+                free.push(u32::try_from(i + 1).expect("fewer than 2^32 slots"));
+            }
         }
-        value
+        removed
+    }
+
+    /// How many slots hold a value.
+    pub(crate) fn len(&self) -> usize {
+        self.lock().entries.iter().filter(|e| e.is_some()).count()
     }
 }
 
@@ -157,5 +204,28 @@ mod tests {
             "0 names no slot"
         );
         assert!(a > 0 && b > 0);
+    }
+
+    #[test]
+    fn a_thread_s_slots_are_released_together_and_no_other_s() {
+        let slab = Slab::new();
+        let mine = slab.insert("main");
+        let (theirs, owner) = std::thread::scope(|s| {
+            s.spawn(|| (vec![slab.insert("w1"), slab.insert("w2")], Owner::current()))
+                .join()
+                .unwrap()
+        });
+        assert_ne!(owner, Owner::current());
+        assert_eq!(slab.len(), 3);
+        let mut removed: Vec<_> = slab.remove_owned(owner).iter().map(|v| **v).collect();
+        removed.sort_unstable();
+        assert_eq!(removed, ["w1", "w2"]);
+        assert_eq!(slab.len(), 1);
+        assert_eq!(slab.get(mine).as_deref(), Some(&"main"));
+        assert!(theirs.iter().all(|&id| slab.get(id).is_none()));
+        assert!(
+            theirs.contains(&slab.insert("again")),
+            "their slots are free for reuse"
+        );
     }
 }

@@ -370,6 +370,7 @@ impl NativeClient {
             o.traces_sampler = Some(Arc::new(move |c: &SamplingContext<'_>| sampler.run(c)));
         }
         let inner = Client::init(o).map_err(|e| thrown(&env, e.into()))?;
+        release_handles_at_teardown(&env)?;
         Ok(NativeClient { inner })
     }
 
@@ -781,6 +782,34 @@ pub fn reject_attribute(env: Env, id: u32, key: String, why: String) -> Outcome<
 #[napi(catch_unwind)]
 pub fn release(id: u32) {
     drop(HANDLES.remove(id));
+}
+
+thread_local! {
+    /// Whether this thread's environment releases its handles when it ends.
+    static TEARDOWN_HOOKED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Handles are made through a client, so the first client of a thread (the main thread's, or a
+/// worker's) registers the cleanup hook that frees the thread's slots when its environment
+/// ends: a worker that exits runs no finalizer, and its slots would stay taken for the life of
+/// the process. Spans still open then end as a collected handle's do; the user's hooks do not
+/// run (they run only inside a call from JavaScript), so such a span is dropped where a
+/// `beforeSendSpan` is set.
+fn release_handles_at_teardown(env: &Env) -> Result<()> {
+    if TEARDOWN_HOOKED.with(Cell::get) {
+        return Ok(());
+    }
+    env.add_env_cleanup_hook(handles::Owner::current(), |owner| {
+        drop(HANDLES.remove_owned(owner));
+    })?;
+    TEARDOWN_HOOKED.with(|hooked| hooked.set(true));
+    Ok(())
+}
+
+/// How many handles hold a slot, in every thread (for tests: a worker's are freed when it ends).
+#[napi]
+pub fn live_handles() -> u32 {
+    u32::try_from(HANDLES.len()).unwrap_or(u32::MAX)
 }
 
 /// A user span's functions, by the id `startSpan` returned (lib/native.js's NativeSpan wraps

@@ -1,6 +1,7 @@
 'use strict';
-// Runtime edges: worker_threads (each worker loads the addon and records its own spans), and a
-// stream collected unread, or a span never ended, still ends its span when it is collected.
+// Runtime edges: worker_threads (each worker loads the addon and records its own spans, and
+// frees their slots when it exits), and a stream collected unread, or a span never ended, still
+// ends its span when it is collected.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -41,6 +42,33 @@ test('worker threads record their own spans next to the main thread', () => {
   assert.deepEqual(spoolLines(path.join(dir, 'main.jsonl')).map((s) => s.name), ['main work']);
   assert.deepEqual(spoolLines(path.join(dir, 'worker1.jsonl')).map((s) => s.name), ['worker 1']);
   assert.deepEqual(spoolLines(path.join(dir, 'worker2.jsonl')).map((s) => s.name), ['worker 2']);
+});
+
+test('a worker that exits frees the slots of its spans, ended or not', () => {
+  // A worker's objects are never collected once it exits, so no finalizer frees their slots:
+  // the environment's cleanup does. The main thread makes no handle of its own here.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmtel-worker-exit-'));
+  const script = `
+    const { Worker, isMainThread, parentPort } = require('node:worker_threads');
+    const native = require(${JSON.stringify(path.join(PACKAGE, 'lib', 'native'))});
+    if (isMainThread) {
+      const worker = new Worker(__filename);
+      let inWorker;
+      worker.on('message', (n) => { inWorker = n; });
+      worker.on('exit', () => process.stdout.write(JSON.stringify({ inWorker, after: native.liveHandles() })));
+    } else {
+      const llmtel = require(${JSON.stringify(PACKAGE)});
+      llmtel.init({ spool: ${JSON.stringify(path.join(dir, 'worker.jsonl'))}, dsn: '' });
+      const ended = llmtel.startInactiveSpan({ name: 'ended' });
+      ended.end();
+      globalThis.kept = [ended, llmtel.startInactiveSpan({ name: 'left open' })];
+      parentPort.postMessage(native.liveHandles());
+    }`;
+  const file = path.join(dir, 'worker_exit.cjs');
+  fs.writeFileSync(file, script);
+  const { inWorker, after } = JSON.parse(execFileSync(process.execPath, [file], { encoding: 'utf8', timeout: 30000 }));
+  assert.equal(inWorker, 2);
+  assert.equal(after, 0);
 });
 
 /**
