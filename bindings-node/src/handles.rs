@@ -9,7 +9,8 @@
 //! child's `parent` may be any of them. The JavaScript layer (`lib/native.js`) wraps the number
 //! in a plain object with the methods the class had and releases the slot when that object is
 //! collected (a `FinalizationRegistry`), which ends a span, call or run still open then, as the
-//! class instance's finalizer did.
+//! class instance's finalizer did. A worker that exits collects nothing: its slots are freed
+//! when its environment ends (`Slab::remove_owned`, from the cleanup hook in `lib.rs`).
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
