@@ -38,7 +38,8 @@ fn thrown(env: &Env, e: llmtel_core::Error) -> napi::Error {
 
 thread_local! {
     /// True while one of our span-ending methods runs, i.e. while JavaScript is on the stack and
-    /// the user's hook may be called. Spans ended elsewhere (a GC finalizer) cannot call it.
+    /// the user's hook may be called (`release` too: a FinalizationRegistry callback calls it).
+    /// Spans ended elsewhere (an environment's teardown) cannot call it.
     static IN_CALL: Cell<bool> = const { Cell::new(false) };
 }
 
@@ -778,10 +779,10 @@ pub fn reject_attribute(env: Env, id: u32, key: String, why: String) -> Outcome<
 }
 
 /// Frees handle `id`'s slot (its JavaScript object was collected); a span, call or run still
-/// open ends with what it gathered.
+/// open ends with what it gathered, through the user's `beforeSendSpan` like any other.
 #[napi(catch_unwind)]
 pub fn release(id: u32) {
-    drop(HANDLES.remove(id));
+    in_call(|| drop(HANDLES.remove(id)));
 }
 
 thread_local! {

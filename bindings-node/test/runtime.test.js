@@ -72,17 +72,18 @@ test('a worker that exits frees the slots of its spans, ended or not', () => {
 });
 
 /**
- * Runs `body` (statements that may await, with `llmtel` initialised on a fresh spool and
- * `collect()` running the GC until finalizers have run) in a process started with --expose-gc;
- * returns the spans it recorded.
+ * Runs `body` (statements that may await; `llmtel` is initialised on a fresh spool, with
+ * `options`, object members as source text, added to init()'s, and `collect()` runs the GC
+ * until finalizers have run) in a process started with --expose-gc; returns the spans it
+ * recorded.
  */
-function spansAfterCollecting(body, prelude = '') {
+function spansAfterCollecting(body, prelude = '', options = '') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmtel-gc-'));
   const spool = path.join(dir, 'spans.jsonl');
   const script = `
     const llmtel = require(${JSON.stringify(PACKAGE)});
     ${prelude}
-    llmtel.init({ spool: ${JSON.stringify(spool)}, dsn: '', flushInterval: 20 });
+    llmtel.init({ spool: ${JSON.stringify(spool)}, dsn: '', flushInterval: 20, ${options} });
     const collect = async () => { for (let i = 0; i < 10; i++) { global.gc(); await new Promise((r) => setTimeout(r, 20)); } };
     (async () => {
       ${body}
@@ -115,4 +116,13 @@ test('a span never ended ends when it is collected, and its slot is taken by the
       if (next._native.id !== id) throw new Error('the collected span kept its slot');
       next.end();`);
   assert.deepEqual(spans.map((s) => s.name).sort(), ['forgotten', 'next']);
+});
+
+test('a span collected unended goes through beforeSendSpan like any other', () => {
+  // The finalizer's release is a call from JavaScript, so the hook runs (it once dropped the span).
+  const spans = spansAfterCollecting(`
+      let span = llmtel.startInactiveSpan({ name: 'forgotten' });
+      span = null; // never ended
+      await collect();`, '', `beforeSendSpan(span) { span.attributes.checked = 'yes'; return span; }`);
+  assert.deepEqual(spans.map((s) => [s.name, s.attributes.checked]), [['forgotten', 'yes']]);
 });
