@@ -371,7 +371,7 @@ impl NativeClient {
             o.traces_sampler = Some(Arc::new(move |c: &SamplingContext<'_>| sampler.run(c)));
         }
         let inner = Client::init(o).map_err(|e| thrown(&env, e.into()))?;
-        release_handles_at_teardown(&env)?;
+        release_handles_at_teardown(&env); // best effort: a client without it still works
         Ok(NativeClient { inner })
     }
 
@@ -796,15 +796,14 @@ thread_local! {
 /// the process. Spans still open then end as a collected handle's do; the user's hooks do not
 /// run (they run only inside a call from JavaScript), so such a span is dropped where a
 /// `beforeSendSpan` is set.
-fn release_handles_at_teardown(env: &Env) -> Result<()> {
+fn release_handles_at_teardown(env: &Env) {
     if TEARDOWN_HOOKED.with(Cell::get) {
-        return Ok(());
+        return;
     }
-    env.add_env_cleanup_hook(handles::Owner::current(), |owner| {
+    let hooked = env.add_env_cleanup_hook(handles::Owner::current(), |owner| {
         drop(HANDLES.remove_owned(owner));
-    })?;
-    TEARDOWN_HOOKED.with(|hooked| hooked.set(true));
-    Ok(())
+    });
+    TEARDOWN_HOOKED.with(|flag| flag.set(hooked.is_ok()));
 }
 
 /// How many handles hold a slot, in every thread (for tests: a worker's are freed when it ends).
