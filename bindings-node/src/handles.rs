@@ -32,7 +32,7 @@ struct Slots<T> {
 
 /// The JavaScript thread (the main thread or a worker's) a handle was made on. A worker that
 /// exits runs no finalizer of its objects, so its slots are released when its environment ends
-/// (`release_thread`, from the cleanup hook `NativeClient` registers).
+/// (`Slab::remove_owned`, from the cleanup hook its first `NativeClient` registers).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct Owner(u64);
 

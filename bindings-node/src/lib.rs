@@ -793,9 +793,9 @@ thread_local! {
 /// Handles are made through a client, so the first client of a thread (the main thread's, or a
 /// worker's) registers the cleanup hook that frees the thread's slots when its environment
 /// ends: a worker that exits runs no finalizer, and its slots would stay taken for the life of
-/// the process. Spans still open then end as a collected handle's do; the user's hooks do not
-/// run (they run only inside a call from JavaScript), so such a span is dropped where a
-/// `beforeSendSpan` is set.
+/// the process. Spans still open then end, but no JavaScript may run during teardown, so the
+/// user's hooks do not (they run only inside a call from JavaScript): such a span is dropped
+/// where a `beforeSendSpan` is set.
 fn release_handles_at_teardown(env: &Env) {
     if TEARDOWN_HOOKED.with(Cell::get) {
         return;
