@@ -15,8 +15,8 @@ Every answer allows any origin (CORS, preflights included), for the browser suit
 headers, JSON body); `DELETE /__requests` forgets them (`DELETE /__requests/<scenario>` one
 scenario's). A scenario whose `response` is a list is a conversation: the nth request since
 then gets the nth answer, the last one repeating. A stream event with `pause_ms` is sent that
-long after the events before it (a reader breaking off early has not received it). Standard library only, so the Node,
-Python and C suites can all start it.
+long after the events before it (a reader breaking off early has not received it). Standard
+library only, so the Node, Python and C suites can all start it.
 """
 
 import argparse
