@@ -95,6 +95,7 @@ pub unsafe extern "C" fn llmtel_genai_begin(
             // C has no scope: a C application sets its attributes on its own spans.
             scope: Vec::new(),
             parent: parent_of(start.parent).context(),
+            started_ago_ns: None,
         };
         let (inner, problem) = tri!(client.call(spec).map_err(raise));
         hand_out(

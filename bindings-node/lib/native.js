@@ -97,6 +97,70 @@ class NativeCall extends NativeHandle {
   fail(error) { binding.callFail(this.id, error); }
 }
 
+/** What a second end of a call throws, as the binding's errors are. */
+function alreadyEnded() {
+  const error = new Error('the call was already ended');
+  error.code = 'already_ended';
+  return error;
+}
+
+/** A call started late, by the binding's own `call` (not NativeClient's): its id, a slot to
+ * release. `state` is a DeferredCall's. */
+const startLate = (state) => binding.NativeClient.prototype.call.call(state.client, ...state.args, performance.now() - state.started);
+
+/** A DeferredCall collected unended (asResponse(): the body is the caller's) ends as a
+ * NativeCall does: started as it was, ended now. */
+const deferred = new FinalizationRegistry((state) => {
+  if (state.done) return;
+  state.done = true;
+  binding.release(startLate(state));
+});
+
+/**
+ * A non-streamed provider call, handed to the binding once, with its response: `call`'s
+ * arguments are kept and its start timed here, then one crossing (`callFinishedLater`) makes
+ * and ends the span, with no handle. A NativeCall costs a crossing to start, one to end and a
+ * slot; nothing asks such a call anything before it ends, and it is never a parent. Any other
+ * use (a failure, a stream's methods) makes the real call then, started when this one was.
+ */
+class DeferredCall {
+  constructor(client, args) {
+    this._state = { client, args, started: performance.now(), done: false };
+    this._real = undefined;
+    deferred.register(this, this._state);
+  }
+
+  get ended() { return this._real === undefined ? this._state.done : this._real.ended; }
+
+  /** The call made in the binding now, as started when this one was. */
+  real() {
+    if (this._real === undefined) {
+      if (this._state.done) throw alreadyEnded();
+      this._state.done = true;
+      this._real = new NativeCall(startLate(this._state));
+    }
+    return this._real;
+  }
+
+  finishLater(responseJson) {
+    const state = this._state;
+    if (this._real !== undefined) return this._real.finishLater(responseJson);
+    if (state.done) throw alreadyEnded();
+    state.done = true;
+    state.client.callFinishedLater(...state.args, performance.now() - state.started, responseJson);
+  }
+
+  get problem() { return this.real().problem; }
+  get context() { return this.real().context; }
+  get asParent() { return this.real().asParent; }
+  fail(error) { this.real().fail(error); }
+  finishStream() { this.real().finishStream(); }
+  finish(responseJson) { this.real().finish(responseJson); }
+  chunk(event, data) { this.real().chunk(event, data); }
+  feed(bytes) { this.real().feed(bytes); }
+  markChunk() { this.real().markChunk(); }
+}
+
 /** An agent, workflow or tool run, numbered by the binding as spans are. */
 class NativeRun extends NativeHandle {
   get context() { return binding.runContext(this.id); }
@@ -121,6 +185,11 @@ class NativeClient extends binding.NativeClient {
 
   call(provider, api, requestJson, parent, serverAddress, serverPort, recordInputs, recordOutputs, stream, conversationId, origin, scope) {
     return new NativeCall(super.call(provider, api, requestJson, parent, serverAddress, serverPort, recordInputs, recordOutputs, stream, conversationId, origin, scope));
+  }
+
+  /** `call`'s arguments, for a call that ends with its response (see DeferredCall). */
+  deferredCall(provider, api, requestJson, parent, serverAddress, serverPort, recordInputs, recordOutputs, stream, conversationId, origin, scope) {
+    return new DeferredCall(this, [provider, api, requestJson, parent, serverAddress, serverPort, recordInputs, recordOutputs, stream, conversationId, origin, scope]);
   }
 
   normalizedCall(requestJson, placement, parent) {
@@ -158,4 +227,4 @@ class NativeClient extends binding.NativeClient {
   }
 }
 
-module.exports = { ...binding, NativeClient, NativeSpan, NativeCall, NativeRun };
+module.exports = { ...binding, NativeClient, NativeSpan, NativeCall, NativeRun, DeferredCall };

@@ -163,6 +163,38 @@ fn local(parent: Parent<'_>) -> Option<SpanContext> {
     }
 }
 
+/// A `CallSpec` from `call`'s positional arguments: [provider, api, request], the parent,
+/// (server address, port), [recordInputs, recordOutputs, stream], [conversationId, origin], the
+/// scope's attributes and how many milliseconds ago the call started.
+fn call_spec(
+    [provider, api, request]: [String; 3],
+    parent: Option<Parent<'_>>,
+    (server_address, server_port): (Option<String>, Option<u32>),
+    [record_inputs, record_outputs, stream]: [Option<bool>; 3],
+    [conversation_id, origin]: [Option<String>; 2],
+    scope_attributes: Option<HashMap<String, String>>,
+    started_ago_ms: Option<f64>,
+) -> CallSpec {
+    CallSpec {
+        provider,
+        api,
+        request,
+        server_address,
+        server_port: server_port.and_then(|p| u16::try_from(p).ok()),
+        record_inputs: record_inputs.unwrap_or(false),
+        record_outputs: record_outputs.unwrap_or(false),
+        stream: stream.unwrap_or(false),
+        origin,
+        conversation_id,
+        scope: scope(scope_attributes),
+        parent: parent.and_then(local),
+        // A negative or absurd figure (a clock that went back) starts the call now.
+        started_ago_ns: started_ago_ms
+            .filter(|ms| ms.is_finite() && *ms > 0.0)
+            .map(|ms| (ms * 1e6) as u64),
+    }
+}
+
 fn context(inner: SpanContext) -> NativeContext {
     NativeContext {
         inner,
@@ -453,10 +485,11 @@ impl NativeClient {
     }
 
     /// Starts a provider call: `call(provider, api, requestJson, parent?, serverAddress?,
-    /// serverPort?, recordInputs?, recordOutputs?, stream?, conversationId?, origin?, scope?)`,
-    /// `scope` the scope's attributes (tags, the user). Returns the call's id for the `call*`
-    /// functions (lib/native.js wraps it in a NativeCall); `callProblem` explains a request that
-    /// could not be read (the call exists either way).
+    /// serverPort?, recordInputs?, recordOutputs?, stream?, conversationId?, origin?, scope?,
+    /// startedAgoMs?)`, `scope` the scope's attributes (tags, the user), `startedAgoMs` how long
+    /// ago the call started when JavaScript timed it (else now). Returns the call's id for the
+    /// `call*` functions (lib/native.js wraps it in a NativeCall); `callProblem` explains a
+    /// request that could not be read (the call exists either way).
     #[napi(catch_unwind)]
     #[allow(clippy::too_many_arguments)] // positional on purpose: see above
     pub fn call(
@@ -474,25 +507,60 @@ impl NativeClient {
         conversation_id: Option<String>,
         origin: Option<String>,
         scope_attributes: Option<HashMap<String, String>>,
+        started_ago_ms: Option<f64>,
     ) -> Outcome<u32> {
         let (inner, problem) = self
             .inner
-            .call(CallSpec {
-                provider,
-                api,
-                request,
-                server_address,
-                server_port: server_port.and_then(|p| u16::try_from(p).ok()),
-                record_inputs: record_inputs.unwrap_or(false),
-                record_outputs: record_outputs.unwrap_or(false),
-                stream: stream.unwrap_or(false),
-                origin,
-                conversation_id,
-                scope: scope(scope_attributes),
-                parent: parent.and_then(local),
-            })
+            .call(call_spec(
+                [provider, api, request],
+                parent,
+                (server_address, server_port),
+                [record_inputs, record_outputs, stream],
+                [conversation_id, origin],
+                scope_attributes,
+                started_ago_ms,
+            ))
             .map_err(|e| thrown(&env, e))?;
         Ok(call_id(inner, problem))
+    }
+
+    /// A non-streamed provider call handed over once, when its response is there: `call`'s
+    /// arguments (`startedAgoMs`, timed in JavaScript, given), then the response body as
+    /// `callFinishLater` takes it. One crossing instead of two, and no handle: such a call is
+    /// never a parent, and nothing asks it anything before it ends.
+    #[napi(catch_unwind)]
+    #[allow(clippy::too_many_arguments)] // positional on purpose: see `call`
+    pub fn call_finished_later(
+        &self,
+        env: Env,
+        provider: String,
+        api: String,
+        request: String,
+        parent: Option<Parent<'_>>,
+        server_address: Option<String>,
+        server_port: Option<u32>,
+        record_inputs: Option<bool>,
+        record_outputs: Option<bool>,
+        stream: Option<bool>,
+        conversation_id: Option<String>,
+        origin: Option<String>,
+        scope_attributes: Option<HashMap<String, String>>,
+        started_ago_ms: f64,
+        response_json: String,
+    ) -> Outcome<()> {
+        let (call, _) = self
+            .inner
+            .call(call_spec(
+                [provider, api, request],
+                parent,
+                (server_address, server_port),
+                [record_inputs, record_outputs, stream],
+                [conversation_id, origin],
+                scope_attributes,
+                Some(started_ago_ms),
+            ))
+            .map_err(|e| thrown(&env, e))?;
+        in_call(|| call.finish_later(response_json)).map_err(|e| thrown(&env, e))
     }
 
     /// Starts a call a framework normalized; `request` is a NormalizedRequest as JSON.

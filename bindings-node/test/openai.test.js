@@ -68,6 +68,31 @@ test('withResponse() and a stream left with break keep working', async () => {
   assert.ok(spans.every((s) => s.status === 'ok'));
 });
 
+test('a call handed over with its response is timed from its start, with its parent and its tokens per second', async () => {
+  // A non-streamed call crosses into the binding once, when its response is there: its span
+  // must still start when the call did.
+  const read = freshSpool();
+  const answer = JSON.stringify({
+    id: 'chatcmpl-slow', object: 'chat.completion', created: 1, model: 'gpt-4o-mini',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 },
+  });
+  const fetch = async () => {
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    return new Response(answer, { headers: { 'content-type': 'application/json' } });
+  };
+  const client = llmtel.instrumentOpenAiClient(new OpenAI({ baseURL: 'http://slow.test/v1', apiKey: 'test', maxRetries: 0, fetch }));
+  const before = Date.now() * 1e6;
+  await llmtel.startSpan({ name: 'handler' }, () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [] }));
+  const spans = (await read()).map((l) => JSON.parse(l));
+  const call = spans.find((s) => s.name === 'chat gpt-4o-mini');
+  const root = spans.find((s) => s.name === 'handler');
+  assert.equal(call.parent_span_id, root.span_id);
+  assert.ok(call.start_time_unix_nano >= root.start_time_unix_nano && call.start_time_unix_nano - before < 100e6, 'started with the call');
+  assert.ok(call.end_time_unix_nano - call.start_time_unix_nano >= 100e6, `lasted the provider's 120 ms: ${(call.end_time_unix_nano - call.start_time_unix_nano) / 1e6} ms`);
+  assert.ok(call.attributes['gen_ai.response.tokens_per_second'] < 5 / 0.1, 'five tokens over the whole call');
+});
+
 for (const { version, sdk } of SDKS) {
   test(`openai ${version}: a 200 with malformed JSON fails its span with the caller's error`, async () => {
     const read = freshSpool();

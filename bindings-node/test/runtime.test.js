@@ -106,6 +106,20 @@ test('a stream that is never read ends its span when it is collected', () => {
   assert.equal(spans[0].attributes['gen_ai.request.stream'], true);
 });
 
+test('a call whose body the caller takes raw (asResponse) ends its span when it is collected', () => {
+  // Nothing parses the body, so nothing ends the call: its collection does, as for a stream.
+  const spans = spansAfterCollecting(`
+      const client = new OpenAI({ baseURL: ${JSON.stringify(provider.url)} + '/openai_chat_plain/v1', apiKey: 'test', maxRetries: 0 });
+      const raw = await llmtel.startSpan({ name: 'handler' }, () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [] }).asResponse());
+      if (raw.status !== 200) throw new Error('the raw response changed');
+      await collect();`, `const OpenAI = require(${JSON.stringify(require.resolve('openai'))});`);
+  const call = spans.find((s) => s.name === 'chat gpt-4o-mini');
+  const root = spans.find((s) => s.name === 'handler');
+  assert.ok(call, `the call's span: ${spans.map((s) => s.name)}`);
+  assert.equal(call.parent_span_id, root.span_id);
+  assert.equal(call.attributes['gen_ai.request.model'], 'gpt-4o-mini');
+});
+
 test('a span never ended ends when it is collected, and its slot is taken by the next span', () => {
   const spans = spansAfterCollecting(`
       let span = llmtel.startInactiveSpan({ name: 'forgotten' });

@@ -473,6 +473,7 @@ impl Client {
                 conversation_id,
                 scope: scope.unwrap_or_default(),
                 parent: parent.map(|p| p.inner),
+                started_ago_ns: None,
             }))?;
             Ok((GenAiCallHandle { inner }, problem.map(|e| e.to_string())))
         })

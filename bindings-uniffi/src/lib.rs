@@ -519,6 +519,7 @@ impl Client {
                 // As in C: a host without a scope sets its attributes on its own spans.
                 scope: Vec::new(),
                 parent: parent.map(|p| p.context),
+                started_ago_ns: None,
             })?;
             Ok(Arc::new(GenAiCall {
                 inner,

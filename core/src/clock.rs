@@ -57,6 +57,18 @@ impl Stopwatch {
         }
     }
 
+    /// A stopwatch that started `ago` before now (the host timed the start itself).
+    pub fn started_ago(ago: std::time::Duration) -> Self {
+        #[cfg(not(target_arch = "wasm32"))]
+        let now = std::time::Instant::now();
+        Stopwatch {
+            #[cfg(not(target_arch = "wasm32"))]
+            started: now.checked_sub(ago).unwrap_or(now),
+            #[cfg(target_arch = "wasm32")]
+            started: now_unix_nano().saturating_sub(ago.as_nanos() as u64),
+        }
+    }
+
     pub fn elapsed(&self) -> std::time::Duration {
         #[cfg(not(target_arch = "wasm32"))]
         return self.started.elapsed();

@@ -198,6 +198,9 @@ pub struct CallSpec {
     /// The host's scope: attributes every span started in it carries (its tags, the user).
     pub scope: Vec<(String, String)>,
     pub parent: Option<SpanContext>,
+    /// Nanoseconds since the call started, when the host timed its start and hands the call
+    /// over later (see `CallStart::started_ago`); unset, it starts now.
+    pub started_ago_ns: Option<u64>,
 }
 
 // By hand (`de::Object`), not derived: read on every call of a page, and the derived reader was
@@ -214,6 +217,7 @@ crate::genai::de::object_reader!(CallSpec, "struct CallSpec", deny, {
     "origin" => origin: value,
     "conversation_id" => conversation_id: value,
     "scope" => scope: value,
+    "started_ago_ns" => started_ago_ns: value,
 });
 
 impl CallSpec {
@@ -239,6 +243,7 @@ impl CallSpec {
         start.conversation_id = self.conversation_id.as_deref();
         start.stream = self.stream;
         start.scope = &self.scope;
+        start.started_ago = self.started_ago_ns.map(std::time::Duration::from_nanos);
         Ok(start)
     }
 }

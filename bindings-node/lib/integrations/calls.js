@@ -34,8 +34,10 @@ function beginCall(ctx, spec, requestJson) {
   }
   if (ctx.traced === false) return undefined;
   // Positional, as the bindings take it (an options object costs the native side a property
-  // read per field).
-  return ctx.client.call(
+  // read per field). A call that is not a stream ends with its response, handed over once
+  // where the binding can (Node's DeferredCall).
+  const start = !spec.stream && typeof ctx.client.deferredCall === 'function' ? 'deferredCall' : 'call';
+  return ctx.client[start](
     spec.provider, spec.api, requestJson, ctx.parent, spec.serverAddress, spec.serverPort,
     spec.recordInputs, spec.recordOutputs, spec.stream, spec.conversationId, undefined, ctx.scope,
   );

@@ -61,7 +61,7 @@ impl Client {
         let wire = start.provider.wire();
         let operation = Str::Borrowed(start.api.operation());
         let origin = start.origin.clone().unwrap_or(Str::Borrowed(wire.origin));
-        let (mut call, span) = self.open_call(
+        let (mut call, mut span) = self.open_call(
             operation,
             start.provider.name().into(),
             origin,
@@ -69,6 +69,13 @@ impl Client {
             start.content,
             start.scope,
         );
+        if let Some(ago) = start.started_ago {
+            call.started = crate::clock::Stopwatch::started_ago(ago);
+            if let Some(data) = span.data_mut() {
+                let ago = u64::try_from(ago.as_nanos()).unwrap_or(u64::MAX);
+                data.start_time_unix_nano = data.start_time_unix_nano.saturating_sub(ago);
+            }
+        }
         let result = call.read_wire_request(span, &start);
         (call, result)
     }

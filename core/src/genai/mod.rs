@@ -170,6 +170,9 @@ pub struct CallStart<'a> {
     pub stream: bool,
     /// The host's scope (see `SpanStart::scope`).
     pub scope: &'a [(String, String)],
+    /// How long ago the call started, when the host hands it over only after it timed its
+    /// start itself (Node hands a non-streamed call over once, with its response); else now.
+    pub started_ago: Option<std::time::Duration>,
 }
 
 impl<'a> CallStart<'a> {
@@ -186,6 +189,7 @@ impl<'a> CallStart<'a> {
             conversation_id: None,
             stream: false,
             scope: &[],
+            started_ago: None,
         }
     }
 }
