@@ -182,6 +182,7 @@ function integrationContext(name) {
       traced: Boolean(integration),
       frameworkCall: takeFrameworkCall,
       parent: parentContext(),
+      holder: current.getStore(), // what the parent's number names, kept while a call needs it
       scope: scopeAttributes(),
       recordInputs: integration ? integration.recordInputs ?? state.sendDefaultPii : false,
       recordOutputs: integration ? integration.recordOutputs ?? state.sendDefaultPii : false,
@@ -397,6 +398,7 @@ function callContext(recordInputs, recordOutputs) {
       client: state.client,
       frameworkCall: takeFrameworkCall,
       parent: parentContext(),
+      holder: current.getStore(), // what the parent's number names, kept while a call needs it
       scope: scopeAttributes(),
       recordInputs: recordInputs ?? state.sendDefaultPii,
       recordOutputs: recordOutputs ?? state.sendDefaultPii,

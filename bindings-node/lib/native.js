@@ -104,9 +104,26 @@ function alreadyEnded() {
   return error;
 }
 
-/** A call started late, by the binding's own `call` (not NativeClient's): its id, a slot to
- * release. `state` is a DeferredCall's. */
-const startLate = (state) => binding.NativeClient.prototype.call.call(state.client, ...state.args, performance.now() - state.started);
+/** The binding's own starters (not NativeClient's, which wrap the id). */
+const starters = binding.NativeClient.prototype;
+
+/** A DeferredCall's call made in the binding now, as started when it was: its id, a slot to
+ * release. A LangChain model run a provider call took over is taken over again. */
+function startLate(state) {
+  const ago = performance.now() - state.started;
+  if (state.kind === 'langchain') {
+    const id = starters.langchainModel.call(state.client, ...state.args, ago);
+    if (state.adopted) {
+      try {
+        binding.callAdopt(id, ...state.adopted);
+      } catch {
+        /* the span keeps the framework's request, as callAdopt's callers do */
+      }
+    }
+    return id;
+  }
+  return starters[state.kind === 'aisdk' ? 'aisdkModel' : 'call'].call(state.client, ...state.args, ago);
+}
 
 /** A DeferredCall collected unended (asResponse(): the body is the caller's) ends as a
  * NativeCall does: started as it was, ended now. */
@@ -117,15 +134,21 @@ const deferred = new FinalizationRegistry((state) => {
 });
 
 /**
- * A non-streamed provider call, handed to the binding once, with its response: `call`'s
- * arguments are kept and its start timed here, then one crossing (`callFinishedLater`) makes
- * and ends the span, with no handle. A NativeCall costs a crossing to start, one to end and a
- * slot; nothing asks such a call anything before it ends, and it is never a parent. Any other
- * use (a failure, a stream's methods) makes the real call then, started when this one was.
+ * A GenAI call that usually ends with its response, handed to the binding once then: its
+ * starter's arguments are kept and its start timed here, and one crossing makes and ends the
+ * span, with no handle (`callFinishedLater` for a provider call, `aisdkModelFinished` for an
+ * AI SDK model call, `langchainModelFinishedLater` for a LangChain model run a provider call
+ * took over). A NativeCall costs a crossing to start, one to end and a slot; nothing asks such
+ * a call anything before it ends, and it is rarely a parent. Any other use (a failure, a
+ * stream's methods, a child) makes the real call then, started when this one was.
+ *
+ * `kind` is 'provider', 'aisdk' or 'langchain'; `holder` (optional) is kept alive with the call:
+ * the object whose slot `parent` numbers, so that the number names the same span when the call
+ * is made.
  */
 class DeferredCall {
-  constructor(client, args) {
-    this._state = { client, args, started: performance.now(), done: false };
+  constructor(client, kind, args, holder) {
+    this._state = { client, kind, args, holder, started: performance.now(), done: false, adopted: undefined };
     this._real = undefined;
     deferred.register(this, this._state);
   }
@@ -142,12 +165,32 @@ class DeferredCall {
     return this._real;
   }
 
+  /** Takes the framework call over (NativeCall.adopt), kept for the one crossing. */
+  adopt(...args) {
+    if (this._real !== undefined) return this._real.adopt(...args);
+    if (this._state.done) throw alreadyEnded();
+    this._state.adopted = args;
+    return null;
+  }
+
   finishLater(responseJson) {
     const state = this._state;
-    if (this._real !== undefined) return this._real.finishLater(responseJson);
+    if (this._real !== undefined || (state.kind !== 'provider' && !(state.kind === 'langchain' && state.adopted))) {
+      return this.real().finishLater(responseJson);
+    }
     if (state.done) throw alreadyEnded();
     state.done = true;
-    state.client.callFinishedLater(...state.args, performance.now() - state.started, responseJson);
+    const ago = performance.now() - state.started;
+    if (state.kind === 'provider') state.client.callFinishedLater(...state.args, ago, responseJson);
+    else state.client.langchainModelFinishedLater(...state.args, ago, ...state.adopted, responseJson);
+  }
+
+  finishAisdk(resultJson) {
+    const state = this._state;
+    if (this._real !== undefined || state.kind !== 'aisdk') return this.real().finishAisdk(resultJson);
+    if (state.done) throw alreadyEnded();
+    state.done = true;
+    state.client.aisdkModelFinished(...state.args, performance.now() - state.started, resultJson);
   }
 
   get problem() { return this.real().problem; }
@@ -156,6 +199,7 @@ class DeferredCall {
   fail(error) { this.real().fail(error); }
   finishStream() { this.real().finishStream(); }
   finish(responseJson) { this.real().finish(responseJson); }
+  finishLangchain(resultJson) { this.real().finishLangchain(resultJson); }
   chunk(event, data) { this.real().chunk(event, data); }
   feed(bytes) { this.real().feed(bytes); }
   markChunk() { this.real().markChunk(); }
@@ -187,21 +231,28 @@ class NativeClient extends binding.NativeClient {
     return new NativeCall(super.call(provider, api, requestJson, parent, serverAddress, serverPort, recordInputs, recordOutputs, stream, conversationId, origin, scope));
   }
 
-  /** `call`'s arguments, for a call that ends with its response (see DeferredCall). */
-  deferredCall(provider, api, requestJson, parent, serverAddress, serverPort, recordInputs, recordOutputs, stream, conversationId, origin, scope) {
-    return new DeferredCall(this, [provider, api, requestJson, parent, serverAddress, serverPort, recordInputs, recordOutputs, stream, conversationId, origin, scope]);
+  /** `call`'s arguments, for a call that ends with its response (see DeferredCall); `holder`
+   * the object whose slot `parent` numbers, if any. */
+  deferredCall(provider, api, requestJson, parent, serverAddress, serverPort, recordInputs, recordOutputs, stream, conversationId, origin, scope, holder) {
+    return new DeferredCall(this, 'provider', [provider, api, requestJson, parent, serverAddress, serverPort, recordInputs, recordOutputs, stream, conversationId, origin, scope], holder);
   }
 
   normalizedCall(requestJson, placement, parent) {
     return new NativeCall(super.normalizedCall(requestJson, placement, parent));
   }
 
-  langchainModel(startJson, placement, parent) {
-    return new NativeCall(super.langchainModel(startJson, placement, parent));
+  /** A LangChain model run's call, made in the binding when it ends (see DeferredCall). */
+  langchainModel(startJson, placement, parent, holder) {
+    return new DeferredCall(this, 'langchain', [startJson, placement, parent], holder);
   }
 
   aisdkModel(callJson, placement, parent) {
     return new NativeCall(super.aisdkModel(callJson, placement, parent));
+  }
+
+  /** An AI SDK model call made in the binding when it ends (see DeferredCall). */
+  deferredAisdkModel(callJson, placement, parent, holder) {
+    return new DeferredCall(this, 'aisdk', [callJson, placement, parent], holder);
   }
 
   agent(specJson, placement, parent) {

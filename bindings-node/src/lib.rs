@@ -188,10 +188,7 @@ fn call_spec(
         conversation_id,
         scope: scope(scope_attributes),
         parent: parent.and_then(local),
-        // A negative or absurd figure (a clock that went back) starts the call now.
-        started_ago_ns: started_ago_ms
-            .filter(|ms| ms.is_finite() && *ms > 0.0)
-            .map(|ms| (ms * 1e6) as u64),
+        started_ago_ns: started_ago_ns(started_ago_ms),
     }
 }
 
@@ -292,6 +289,26 @@ fn scope(attributes: Option<HashMap<String, String>>) -> Vec<(String, String)> {
     attributes.map_or_else(Vec::new, |a| a.into_iter().collect())
 }
 
+/// `started_ago_ms` (how long ago JavaScript timed a span's start) as the facade takes it: a
+/// negative or absurd figure (a clock that went back) starts the span now.
+fn started_ago_ns(started_ago_ms: Option<f64>) -> Option<u64> {
+    started_ago_ms
+        .filter(|ms| ms.is_finite() && *ms > 0.0)
+        .map(|ms| (ms * 1e6) as u64)
+}
+
+/// `placement`, for a span JavaScript started `started_ago_ms` ago.
+fn placement_since(
+    p: Option<PlacementJs>,
+    parent: Option<Parent<'_>>,
+    started_ago_ms: Option<f64>,
+) -> PlacementSpec {
+    PlacementSpec {
+        started_ago_ns: started_ago_ns(started_ago_ms),
+        ..placement(p, parent)
+    }
+}
+
 fn placement(p: Option<PlacementJs>, parent: Option<Parent<'_>>) -> PlacementSpec {
     let p = p.unwrap_or(PlacementJs {
         record_inputs: None,
@@ -305,6 +322,7 @@ fn placement(p: Option<PlacementJs>, parent: Option<Parent<'_>>) -> PlacementSpe
         origin: p.origin,
         scope: scope(p.scope),
         parent: parent.and_then(local),
+        started_ago_ns: None,
     }
 }
 
@@ -621,12 +639,54 @@ impl NativeClient {
         start: String,
         placement_js: Option<PlacementJs>,
         parent: Option<Parent<'_>>,
+        started_ago_ms: Option<f64>,
     ) -> Outcome<u32> {
         let inner = self
             .inner
-            .langchain_model(&start, placement(placement_js, parent))
+            .langchain_model(
+                &start,
+                placement_since(placement_js, parent, started_ago_ms),
+            )
             .map_err(|e| thrown(&env, e))?;
         Ok(call_id(inner, None))
+    }
+
+    /// A LangChain model run whose provider call took it over, handed over once with the
+    /// provider's response (as `call_finished_later` for a plain call): `langchainModel`'s
+    /// arguments, then `callAdopt`'s, then the response body.
+    #[napi(catch_unwind)]
+    #[allow(clippy::too_many_arguments)] // positional on purpose: see `call`
+    pub fn langchain_model_finished_later(
+        &self,
+        env: Env,
+        start: String,
+        placement_js: Option<PlacementJs>,
+        parent: Option<Parent<'_>>,
+        started_ago_ms: f64,
+        provider: String,
+        api: String,
+        request: String,
+        server_address: Option<String>,
+        server_port: Option<u32>,
+        stream: Option<bool>,
+        conversation_id: Option<String>,
+        response_json: String,
+    ) -> Outcome<()> {
+        let call = self
+            .inner
+            .langchain_model(
+                &start,
+                placement_since(placement_js, parent, Some(started_ago_ms)),
+            )
+            .map_err(|e| thrown(&env, e))?;
+        // A request the core cannot read leaves the span with LangChain's, as callAdopt does.
+        let _ = call.adopt(&adopted(
+            [provider, api, request],
+            (server_address, server_port),
+            stream,
+            conversation_id,
+        ));
+        in_call(|| call.finish_later(response_json)).map_err(|e| thrown(&env, e))
     }
 
     /// Starts a LangChain chain run's span when the chain is an agent; null otherwise.
@@ -669,12 +729,36 @@ impl NativeClient {
         call: String,
         placement_js: Option<PlacementJs>,
         parent: Option<Parent<'_>>,
+        started_ago_ms: Option<f64>,
     ) -> Outcome<u32> {
         let inner = self
             .inner
-            .aisdk_model(&call, placement(placement_js, parent))
+            .aisdk_model(&call, placement_since(placement_js, parent, started_ago_ms))
             .map_err(|e| thrown(&env, e))?;
         Ok(call_id(inner, None))
+    }
+
+    /// A non-streamed AI SDK model call handed over once, with its result (as
+    /// `call_finished_later` for a provider call): `aisdkModel`'s arguments, then
+    /// `callFinishAisdk`'s result.
+    #[napi(catch_unwind)]
+    pub fn aisdk_model_finished(
+        &self,
+        env: Env,
+        call: String,
+        placement_js: Option<PlacementJs>,
+        parent: Option<Parent<'_>>,
+        started_ago_ms: f64,
+        result: String,
+    ) -> Outcome<()> {
+        let handle = self
+            .inner
+            .aisdk_model(
+                &call,
+                placement_since(placement_js, parent, Some(started_ago_ms)),
+            )
+            .map_err(|e| thrown(&env, e))?;
+        in_call(|| handle.finish_aisdk(&result)).map_err(|e| thrown(&env, e))
     }
 
     /// Starts the agent span of an AI SDK run; `start` is an `aisdk::RunStart` as JSON.
@@ -1052,7 +1136,24 @@ pub fn call_adopt(
     stream: Option<bool>,
     conversation_id: Option<String>,
 ) -> Outcome<Option<String>> {
-    let spec = CallSpec {
+    let spec = adopted(
+        [provider, api, request],
+        (server_address, server_port),
+        stream,
+        conversation_id,
+    );
+    let problem = on_call(&env, id, |c| c.adopt(&spec))?;
+    Ok(problem.map(|e| e.to_string()))
+}
+
+/// What `callAdopt` hands a framework call: the provider call's request and where it went.
+fn adopted(
+    [provider, api, request]: [String; 3],
+    (server_address, server_port): (Option<String>, Option<u32>),
+    stream: Option<bool>,
+    conversation_id: Option<String>,
+) -> CallSpec {
+    CallSpec {
         provider,
         api,
         request,
@@ -1061,9 +1162,7 @@ pub fn call_adopt(
         stream: stream.unwrap_or(false),
         conversation_id,
         ..CallSpec::default()
-    };
-    let problem = on_call(&env, id, |c| c.adopt(&spec))?;
-    Ok(problem.map(|e| e.to_string()))
+    }
 }
 
 /// Ends a LangChain model run with its LLMResult as JSON.

@@ -88,6 +88,29 @@ test('experimental_telemetry: { isEnabled: false } leaves a call untraced, as wi
   assert.deepEqual(names(await read()), []);
 });
 
+test('a model call handed over with its result is timed from its start, beneath its run', async () => {
+  // A non-streamed model call crosses into the binding once, when its result is there.
+  const read = freshSpool({});
+  const answer = JSON.stringify({
+    id: 'chatcmpl-slow', object: 'chat.completion', created: 1, model: 'gpt-4o',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 },
+  });
+  const fetch = async () => {
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    return new Response(answer, { headers: { 'content-type': 'application/json' } });
+  };
+  const model = createOpenAI({ baseURL: 'http://slow.test/v1', apiKey: 'k', fetch }).chat('gpt-4o');
+  await ai.generateText({ model, maxRetries: 0, prompt: 'Hi' });
+  const lines = await read();
+  const run = byName(lines, 'invoke_agent generateText');
+  const call = byName(lines, 'chat gpt-4o');
+  assert.equal(call.parent_span_id, run.span_id);
+  assert.equal(call.attributes['gen_ai.response.id'], 'chatcmpl-slow');
+  assert.ok(call.start_time_unix_nano >= run.start_time_unix_nano, 'within its run');
+  assert.ok(call.end_time_unix_nano - call.start_time_unix_nano >= 100e6, `lasted the provider's 120 ms: ${(call.end_time_unix_nano - call.start_time_unix_nano) / 1e6} ms`);
+});
+
 test('without the integration (defaultIntegrations: false), nothing is traced', async () => {
   const read = freshSpool({ defaultIntegrations: false });
   await ai.generateText({ model: chatModel('ai_sdk_generate_object'), maxRetries: 0, prompt: 'Hi' });

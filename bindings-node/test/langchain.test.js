@@ -291,6 +291,47 @@ test('a model without a traced provider gets its span from LangChain', async () 
   assert.deepEqual(JSON.parse(a['gen_ai.output.messages']), [{ role: 'assistant', parts: [{ type: 'text', content: 'pong' }], finish_reason: 'stop' }]);
 });
 
+test('a model run handed over when it ends is timed from its start, with or without a provider call taking it', async () => {
+  // A LangChain model run crosses into the binding once it ends (with the provider's response,
+  // or made then to take LangChain's result): its span must still start when the run did.
+  const answer = JSON.stringify({
+    id: 'chatcmpl-slow', object: 'chat.completion', created: 1, model: 'gpt-4o-mini',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 },
+  });
+  const slowly = () => new Promise((resolve) => setTimeout(resolve, 120));
+  const fetch = async () => {
+    await slowly();
+    return new Response(answer, { headers: { 'content-type': 'application/json' } });
+  };
+  class ChatSlowEcho extends BaseChatModel {
+    _llmType() {
+      return 'slow-echo';
+    }
+
+    async _generate() {
+      await slowly();
+      return { generations: [{ text: 'pong', message: new AIMessage({ content: 'pong', response_metadata: { model_name: 'echo-1' } }) }] };
+    }
+  }
+  const spool = freshSpool();
+  let traceId;
+  await llmtel.startSpan({ name: 'root' }, async (root) => {
+    traceId = root.traceId;
+    await new ChatOpenAI({ model: 'gpt-4o-mini', apiKey: 'test', maxRetries: 0, configuration: { baseURL: 'http://slow.test/v1', fetch } }).invoke('Hello!');
+    await new ChatSlowEcho({}).invoke('ping');
+  });
+  const spans = (await linesOf(spool, traceId)).map((l) => JSON.parse(l));
+  const root = spans.find((s) => s.name === 'root');
+  const calls = spans.filter((s) => s.parent_span_id === root.span_id);
+  assert.deepEqual(calls.map((s) => s.attributes['gen_ai.response.model'] ?? s.attributes['gen_ai.response.id']), ['gpt-4o-mini', 'echo-1']);
+  assert.equal(calls[0].attributes['gen_ai.response.id'], 'chatcmpl-slow', "the provider's detail");
+  for (const call of calls) {
+    assert.ok(call.end_time_unix_nano - call.start_time_unix_nano >= 100e6, `${call.name} lasted its 120 ms: ${(call.end_time_unix_nano - call.start_time_unix_nano) / 1e6} ms`);
+  }
+  assert.ok(calls[1].start_time_unix_nano >= calls[0].end_time_unix_nano, 'one after the other');
+});
+
 test('a model call traced without a LangChain callback gives the caller what it gets without llmtel', async () => {
   // Content off, one prompt, no handler of the user's: the span comes from the model's own
   // call (not LangChain's callbacks), and LangChain makes no run, so a message the model left

@@ -653,6 +653,7 @@ fn placement(
         origin,
         scope: scope.unwrap_or_default(),
         parent: parent.map(|p| p.inner),
+        started_ago_ns: None,
     }
 }
 

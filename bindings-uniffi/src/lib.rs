@@ -305,6 +305,7 @@ impl Placement {
             origin: self.origin,
             scope: Vec::new(),
             parent: parent.map(|p| p.context),
+            started_ago_ns: None,
         }
     }
 }

@@ -259,6 +259,9 @@ pub struct PlacementSpec {
     pub scope: Vec<(String, String)>,
     #[serde(skip)]
     pub parent: Option<SpanContext>,
+    /// Nanoseconds since the span started, when the host timed its start and hands it over
+    /// later (see `CallSpec::started_ago_ns`); unset, it starts now.
+    pub started_ago_ns: Option<u64>,
 }
 
 impl PlacementSpec {
@@ -277,6 +280,7 @@ impl PlacementSpec {
             },
             origin: self.origin.map(Str::Owned),
             scope: self.scope,
+            started_ago: self.started_ago_ns.map(std::time::Duration::from_nanos),
         }
     }
 }

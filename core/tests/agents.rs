@@ -54,6 +54,7 @@ fn under(parent: llmtel_core::SpanContext, content: ContentPolicy) -> CallPlacem
         content,
         origin: Some("auto.ai.langgraph".into()),
         scope: Vec::new(),
+        started_ago: None,
     }
 }
 
@@ -465,6 +466,7 @@ fn a_provider_call_inside_a_framework_call_takes_its_span_over() {
             },
             origin: Some("auto.ai.langchain".into()),
             scope: Vec::new(),
+            started_ago: None,
         },
     );
     let request = json!({"model": "gpt-4o", "temperature": 0.2, "max_tokens": 50,

@@ -222,3 +222,55 @@ fn a_second_end_is_already_ended() {
     assert_eq!(error.code(), "already_ended");
     assert!(call.finish("{}").is_err());
 }
+
+#[test]
+fn a_call_or_run_the_host_timed_starts_when_the_host_says() {
+    // A host that hands a call over only once it ended (Node's one crossing per call) gives its
+    // start as how long ago it was: the span starts then, and tokens per second count the
+    // whole call.
+    let (client, spans) = client(|_| {});
+    let ago = Duration::from_millis(250);
+    let nanos = ago.as_nanos() as u64;
+    let (call, _) = client
+        .call(CallSpec {
+            started_ago_ns: Some(nanos),
+            ..spec(None)
+        })
+        .unwrap();
+    call.finish_later(response()).unwrap();
+    let placement = || PlacementSpec {
+        started_ago_ns: Some(nanos),
+        ..PlacementSpec::default()
+    };
+    let normalized = client.normalized_call(
+        llmtel_core::genai::NormalizedRequest {
+            provider: Some("openai".into()),
+            model: Some("gpt-4o-mini".into()),
+            ..Default::default()
+        },
+        placement(),
+    );
+    normalized.finish_stream().unwrap();
+    let agent = client.agent(AgentSpec::default(), placement()).unwrap();
+    agent.end().unwrap();
+    let untimed = client
+        .agent(AgentSpec::default(), PlacementSpec::default())
+        .unwrap();
+    untimed.end().unwrap();
+    let spans = finished(&client, &spans);
+    assert_eq!(spans.len(), 4);
+    let lasted = |span: &SpanData| span.end_time_unix_nano - span.start_time_unix_nano;
+    for span in &spans[..3] {
+        assert!(lasted(span) >= nanos, "{}: {} ns", span.name, lasted(span));
+    }
+    assert!(
+        lasted(&spans[3]) < nanos,
+        "started now: {} ns",
+        lasted(&spans[3])
+    );
+    let per_second = spans[0].attributes.get(TIMING).cloned();
+    assert!(
+        matches!(per_second, Some(Value::Double(v)) if v <= 8.0 / 0.25),
+        "8 tokens over the whole 250 ms: {per_second:?}"
+    );
+}

@@ -318,7 +318,9 @@ function modelCall(model, original, method, state) {
         options: callOptions(options, embedding, state.recordInputs),
       };
       if (embedding) spec.operation = 'embeddings';
-      return client.aisdkModel(json(spec, state.recordInputs), state.placement(), state.parent());
+      // A call that ends with its result is handed over once then, where the binding can.
+      const start = !stream && typeof client.deferredAisdkModel === 'function' ? 'deferredAisdkModel' : 'aisdkModel';
+      return client[start](json(spec, state.recordInputs), state.placement(), state.parent());
     });
     let result;
     try {

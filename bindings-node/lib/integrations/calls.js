@@ -18,8 +18,8 @@ function endCall(call) {
 /**
  * Starts a provider call's span, or takes over the framework's model call in progress (a
  * LangChain model run whose provider SDK is making this very call: one span per model call).
- * `ctx` is what the integration's context function returned: { client, parent, scope, traced,
- * frameworkCall() }; `spec` the call's provider, API and options. Returns the call, or
+ * `ctx` is what the integration's context function returned: { client, parent, holder, scope,
+ * traced, frameworkCall() }; `spec` the call's provider, API and options. Returns the call, or
  * undefined when this call is not traced.
  */
 function beginCall(ctx, spec, requestJson) {
@@ -36,8 +36,13 @@ function beginCall(ctx, spec, requestJson) {
   // Positional, as the bindings take it (an options object costs the native side a property
   // read per field). A call that is not a stream ends with its response, handed over once
   // where the binding can (Node's DeferredCall).
-  const start = !spec.stream && typeof ctx.client.deferredCall === 'function' ? 'deferredCall' : 'call';
-  return ctx.client[start](
+  if (!spec.stream && typeof ctx.client.deferredCall === 'function') {
+    return ctx.client.deferredCall(
+      spec.provider, spec.api, requestJson, ctx.parent, spec.serverAddress, spec.serverPort,
+      spec.recordInputs, spec.recordOutputs, spec.stream, spec.conversationId, undefined, ctx.scope, ctx.holder,
+    );
+  }
+  return ctx.client.call(
     spec.provider, spec.api, requestJson, ctx.parent, spec.serverAddress, spec.serverPort,
     spec.recordInputs, spec.recordOutputs, spec.stream, spec.conversationId, undefined, ctx.scope,
   );

@@ -131,7 +131,8 @@ function startModelCall(host, { id, metadata, params, messages, prompts, parent,
     slot.call = call;
     claim = slot;
   }
-  return { handle: call, context: call.asParent, recordOutputs, claim };
+  // The context read only for a child (which makes the call in the binding: see DeferredCall).
+  return { handle: call, get context() { return call.asParent; }, recordOutputs, claim };
 }
 
 /**

@@ -95,6 +95,7 @@ impl Client {
             Some(agent) => format!("{operation} {agent}"),
             None => (*operation).to_owned(),
         };
+        let started_at = placement.start_time_unix_nano();
         let mut start = SpanStart::new(name)
             .scope(&placement.scope)
             .op(op_for(operation))
@@ -103,6 +104,9 @@ impl Client {
             .parent_opt(placement.parent)
             .rolls_up_usage()
             .attribute(k::GEN_AI_OPERATION_NAME, *operation);
+        if let Some(at) = started_at {
+            start = start.start_time_unix_nano(at);
+        }
         for (key, value) in [
             (k::GEN_AI_AGENT_NAME, spec.name),
             (k::GEN_AI_AGENT_ID, spec.id),
@@ -136,6 +140,7 @@ impl Client {
                 reason: "a tool span needs the tool's name".into(),
             });
         }
+        let started_at = placement.start_time_unix_nano();
         let mut start = SpanStart::new(format!("execute_tool {}", spec.name))
             .scope(&placement.scope)
             .op(op_for("execute_tool"))
@@ -148,6 +153,9 @@ impl Client {
                 spec.tool_type.unwrap_or_else(|| "function".into()),
             )
             .attribute(k::GEN_AI_TOOL_NAME, spec.name);
+        if let Some(at) = started_at {
+            start = start.start_time_unix_nano(at);
+        }
         for (key, value) in [
             (k::GEN_AI_TOOL_CALL_ID, spec.call_id),
             (k::GEN_AI_TOOL_DESCRIPTION, spec.description),

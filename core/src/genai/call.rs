@@ -52,6 +52,21 @@ pub struct CallPlacement {
     pub origin: Option<Str>,
     /// The host's scope: attributes every span started in it carries (see `SpanStart::scope`).
     pub scope: Vec<(String, String)>,
+    /// How long ago the span started, when the host timed its start and hands it over later
+    /// (see `CallStart::started_ago`); else it starts now.
+    pub started_ago: Option<Duration>,
+}
+
+impl CallPlacement {
+    /// The wall time the span started at, when the host timed it.
+    pub(crate) fn start_time_unix_nano(&self) -> Option<u64> {
+        self.started_ago
+            .map(|ago| crate::span::now_unix_nano().saturating_sub(nanos(ago)))
+    }
+}
+
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
 impl Client {
@@ -70,11 +85,7 @@ impl Client {
             start.scope,
         );
         if let Some(ago) = start.started_ago {
-            call.started = crate::clock::Stopwatch::started_ago(ago);
-            if let Some(data) = span.data_mut() {
-                let ago = u64::try_from(ago.as_nanos()).unwrap_or(u64::MAX);
-                data.start_time_unix_nano = data.start_time_unix_nano.saturating_sub(ago);
-            }
+            call.started_earlier(&mut span, ago);
         }
         let result = call.read_wire_request(span, &start);
         (call, result)
@@ -104,6 +115,9 @@ impl Client {
             &placement.scope,
         );
         call.errors = errors;
+        if let Some(ago) = placement.started_ago {
+            call.started_earlier(&mut span, ago);
+        }
         let Some(attrs) = span.attributes_mut() else {
             call.span = Some(span);
             return call;
@@ -182,6 +196,14 @@ fn span_name(operation: &str, request_model: Option<&str>, response_model: Optio
 }
 
 impl GenAiCall {
+    /// Moves the start of a call just opened (its span's and its stopwatch's) `ago` back.
+    fn started_earlier(&mut self, span: &mut Span, ago: Duration) {
+        self.started = crate::clock::Stopwatch::started_ago(ago);
+        if let Some(data) = span.data_mut() {
+            data.start_time_unix_nano = data.start_time_unix_nano.saturating_sub(nanos(ago));
+        }
+    }
+
     fn ctx(&self) -> MapContext<'_> {
         MapContext {
             content: self.content,
