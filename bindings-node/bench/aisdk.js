@@ -24,7 +24,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 // span alone costs the AI SDK's streams a lot (an AsyncLocalStorage context on every promise of
 // their pipeline, per chunk), the same for both SDKs; the integration's own cost is the
 // difference to it.
-const VARIANTS = ['bare', 'llmtel', 'sentry', 'llmtel-root', 'sentry-root'];
+// BENCH_BASELINE=<a bindings-node directory> adds that build of llmtel (another commit's, as in
+// bench.js) as a variant in the same rounds.
+const VARIANTS = ['bare', 'llmtel', 'sentry', 'llmtel-root', 'sentry-root', ...(process.env.BENCH_BASELINE ? ['baseline'] : [])];
 
 const ANSWER = JSON.stringify({
   id: 'chatcmpl-1', object: 'chat.completion', created: 1764000000, model: 'gpt-4o-mini-2024-07-18',
@@ -43,9 +45,9 @@ function sse(chunks) {
 
 async function child(variant) {
   let root = (fn) => fn();
-  if (variant.startsWith('llmtel')) {
-    const llmtel = require('..');
-    llmtel.init({ spool: path.join(os.tmpdir(), `llmtel-bench-ai-${process.pid}.jsonl`), dsn: '', queueCapacity: 200000, defaultIntegrations: variant === 'llmtel' });
+  if (variant.startsWith('llmtel') || variant === 'baseline') {
+    const llmtel = require(variant === 'baseline' ? path.resolve(process.env.BENCH_BASELINE) : '..');
+    llmtel.init({ spool: path.join(os.tmpdir(), `llmtel-bench-ai-${process.pid}.jsonl`), dsn: '', queueCapacity: 200000, defaultIntegrations: variant !== 'llmtel-root' });
     root = (fn) => llmtel.startSpan({ name: 'handler', op: 'http.server' }, fn);
   } else if (variant.startsWith('sentry')) {
     const Sentry = require('@sentry/node');
@@ -80,6 +82,7 @@ async function child(variant) {
 }
 
 function main() {
+  if (process.env.BENCH_BASELINE) rounds.requireRelease(process.env.BENCH_BASELINE);
   const results = rounds.runRounds(__filename, VARIANTS, ROUNDS);
   const added = (variant, key) => results.map((r) => r[variant][key] - r.bare[key]);
   const perChunk = (variant) => results.map((r) => ((r[variant].many_us - r.bare.many_us) - (r[variant].one_us - r.bare.one_us)) / (CHUNKS - 1));
@@ -95,6 +98,10 @@ function main() {
     console.log(`  added @sentry/node ${rounds.median(sentry).toFixed(2).padStart(8)} ${unit}   rounds: ${sentry.map((v) => v.toFixed(1)).join(', ')}`);
     console.log(`  ratio llmtel / @sentry/node: ${rounds.median(ratios).toFixed(2)}   (goal <= 0.50)`);
     console.log(`  of which the AI SDK integration (beyond the SDK's root span alone): llmtel ${rounds.median(own('llmtel')).toFixed(2)}, @sentry/node ${rounds.median(own('sentry')).toFixed(2)} ${unit}`);
+    if (results[0].baseline) {
+      const before = pick('baseline');
+      console.log(`  added by the baseline ${process.env.BENCH_BASELINE}: ${rounds.median(before).toFixed(2)} ${unit}   rounds: ${before.map((v) => v.toFixed(1)).join(', ')}; ratio llmtel / baseline ${rounds.median(ours.map((o, i) => o / before[i])).toFixed(2)}`);
+    }
   };
   report(`generateText, one model call (median of ${CALLS} per round), bare ${rounds.median(results.map((r) => r.bare.call_us)).toFixed(0)} us:`, 'call_us', 'us per call');
   report(`streamText read to the end, per chunk (${CHUNKS} chunks against 1, median of ${STREAMS} streams each):`, 'chunk', 'us per chunk');

@@ -758,7 +758,7 @@ impl NativeClient {
                 placement_since(placement_js, parent, Some(started_ago_ms)),
             )
             .map_err(|e| thrown(&env, e))?;
-        in_call(|| handle.finish_aisdk(&result)).map_err(|e| thrown(&env, e))
+        in_call(|| handle.finish_aisdk(result)).map_err(|e| thrown(&env, e))
     }
 
     /// Starts the agent span of an AI SDK run; `start` is an `aisdk::RunStart` as JSON.
@@ -1174,7 +1174,7 @@ pub fn call_finish_langchain(env: Env, id: u32, result: String) -> Outcome<()> {
 /// Ends an AI SDK model call with its result as JSON.
 #[napi(catch_unwind)]
 pub fn call_finish_aisdk(env: Env, id: u32, result: String) -> Outcome<()> {
-    on_call(&env, id, |c| in_call(|| c.finish_aisdk(&result)))
+    on_call(&env, id, |c| in_call(|| c.finish_aisdk(result)))
 }
 
 #[napi(catch_unwind)]

@@ -839,7 +839,9 @@ impl WasmCall {
     /// An AI SDK model call's result (its `doGenerate` result, or a stream's parts gathered).
     #[wasm_bindgen(js_name = finishAisdk)]
     pub fn finish_aisdk(&self, result_json: &str) -> Result<(), JsValue> {
-        self.inner.finish_aisdk(result_json).map_err(js_error)
+        self.inner
+            .finish_aisdk(result_json.to_owned())
+            .map_err(js_error)
     }
 }
 

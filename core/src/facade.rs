@@ -652,10 +652,20 @@ impl CallHandle {
     }
 
     /// Ends an AI SDK model call with its result as JSON (a stream's parts gathered into
-    /// `doGenerate`'s result shape).
-    pub fn finish_aisdk(&self, result: &str) -> Result<(), Error> {
-        let result: serde_json::Value = spec_from_json("result", result)?;
-        self.finish_normalized(aisdk::model_response(&result))
+    /// `doGenerate`'s result shape), read later as `finish_later` reads a response: a result
+    /// that cannot be read leaves the span without it (said under `debug`).
+    pub fn finish_aisdk(&self, result: String) -> Result<(), Error> {
+        self.call
+            .take("call")?
+            .finish_normalized_later(result, |text| {
+                let result: serde_json::Value =
+                    serde_json::from_str(text).map_err(|e| MappingError {
+                        what: "response",
+                        reason: e.to_string(),
+                    })?;
+                Ok(aisdk::model_response(&result))
+            });
+        Ok(())
     }
 
     pub fn finish_normalized(&self, response: NormalizedResponse) -> Result<(), Error> {

@@ -374,6 +374,37 @@ impl GenAiCall {
         self.end(None);
     }
 
+    /// Ends a normalized call with a result `read` maps from its JSON text later, where
+    /// `finish_later` reads a provider's response (on the flush thread when nothing needs the
+    /// span before it is exported): the caller's thread hands the text over. A result that
+    /// cannot be read leaves the span without it (said under `debug`).
+    pub fn finish_normalized_later(
+        mut self,
+        text: String,
+        read: fn(&str) -> Result<NormalizedResponse, MappingError>,
+    ) {
+        let Some(span) = self.span.take() else {
+            return;
+        };
+        if !span.is_recording() {
+            self.span = Some(span);
+            return self.end(None);
+        }
+        let elapsed = self.started.elapsed();
+        let usage_sink = span
+            .usage_sink()
+            .map(|(agent, rollups)| (agent, rollups.clone()));
+        span.end_later(Box::new(move |data| {
+            let result = read(&text).map(|response| response.into_outcome(&mut self.outcome));
+            let failure = self.outcome.error.take();
+            let (usage, cost) = self.apply(data, failure, elapsed);
+            if let Some((agent, rollups)) = usage_sink {
+                rollups.add(agent, &usage, cost);
+            }
+            result
+        }));
+    }
+
     /// Ends a streamed call: exhausted, stopped early by the consumer, or collected unread.
     pub fn finish_stream(mut self) {
         self.end(None);
