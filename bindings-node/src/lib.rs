@@ -566,19 +566,16 @@ impl NativeClient {
         started_ago_ms: f64,
         response_json: String,
     ) -> Outcome<()> {
-        let (call, _) = self
-            .inner
-            .call(call_spec(
-                [provider, api, request],
-                parent,
-                (server_address, server_port),
-                [record_inputs, record_outputs, stream],
-                [conversation_id, origin],
-                scope_attributes,
-                Some(started_ago_ms),
-            ))
-            .map_err(|e| thrown(&env, e))?;
-        in_call(|| call.finish_later(response_json)).map_err(|e| thrown(&env, e))
+        let spec = call_spec(
+            [provider, api, request],
+            parent,
+            (server_address, server_port),
+            [record_inputs, record_outputs, stream],
+            [conversation_id, origin],
+            scope_attributes,
+            Some(started_ago_ms),
+        );
+        in_call(|| self.inner.call_done(spec, response_json)).map_err(|e| thrown(&env, e))
     }
 
     /// Starts a call a framework normalized; `request` is a NormalizedRequest as JSON.
@@ -672,21 +669,18 @@ impl NativeClient {
         conversation_id: Option<String>,
         response_json: String,
     ) -> Outcome<()> {
-        let call = self
-            .inner
-            .langchain_model(
-                &start,
-                placement_since(placement_js, parent, Some(started_ago_ms)),
-            )
-            .map_err(|e| thrown(&env, e))?;
-        // A request the core cannot read leaves the span with LangChain's, as callAdopt does.
-        let _ = call.adopt(&adopted(
+        let placement = placement_since(placement_js, parent, Some(started_ago_ms));
+        let adopted = adopted(
             [provider, api, request],
             (server_address, server_port),
             stream,
             conversation_id,
-        ));
-        in_call(|| call.finish_later(response_json)).map_err(|e| thrown(&env, e))
+        );
+        in_call(|| {
+            self.inner
+                .langchain_model_done(start, placement, adopted, response_json)
+        })
+        .map_err(|e| thrown(&env, e))
     }
 
     /// Starts a LangChain chain run's span when the chain is an agent; null otherwise.
@@ -751,14 +745,9 @@ impl NativeClient {
         started_ago_ms: f64,
         result: String,
     ) -> Outcome<()> {
-        let handle = self
-            .inner
-            .aisdk_model(
-                &call,
-                placement_since(placement_js, parent, Some(started_ago_ms)),
-            )
-            .map_err(|e| thrown(&env, e))?;
-        in_call(|| handle.finish_aisdk(result)).map_err(|e| thrown(&env, e))
+        let placement = placement_since(placement_js, parent, Some(started_ago_ms));
+        in_call(|| self.inner.aisdk_model_done(call, placement, result))
+            .map_err(|e| thrown(&env, e))
     }
 
     /// Starts the agent span of an AI SDK run; `start` is an `aisdk::RunStart` as JSON.

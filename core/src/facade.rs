@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::genai::{
     AgentRun, AgentSpec, Api, CallError, CallPlacement, CallStart, ContentPolicy, GenAiCall,
     MappingError, Message, NormalizedRequest, NormalizedResponse, Provider, SpecError, ToolSpec,
-    Usage, aisdk, langchain,
+    Usage, WireRequest, aisdk, langchain,
 };
 use crate::imported::ImportedSpan;
 use crate::propagation::{RemoteParent, TraceHeaderError};
@@ -159,6 +159,17 @@ pub fn spec_from_json<T: for<'de> Deserialize<'de>>(what: &str, json: &str) -> R
         .map_err(|e| Error::new(ErrorKind::InvalidArgument, Some(what), e.to_string()))
 }
 
+/// JSON read later, on the flush thread, where a problem is a `MappingError` said under `debug`.
+fn late_json<T: for<'de> Deserialize<'de>>(
+    what: &'static str,
+    json: &str,
+) -> Result<T, MappingError> {
+    serde_json::from_str(json).map_err(|e| MappingError {
+        what,
+        reason: e.to_string(),
+    })
+}
+
 /// A user span's start. The parent is set by the binding from a handle, never from JSON.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -223,6 +234,43 @@ crate::genai::de::object_reader!(CallSpec, "struct CallSpec", deny, {
 impl CallSpec {
     /// The provider and API named, with the request and where it went.
     fn start(&self) -> Result<CallStart<'_>, Error> {
+        let (provider, api) = self.provider_api()?;
+        let mut start = CallStart::new(provider, api, &self.request);
+        start.server_address = self.server_address.as_deref();
+        start.server_port = self.server_port;
+        start.conversation_id = self.conversation_id.as_deref();
+        start.stream = self.stream;
+        start.scope = &self.scope;
+        start.started_ago = self.started_ago_ns.map(std::time::Duration::from_nanos);
+        Ok(start)
+    }
+
+    /// The same, owned, for a call read later (`Client::call_done`), with where it goes.
+    fn into_done(self) -> Result<(WireRequest, CallPlacement), Error> {
+        let (provider, api) = self.provider_api()?;
+        let placement = CallPlacement {
+            parent: self.parent,
+            content: ContentPolicy {
+                record_inputs: self.record_inputs,
+                record_outputs: self.record_outputs,
+            },
+            origin: self.origin.map(Str::Owned),
+            scope: self.scope,
+            started_ago: self.started_ago_ns.map(std::time::Duration::from_nanos),
+        };
+        let wire = WireRequest {
+            provider,
+            api,
+            request: self.request,
+            server_address: self.server_address,
+            server_port: self.server_port,
+            conversation_id: self.conversation_id,
+            stream: self.stream,
+        };
+        Ok((wire, placement))
+    }
+
+    fn provider_api(&self) -> Result<(Provider, Api), Error> {
         let provider = Provider::parse(&self.provider).ok_or_else(|| {
             Error::new(
                 ErrorKind::UnknownProvider,
@@ -237,14 +285,7 @@ impl CallSpec {
                 format!("llmtel does not map the API {:?}", self.api),
             )
         })?;
-        let mut start = CallStart::new(provider, api, &self.request);
-        start.server_address = self.server_address.as_deref();
-        start.server_port = self.server_port;
-        start.conversation_id = self.conversation_id.as_deref();
-        start.stream = self.stream;
-        start.scope = &self.scope;
-        start.started_ago = self.started_ago_ns.map(std::time::Duration::from_nanos);
-        Ok(start)
+        Ok((provider, api))
     }
 }
 
@@ -391,6 +432,71 @@ impl Client {
         start.origin = spec.origin.clone().map(Str::Owned);
         let (call, begun) = self.begin_genai_call(start);
         Ok((CallHandle::new(call), begun.err().map(Error::from)))
+    }
+
+    /// A provider call handed over once it ended, with its response: the span `call` then
+    /// `CallHandle::finish_later` give, in one step, for a host that times a call itself and
+    /// crosses into the core once (Node's non-streamed calls; `spec.started_ago_ns` says when
+    /// it started). Where nothing reads a span before it is exported, the caller's thread only
+    /// opens and ends the span (ids, parent, sampling, timing) and the request is read with the
+    /// response, on the flush thread; otherwise it is `call` then `finish_later`.
+    pub fn call_done(&self, spec: CallSpec, response_json: String) -> Result<(), Error> {
+        if !self.maps_later() {
+            let (call, _) = self.call(spec)?;
+            return call.finish_later(response_json);
+        }
+        let (wire, placement) = spec.into_done()?;
+        self.wire_call_done(wire, placement, response_json);
+        Ok(())
+    }
+
+    /// A LangChain model run that a provider call took over, handed over once it ended with
+    /// the provider's response: `langchain_model`, `CallHandle::adopt` and `finish_later` in
+    /// one step (see `call_done`). `adopted` is the provider call's spec; its parent, content
+    /// options and origin are not used (the run's stay).
+    pub fn langchain_model_done(
+        &self,
+        start: String,
+        placement: PlacementSpec,
+        adopted: CallSpec,
+        response_json: String,
+    ) -> Result<(), Error> {
+        if !self.maps_later() {
+            let call = self.langchain_model(&start, placement)?;
+            let _ = call.adopt(&adopted); // the span keeps LangChain's request, as for adopt
+            return call.finish_later(response_json);
+        }
+        self.normalized_call_done(
+            placement.or_origin(langchain::ORIGIN).placement(),
+            Box::new(move || late_json("request", &start).map(langchain::model_request)),
+            adopted.into_done().ok().map(|(wire, _)| wire),
+            Box::new(move |call| call.read_wire_response(&response_json)),
+        );
+        Ok(())
+    }
+
+    /// A non-streamed AI SDK model call handed over once it ended, with its result:
+    /// `aisdk_model` then `CallHandle::finish_aisdk` in one step (see `call_done`).
+    pub fn aisdk_model_done(
+        &self,
+        call: String,
+        placement: PlacementSpec,
+        result: String,
+    ) -> Result<(), Error> {
+        if !self.maps_later() {
+            return self.aisdk_model(&call, placement)?.finish_aisdk(result);
+        }
+        self.normalized_call_done(
+            placement.or_origin(aisdk::ORIGIN).placement(),
+            Box::new(move || late_json("request", &call).map(aisdk::model_request)),
+            None,
+            Box::new(move |call| {
+                let result: serde_json::Value = late_json("response", &result)?;
+                call.read_normalized_response(aisdk::model_response(&result));
+                Ok(())
+            }),
+        );
+        Ok(())
     }
 
     /// Starts the span of a LangChain model run (`on_chat_model_start`, `handleLLMStart`, …):
@@ -658,11 +764,7 @@ impl CallHandle {
         self.call
             .take("call")?
             .finish_normalized_later(result, |text| {
-                let result: serde_json::Value =
-                    serde_json::from_str(text).map_err(|e| MappingError {
-                        what: "response",
-                        reason: e.to_string(),
-                    })?;
+                let result: serde_json::Value = late_json("response", text)?;
                 Ok(aisdk::model_response(&result))
             });
         Ok(())

@@ -181,6 +181,11 @@ impl Sink {
 }
 
 impl Client {
+    /// See `ClientInner::maps_later`.
+    pub(crate) fn maps_later(&self) -> bool {
+        self.inner.maps_later()
+    }
+
     /// Validates the options (with environment fallbacks) and starts the flush thread.
     #[cfg(feature = "runtime")]
     pub fn init(options: Options) -> Result<Client, ConfigError> {
@@ -494,6 +499,18 @@ impl ClientInner {
     /// Queues a span whose data `complete` finishes on the flush thread, followed there by the
     /// privacy filter. With a `before_send_span` hook (which reads the whole span on the
     /// caller's thread) or without a flush thread (the wasm build), it is completed at once.
+    /// Whether a span's attributes may be written after it ended, on the flush thread: nothing
+    /// reads them before it is exported (no `traces_sampler`, which reads a span's name and
+    /// attributes when it starts; no `before_send_span`; a native pipeline). See
+    /// `Client::call_done`.
+    fn maps_later(&self) -> bool {
+        #[cfg(feature = "runtime")]
+        if let (None, None, Sink::Pipeline(_)) = (&self.before_send, &self.sampler, &self.sink) {
+            return true;
+        }
+        false
+    }
+
     fn finish_later(&self, mut data: SpanData, complete: Completion) {
         #[cfg(feature = "runtime")]
         if let (None, Sink::Pipeline(pipeline)) = (&self.before_send, &self.sink) {
@@ -743,6 +760,22 @@ impl Span {
     /// Ends the span now; `complete` writes the rest of its data later, on the flush thread
     /// when nothing reads the span before it is exported (see `ClientInner::finish_later`).
     /// A span under an agent reports its usage from `complete` (see `usage_sink`).
+    /// A span not bound to a pipeline, over `data` (a span being completed on the flush
+    /// thread, read onto as a live one is: see `Client::done_later`).
+    pub(crate) fn detached(context: SpanContext, data: SpanData) -> Span {
+        Span {
+            context,
+            data: Some(data),
+            client: None,
+            parent_agent: None,
+        }
+    }
+
+    /// Its data, when it records (a detached span's, given back).
+    pub(crate) fn into_data(mut self) -> Option<SpanData> {
+        self.data.take()
+    }
+
     pub(crate) fn end_later(mut self, complete: Completion) {
         let (Some(mut data), Some(client)) = (self.data.take(), self.client.take()) else {
             return;

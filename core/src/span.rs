@@ -477,6 +477,27 @@ pub struct SpanData {
 }
 
 impl SpanData {
+    /// The data, with an empty one left in its place (the ids, kind and times kept): a span
+    /// completed on the flush thread is read onto as a detached `Span`, then given back.
+    pub(crate) fn take(&mut self) -> SpanData {
+        let shell = SpanData {
+            trace_id: self.trace_id,
+            span_id: self.span_id,
+            parent_span_id: self.parent_span_id,
+            segment_id: self.segment_id,
+            name: Str::Borrowed(""),
+            op: None,
+            origin: Str::Borrowed(""),
+            kind: self.kind,
+            status: Status::Unset,
+            start_time_unix_nano: self.start_time_unix_nano,
+            end_time_unix_nano: self.end_time_unix_nano,
+            attributes: Attributes::default(),
+            dsc: None,
+        };
+        std::mem::replace(self, shell)
+    }
+
     /// A bare span for unit tests.
     #[cfg(test)]
     pub(crate) fn for_tests(name: &'static str) -> Self {

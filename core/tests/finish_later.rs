@@ -274,3 +274,50 @@ fn a_call_or_run_the_host_timed_starts_when_the_host_says() {
         "8 tokens over the whole 250 ms: {per_second:?}"
     );
 }
+
+const LANGCHAIN_START: &str = r#"{"invocation_params":{"model":"gpt-4o-mini","temperature":0.5},"metadata":{"ls_provider":"openai","ls_model_name":"gpt-4o-mini","ls_model_type":"chat"},"serialized":{"id":["langchain","chat_models","openai","ChatOpenAI"]},"messages":[{"lc":1,"type":"constructor","id":["langchain_core","messages","HumanMessage"],"kwargs":{"content":"hi"}}]}"#;
+const AISDK_CALL: &str = r#"{"provider":"openai.chat","model_id":"gpt-4o","stream":false,"server_address":"api.openai.com","server_port":443,"options":{"temperature":0.2,"maxOutputTokens":64,"prompt":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}}"#;
+const AISDK_RESULT: &str = r#"{"content":[{"type":"text","text":"use sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"}],"finishReason":"stop","usage":{"inputTokens":5,"outputTokens":7},"response":{"id":"resp-1","modelId":"gpt-4o-2024-08-06"}}"#;
+
+#[test]
+fn a_call_handed_over_once_it_ended_gives_the_span_of_its_steps() {
+    // One step (`*_done`: the request read with the response, on the flush thread where
+    // nothing reads the span first) against the steps a host takes when it starts a call as it
+    // begins; with a sampler, which reads a span as it starts, the one step takes the steps.
+    let content = || PlacementSpec {
+        record_inputs: true,
+        record_outputs: true,
+        ..PlacementSpec::default()
+    };
+    for sampler in [false, true] {
+        let tweak = |o: &mut llmtel_core::Options| {
+            if sampler {
+                o.traces_sampler = Some(Arc::new(|_| Some(1.0)));
+            }
+        };
+        let (steps, steps_spans) = client(tweak);
+        let (call, _) = steps.call(spec(None)).unwrap();
+        call.finish_later(response()).unwrap();
+        let model = steps.langchain_model(LANGCHAIN_START, content()).unwrap();
+        model.adopt(&spec(None)).unwrap();
+        model.finish_later(response()).unwrap();
+        let model = steps.aisdk_model(AISDK_CALL, content()).unwrap();
+        model.finish_aisdk(AISDK_RESULT.into()).unwrap();
+
+        let (done, done_spans) = client(tweak);
+        done.call_done(spec(None), response()).unwrap();
+        done.langchain_model_done(LANGCHAIN_START.into(), content(), spec(None), response())
+            .unwrap();
+        done.aisdk_model_done(AISDK_CALL.into(), content(), AISDK_RESULT.into())
+            .unwrap();
+
+        let steps = finished(&steps, &steps_spans);
+        let done = finished(&done, &done_spans);
+        assert_eq!(steps.len(), 3);
+        let summaries = |spans: &[SpanData]| spans.iter().map(summary).collect::<Vec<_>>();
+        assert_eq!(summaries(&done), summaries(&steps), "sampler: {sampler}");
+        let origins =
+            |spans: &[SpanData]| spans.iter().map(|s| s.origin.clone()).collect::<Vec<_>>();
+        assert_eq!(origins(&done), origins(&steps));
+    }
+}

@@ -69,6 +69,36 @@ fn nanos(duration: Duration) -> u64 {
     u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
+/// What a call handed over once it ended reads onto its span later (see `done_later`).
+type ReadDone = Box<dyn FnOnce(&mut GenAiCall, Span) -> Result<(), MappingError> + Send>;
+/// A framework's request, read later (see `normalized_call_done`).
+pub(crate) type ReadRequest = Box<dyn FnOnce() -> Result<NormalizedRequest, MappingError> + Send>;
+/// What a call ended with, read later onto its outcome (see `normalized_call_done`).
+pub(crate) type ReadResponse = Box<dyn FnOnce(&mut GenAiCall) -> Result<(), MappingError> + Send>;
+
+/// A provider call's wire request, owned (read later by `wire_call_done`, or taken over by a
+/// framework call in `normalized_call_done`).
+pub(crate) struct WireRequest {
+    pub provider: Provider,
+    pub api: Api,
+    pub request: String,
+    pub server_address: Option<String>,
+    pub server_port: Option<u16>,
+    pub conversation_id: Option<String>,
+    pub stream: bool,
+}
+
+impl WireRequest {
+    fn start(&self) -> CallStart<'_> {
+        let mut start = CallStart::new(self.provider, self.api, &self.request);
+        start.server_address = self.server_address.as_deref();
+        start.server_port = self.server_port;
+        start.conversation_id = self.conversation_id.as_deref();
+        start.stream = self.stream;
+        start
+    }
+}
+
 impl Client {
     /// Starts a GenAI call span with the request's attributes, read from the provider's
     /// request JSON. The call exists even when the request could not be read.
@@ -118,19 +148,109 @@ impl Client {
         if let Some(ago) = placement.started_ago {
             call.started_earlier(&mut span, ago);
         }
-        let Some(attrs) = span.attributes_mut() else {
-            call.span = Some(span);
-            return call;
-        };
-        server(
-            attrs,
-            request.server_address.as_deref(),
-            request.server_port,
-        );
-        let stream = request.stream;
-        let facts = request.record(attrs, &call.ctx());
-        call.settle_request(span, facts, stream);
+        call.read_normalized_request(span, request);
         call
+    }
+
+    /// A provider call handed over once it ended, with its response (see `Client::call_done`):
+    /// its span opens and ends now, and the request and the response are read onto it where
+    /// `finish_later` reads a response. Only where `maps_later`.
+    pub(crate) fn wire_call_done(
+        &self,
+        wire: WireRequest,
+        placement: CallPlacement,
+        response_json: String,
+    ) {
+        let operation = Str::Borrowed(wire.api.operation());
+        let provider = Str::Borrowed(wire.provider.name());
+        let origin = placement
+            .origin
+            .clone()
+            .unwrap_or(Str::Borrowed(wire.provider.wire().origin));
+        self.done_later(
+            [operation, provider, origin],
+            placement,
+            Box::new(move |call, span| {
+                let request = call.read_wire_request(span, &wire.start());
+                let response = call.read_wire_response(&response_json);
+                request.and(response)
+            }),
+        );
+    }
+
+    /// A framework's model call handed over once it ended (see `Client::call_done`): `request`
+    /// reads its normalized request, `adopted` is the provider call that took it over, if any,
+    /// and `response` reads what it ended with onto the call's outcome. Only where
+    /// `maps_later`.
+    pub(crate) fn normalized_call_done(
+        &self,
+        placement: CallPlacement,
+        request: ReadRequest,
+        adopted: Option<WireRequest>,
+        response: ReadResponse,
+    ) {
+        let origin = placement.origin.clone().unwrap_or(Str::Borrowed("manual"));
+        // The operation and provider are the request's, read later; these hold their place.
+        let opening = [Str::Borrowed("chat"), Str::Borrowed("unknown"), origin];
+        self.done_later(
+            opening,
+            placement,
+            Box::new(move |call, span| {
+                let (request, read) = match request() {
+                    Ok(request) => (request, Ok(())),
+                    Err(problem) => (NormalizedRequest::default(), Err(problem)),
+                };
+                call.read_normalized_request(span, request);
+                let adopt = adopted.map_or(Ok(()), |wire| call.adopt_wire(wire.start()));
+                let response = response(call);
+                read.and(adopt).and(response)
+            }),
+        );
+    }
+
+    /// Opens a call's span (ids, parent, sampling, timing: what must be decided on the
+    /// caller's thread) with `[operation, provider, origin]`, ends it at once, and has `read`
+    /// write the rest where `finish_later` reads a response: on the flush thread, onto the span
+    /// detached from the pipeline, then the outcome as `end` writes it. `read` must leave the
+    /// span in the call (`read_wire_request` and `read_normalized_request` do).
+    fn done_later(
+        &self,
+        [operation, provider, origin]: [Str; 3],
+        placement: CallPlacement,
+        read: ReadDone,
+    ) {
+        let (mut call, mut span) = self.open_call(
+            operation,
+            provider,
+            origin,
+            placement.parent,
+            placement.content,
+            &placement.scope,
+        );
+        if let Some(ago) = placement.started_ago {
+            call.started_earlier(&mut span, ago);
+        }
+        if !span.is_recording() {
+            call.span = Some(span);
+            return call.end(None);
+        }
+        let elapsed = call.started.elapsed();
+        let usage_sink = span
+            .usage_sink()
+            .map(|(agent, rollups)| (agent, rollups.clone()));
+        let context = span.context();
+        span.end_later(Box::new(move |data| {
+            let result = read(&mut call, Span::detached(context, data.take()));
+            if let Some(read) = call.span.take().and_then(Span::into_data) {
+                *data = read;
+            }
+            let failure = call.outcome.error.take();
+            let (usage, cost) = call.apply(data, failure, elapsed);
+            if let Some((agent, rollups)) = usage_sink {
+                rollups.add(agent, &usage, cost);
+            }
+            result
+        }));
     }
 
     fn open_call(
@@ -246,6 +366,45 @@ impl GenAiCall {
         span.set_attribute(k::GEN_AI_OPERATION_NAME, self.operation.clone());
         span.set_attribute(k::GEN_AI_PROVIDER_NAME, start.provider.name());
         self.read_wire_request(span, &start)
+    }
+
+    /// Reads a framework's normalized request onto the span (operation, provider, server,
+    /// request attributes, content) and settles it.
+    fn read_normalized_request(&mut self, mut span: Span, request: NormalizedRequest) {
+        self.operation = request
+            .operation
+            .clone()
+            .filter(|o| !o.is_empty())
+            .map_or(Str::Borrowed("chat"), Str::Owned);
+        let provider = request.provider.clone().unwrap_or_else(|| "unknown".into());
+        self.errors = Provider::parse(&provider).map(Provider::wire);
+        span.set_op(op_for(&self.operation));
+        span.set_attribute(k::GEN_AI_OPERATION_NAME, self.operation.clone());
+        span.set_attribute(k::GEN_AI_PROVIDER_NAME, provider);
+        let Some(attrs) = span.attributes_mut() else {
+            self.span = Some(span);
+            return;
+        };
+        server(
+            attrs,
+            request.server_address.as_deref(),
+            request.server_port,
+        );
+        let stream = request.stream;
+        let facts = request.record(attrs, &self.ctx());
+        self.settle_request(span, facts, stream);
+    }
+
+    /// Reads the provider's (non-streamed) response onto the call's outcome.
+    pub(crate) fn read_wire_response(&mut self, response_json: &str) -> Result<(), MappingError> {
+        let Some((wire, api)) = self.wire else {
+            return Ok(());
+        };
+        let ctx = MapContext {
+            content: self.content,
+            settings: &self.settings,
+        };
+        (wire.map_response)(api, response_json, &mut self.outcome, &ctx)
     }
 
     /// Reads the provider's wire request onto the span (server, request attributes, content)
@@ -374,6 +533,11 @@ impl GenAiCall {
         self.end(None);
     }
 
+    /// Reads a framework's normalized response onto the call's outcome (a call ended later).
+    pub(crate) fn read_normalized_response(&mut self, response: NormalizedResponse) {
+        response.into_outcome(&mut self.outcome);
+    }
+
     /// Ends a normalized call with a result `read` maps from its JSON text later, where
     /// `finish_later` reads a provider's response (on the flush thread when nothing needs the
     /// span before it is exported): the caller's thread hands the text over. A result that
@@ -429,7 +593,7 @@ impl GenAiCall {
             return;
         };
         // Read at once for a normalized call or an unsampled one.
-        let (Some((wire, api)), true) = (self.wire, span.is_recording()) else {
+        let (true, true) = (self.wire.is_some(), span.is_recording()) else {
             self.span = Some(span);
             let _ = self.finish(&response_json);
             return;
@@ -439,11 +603,7 @@ impl GenAiCall {
             .usage_sink()
             .map(|(agent, rollups)| (agent, rollups.clone()));
         span.end_later(Box::new(move |data| {
-            let ctx = MapContext {
-                content: self.content,
-                settings: &self.settings,
-            };
-            let result = (wire.map_response)(api, &response_json, &mut self.outcome, &ctx);
+            let result = self.read_wire_response(&response_json);
             let failure = self.outcome.error.take();
             let (usage, cost) = self.apply(data, failure, elapsed);
             if let Some((agent, rollups)) = usage_sink {

@@ -26,6 +26,7 @@ mod sse;
 mod wire;
 
 pub use agent::{AgentRun, AgentSpec, SpecError, ToolSpec};
+pub(crate) use call::WireRequest;
 pub use call::{CallPlacement, GenAiCall};
 pub use content::{ContentFormat, Message, Part};
 pub use cost::{Cost, Price, PriceTable};
