@@ -84,6 +84,8 @@ class NativeCall extends NativeHandle {
   get context() { return binding.callContext(this.id); }
   chunk(event, data) { binding.callChunk(this.id, event, data); }
   feed(bytes) { binding.callFeed(this.id, bytes); }
+  /** Bytes kept and handed over now, which arrived `agoMs` ago (time to first chunk). */
+  feedArrived(bytes, agoMs) { binding.callFeedArrived(this.id, bytes, agoMs); }
   markChunk() { binding.callMarkChunk(this.id); }
   finish(responseJson) { binding.callFinish(this.id, responseJson); }
   finishLater(responseJson) { binding.callFinishLater(this.id, responseJson); }
@@ -107,12 +109,21 @@ function alreadyEnded() {
 /** The binding's own starters (not NativeClient's, which wrap the id). */
 const starters = binding.NativeClient.prototype;
 
+/** A stream's bytes a DeferredCall keeps before it makes its call in the binding (which
+ * then reads them as they come): a stream is handed over whole when it ends below this. */
+const KEPT_BYTES = 256 * 1024;
+
+/** The bytes a DeferredCall kept, as one piece. */
+const keptBody = (state) => (state.pieces.length === 1 ? state.pieces[0] : Buffer.concat(state.pieces));
+
 /** A DeferredCall's call made in the binding now, as started when it was: its id, a slot to
- * release. A LangChain model run a provider call took over is taken over again. */
+ * release. A LangChain model run a provider call took over is taken over again, and the bytes
+ * of a stream kept so far are handed over, with when the first arrived. */
 function startLate(state) {
   const ago = performance.now() - state.started;
+  let id;
   if (state.kind === 'langchain') {
-    const id = starters.langchainModel.call(state.client, ...state.args, ago);
+    id = starters.langchainModel.call(state.client, ...state.args, ago);
     if (state.adopted) {
       try {
         binding.callAdopt(id, ...state.adopted);
@@ -120,9 +131,18 @@ function startLate(state) {
         /* the span keeps the framework's request, as callAdopt's callers do */
       }
     }
-    return id;
+  } else {
+    id = starters[state.kind === 'aisdk' ? 'aisdkModel' : 'call'].call(state.client, ...state.args, ago);
   }
-  return starters[state.kind === 'aisdk' ? 'aisdkModel' : 'call'].call(state.client, ...state.args, ago);
+  if (state.pieces.length) {
+    try {
+      binding.callFeedArrived(id, keptBody(state), performance.now() - state.firstChunk);
+    } catch {
+      state.unreadable = true; // an event the core cannot read (see unreadable())
+    }
+    state.pieces = [];
+  }
+  return id;
 }
 
 /** A DeferredCall collected unended (asResponse(): the body is the caller's) ends as a
@@ -138,9 +158,12 @@ const deferred = new FinalizationRegistry((state) => {
  * starter's arguments are kept and its start timed here, and one crossing makes and ends the
  * span, with no handle (`callFinishedLater` for a provider call, `aisdkModelFinished` for an
  * AI SDK model call, `langchainModelFinishedLater` for a LangChain model run a provider call
- * took over). A NativeCall costs a crossing to start, one to end and a slot; nothing asks such
- * a call anything before it ends, and it is rarely a parent. Any other use (a failure, a
- * stream's methods, a child) makes the real call then, started when this one was.
+ * took over; the core reads what they carry after the call, see `Client::call_done`). A
+ * stream's bytes are kept as they come (`feed`, with when the first came) and handed over
+ * with its end (`callStreamFinished`, `langchainModelStreamFinished`), up to KEPT_BYTES. A
+ * NativeCall costs a crossing to start, one to end and one per read of a stream, and a slot;
+ * nothing asks such a call anything before it ends, and it is rarely a parent. Any other use
+ * (a failure, parsed chunks, a child) makes the real call then, started when this one was.
  *
  * `kind` is 'provider', 'aisdk' or 'langchain'; `holder` (optional) is kept alive with the call:
  * the object whose slot `parent` numbers, so that the number names the same span when the call
@@ -148,7 +171,9 @@ const deferred = new FinalizationRegistry((state) => {
  */
 class DeferredCall {
   constructor(client, kind, args, holder) {
-    this._state = { client, kind, args, holder, started: performance.now(), done: false, adopted: undefined };
+    this._state = {
+      client, kind, args, holder, started: performance.now(), done: false, adopted: undefined, pieces: [], kept: 0, firstChunk: undefined,
+    };
     this._real = undefined;
     deferred.register(this, this._state);
   }
@@ -193,17 +218,52 @@ class DeferredCall {
     state.client.aisdkModelFinished(...state.args, performance.now() - state.started, resultJson);
   }
 
+  /** A stream's bytes as they came off the wire: kept, up to KEPT_BYTES. */
+  feed(bytes) {
+    const state = this._state;
+    if (this._real !== undefined) return this._real.feed(bytes);
+    if (state.done) throw alreadyEnded();
+    if (state.firstChunk === undefined) state.firstChunk = performance.now();
+    state.pieces.push(bytes);
+    state.kept += bytes.length;
+    if (state.kept > KEPT_BYTES) this.real(); // hands the kept bytes over; the rest as they come
+    return undefined;
+  }
+
+  /** Whether the core could not read an event of the stream kept so far: the call is made in
+   * the binding now (with the bytes), as reading them is what tells. */
+  unreadable() {
+    if (this._real === undefined && !this._state.done) this.real();
+    return Boolean(this._state.unreadable);
+  }
+
+  /** The stream ended (read to the end, broken off, collected): its bytes handed over. */
+  finishStream() {
+    const state = this._state;
+    const direct = state.kind === 'provider' || (state.kind === 'langchain' && state.adopted);
+    if (this._real !== undefined || !direct) return this.real().finishStream();
+    if (state.done) throw alreadyEnded();
+    state.done = true;
+    const ago = performance.now() - state.started;
+    const first = state.firstChunk === undefined ? undefined : state.firstChunk - state.started;
+    const body = state.pieces.length ? keptBody(state) : EMPTY;
+    state.pieces = [];
+    if (state.kind === 'provider') state.client.callStreamFinished(...state.args, ago, first, body);
+    else state.client.langchainModelStreamFinished(...state.args, ago, ...state.adopted, first, body);
+    return undefined;
+  }
+
   get problem() { return this.real().problem; }
   get context() { return this.real().context; }
   get asParent() { return this.real().asParent; }
   fail(error) { this.real().fail(error); }
-  finishStream() { this.real().finishStream(); }
   finish(responseJson) { this.real().finish(responseJson); }
   finishLangchain(resultJson) { this.real().finishLangchain(resultJson); }
   chunk(event, data) { this.real().chunk(event, data); }
-  feed(bytes) { this.real().feed(bytes); }
   markChunk() { this.real().markChunk(); }
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** An agent, workflow or tool run, numbered by the binding as spans are. */
 class NativeRun extends NativeHandle {

@@ -12,7 +12,7 @@ use std::thread::ThreadId;
 use std::time::Duration;
 
 use llmtel_core::facade::{self, spec_from_json};
-use llmtel_core::genai::Usage;
+use llmtel_core::genai::{CallEnd, Usage};
 use llmtel_core::propagation::{self, RemoteParent};
 use llmtel_core::{
     CallHandle, CallSpec, Client, DropReason, FailSpec, Options, PlacementSpec, RunHandle,
@@ -297,6 +297,21 @@ fn started_ago_ns(started_ago_ms: Option<f64>) -> Option<u64> {
         .map(|ms| (ms * 1e6) as u64)
 }
 
+/// A stream handed over whole: its bytes, the first of which arrived `first_chunk_after_ms`
+/// after the call started.
+fn streamed(body: &[u8], first_chunk_after_ms: Option<f64>) -> CallEnd {
+    CallEnd::Stream {
+        body: body.to_vec(),
+        first_chunk_after: duration_ms(first_chunk_after_ms),
+    }
+}
+
+/// Milliseconds from JavaScript as a duration; none for a negative or absurd figure.
+fn duration_ms(ms: Option<f64>) -> Option<Duration> {
+    ms.filter(|ms| ms.is_finite() && *ms >= 0.0)
+        .map(|ms| Duration::from_nanos((ms * 1e6) as u64))
+}
+
 /// `placement`, for a span JavaScript started `started_ago_ms` ago.
 fn placement_since(
     p: Option<PlacementJs>,
@@ -575,7 +590,46 @@ impl NativeClient {
             scope_attributes,
             Some(started_ago_ms),
         );
-        in_call(|| self.inner.call_done(spec, response_json)).map_err(|e| thrown(&env, e))
+        in_call(|| self.inner.call_done(spec, CallEnd::Response(response_json)))
+            .map_err(|e| thrown(&env, e))
+    }
+
+    /// A streamed provider call handed over once its stream ended (read to the end, broken
+    /// off, or collected): `call`'s arguments (`startedAgoMs` given), when the first bytes
+    /// arrived after the start (`firstChunkAfterMs`, none when none did) and every byte of the
+    /// stream as it came off the wire. One crossing for the whole stream.
+    #[napi(catch_unwind)]
+    #[allow(clippy::too_many_arguments)] // positional on purpose: see `call`
+    pub fn call_stream_finished(
+        &self,
+        env: Env,
+        provider: String,
+        api: String,
+        request: String,
+        parent: Option<Parent<'_>>,
+        server_address: Option<String>,
+        server_port: Option<u32>,
+        record_inputs: Option<bool>,
+        record_outputs: Option<bool>,
+        stream: Option<bool>,
+        conversation_id: Option<String>,
+        origin: Option<String>,
+        scope_attributes: Option<HashMap<String, String>>,
+        started_ago_ms: f64,
+        first_chunk_after_ms: Option<f64>,
+        body: &[u8],
+    ) -> Outcome<()> {
+        let spec = call_spec(
+            [provider, api, request],
+            parent,
+            (server_address, server_port),
+            [record_inputs, record_outputs, stream],
+            [conversation_id, origin],
+            scope_attributes,
+            Some(started_ago_ms),
+        );
+        let end = streamed(body, first_chunk_after_ms);
+        in_call(|| self.inner.call_done(spec, end)).map_err(|e| thrown(&env, e))
     }
 
     /// Starts a call a framework normalized; `request` is a NormalizedRequest as JSON.
@@ -677,8 +731,48 @@ impl NativeClient {
             conversation_id,
         );
         in_call(|| {
+            self.inner.langchain_model_done(
+                start,
+                placement,
+                adopted,
+                CallEnd::Response(response_json),
+            )
+        })
+        .map_err(|e| thrown(&env, e))
+    }
+
+    /// The same for a streamed model run: `langchainModelFinishedLater`'s arguments up to the
+    /// provider call's, then the stream as `callStreamFinished` takes it.
+    #[napi(catch_unwind)]
+    #[allow(clippy::too_many_arguments)] // positional on purpose: see `call`
+    pub fn langchain_model_stream_finished(
+        &self,
+        env: Env,
+        start: String,
+        placement_js: Option<PlacementJs>,
+        parent: Option<Parent<'_>>,
+        started_ago_ms: f64,
+        provider: String,
+        api: String,
+        request: String,
+        server_address: Option<String>,
+        server_port: Option<u32>,
+        stream: Option<bool>,
+        conversation_id: Option<String>,
+        first_chunk_after_ms: Option<f64>,
+        body: &[u8],
+    ) -> Outcome<()> {
+        let placement = placement_since(placement_js, parent, Some(started_ago_ms));
+        let adopted = adopted(
+            [provider, api, request],
+            (server_address, server_port),
+            stream,
+            conversation_id,
+        );
+        let end = streamed(body, first_chunk_after_ms);
+        in_call(|| {
             self.inner
-                .langchain_model_done(start, placement, adopted, response_json)
+                .langchain_model_done(start, placement, adopted, end)
         })
         .map_err(|e| thrown(&env, e))
     }
@@ -1076,6 +1170,14 @@ pub fn call_chunk(env: Env, id: u32, event: Option<String>, data: String) -> Out
 #[napi(catch_unwind)]
 pub fn call_feed(env: Env, id: u32, bytes: &[u8]) -> Outcome<()> {
     on_call(&env, id, |c| c.feed(bytes))
+}
+
+/// Bytes JavaScript kept and hands over now, which arrived `arrivedAgoMs` ago (a call made
+/// late: see lib/native.js's DeferredCall).
+#[napi(catch_unwind)]
+pub fn call_feed_arrived(env: Env, id: u32, bytes: &[u8], arrived_ago_ms: f64) -> Outcome<()> {
+    let ago = duration_ms(Some(arrived_ago_ms)).unwrap_or_default();
+    on_call(&env, id, |c| c.feed_arrived(bytes, ago))
 }
 
 /// A chunk the host reads itself arrived (normalized streams: time to first chunk).

@@ -133,9 +133,12 @@ test('a Stainless stream reaches the core as the wire bytes, never as re-seriali
   const OpenAI = require('openai');
   const read = freshSpool({ defaultIntegrations: false });
   const seen = { feed: 0, chunk: 0 };
-  const { feed, chunk } = native.NativeCall.prototype;
-  native.NativeCall.prototype.feed = function (bytes) { seen.feed++; return feed.call(this, bytes); };
-  native.NativeCall.prototype.chunk = function (event, data) { seen.chunk++; return chunk.call(this, event, data); };
+  // A call made at once (NativeCall) or handed over when it ends (DeferredCall, Node's way).
+  const classes = [native.NativeCall, native.DeferredCall].map((c) => [c.prototype, { feed: c.prototype.feed, chunk: c.prototype.chunk }]);
+  for (const [proto, { feed, chunk }] of classes) {
+    proto.feed = function (bytes) { seen.feed++; return feed.call(this, bytes); };
+    proto.chunk = function (event, data) { seen.chunk++; return chunk.call(this, event, data); };
+  }
   try {
     const body = ['{"id":"c1","object":"chat.completion.chunk","model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}]}',
       '{"id":"c1","object":"chat.completion.chunk","model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"lo"},"finish_reason":"stop"}]}', '[DONE]']
@@ -146,7 +149,7 @@ test('a Stainless stream reaches the core as the wire bytes, never as re-seriali
     for await (const part of await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [], stream: true })) text += part.choices[0].delta.content || '';
     assert.equal(text, 'Hello'); // the user's stream is untouched
   } finally {
-    Object.assign(native.NativeCall.prototype, { feed, chunk });
+    for (const [proto, original] of classes) Object.assign(proto, original);
   }
   assert.ok(seen.feed >= 1);
   assert.equal(seen.chunk, 0);

@@ -93,6 +93,42 @@ test('a call handed over with its response is timed from its start, with its par
   assert.ok(call.attributes['gen_ai.response.tokens_per_second'] < 5 / 0.1, 'five tokens over the whole call');
 });
 
+for (const [label, padding] of [['a stream', 0], ['a stream longer than the bytes a call keeps', 300 * 1024]]) {
+  test(`${label} handed over when it ends keeps its time to first chunk and all its events`, async () => {
+    // A stream's bytes are kept as they come and handed to the core with its end (or, past
+    // 256 KiB, from then on as they come): the time to first chunk is still when they came.
+    const read = freshSpool();
+    const event = (delta, finish) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model: 'gpt-4o-mini', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const filler = padding ? `: ${'x'.repeat(padding)}\n\n` : ''; // an SSE comment: bytes, no event
+    const usage = `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model: 'gpt-4o-mini', choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } })}\n\ndata: [DONE]\n\n`;
+    const later = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    const encoder = new TextEncoder();
+    const fetch = async () => new Response(new ReadableStream({
+      async start(controller) {
+        await later(80);
+        controller.enqueue(encoder.encode(event({ role: 'assistant', content: 'Hel' }, null)));
+        await later(80);
+        controller.enqueue(encoder.encode(filler + event({ content: 'lo' }, null) + event({}, 'stop') + usage));
+        controller.close();
+      },
+    }), { headers: { 'content-type': 'text/event-stream' } });
+    const client = llmtel.instrumentOpenAiClient(new OpenAI({ apiKey: 'x', baseURL: 'http://mock/v1', fetch, maxRetries: 0 }), { recordOutputs: true });
+    let text = '';
+    for await (const part of await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [], stream: true, stream_options: { include_usage: true } })) {
+      text += part.choices[0]?.delta.content || '';
+    }
+    assert.equal(text, 'Hello');
+    const [span] = (await read()).map((l) => JSON.parse(l));
+    const a = span.attributes;
+    const first = a['gen_ai.response.time_to_first_chunk'];
+    assert.ok(first >= 0.07 && first < 0.15, `the first bytes came after 80 ms, the rest 80 ms later: ${first} s`);
+    assert.ok((span.end_time_unix_nano - span.start_time_unix_nano) / 1e9 >= 0.15);
+    assert.deepEqual(a['gen_ai.response.finish_reasons'], ['stop']);
+    assert.equal(a['gen_ai.usage.output_tokens'], 2);
+    assert.match(a['gen_ai.output.messages'], /Hello/);
+  });
+}
+
 for (const { version, sdk } of SDKS) {
   test(`openai ${version}: a 200 with malformed JSON fails its span with the caller's error`, async () => {
     const read = freshSpool();

@@ -10,9 +10,9 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::genai::{
-    AgentRun, AgentSpec, Api, CallError, CallPlacement, CallStart, ContentPolicy, GenAiCall,
-    MappingError, Message, NormalizedRequest, NormalizedResponse, Provider, SpecError, ToolSpec,
-    Usage, WireRequest, aisdk, langchain,
+    AgentRun, AgentSpec, Api, CallEnd, CallError, CallPlacement, CallStart, ContentPolicy,
+    GenAiCall, MappingError, Message, NormalizedRequest, NormalizedResponse, Provider, SpecError,
+    ToolSpec, Usage, WireRequest, aisdk, langchain,
 };
 use crate::imported::ImportedSpan;
 use crate::propagation::{RemoteParent, TraceHeaderError};
@@ -434,19 +434,20 @@ impl Client {
         Ok((CallHandle::new(call), begun.err().map(Error::from)))
     }
 
-    /// A provider call handed over once it ended, with its response: the span `call` then
-    /// `CallHandle::finish_later` give, in one step, for a host that times a call itself and
-    /// crosses into the core once (Node's non-streamed calls; `spec.started_ago_ns` says when
-    /// it started). Where nothing reads a span before it is exported, the caller's thread only
-    /// opens and ends the span (ids, parent, sampling, timing) and the request is read with the
-    /// response, on the flush thread; otherwise it is `call` then `finish_later`.
-    pub fn call_done(&self, spec: CallSpec, response_json: String) -> Result<(), Error> {
+    /// A provider call handed over once it ended, with its response or its stream's bytes:
+    /// the span `call` then `CallHandle::finish_later` (or `feed` and `finish_stream`) give, in
+    /// one step, for a host that times a call itself and crosses into the core once (Node;
+    /// `spec.started_ago_ns` says when it started). Where nothing reads a span before it is
+    /// exported, the caller's thread only opens and ends the span (ids, parent, sampling,
+    /// timing) and the request is read with the rest, on the flush thread; otherwise it is
+    /// those steps.
+    pub fn call_done(&self, spec: CallSpec, end: CallEnd) -> Result<(), Error> {
         if !self.maps_later() {
             let (call, _) = self.call(spec)?;
-            return call.finish_later(response_json);
+            return call.end_with(end);
         }
         let (wire, placement) = spec.into_done()?;
-        self.wire_call_done(wire, placement, response_json);
+        self.wire_call_done(wire, placement, end);
         Ok(())
     }
 
@@ -459,18 +460,18 @@ impl Client {
         start: String,
         placement: PlacementSpec,
         adopted: CallSpec,
-        response_json: String,
+        end: CallEnd,
     ) -> Result<(), Error> {
         if !self.maps_later() {
             let call = self.langchain_model(&start, placement)?;
             let _ = call.adopt(&adopted); // the span keeps LangChain's request, as for adopt
-            return call.finish_later(response_json);
+            return call.end_with(end);
         }
         self.normalized_call_done(
             placement.or_origin(langchain::ORIGIN).placement(),
             Box::new(move || late_json("request", &start).map(langchain::model_request)),
             adopted.into_done().ok().map(|(wire, _)| wire),
-            Box::new(move |call| call.read_wire_response(&response_json)),
+            Box::new(move |call| call.read_end(end)),
         );
         Ok(())
     }
@@ -718,6 +719,44 @@ impl CallHandle {
     /// The stream's raw bytes as read off the wire (server-sent events, in any pieces).
     pub fn feed(&self, bytes: &[u8]) -> Result<(), Error> {
         Ok(self.call.with("call", |c| c.feed(bytes))??)
+    }
+
+    /// The same, for bytes the host kept and hands over now: they arrived `arrived_ago` (the
+    /// first of them marks the time to first chunk then).
+    pub fn feed_arrived(&self, bytes: &[u8], arrived_ago: Duration) -> Result<(), Error> {
+        Ok(self.call.with("call", |c| {
+            if c.is_recording() {
+                c.mark_chunk_ago(arrived_ago);
+            }
+            c.feed(bytes)
+        })??)
+    }
+
+    /// Ends the call with what a call handed over once it ended ended with (see
+    /// `Client::call_done`): its response, read later, or its stream's bytes.
+    fn end_with(&self, end: CallEnd) -> Result<(), Error> {
+        match end {
+            CallEnd::Response(text) => self.finish_later(text),
+            CallEnd::Stream {
+                body,
+                first_chunk_after,
+            } => {
+                let fed = self.call.with("call", |c| {
+                    if let Some(after) = first_chunk_after
+                        && c.is_recording()
+                    {
+                        c.mark_chunk_after(after);
+                    }
+                    if body.is_empty() {
+                        Ok(())
+                    } else {
+                        c.feed(&body)
+                    }
+                })?;
+                self.finish_stream()?; // ended with what could be read
+                Ok(fed?)
+            }
+        }
     }
 
     /// A chunk arrived that the host reads itself (normalized streams).

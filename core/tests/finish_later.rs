@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use llmtel_core::PlacementSpec;
 use llmtel_core::facade::CallSpec;
-use llmtel_core::genai::AgentSpec;
+use llmtel_core::genai::{AgentSpec, CallEnd};
 use llmtel_core::{Client, SpanData, SpanFate, Value};
 use serde_json::json;
 
@@ -305,9 +305,15 @@ fn a_call_handed_over_once_it_ended_gives_the_span_of_its_steps() {
         model.finish_aisdk(AISDK_RESULT.into()).unwrap();
 
         let (done, done_spans) = client(tweak);
-        done.call_done(spec(None), response()).unwrap();
-        done.langchain_model_done(LANGCHAIN_START.into(), content(), spec(None), response())
+        done.call_done(spec(None), CallEnd::Response(response()))
             .unwrap();
+        done.langchain_model_done(
+            LANGCHAIN_START.into(),
+            content(),
+            spec(None),
+            CallEnd::Response(response()),
+        )
+        .unwrap();
         done.aisdk_model_done(AISDK_CALL.into(), content(), AISDK_RESULT.into())
             .unwrap();
 
@@ -319,5 +325,93 @@ fn a_call_handed_over_once_it_ended_gives_the_span_of_its_steps() {
         let origins =
             |spans: &[SpanData]| spans.iter().map(|s| s.origin.clone()).collect::<Vec<_>>();
         assert_eq!(origins(&done), origins(&steps));
+    }
+}
+
+/// An OpenAI chat stream as it comes off the wire, with usage, split mid-event.
+fn stream_body() -> (Vec<u8>, usize) {
+    let event = |delta: serde_json::Value, finish: Option<&str>| {
+        let chunk = json!({"id": "chatcmpl-s", "object": "chat.completion.chunk", "model": "gpt-4o-mini-2024-07-18", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]});
+        format!("data: {chunk}\n\n")
+    };
+    let usage = json!({"id": "chatcmpl-s", "object": "chat.completion.chunk", "model": "gpt-4o-mini-2024-07-18", "choices": [], "usage": {"prompt_tokens": 4, "completion_tokens": 3, "total_tokens": 7}});
+    let body = [
+        event(json!({"role": "assistant", "content": "Hel"}), None),
+        event(json!({"content": "lo"}), None),
+        event(json!({}), Some("stop")),
+        format!("data: {usage}\n\ndata: [DONE]\n\n"),
+    ]
+    .concat();
+    let split = body.len() / 3;
+    (body.into_bytes(), split)
+}
+
+#[test]
+fn a_stream_handed_over_once_it_ended_gives_the_span_of_its_steps() {
+    let streaming = || {
+        CallSpec {
+        request: json!({"model": "gpt-4o-mini", "stream": true, "stream_options": {"include_usage": true}, "messages": [{"role": "user", "content": "hi"}]}).to_string(),
+        ..spec(None)
+    }
+    };
+    let (body, split) = stream_body();
+    for sampler in [false, true] {
+        let tweak = |o: &mut llmtel_core::Options| {
+            if sampler {
+                o.traces_sampler = Some(Arc::new(|_| Some(1.0)));
+            }
+        };
+        let (steps, steps_spans) = client(tweak);
+        let (call, _) = steps.call(streaming()).unwrap();
+        call.feed(&body[..split]).unwrap();
+        call.feed(&body[split..]).unwrap();
+        call.finish_stream().unwrap();
+        let (done, done_spans) = client(tweak);
+        let end = CallEnd::Stream {
+            body: body.clone(),
+            first_chunk_after: Some(Duration::from_millis(40)),
+        };
+        done.call_done(streaming(), end).unwrap();
+        // And a call made late that is handed what it kept.
+        let (late, _) = done
+            .call(CallSpec {
+                started_ago_ns: Some(100_000_000),
+                ..streaming()
+            })
+            .unwrap();
+        late.feed_arrived(&body, Duration::from_millis(40)).unwrap();
+        late.finish_stream().unwrap();
+
+        let steps = finished(&steps, &steps_spans);
+        let done = finished(&done, &done_spans);
+        assert_eq!(done.len(), 2);
+        let comparable = |span: &SpanData| {
+            // The time to first chunk is the host's here; the rest is the same.
+            let mut span = span.clone();
+            span.attributes
+                .remove("gen_ai.response.time_to_first_chunk");
+            summary(&span)
+        };
+        assert_eq!(
+            comparable(&done[0]),
+            comparable(&steps[0]),
+            "sampler: {sampler}"
+        );
+        assert_eq!(
+            comparable(&done[1]),
+            comparable(&steps[0]),
+            "sampler: {sampler}"
+        );
+        assert_eq!(
+            done[0].attributes.get("gen_ai.usage.output_tokens"),
+            Some(&Value::from(3_i64))
+        );
+        for span in &done {
+            let first = span.attributes.get("gen_ai.response.time_to_first_chunk");
+            assert!(
+                matches!(first, Some(Value::Double(v)) if *v >= 0.04 && *v < 1.0),
+                "the host's time to first chunk: {first:?}"
+            );
+        }
     }
 }

@@ -34,9 +34,9 @@ function beginCall(ctx, spec, requestJson) {
   }
   if (ctx.traced === false) return undefined;
   // Positional, as the bindings take it (an options object costs the native side a property
-  // read per field). A call that is not a stream ends with its response, handed over once
-  // where the binding can (Node's DeferredCall).
-  if (!spec.stream && typeof ctx.client.deferredCall === 'function') {
+  // read per field). The call is handed over once, when it ends, where the binding can
+  // (Node's DeferredCall).
+  if (typeof ctx.client.deferredCall === 'function') {
     return ctx.client.deferredCall(
       spec.provider, spec.api, requestJson, ctx.parent, spec.serverAddress, spec.serverPort,
       spec.recordInputs, spec.recordOutputs, spec.stream, spec.conversationId, undefined, ctx.scope, ctx.holder,

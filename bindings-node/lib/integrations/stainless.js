@@ -101,6 +101,9 @@ function tapBody(response, call) {
       controller.enqueue(piece.value);
     },
     cancel(reason) {
+      // A call that kept the bytes to hand them over at the end (Node's DeferredCall) has not
+      // read them: asking makes it read them now.
+      if (!call.ended && typeof call.unreadable === 'function' && call.unreadable()) tap.unreadable = true;
       // The consumer stopped early (or the SDK after the last event): the call ends now. But
       // when the core could not read an event either, the SDK is giving up on the stream and
       // its step in flight is about to reject with its own error, which fails the call

@@ -76,6 +76,18 @@ pub(crate) type ReadRequest = Box<dyn FnOnce() -> Result<NormalizedRequest, Mapp
 /// What a call ended with, read later onto its outcome (see `normalized_call_done`).
 pub(crate) type ReadResponse = Box<dyn FnOnce(&mut GenAiCall) -> Result<(), MappingError> + Send>;
 
+/// How a call handed over once it ended ended (see `Client::call_done`).
+pub enum CallEnd {
+    /// Its response body (a call that did not stream).
+    Response(String),
+    /// A stream's bytes as they came off the wire, all of them, and when the first arrived
+    /// after the call started (none when no byte did).
+    Stream {
+        body: Vec<u8>,
+        first_chunk_after: Option<Duration>,
+    },
+}
+
 /// A provider call's wire request, owned (read later by `wire_call_done`, or taken over by a
 /// framework call in `normalized_call_done`).
 pub(crate) struct WireRequest {
@@ -155,12 +167,7 @@ impl Client {
     /// A provider call handed over once it ended, with its response (see `Client::call_done`):
     /// its span opens and ends now, and the request and the response are read onto it where
     /// `finish_later` reads a response. Only where `maps_later`.
-    pub(crate) fn wire_call_done(
-        &self,
-        wire: WireRequest,
-        placement: CallPlacement,
-        response_json: String,
-    ) {
+    pub(crate) fn wire_call_done(&self, wire: WireRequest, placement: CallPlacement, end: CallEnd) {
         let operation = Str::Borrowed(wire.api.operation());
         let provider = Str::Borrowed(wire.provider.name());
         let origin = placement
@@ -172,8 +179,8 @@ impl Client {
             placement,
             Box::new(move |call, span| {
                 let request = call.read_wire_request(span, &wire.start());
-                let response = call.read_wire_response(&response_json);
-                request.and(response)
+                let end = call.read_end(end);
+                request.and(end)
             }),
         );
     }
@@ -455,10 +462,40 @@ impl GenAiCall {
     /// Notes that a chunk arrived (time to first chunk) without mapping it: for normalized
     /// calls, whose host reads the stream itself.
     pub fn mark_chunk(&mut self) {
+        self.mark_chunk_after(self.started.elapsed());
+    }
+
+    /// The same, for a chunk the host kept and hands over later: it arrived `after` the call
+    /// started.
+    pub fn mark_chunk_after(&mut self, after: Duration) {
         if self.first_chunk.is_none() {
-            self.first_chunk = Some(self.started.elapsed());
+            self.first_chunk = Some(after);
         }
         self.streamed = true;
+    }
+
+    /// The same, for a chunk that arrived `ago`.
+    pub fn mark_chunk_ago(&mut self, ago: Duration) {
+        self.mark_chunk_after(self.started.elapsed().saturating_sub(ago));
+    }
+
+    /// Reads what a call handed over once it ended ended with (see `Client::call_done`).
+    pub(crate) fn read_end(&mut self, end: CallEnd) -> Result<(), MappingError> {
+        match end {
+            CallEnd::Response(text) => self.read_wire_response(&text),
+            CallEnd::Stream {
+                body,
+                first_chunk_after,
+            } => {
+                if let Some(after) = first_chunk_after {
+                    self.mark_chunk_after(after);
+                }
+                if body.is_empty() {
+                    return Ok(());
+                }
+                self.feed(&body)
+            }
+        }
     }
 
     /// Feeds one stream event as received: `event` is the SSE event name when there is one,

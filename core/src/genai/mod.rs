@@ -27,7 +27,7 @@ mod wire;
 
 pub use agent::{AgentRun, AgentSpec, SpecError, ToolSpec};
 pub(crate) use call::WireRequest;
-pub use call::{CallPlacement, GenAiCall};
+pub use call::{CallEnd, CallPlacement, GenAiCall};
 pub use content::{ContentFormat, Message, Part};
 pub use cost::{Cost, Price, PriceTable};
 pub use normalized::{NormalizedRequest, NormalizedResponse};
