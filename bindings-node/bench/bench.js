@@ -16,6 +16,9 @@
  *
  *   make bench-node        (or: node bindings-node/bench/bench.js)
  *
+ * BENCH_READS=event delivers the stream one event per read, as a server flushing each token
+ * does (by default the body is one string, which the SDK reads in one or two pieces).
+ *
  * BENCH_BASELINE=<a bindings-node directory> adds that build of llmtel (another commit's, in a
  * `git worktree`, with its llmtel.node and node_modules) as a variant in the same rounds, to
  * compare a change against the code before it on equal terms.
@@ -31,29 +34,46 @@ const CHUNKS = 500;
 const HUGE = Number(process.env.BENCH_HUGE || 5);
 const HUGE_MB = 50;
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
+const PER_EVENT = process.env.BENCH_READS === 'event';
 
 const completion = JSON.stringify({
   id: 'chatcmpl-1', object: 'chat.completion', created: 1764000000, model: 'gpt-4o-mini-2024-07-18',
   choices: [{ index: 0, message: { role: 'assistant', content: 'Hi there!' }, finish_reason: 'stop' }],
   usage: { prompt_tokens: 12, completion_tokens: 8, total_tokens: 20 },
 });
-function streamBody() {
-  let out = '';
+/** The stream's server-sent events, one string each. */
+function streamEvents() {
+  const events = [];
   for (let i = 0; i < CHUNKS; i++) {
-    out += `data: ${JSON.stringify({ id: 'chatcmpl-s', object: 'chat.completion.chunk', created: 1764000000, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: ` w${i}` }, finish_reason: i === CHUNKS - 1 ? 'stop' : null }] })}\n\n`;
+    events.push(`data: ${JSON.stringify({ id: 'chatcmpl-s', object: 'chat.completion.chunk', created: 1764000000, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: ` w${i}` }, finish_reason: i === CHUNKS - 1 ? 'stop' : null }] })}\n\n`);
   }
-  return `${out}data: [DONE]\n\n`;
+  events.push('data: [DONE]\n\n');
+  return events;
+}
+
+/** A response body of the stream: one string, or (BENCH_READS=event) one read per event. */
+function streamResponseBody(events, encoded) {
+  if (!PER_EVENT) return events;
+  return new ReadableStream({
+    start(controller) {
+      for (const piece of encoded) controller.enqueue(piece);
+      controller.close();
+    },
+  });
 }
 
 async function child(variant) {
   const OpenAI = require('openai');
-  const streamText = streamBody();
+  const events = streamEvents();
+  const streamText = events.join('');
+  const encoder = new TextEncoder();
+  const encoded = events.map((e) => encoder.encode(e));
   const hugeText = 'All work and no play makes Jack a dull boy. '.repeat(Math.floor((HUGE_MB << 20) / 44));
   const hugeCompletion = completion.replace('Hi there!', hugeText);
   const fetch = async (_url, init) => {
     const streaming = String(init.body).includes('"stream":true');
     const huge = String(init.body).includes('"huge"');
-    if (streaming) return new Response(streamText, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+    if (streaming) return new Response(streamResponseBody(streamText, encoded), { status: 200, headers: { 'content-type': 'text/event-stream' } });
     const body = huge ? hugeCompletion : completion;
     return new Response(body, { status: 200, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } });
   };
