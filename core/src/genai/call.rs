@@ -65,6 +65,14 @@ impl CallPlacement {
     }
 }
 
+/// The agent above a call and the sums it goes on, for a call completed on the flush thread.
+type UsageSink = Option<(crate::span::SpanId, Arc<crate::rollup::Rollups>)>;
+
+fn usage_sink(span: &Span) -> UsageSink {
+    span.usage_sink()
+        .map(|(agent, rollups)| (agent, rollups.clone()))
+}
+
 fn nanos(duration: Duration) -> u64 {
     u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
@@ -242,20 +250,14 @@ impl Client {
             return call.end(None);
         }
         let elapsed = call.started.elapsed();
-        let usage_sink = span
-            .usage_sink()
-            .map(|(agent, rollups)| (agent, rollups.clone()));
+        let usage_sink = usage_sink(&span);
         let context = span.context();
         span.end_later(Box::new(move |data| {
             let result = read(&mut call, Span::detached(context, data.take()));
             if let Some(read) = call.span.take().and_then(Span::into_data) {
                 *data = read;
             }
-            let failure = call.outcome.error.take();
-            let (usage, cost) = call.apply(data, failure, elapsed);
-            if let Some((agent, rollups)) = usage_sink {
-                rollups.add(agent, &usage, cost);
-            }
+            call.complete_later(data, elapsed, usage_sink);
             result
         }));
     }
@@ -328,6 +330,16 @@ impl GenAiCall {
         self.started = crate::clock::Stopwatch::started_ago(ago);
         if let Some(data) = span.data_mut() {
             data.start_time_unix_nano = data.start_time_unix_nano.saturating_sub(nanos(ago));
+        }
+    }
+
+    /// Writes the outcome onto a span completed later (see `finish_later`), and the call's usage
+    /// onto the agent above, if any.
+    fn complete_later(&mut self, data: &mut SpanData, elapsed: Duration, usage_sink: UsageSink) {
+        let failure = self.outcome.error.take();
+        let (usage, cost) = self.apply(data, failure, elapsed);
+        if let Some((agent, rollups)) = usage_sink {
+            rollups.add(agent, &usage, cost);
         }
     }
 
@@ -592,16 +604,10 @@ impl GenAiCall {
             return self.end(None);
         }
         let elapsed = self.started.elapsed();
-        let usage_sink = span
-            .usage_sink()
-            .map(|(agent, rollups)| (agent, rollups.clone()));
+        let usage_sink = usage_sink(&span);
         span.end_later(Box::new(move |data| {
             let result = read(&text).map(|response| response.into_outcome(&mut self.outcome));
-            let failure = self.outcome.error.take();
-            let (usage, cost) = self.apply(data, failure, elapsed);
-            if let Some((agent, rollups)) = usage_sink {
-                rollups.add(agent, &usage, cost);
-            }
+            self.complete_later(data, elapsed, usage_sink);
             result
         }));
     }
@@ -636,16 +642,10 @@ impl GenAiCall {
             return;
         };
         let elapsed = self.started.elapsed();
-        let usage_sink = span
-            .usage_sink()
-            .map(|(agent, rollups)| (agent, rollups.clone()));
+        let usage_sink = usage_sink(&span);
         span.end_later(Box::new(move |data| {
             let result = self.read_wire_response(&response_json);
-            let failure = self.outcome.error.take();
-            let (usage, cost) = self.apply(data, failure, elapsed);
-            if let Some((agent, rollups)) = usage_sink {
-                rollups.add(agent, &usage, cost);
-            }
+            self.complete_later(data, elapsed, usage_sink);
             result
         }));
     }
