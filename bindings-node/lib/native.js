@@ -156,11 +156,11 @@ const deferred = new FinalizationRegistry((state) => {
 /**
  * A GenAI call that usually ends with its response, handed to the binding once then: its
  * starter's arguments are kept and its start timed here, and one crossing makes and ends the
- * span, with no handle (`callFinishedLater` for a provider call, `aisdkModelFinished` for an
- * AI SDK model call, `langchainModelFinishedLater` for a LangChain model run a provider call
- * took over; the core reads what they carry after the call, see `Client::call_done`). A
- * stream's bytes are kept as they come (`feed`, with when the first came) and handed over
- * with its end (`callStreamFinished`, `langchainModelStreamFinished`), up to KEPT_BYTES. A
+ * span, with no handle (`callFinished` for a provider call, `aisdkModelFinished` for an AI SDK
+ * model call, `langchainModelFinished` for a LangChain model run a provider call took over;
+ * the core reads what they carry after the call, see `Client::call_done`). A stream's bytes
+ * are kept as they come (`feed`, with when the first came) and handed over with its end, up
+ * to KEPT_BYTES. A
  * NativeCall costs a crossing to start, one to end and one per read of a stream, and a slot;
  * nothing asks such a call anything before it ends, and it is rarely a parent. Any other use
  * (a failure, parsed chunks, a child) makes the real call then, started when this one was.
@@ -206,8 +206,8 @@ class DeferredCall {
     if (state.done) throw alreadyEnded();
     state.done = true;
     const ago = performance.now() - state.started;
-    if (state.kind === 'provider') state.client.callFinishedLater(...state.args, ago, responseJson);
-    else state.client.langchainModelFinishedLater(...state.args, ago, ...state.adopted, responseJson);
+    if (state.kind === 'provider') state.client.callFinished(...state.args, ago, responseJson);
+    else state.client.langchainModelFinished(...state.args, ago, ...state.adopted, responseJson);
   }
 
   finishAisdk(resultJson) {
@@ -248,8 +248,8 @@ class DeferredCall {
     const first = state.firstChunk === undefined ? undefined : state.firstChunk - state.started;
     const body = state.pieces.length ? keptBody(state) : EMPTY;
     state.pieces = [];
-    if (state.kind === 'provider') state.client.callStreamFinished(...state.args, ago, first, body);
-    else state.client.langchainModelStreamFinished(...state.args, ago, ...state.adopted, first, body);
+    if (state.kind === 'provider') state.client.callFinished(...state.args, ago, body, first);
+    else state.client.langchainModelFinished(...state.args, ago, ...state.adopted, body, first);
     return undefined;
   }
 

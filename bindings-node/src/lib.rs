@@ -297,12 +297,15 @@ fn started_ago_ns(started_ago_ms: Option<f64>) -> Option<u64> {
         .map(|ms| (ms * 1e6) as u64)
 }
 
-/// A stream handed over whole: its bytes, the first of which arrived `first_chunk_after_ms`
-/// after the call started.
-fn streamed(body: &[u8], first_chunk_after_ms: Option<f64>) -> CallEnd {
-    CallEnd::Stream {
-        body: body.to_vec(),
-        first_chunk_after: duration_ms(first_chunk_after_ms),
+/// What a call handed over once it ended ended with: its response body, or its stream's
+/// bytes, the first of which arrived `first_chunk_after_ms` after the call started.
+fn call_end(end: Either<String, Uint8Array>, first_chunk_after_ms: Option<f64>) -> CallEnd {
+    match end {
+        Either::A(text) => CallEnd::Response(text),
+        Either::B(bytes) => CallEnd::Stream {
+            body: bytes.to_vec(),
+            first_chunk_after: duration_ms(first_chunk_after_ms),
+        },
     }
 }
 
@@ -557,13 +560,15 @@ impl NativeClient {
         Ok(call_id(inner, problem))
     }
 
-    /// A non-streamed provider call handed over once, when its response is there: `call`'s
-    /// arguments (`startedAgoMs`, timed in JavaScript, given), then the response body as
-    /// `callFinishLater` takes it. One crossing instead of two, and no handle: such a call is
-    /// never a parent, and nothing asks it anything before it ends.
+    /// A provider call handed over once, when it ended: `call`'s arguments (`startedAgoMs`,
+    /// timed in JavaScript, given), then what it ended with: the response body (text, as
+    /// `callFinishLater` takes it) or every byte of its stream as it came off the wire, with
+    /// when the first arrived after the start (`firstChunkAfterMs`, none when none did). One
+    /// crossing and no handle: such a call is never a parent, and nothing asks it anything
+    /// before it ends (lib/native.js's DeferredCall).
     #[napi(catch_unwind)]
     #[allow(clippy::too_many_arguments)] // positional on purpose: see `call`
-    pub fn call_finished_later(
+    pub fn call_finished(
         &self,
         env: Env,
         provider: String,
@@ -579,45 +584,8 @@ impl NativeClient {
         origin: Option<String>,
         scope_attributes: Option<HashMap<String, String>>,
         started_ago_ms: f64,
-        response_json: String,
-    ) -> Outcome<()> {
-        let spec = call_spec(
-            [provider, api, request],
-            parent,
-            (server_address, server_port),
-            [record_inputs, record_outputs, stream],
-            [conversation_id, origin],
-            scope_attributes,
-            Some(started_ago_ms),
-        );
-        in_call(|| self.inner.call_done(spec, CallEnd::Response(response_json)))
-            .map_err(|e| thrown(&env, e))
-    }
-
-    /// A streamed provider call handed over once its stream ended (read to the end, broken
-    /// off, or collected): `call`'s arguments (`startedAgoMs` given), when the first bytes
-    /// arrived after the start (`firstChunkAfterMs`, none when none did) and every byte of the
-    /// stream as it came off the wire. One crossing for the whole stream.
-    #[napi(catch_unwind)]
-    #[allow(clippy::too_many_arguments)] // positional on purpose: see `call`
-    pub fn call_stream_finished(
-        &self,
-        env: Env,
-        provider: String,
-        api: String,
-        request: String,
-        parent: Option<Parent<'_>>,
-        server_address: Option<String>,
-        server_port: Option<u32>,
-        record_inputs: Option<bool>,
-        record_outputs: Option<bool>,
-        stream: Option<bool>,
-        conversation_id: Option<String>,
-        origin: Option<String>,
-        scope_attributes: Option<HashMap<String, String>>,
-        started_ago_ms: f64,
+        end: Either<String, Uint8Array>,
         first_chunk_after_ms: Option<f64>,
-        body: &[u8],
     ) -> Outcome<()> {
         let spec = call_spec(
             [provider, api, request],
@@ -628,7 +596,7 @@ impl NativeClient {
             scope_attributes,
             Some(started_ago_ms),
         );
-        let end = streamed(body, first_chunk_after_ms);
+        let end = call_end(end, first_chunk_after_ms);
         in_call(|| self.inner.call_done(spec, end)).map_err(|e| thrown(&env, e))
     }
 
@@ -702,12 +670,12 @@ impl NativeClient {
         Ok(call_id(inner, None))
     }
 
-    /// A LangChain model run whose provider call took it over, handed over once with the
-    /// provider's response (as `call_finished_later` for a plain call): `langchainModel`'s
-    /// arguments, then `callAdopt`'s, then the response body.
+    /// A LangChain model run whose provider call took it over, handed over once it ended (as
+    /// `callFinished` for a plain call): `langchainModel`'s arguments, `callAdopt`'s, then what
+    /// the provider call ended with, as `callFinished` takes it.
     #[napi(catch_unwind)]
     #[allow(clippy::too_many_arguments)] // positional on purpose: see `call`
-    pub fn langchain_model_finished_later(
+    pub fn langchain_model_finished(
         &self,
         env: Env,
         start: String,
@@ -721,46 +689,8 @@ impl NativeClient {
         server_port: Option<u32>,
         stream: Option<bool>,
         conversation_id: Option<String>,
-        response_json: String,
-    ) -> Outcome<()> {
-        let placement = placement_since(placement_js, parent, Some(started_ago_ms));
-        let adopted = adopted(
-            [provider, api, request],
-            (server_address, server_port),
-            stream,
-            conversation_id,
-        );
-        in_call(|| {
-            self.inner.langchain_model_done(
-                start,
-                placement,
-                adopted,
-                CallEnd::Response(response_json),
-            )
-        })
-        .map_err(|e| thrown(&env, e))
-    }
-
-    /// The same for a streamed model run: `langchainModelFinishedLater`'s arguments up to the
-    /// provider call's, then the stream as `callStreamFinished` takes it.
-    #[napi(catch_unwind)]
-    #[allow(clippy::too_many_arguments)] // positional on purpose: see `call`
-    pub fn langchain_model_stream_finished(
-        &self,
-        env: Env,
-        start: String,
-        placement_js: Option<PlacementJs>,
-        parent: Option<Parent<'_>>,
-        started_ago_ms: f64,
-        provider: String,
-        api: String,
-        request: String,
-        server_address: Option<String>,
-        server_port: Option<u32>,
-        stream: Option<bool>,
-        conversation_id: Option<String>,
+        end: Either<String, Uint8Array>,
         first_chunk_after_ms: Option<f64>,
-        body: &[u8],
     ) -> Outcome<()> {
         let placement = placement_since(placement_js, parent, Some(started_ago_ms));
         let adopted = adopted(
@@ -769,7 +699,7 @@ impl NativeClient {
             stream,
             conversation_id,
         );
-        let end = streamed(body, first_chunk_after_ms);
+        let end = call_end(end, first_chunk_after_ms);
         in_call(|| {
             self.inner
                 .langchain_model_done(start, placement, adopted, end)

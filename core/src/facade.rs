@@ -248,16 +248,15 @@ impl CallSpec {
     /// The same, owned, for a call read later (`Client::call_done`), with where it goes.
     fn into_done(self) -> Result<(WireRequest, CallPlacement), Error> {
         let (provider, api) = self.provider_api()?;
-        let placement = CallPlacement {
-            parent: self.parent,
-            content: ContentPolicy {
-                record_inputs: self.record_inputs,
-                record_outputs: self.record_outputs,
-            },
-            origin: self.origin.map(Str::Owned),
+        let placement = PlacementSpec {
+            record_inputs: self.record_inputs,
+            record_outputs: self.record_outputs,
+            origin: self.origin,
             scope: self.scope,
-            started_ago: self.started_ago_ns.map(std::time::Duration::from_nanos),
-        };
+            parent: self.parent,
+            started_ago_ns: self.started_ago_ns,
+        }
+        .placement();
         let wire = WireRequest {
             provider,
             api,
