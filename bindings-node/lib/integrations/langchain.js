@@ -329,12 +329,14 @@ const inScope = (tool, fn) => frameworkSlot.run(new FrameworkCall(tool, framewor
 
 /**
  * An iterator whose every step runs inside `scope`; `around(name, step)` may wrap each step
- * (`step()` runs it).
+ * (`step()` runs it). Once `plain.next` is set, `next` steps go to the iterator as they are
+ * (no scope, no wrapper): a consumer such as `for await` keeps the `next` it read first.
  */
-function iterateIn(scope, iterator, around = (_name, step) => step()) {
+function iterateIn(scope, iterator, around = (_name, step) => step(), plain = { next: false }) {
   const step = (name) => (value) => around(name, () => frameworkSlot.run(scope, () => iterator[name](value)));
+  const wrapped = step('next');
   return {
-    next: step('next'),
+    next: (value) => (plain.next ? iterator.next(value) : wrapped(value)),
     return: step('return'),
     throw: step('throw'),
     [Symbol.asyncIterator]() {
@@ -446,6 +448,9 @@ function modelStream(host, streamIterator, ownChunks) {
       endModelCall(run, { generations: [message ? [{ text: typeof message.content === 'string' ? message.content : undefined, message }] : []] });
       run = undefined;
     };
+    // Once a provider call took the model call over, it reads and ends the call itself: the
+    // steps after that need neither the scope (its call is taken) nor this wrapper.
+    const plain = { next: false };
     return iterateIn(scope, iterator, async (name, step) => {
       if (!started) {
         started = true;
@@ -473,9 +478,11 @@ function modelStream(host, streamIterator, ownChunks) {
       else if (!run.claim || !run.claim.taken) {
         pieces.push(result.value);
         markModelChunk(run);
+      } else {
+        plain.next = true;
       }
       return result;
-    });
+    }, plain);
   };
 }
 
