@@ -6,8 +6,8 @@
  *
  *   - a root span alone around the untraced call,
  *   - a root span and a traced call,
- *   - the same with the binding's `call` replaced by a JavaScript stand-in (what llmtel's
- *     JavaScript costs: the native calls are the difference to the line above);
+ *   - the same with the binding's call (`deferredCall`) replaced by a JavaScript stand-in
+ *     (what llmtel's JavaScript costs: the native calls are the difference to the line above);
  *
  * then each native call timed in place (hrtime around it, inside traced calls) against the same
  * calls in a tight loop, where the core's code stays warm. The process runs PLACE_RUNS (3) times;
@@ -30,7 +30,7 @@ async function child() {
   // The stand-in for a native call, switched on per traced call; and hrtime around the real ones.
   let standIn = false;
   let timing = false;
-  const inPlace = { call: [], finishLater: [], startSpan: [], end: [] };
+  const inPlace = { deferredCall: [], callFinished: [], startSpan: [], end: [] };
   const timed = (proto, name) => {
     const original = proto[name];
     proto[name] = function (...args) {
@@ -41,12 +41,14 @@ async function child() {
       return result;
     };
   };
+  // A non-streamed call is kept in JavaScript (`deferredCall`) and crosses once, when it ends
+  // (`callFinished`).
   timed(native.NativeClient.prototype, 'startSpan');
   timed(native.NativeSpan.prototype, 'end');
-  timed(native.NativeCall.prototype, 'finishLater');
-  timed(native.NativeClient.prototype, 'call');
-  const realCall = native.NativeClient.prototype.call;
-  native.NativeClient.prototype.call = function (...args) {
+  timed(native.NativeClient.prototype, 'callFinished');
+  timed(native.NativeClient.prototype, 'deferredCall');
+  const realCall = native.NativeClient.prototype.deferredCall;
+  native.NativeClient.prototype.deferredCall = function (...args) {
     if (!standIn) return realCall.apply(this, args);
     return { ended: false, problem: null, context: null, finishLater() { this.ended = true; }, finishStream() { this.ended = true; }, fail() { this.ended = true; } };
   };
@@ -83,7 +85,7 @@ async function child() {
   const request = JSON.stringify({ model: 'gpt-4o-mini', messages });
   const loop = (fn) => { for (let i = 0; i < 1000; i++) fn(); const start = process.hrtime.bigint(); for (let i = 0; i < PAIRS; i++) fn(); return Number(process.hrtime.bigint() - start) / 1e3 / PAIRS; };
   const warm = {
-    callFinish: loop(() => client.call('openai', 'chat_completions', request, undefined, 'mock', 80).finishLater(completion)),
+    callFinish: loop(() => client.callFinished('openai', 'chat_completions', request, undefined, 'mock', 80, false, false, false, undefined, undefined, undefined, 0.1, completion)),
     startEnd: loop(() => client.startSpan('handler', 'http.server').end()),
   };
   const out = { warm };
@@ -107,7 +109,7 @@ function main() {
   console.log(`  the same, the native call a JS stand-in    ${list((r) => r.standIn)}`);
   console.log(`  so the native calls                        ${list((r) => r.traced - r.standIn)}`);
   console.log(`each native call in place (median, inside traced calls) against a tight loop:`);
-  console.log(`  call ${list((r) => r.call)}   finishLater ${list((r) => r.finishLater)}   together ${list((r) => r.call + r.finishLater)}   warm ${list((r) => r.warm.callFinish)}`);
+  console.log(`  deferredCall ${list((r) => r.deferredCall)}   callFinished ${list((r) => r.callFinished)}   together ${list((r) => r.deferredCall + r.callFinished)}   warm ${list((r) => r.warm.callFinish)}`);
   console.log(`  startSpan ${list((r) => r.startSpan)}   end ${list((r) => r.end)}   together ${list((r) => r.startSpan + r.end)}   warm ${list((r) => r.warm.startEnd)}`);
 }
 

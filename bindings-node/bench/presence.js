@@ -12,8 +12,8 @@
  *   root           llmtel's root span around an untraced call (startSpan)
  *   inactiveRoot   the same without making it active (startInactiveSpan: no AsyncLocalStorage)
  *   call           a traced call, no root span
- *   standIn        the same with the binding's `call` replaced by a JavaScript stand-in (llmtel's
- *                  JavaScript and hooks, no native call)
+ *   standIn        the same with the binding's call (`deferredCall`) replaced by a JavaScript
+ *                  stand-in (llmtel's JavaScript and hooks, no native call)
  *   rootAndCall    a traced call in a root span (what bench.js measures)
  *
  * PRESENCE_RUNS (3) interleaved rounds of every variant; each line gives every round's figure.
@@ -45,7 +45,7 @@ async function child(variant) {
   } else if (variant !== 'bare') {
     if (variant === 'standIn') {
       const native = require('../lib/native');
-      native.NativeClient.prototype.call = function () {
+      native.NativeClient.prototype.deferredCall = function () {
         return { ended: false, finishLater() { this.ended = true; }, finishStream() { this.ended = true; }, fail() { this.ended = true; } };
       };
     }
