@@ -3,10 +3,11 @@
  * Where llmtel's added time per OpenAI call goes in Node (issue 11): N non-streamed
  * chat.completions.create calls with an in-process fetch, once untraced ("bare") and once traced
  * inside a root span as bench.js does ("llmtel"), each in its own process, profiled after a
- * warm-up (V8's sampling profiler through node:inspector, every 100 us). Prints each one's self time per call by where the code lives, and the
- * difference: the added time by place. The binding's native functions (napi's conversions and
- * the Rust core behind them) are named by their JavaScript caller (beginCall: the core's
- * `call`; record: `finish`; openSpan: `startSpan`; the `_context` getter: a span's context).
+ * warm-up (V8's sampling profiler through node:inspector, every 100 us). Prints each one's self
+ * time per call by where the code lives, and the difference: the added time by place. The
+ * binding's native functions (napi's conversions and the Rust core behind them) are named by
+ * their JavaScript caller (DeferredCall's finishLater: the call made and ended in one crossing,
+ * `callFinished`; startSpan and end: the root span's).
  * The profiler slows everything down, so read the shares, not the absolute figures (bench.js
  * measures those).
  *
