@@ -109,8 +109,8 @@ function tapBody(response, call) {
   body.getReader = function (...args) {
     const reader = getReader.apply(this, args);
     const { read, cancel } = reader;
-    reader.read = function () {
-      return read.call(this).then(seen, failed);
+    reader.read = function (...args) {
+      return read.apply(this, args).then(seen, failed); // a BYOB reader's read takes a view
     };
     reader.cancel = function (reason) {
       cancelled();
