@@ -24,8 +24,7 @@ const state = { client: null, shutdownTimeoutMs: 2000, sendDefaultPii: false, ex
  * application's active OpenTelemetry span. An OpenTelemetry span started inside an llmtel span
  * is the more recent one; the one that was already active when the llmtel span started is not.
  */
-function parentContext(theirs = otel.activeSpan()) {
-  const ours = current.getStore();
+function parentContext(theirs = otel.activeSpan(), ours = current.getStore()) {
   if (theirs !== undefined && (ours === undefined || ours._otelAt !== theirs)) {
     const context = otel.contextOf(theirs);
     if (context !== undefined) return context;
@@ -177,12 +176,13 @@ function integrationContext(name) {
   return () => {
     const integration = state.integrations[name];
     if (!state.client || (!integration && !frameworkSlot.getStore())) return undefined;
+    const ours = current.getStore();
     return {
       client: state.client,
       traced: Boolean(integration),
       frameworkCall: takeFrameworkCall,
-      parent: parentContext(),
-      holder: current.getStore(), // what the parent's number names, kept while a call needs it
+      parent: parentContext(undefined, ours),
+      holder: ours, // what the parent's number names, kept while a call needs it
       scope: scopeAttributes(),
       recordInputs: integration ? integration.recordInputs ?? state.sendDefaultPii : false,
       recordOutputs: integration ? integration.recordOutputs ?? state.sendDefaultPii : false,
@@ -394,11 +394,12 @@ function callContext(recordInputs, recordOutputs) {
   const { takeFrameworkCall } = require('./integrations/langchain'); // once, not per call
   return () => {
     if (!state.client) return undefined;
+    const ours = current.getStore();
     return {
       client: state.client,
       frameworkCall: takeFrameworkCall,
-      parent: parentContext(),
-      holder: current.getStore(), // what the parent's number names, kept while a call needs it
+      parent: parentContext(undefined, ours),
+      holder: ours, // what the parent's number names, kept while a call needs it
       scope: scopeAttributes(),
       recordInputs: recordInputs ?? state.sendDefaultPii,
       recordOutputs: recordOutputs ?? state.sendDefaultPii,

@@ -113,6 +113,9 @@ const starters = binding.NativeClient.prototype;
  * then reads them as they come): a stream is handed over whole when it ends below this. */
 const KEPT_BYTES = 256 * 1024;
 
+/** A stream that brought no byte. */
+const EMPTY = new Uint8Array(0);
+
 /** The bytes a DeferredCall kept, as one piece. */
 const keptBody = (state) => (state.pieces.length === 1 ? state.pieces[0] : Buffer.concat(state.pieces));
 
@@ -160,10 +163,10 @@ const deferred = new FinalizationRegistry((state) => {
  * model call, `langchainModelFinished` for a LangChain model run a provider call took over;
  * the core reads what they carry after the call, see `Client::call_done`). A stream's bytes
  * are kept as they come (`feed`, with when the first came) and handed over with its end, up
- * to KEPT_BYTES. A
- * NativeCall costs a crossing to start, one to end and one per read of a stream, and a slot;
- * nothing asks such a call anything before it ends, and it is rarely a parent. Any other use
- * (a failure, parsed chunks, a child) makes the real call then, started when this one was.
+ * to KEPT_BYTES. A NativeCall costs a crossing to start, one to end and one per read of a
+ * stream, and a slot; nothing asks such a call anything before it ends, and it is rarely a
+ * parent. Any other use (a failure, parsed chunks, a child) makes the real call then, started
+ * when this one was.
  *
  * `kind` is 'provider', 'aisdk' or 'langchain'; `holder` (optional) is kept alive with the call:
  * the object whose slot `parent` numbers, so that the number names the same span when the call
@@ -198,16 +201,27 @@ class DeferredCall {
     return null;
   }
 
-  finishLater(responseJson) {
+  /** Whether its end is handed over in one crossing: a provider call, or a LangChain model run
+   * a provider call took over, not made in the binding yet. */
+  handsOver() {
+    const { kind, adopted } = this._state;
+    return this._real === undefined && (kind === 'provider' || (kind === 'langchain' && adopted !== undefined));
+  }
+
+  /** The one crossing: the call made and ended with `end` (the response's text or a stream's
+   * bytes, the first of which came `firstChunkAfter` ms after the start). */
+  handOver(end, firstChunkAfter) {
     const state = this._state;
-    if (this._real !== undefined || (state.kind !== 'provider' && !(state.kind === 'langchain' && state.adopted))) {
-      return this.real().finishLater(responseJson);
-    }
     if (state.done) throw alreadyEnded();
     state.done = true;
     const ago = performance.now() - state.started;
-    if (state.kind === 'provider') state.client.callFinished(...state.args, ago, responseJson);
-    else state.client.langchainModelFinished(...state.args, ago, ...state.adopted, responseJson);
+    if (state.kind === 'provider') state.client.callFinished(...state.args, ago, end, firstChunkAfter);
+    else state.client.langchainModelFinished(...state.args, ago, ...state.adopted, end, firstChunkAfter);
+  }
+
+  finishLater(responseJson) {
+    if (!this.handsOver()) return this.real().finishLater(responseJson);
+    return this.handOver(responseJson, undefined);
   }
 
   finishAisdk(resultJson) {
@@ -239,18 +253,12 @@ class DeferredCall {
 
   /** The stream ended (read to the end, broken off, collected): its bytes handed over. */
   finishStream() {
+    if (!this.handsOver()) return this.real().finishStream();
     const state = this._state;
-    const direct = state.kind === 'provider' || (state.kind === 'langchain' && state.adopted);
-    if (this._real !== undefined || !direct) return this.real().finishStream();
-    if (state.done) throw alreadyEnded();
-    state.done = true;
-    const ago = performance.now() - state.started;
     const first = state.firstChunk === undefined ? undefined : state.firstChunk - state.started;
     const body = state.pieces.length ? keptBody(state) : EMPTY;
     state.pieces = [];
-    if (state.kind === 'provider') state.client.callFinished(...state.args, ago, body, first);
-    else state.client.langchainModelFinished(...state.args, ago, ...state.adopted, body, first);
-    return undefined;
+    return this.handOver(body, first);
   }
 
   get problem() { return this.real().problem; }
@@ -262,8 +270,6 @@ class DeferredCall {
   chunk(event, data) { this.real().chunk(event, data); }
   markChunk() { this.real().markChunk(); }
 }
-
-const EMPTY = new Uint8Array(0);
 
 /** An agent, workflow or tool run, numbered by the binding as spans are. */
 class NativeRun extends NativeHandle {
@@ -291,8 +297,8 @@ class NativeClient extends binding.NativeClient {
     return new NativeCall(super.call(provider, api, requestJson, parent, serverAddress, serverPort, recordInputs, recordOutputs, stream, conversationId, origin, scope));
   }
 
-  /** `call`'s arguments, for a call that ends with its response (see DeferredCall); `holder`
-   * the object whose slot `parent` numbers, if any. */
+  /** `call`'s arguments, for a call handed over when it ends (see DeferredCall); `holder` the
+   * object whose slot `parent` numbers, if any. */
   deferredCall(provider, api, requestJson, parent, serverAddress, serverPort, recordInputs, recordOutputs, stream, conversationId, origin, scope, holder) {
     return new DeferredCall(this, 'provider', [provider, api, requestJson, parent, serverAddress, serverPort, recordInputs, recordOutputs, stream, conversationId, origin, scope], holder);
   }

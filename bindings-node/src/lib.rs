@@ -292,9 +292,9 @@ fn scope(attributes: Option<HashMap<String, String>>) -> Vec<(String, String)> {
 /// `started_ago_ms` (how long ago JavaScript timed a span's start) as the facade takes it: a
 /// negative or absurd figure (a clock that went back) starts the span now.
 fn started_ago_ns(started_ago_ms: Option<f64>) -> Option<u64> {
-    started_ago_ms
-        .filter(|ms| ms.is_finite() && *ms > 0.0)
-        .map(|ms| (ms * 1e6) as u64)
+    duration_ms(started_ago_ms)
+        .map(|ago| u64::try_from(ago.as_nanos()).unwrap_or(u64::MAX))
+        .filter(|&ns| ns > 0)
 }
 
 /// What a call handed over once it ended ended with: its response body, or its stream's

@@ -734,28 +734,12 @@ impl CallHandle {
     /// Ends the call with what a call handed over once it ended ended with (see
     /// `Client::call_done`): its response, read later, or its stream's bytes.
     fn end_with(&self, end: CallEnd) -> Result<(), Error> {
-        match end {
-            CallEnd::Response(text) => self.finish_later(text),
-            CallEnd::Stream {
-                body,
-                first_chunk_after,
-            } => {
-                let fed = self.call.with("call", |c| {
-                    if let Some(after) = first_chunk_after
-                        && c.is_recording()
-                    {
-                        c.mark_chunk_after(after);
-                    }
-                    if body.is_empty() {
-                        Ok(())
-                    } else {
-                        c.feed(&body)
-                    }
-                })?;
-                self.finish_stream()?; // ended with what could be read
-                Ok(fed?)
-            }
+        if let CallEnd::Response(text) = end {
+            return self.finish_later(text);
         }
+        let fed = self.call.with("call", |c| c.read_end(end))?;
+        self.finish_stream()?; // ended with what could be read
+        Ok(fed?)
     }
 
     /// A chunk arrived that the host reads itself (normalized streams).

@@ -105,35 +105,30 @@ function tapBody(response, call) {
     if (tap.unreadable && tap.step) tap.step.then(() => endCall(call), () => {});
     else endCall(call);
   };
+  // A reader's `read` and `cancel`, or an async iterator's `next` and `return`: each step is
+  // seen (its arguments passed on: a BYOB reader's read takes a view), the close ends the call.
+  const watch = (source, step, close) => {
+    const stepOf = source[step];
+    const closeOf = source[close];
+    source[step] = function (...args) {
+      return stepOf.apply(this, args).then(seen, failed);
+    };
+    if (typeof closeOf === 'function') {
+      source[close] = function (...args) {
+        cancelled();
+        return closeOf.apply(this, args);
+      };
+    }
+    return source;
+  };
   const getReader = body.getReader;
   body.getReader = function (...args) {
-    const reader = getReader.apply(this, args);
-    const { read, cancel } = reader;
-    reader.read = function (...args) {
-      return read.apply(this, args).then(seen, failed); // a BYOB reader's read takes a view
-    };
-    reader.cancel = function (reason) {
-      cancelled();
-      return cancel.call(this, reason);
-    };
-    return reader;
+    return watch(getReader.apply(this, args), 'read', 'cancel');
   };
   const iterate = body[Symbol.asyncIterator];
   if (typeof iterate === 'function') {
     body[Symbol.asyncIterator] = function (...args) {
-      const iterator = iterate.apply(this, args);
-      const { next } = iterator;
-      const close = iterator.return;
-      iterator.next = function (...values) {
-        return next.apply(this, values).then(seen, failed);
-      };
-      if (typeof close === 'function') {
-        iterator.return = function (...values) {
-          cancelled();
-          return close.apply(this, values);
-        };
-      }
-      return iterator;
+      return watch(iterate.apply(this, args), 'next', 'return');
     };
   }
   call.__llmtelTap = tap;

@@ -636,11 +636,11 @@ impl GenAiCall {
             return;
         };
         // Read at once for a normalized call or an unsampled one.
-        let (true, true) = (self.wire.is_some(), span.is_recording()) else {
+        if self.wire.is_none() || !span.is_recording() {
             self.span = Some(span);
             let _ = self.finish(&response_json);
             return;
-        };
+        }
         let elapsed = self.started.elapsed();
         let usage_sink = usage_sink(&span);
         span.end_later(Box::new(move |data| {
