@@ -23,7 +23,7 @@ const sdk = createSdk({
 
 export const {
   init, startSpan, startSpanManual, startInactiveSpan, getActiveSpan, withActiveSpan, continueTrace, getTraceData,
-  startNewTrace, updateSpanName, isInitialized, flush, close, stats,
+  startNewTrace, suppressTracing, updateSpanName, isInitialized, flush, close, stats,
   instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient, instrumentVercelAi,
   openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, vercelAIIntegration,
 } = sdk;

@@ -211,6 +211,12 @@ export declare function continueTrace<T>(
 ): T;
 /** Sentry's startNewTrace: what `callback` starts begins a trace of its own. */
 export declare function startNewTrace<T>(callback: () => T): T;
+/**
+ * Sentry's suppressTracing: runs `callback` with nothing traced by llmtel inside it (no spans,
+ * no provider, LangChain or AI SDK calls), to the end of its async context; returns what it
+ * returns. Events are still sent, and getActiveSpan() still gives the span active outside.
+ */
+export declare function suppressTracing<T>(callback: () => T): T;
 /** Sentry's updateSpanName(span, name). */
 export declare function updateSpanName(span: Span, name: string): void;
 /** Whether init() set llmtel up. */

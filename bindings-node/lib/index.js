@@ -25,11 +25,39 @@ const state = { client: null, shutdownTimeoutMs: 2000, sendDefaultPii: false, ex
  * is the more recent one; the one that was already active when the llmtel span started is not.
  */
 function parentContext(theirs = otel.activeSpan(), ours = current.getStore()) {
+  if (ours instanceof Suppressed) ours = ours.outer;
   if (theirs !== undefined && (ours === undefined || ours._otelAt !== theirs)) {
     const context = otel.contextOf(theirs);
     if (context !== undefined) return context;
   }
   return ours === undefined ? undefined : ours._parent;
+}
+
+/**
+ * What suppressTracing leaves active: nothing is traced inside, and what is not a span (an
+ * event's link, the headers of getTraceData) still reads the span active outside (`outer`).
+ */
+class Suppressed {
+  constructor(outer) {
+    this.outer = outer instanceof Suppressed ? outer.outer : outer;
+  }
+}
+
+/** The client that traces in this async context (`ours`: the active span): none before init()
+ * and inside suppressTracing. */
+function tracingClient(ours = current.getStore()) {
+  return ours instanceof Suppressed ? null : state.client;
+}
+
+/**
+ * Sentry's suppressTracing: runs `callback` (and what it starts, to the end of its async
+ * context) with nothing traced: no spans, no GenAI calls (provider, LangChain, AI SDK), from
+ * llmtel. Returns what `callback` returns. Events (captureException) are still sent, linked to
+ * the span active outside. Inside it, `withActiveSpan`, `startNewTrace` and `continueTrace`
+ * set a context to trace in again.
+ */
+function suppressTracing(callback) {
+  return current.run(new Suppressed(current.getStore()), callback);
 }
 
 /** The current scope's attributes for a span (its tags, the user), or undefined when it has
@@ -116,7 +144,7 @@ function patchCopy(name, load, exports, file) {
 
 /** What the AI SDK integration needs from here. */
 const aiSdkHost = {
-  client: () => state.client,
+  client: tracingClient,
   enabled: () => Boolean(state.integrations.vercelai),
   parent: parentContext,
   scope: scopeAttributes,
@@ -133,7 +161,7 @@ const aiSdkHost = {
 
 /** What the LangChain handler needs from here. */
 const langChainHost = {
-  client: () => state.client,
+  client: tracingClient,
   enabled: () => Boolean(state.integrations.langchain || state.integrations.langgraph),
   parent: parentContext,
   scope: scopeAttributes,
@@ -175,8 +203,8 @@ function integrationContext(name) {
   const { frameworkSlot, takeFrameworkCall } = require('./integrations/langchain');
   return () => {
     const integration = state.integrations[name];
-    if (!state.client || (!integration && !frameworkSlot.getStore())) return undefined;
     const ours = current.getStore();
+    if (!tracingClient(ours) || (!integration && !frameworkSlot.getStore())) return undefined;
     return {
       client: state.client,
       traced: Boolean(integration),
@@ -253,7 +281,7 @@ class RunSpan extends Span {
 /** A new span for `options` (Sentry's: name, op, attributes, parentSpan, onlyIfParent), or
  * undefined when none is recorded (no init, or onlyIfParent without a parent). */
 function openSpan({ name, op, attributes, parentSpan, onlyIfParent } = {}) {
-  const client = state.client;
+  const client = tracingClient();
   if (!client) return undefined;
   // `parentSpan: null` starts a new trace; a span given is the parent; else the active one.
   const theirs = otel.activeSpan(); // read once: for the parent and for the span itself
@@ -346,7 +374,8 @@ function getTraceparent() {
 }
 
 function getActiveSpan() {
-  const span = current.getStore();
+  let span = current.getStore();
+  if (span instanceof Suppressed) span = span.outer;
   return span instanceof Span ? span : undefined;
 }
 
@@ -393,8 +422,8 @@ function stats() {
 function callContext(recordInputs, recordOutputs) {
   const { takeFrameworkCall } = require('./integrations/langchain'); // once, not per call
   return () => {
-    if (!state.client) return undefined;
     const ours = current.getStore();
+    if (!tracingClient(ours)) return undefined;
     return {
       client: state.client,
       frameworkCall: takeFrameworkCall,
@@ -554,7 +583,7 @@ const version = native.version();
 module.exports = {
   init, startSpan, startSpanManual, startInactiveSpan, continueTrace, getTraceData, getTraceparent, LlmtelSpanProcessor,
   captureException, captureMessage, withScope, getCurrentScope, setTag, setTags, setUser, setContext,
-  getActiveSpan, withActiveSpan, startNewTrace, updateSpanName, isInitialized, lastEventId, withConversationId,
+  getActiveSpan, withActiveSpan, startNewTrace, suppressTracing, updateSpanName, isInitialized, lastEventId, withConversationId,
   setConversationId, flush, close, stats, Span, instrumentOpenAiClient, instrumentAnthropicAiClient,
   instrumentGoogleGenAIClient, instrumentVercelAi,
   openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, langChainIntegration, langGraphIntegration, vercelAIIntegration,

@@ -8,7 +8,7 @@ export type { Integration, SamplingContext, StartSpanOptions, UsageCounts } from
 export {
   Span, openAIIntegration, anthropicAIIntegration, googleGenAIIntegration,
   startSpan, startSpanManual, startInactiveSpan, getActiveSpan, withActiveSpan, continueTrace, getTraceData,
-  startNewTrace, updateSpanName, isInitialized, flush, close,
+  startNewTrace, suppressTracing, updateSpanName, isInitialized, flush, close,
   instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient,
   instrumentVercelAi, vercelAIIntegration,
 } from './index';

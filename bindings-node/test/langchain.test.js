@@ -591,3 +591,34 @@ for (const auto of [true, false]) {
     assert.deepEqual(children, ['chat gpt-4o', 'chat gpt-4o', 'execute_tool get_weather']);
   });
 }
+
+test("Sentry's suppressTracing: nothing inside it is traced (an agent run, a direct call, a span), what runs beside it is", async () => {
+  const spool = freshSpool({});
+  const base = `${provider.url}/react_agent_one_tool`;
+  await fetch(`${provider.url}/__requests/react_agent_one_tool`, { method: 'DELETE' });
+  const agent = createAgent({ model: agentModel(base), tools: [getWeather], name: 'weather_agent' });
+  const client = new OpenAI({ baseURL: `${provider.url}/chat_system_and_user/v1`, apiKey: 'k', maxRetries: 0 });
+  const ids = {};
+  await llmtel.startSpan({ name: 'root' }, async (root) => {
+    ids.root = root.spanId;
+    const quiet = llmtel.suppressTracing(async () => {
+      assert.equal(llmtel.getActiveSpan(), root, 'the active span is still the one outside');
+      const inner = llmtel.startSpan({ name: 'not recorded' }, (span) => span);
+      assert.equal(inner.isRecording(), false);
+      await agent.invoke(QUESTION, CONFIG);
+      await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
+      return 'kept';
+    });
+    const beside = llmtel.startSpan({ name: 'beside' }, () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }));
+    assert.equal(await quiet, 'kept', "the callback's result is returned");
+    await beside;
+    // After it, in the same context: traced again (the loopback conversation starts over).
+    await fetch(`${provider.url}/__requests/react_agent_one_tool`, { method: 'DELETE' });
+    await agent.invoke(QUESTION, CONFIG);
+  });
+  await llmtel.flush(5000);
+  const spans = fs.readFileSync(spool, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const names = spans.map((s) => s.name).sort();
+  assert.deepEqual(names, ['beside', 'chat gpt-4o', 'chat gpt-4o', 'chat gpt-4o-mini', 'execute_tool get_weather', 'invoke_agent weather_agent', 'root']);
+  assert.equal(spans.find((s) => s.name === 'invoke_agent weather_agent').parent_span_id, ids.root);
+});

@@ -72,6 +72,18 @@ test('a call after an await inside startSpan nests under it (AsyncLocalStorage)'
   assert.equal(chat.parent_span_id, transaction.payload.contexts.trace.span_id);
 });
 
+test("suppressTracing: a call inside it has no span after an await (AsyncLocalStorage), the same call after it has", async () => {
+  const scenario = sharedScenarios(repo).find((s) => s.name === 'anthropic_stream_text');
+  sink.received.length = 0;
+  const answer = await inRuntime('/suppressed', scenario, provider.url, optionsFor(scenario, sink.dsn(3)));
+  assert.deepEqual(answer.outcome, ['ok', 'ok']);
+  const items = sink.received.flatMap((r) => r.envelope.items);
+  const transaction = items.find((i) => i.header.type === 'transaction');
+  assert.equal(transaction?.payload.transaction, 'edge turn');
+  const chats = items.filter((i) => i.header.type === 'span').flatMap((i) => i.payload.items);
+  assert.deepEqual(chats.map((c) => c.parent_span_id), [transaction.payload.contexts.trace.span_id]);
+});
+
 test('continueTrace joins the incoming request\'s trace; getTraceData passes it on', async () => {
   const scenario = sharedScenarios(repo).find((s) => s.name === 'openai_chat_plain');
   sink.received.length = 0;

@@ -3,6 +3,7 @@
 // scenario ({ scenario, url, options }); POST /nested runs it inside a startSpan that awaits
 // first, so its span must nest through AsyncLocalStorage; POST /continued runs it in a span
 // that continues the request's sentry-trace and baggage, and answers getTraceData() from inside;
+// POST /suppressed runs it twice in a startSpan, the first time inside suppressTracing;
 // POST /aisdk runs the AI SDK agent ({ url, options }).
 import * as llmtel from 'llmtel';
 import OpenAI, { AzureOpenAI } from 'openai';
@@ -30,7 +31,15 @@ async function handle(request) {
     return Response.json({ ...answer, flushed: await llmtel.flush(5000) });
   }
   let outcome;
-  if (new URL(request.url).pathname === '/nested') {
+  if (new URL(request.url).pathname === '/suppressed') {
+    outcome = await llmtel.startSpan({ name: 'edge turn', op: 'ai.run' }, async () => {
+      const quiet = await llmtel.suppressTracing(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        return drive(sdks, llmtel, scenario, url);
+      });
+      return [quiet, await drive(sdks, llmtel, scenario, url)];
+    });
+  } else if (new URL(request.url).pathname === '/nested') {
     outcome = await llmtel.startSpan({ name: 'edge turn', op: 'ai.run' }, async () => {
       await new Promise((resolve) => setTimeout(resolve, 1));
       return drive(sdks, llmtel, scenario, url);

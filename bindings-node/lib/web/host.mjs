@@ -70,9 +70,24 @@ export function createSdk({ core, loadWasm, store, onInit = () => {}, runtime, a
 
   /** The parent a span started now goes under: the active span's, else none. */
   function parentContext() {
-    const active = store.getStore();
+    let active = store.getStore();
+    if (active instanceof Suppressed) active = active.outer;
     return active === undefined ? ROOT() : active._context;
   }
+
+  /** What suppressTracing leaves active, as in Node: nothing traced inside; the span active
+   * outside (`outer`) is still the active span. */
+  class Suppressed {
+    constructor(outer) {
+      this.outer = outer instanceof Suppressed ? outer.outer : outer;
+    }
+  }
+
+  /** Whether spans start here: after init(), outside suppressTracing. */
+  const tracing = () => Boolean(state.client) && !(store.getStore() instanceof Suppressed);
+
+  /** Sentry's suppressTracing: runs `callback` with nothing traced by llmtel (as in Node). */
+  const suppressTracing = (callback) => store.run(new Suppressed(store.getStore()), callback);
 
   /** A span of the wasm core (the shared behaviour is lib/span_api.js's HostSpan); what has no
    * attribute form is dropped. Its end lets the transport send within its delay. */
@@ -175,7 +190,7 @@ export function createSdk({ core, loadWasm, store, onInit = () => {}, runtime, a
   }
 
   function openSpan({ name, op, attributes, parentSpan, onlyIfParent } = {}) {
-    if (!state.client) return undefined;
+    if (!tracing()) return undefined;
     const parent = parentSpan === null ? ROOT() : parentSpan instanceof Span ? parentSpan._context : parentContext();
     if (onlyIfParent && parent === ROOT()) return undefined;
     const span = new Span(state.client.startSpan(String(name), op, parent));
@@ -186,7 +201,8 @@ export function createSdk({ core, loadWasm, store, onInit = () => {}, runtime, a
   const { startSpan, startSpanManual, startInactiveSpan } = spanRunners(store, openSpan);
 
   function getActiveSpan() {
-    const span = store.getStore();
+    let span = store.getStore();
+    if (span instanceof Suppressed) span = span.outer;
     return span instanceof Span ? span : undefined;
   }
 
@@ -276,7 +292,7 @@ export function createSdk({ core, loadWasm, store, onInit = () => {}, runtime, a
 
   /** What an instrumented client's call needs from the current context. */
   const callContext = (recordInputs, recordOutputs) => () => {
-    if (!state.client) return undefined;
+    if (!tracing()) return undefined;
     return {
       client: integrationClient,
       parent: parentContext(),
@@ -305,7 +321,7 @@ export function createSdk({ core, loadWasm, store, onInit = () => {}, runtime, a
 
   /** What the AI SDK integration (lib/integrations/aisdk.js) needs from here. */
   const aiSdkHost = {
-    client: () => (state.client ? integrationClient : null),
+    client: () => (tracing() ? integrationClient : null),
     enabled: () => true,
     parent: parentContext,
     scope: () => undefined,
@@ -356,7 +372,7 @@ export function createSdk({ core, loadWasm, store, onInit = () => {}, runtime, a
 
   const sdk = {
     init, startSpan, startSpanManual, startInactiveSpan, getActiveSpan, withActiveSpan, continueTrace, getTraceData,
-    startNewTrace, updateSpanName, isInitialized, flush, close, stats,
+    startNewTrace, suppressTracing, updateSpanName, isInitialized, flush, close, stats,
     instrumentOpenAiClient, instrumentAnthropicAiClient, instrumentGoogleGenAIClient, instrumentVercelAi,
     openAIIntegration, anthropicAIIntegration, googleGenAIIntegration, vercelAIIntegration,
     /** Sends everything now, with `keepalive` (a page going away). */
