@@ -553,25 +553,35 @@ test('without the LangChain integration only a handler passed by hand records', 
   assert.deepEqual(origins(ids.byHand), ['auto.ai.langchain']);
 });
 
-test("init()'s handler sees no chain of a createAgent run (its agent, model and tool spans come all the same)", async () => {
-  freshSpool({});
+test("init()'s handler sees no run of a createAgent run (its agent, model and tool spans come all the same)", async () => {
+  const spool = freshSpool({});
   const proto = llmtel.LangChainCallbackHandler.prototype;
   const seen = [];
-  const original = proto.handleChainStart;
-  proto.handleChainStart = function (chain, inputs, runId, parentRunId, tags, metadata, runType, runName) {
-    seen.push(runName);
-    return original.apply(this, arguments);
-  };
+  const originals = {};
+  for (const method of ['handleChainStart', 'handleChatModelStart', 'handleLLMStart', 'handleToolStart']) {
+    originals[method] = proto[method];
+    proto[method] = function () {
+      seen.push(method);
+      return originals[method].apply(this, arguments);
+    };
+  }
+  let traceId;
   try {
     await fetch(`${provider.url}/__requests/react_agent_one_tool`, { method: 'DELETE' });
     const agent = createAgent({ model: agentModel(`${provider.url}/react_agent_one_tool`), tools: [getWeather], name: 'weather_agent' });
-    await agent.invoke(QUESTION, CONFIG);
+    await llmtel.startSpan({ name: 'root' }, async (root) => {
+      traceId = root.traceId;
+      await agent.invoke(QUESTION, CONFIG);
+    });
   } finally {
-    proto.handleChainStart = original;
+    Object.assign(proto, originals);
   }
-  // LangChain reports a handler on every run about ten chains here (nodes, sequences, lambdas);
-  // the graph's own run starts its agent span where LangGraph configures it, with no handler.
+  // LangChain reports a handler on every run about ten chains here (nodes, sequences, lambdas),
+  // and a handler on a tool run costs it about 100 µs: the graph's run starts its agent span
+  // where LangGraph configures it, the model and tool calls theirs from the calls themselves.
   assert.deepEqual(seen, []);
+  const names = (await spansOf(spool, traceId)).map((s) => s.name).sort();
+  assert.deepEqual(names, ['chat gpt-4o', 'chat gpt-4o', 'execute_tool get_weather', 'invoke_agent weather_agent', 'root']);
 });
 
 for (const auto of [true, false]) {
@@ -621,4 +631,23 @@ test("Sentry's suppressTracing: nothing inside it is traced (an agent run, a dir
   const names = spans.map((s) => s.name).sort();
   assert.deepEqual(names, ['beside', 'chat gpt-4o', 'chat gpt-4o', 'chat gpt-4o-mini', 'execute_tool get_weather', 'invoke_agent weather_agent', 'root']);
   assert.equal(spans.find((s) => s.name === 'invoke_agent weather_agent').parent_span_id, ids.root);
+});
+
+test('a model called inside a tool goes under the tool span', async () => {
+  const spool = freshSpool({});
+  await fetch(`${provider.url}/__requests/react_agent_one_tool`, { method: 'DELETE' });
+  const inner = chatModel('openai', `${provider.url}/chat_system_and_user`);
+  const askingTool = tool(async ({ city }) => (await inner.invoke(`Weather in ${city}?`)).content, { name: 'get_weather', description: 'Get the weather for a city.', schema });
+  const agent = createAgent({ model: agentModel(`${provider.url}/react_agent_one_tool`), tools: [askingTool], name: 'weather_agent' });
+  let traceId;
+  await llmtel.startSpan({ name: 'root' }, async (root) => {
+    traceId = root.traceId;
+    await agent.invoke(QUESTION, CONFIG);
+  });
+  const spans = await spansOf(spool, traceId);
+  const toolSpan = spans.find((s) => s.name === 'execute_tool get_weather');
+  const agentSpan = spans.find((s) => s.name === 'invoke_agent weather_agent');
+  assert.ok(toolSpan && agentSpan, spans.map((s) => s.name).join(', '));
+  assert.equal(toolSpan.parent_span_id, agentSpan.span_id);
+  assert.deepEqual(spans.filter((s) => s.parent_span_id === toolSpan.span_id).map((s) => s.name), ['chat gpt-4o-mini']);
 });

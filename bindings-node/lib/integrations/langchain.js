@@ -32,18 +32,21 @@ const { json, warn, errorName } = require('./shared');
  */
 const frameworkSlot = new AsyncLocalStorage();
 
-/** A LangChain run's scope: the model call a provider call may take over, the tool running,
- * the agent span of a graph run, and the span the runs inside go under when LangChain does not
- * say (`parent`: the nearest enclosing agent's). */
+/** A LangChain run's scope: the model call a provider call may take over, the tool running
+ * (and its arguments, `toolArgs`), the span the runs inside go under (`inside`: a graph's agent
+ * span, a tool's), and the span this run goes under when LangChain does not say (`parent`: the
+ * nearest enclosing one's `inside`). */
 class FrameworkCall {
   constructor(tool, outer) {
     this.call = undefined;
     this.taken = false;
     this.ended = false; // the call ended without a provider call taking it
     this.tool = tool;
+    this.toolArgs = undefined;
+    this.toolRun = undefined;
     this.configured = false;
-    this.agent = undefined;
-    this.parent = outer ? outer.agent || outer.parent : undefined;
+    this.inside = undefined;
+    this.parent = outer ? outer.inside || outer.parent : undefined;
   }
 }
 
@@ -195,6 +198,52 @@ function failModelCall(run, error) {
 }
 
 /**
+ * A tool run's span, from what LangChain hands handleToolStart (the tool's `serialized` form,
+ * its input, run name and tool call id) and the tool object running (`tool`), or from the tool
+ * call itself (startOwnTool): `{ handle, recordOutputs }`, `handle` null when not traced.
+ */
+function startTool(host, { tool, serialized, input, runName, toolCallId, parent }) {
+  const client = host.client();
+  if (!client) return { handle: null, recordOutputs: false };
+  try {
+    const [recordInputs, recordOutputs] = host.content('langchain');
+    // The tool object's own name first: a run name may be its graph node's, which LangChain
+    // hands down when no callback manager takes it (`tools`).
+    const start = {
+      name: tool?.name ?? serialized?.name ?? runName ?? null,
+      serialized: { name: serialized ? serialized.name ?? null : tool?.name ?? null, description: serialized?.description ?? tool?.description ?? null },
+      tool_call_id: toolCallId ?? null,
+    };
+    if (recordInputs) start.input = input;
+    return { handle: client.langchainTool(json(start), { recordInputs, recordOutputs, scope: host.scope() }, parent), recordOutputs };
+  } catch (error) {
+    warn('this LangChain tool run is not traced', error);
+    return { handle: null, recordOutputs: false };
+  }
+}
+
+/** Ends a tool's or a chain's span (`end`: the handle's method) with its output, JSON only
+ * when outputs are recorded. */
+function endRunWith(run, end, output) {
+  if (!run || !run.handle) return;
+  try {
+    run.handle[end](run.recordOutputs ? json(output) : 'null');
+  } catch (error) {
+    warn(`the LangChain run's end was not recorded (${end})`, error);
+  }
+}
+
+/** Fails a tool's or a chain's span with the error it threw. */
+function failRunWith(run, error) {
+  if (!run || !run.handle) return;
+  try {
+    run.handle.fail(errorName(error) || 'Error', error?.message);
+  } catch (problem) {
+    warn("the LangChain run's error was not recorded", problem);
+  }
+}
+
+/**
  * The handler class, made from the application's @langchain/core (its BaseCallbackHandler)
  * the first time LangChain is seen. `host` gives { client(), parent(), content(kind),
  * enabled() } (enabled: a LangChain or LangGraph integration is chosen, so init()'s handler
@@ -225,7 +274,7 @@ function makeHandlerClass(BaseCallbackHandler, host) {
       if (scope && scope.graph && scope.graph.started && !scope.graph.rootSeen) {
         // A handler passed by hand, told of a graph run whose agent span is started already.
         scope.graph.rootSeen = true;
-        this.runs.set(runId, { handle: null, context: scope.agent || parent, recordOutputs: false });
+        this.runs.set(runId, { handle: null, context: scope.inside || parent, recordOutputs: false });
         return;
       }
       let handle = null;
@@ -237,7 +286,7 @@ function makeHandlerClass(BaseCallbackHandler, host) {
       }
       if (handle) {
         const scope = frameworkSlot.getStore();
-        if (scope && !scope.agent) scope.agent = handle.asParent; // what runs inside goes under it
+        if (scope && !scope.inside) scope.inside = handle.asParent; // what runs inside goes under it
       }
       this.runs.set(runId, { handle, context: handle ? handle.asParent : parent, recordOutputs });
     }
@@ -250,12 +299,7 @@ function makeHandlerClass(BaseCallbackHandler, host) {
     endRun(runId, end, output) {
       const run = this.runs.get(runId);
       this.runs.delete(runId);
-      if (!run || !run.handle) return;
-      try {
-        run.handle[end](run.recordOutputs ? json(output) : 'null');
-      } catch (error) {
-        warn(`the LangChain run's end was not recorded (${end})`, error);
-      }
+      endRunWith(run, end, output);
     }
 
     handleChainError(error, runId) {
@@ -294,27 +338,7 @@ function makeHandlerClass(BaseCallbackHandler, host) {
 
     handleToolStart(tool, input, runId, parentRunId, tags, metadata, runName, toolCallId) {
       const parent = this.parentOf(parentRunId);
-      const client = this._host.client();
-      let handle = null;
-      let recordOutputs = false;
-      if (client) {
-        try {
-          const [recordInputs, outputs] = this._host.content('langchain');
-          recordOutputs = outputs;
-          // The tool object's own name first: a run name may be its graph node's, which
-          // LangChain hands down when no callback manager takes it (`tools`).
-          const running = frameworkSlot.getStore()?.tool;
-          const start = {
-            name: running?.name ?? tool?.name ?? runName ?? null,
-            serialized: { name: tool?.name ?? null, description: tool?.description ?? running?.description ?? null },
-            tool_call_id: toolCallId ?? null,
-          };
-          if (recordInputs) start.input = input;
-          handle = client.langchainTool(json(start), { recordInputs, recordOutputs, scope: this._host.scope() }, parent);
-        } catch (error) {
-          warn('this LangChain tool run is not traced', error);
-        }
-      }
+      const { handle, recordOutputs } = startTool(this._host, { tool: frameworkSlot.getStore()?.tool, serialized: tool, input, runName, toolCallId, parent });
       this.runs.set(runId, { handle, context: handle ? handle.asParent : parent, recordOutputs });
     }
 
@@ -329,18 +353,13 @@ function makeHandlerClass(BaseCallbackHandler, host) {
     failRun(runId, error) {
       const run = this.runs.get(runId);
       this.runs.delete(runId);
-      if (!run || !run.handle) return;
-      try {
-        run.handle.fail(errorName(error) || 'Error', error?.message);
-      } catch (problem) {
-        warn("the LangChain run's error was not recorded", problem);
-      }
+      failRunWith(run, error);
     }
   };
 }
 
 /** Runs `fn` inside a fresh scope. */
-const inScope = (tool, fn) => frameworkSlot.run(new FrameworkCall(tool, frameworkSlot.getStore()), fn);
+const inScope = (fn) => frameworkSlot.run(new FrameworkCall(undefined, frameworkSlot.getStore()), fn);
 
 /**
  * An iterator whose every step runs inside `scope`; `around(name, step)` may wrap each step
@@ -502,6 +521,54 @@ function modelStream(host, streamIterator, ownChunks) {
 }
 
 /**
+ * `StructuredTool.call` (behind a tool's invoke), in a scope of its own that knows the tool and
+ * its arguments: the tool's span starts where LangChain would report the run, once the input
+ * passed the tool's schema (see startOwnTool), and ends with the call.
+ */
+function toolCall(call) {
+  return function (arg, configArg) {
+    const scope = new FrameworkCall(this, frameworkSlot.getStore());
+    scope.toolArgs = [arg, configArg];
+    const result = frameworkSlot.run(scope, () => call.apply(this, arguments));
+    if (!result || typeof result.then !== 'function') return result;
+    return result.then(
+      (output) => {
+        endRunWith(scope.toolRun, 'endLangchainTool', output);
+        return output;
+      },
+      (error) => {
+        failRunWith(scope.toolRun, error);
+        throw error;
+      },
+    );
+  };
+}
+
+/**
+ * A tool run's span started from the tool call itself (LangChain configures the run's callbacks
+ * right after the input passed the schema: `inheritable` and `local` are its callbacks), without
+ * a LangChain callback, when no handler was passed by hand. A handler on a tool run costs
+ * LangChain JS about 100 µs (the tool serialized by `toJSON()`, run ids, a callback manager);
+ * what the handler is told is read here the way LangChain reads it in `call`. Whether it
+ * started (else the run goes through LangChain's callbacks).
+ */
+function startOwnTool(host, scope, inheritable, local) {
+  if (!sharedHandler || handledByHand(inheritable) || handledByHand(local)) return false;
+  const [arg, configArg] = scope.toolArgs;
+  // LangChain's parseCallbackConfigArg: handlers (a list, or a manager) or a run's config.
+  const config = configArg && !Array.isArray(configArg) && !('name' in configArg) ? configArg : {};
+  const isToolCall = Boolean(arg && typeof arg === 'object' && arg.type === 'tool_call');
+  const input = isToolCall ? arg.args : arg;
+  let toolCallId = isToolCall ? arg.id : undefined;
+  if (!toolCallId && config.toolCall && typeof config.toolCall.id === 'string') toolCallId = config.toolCall.id;
+  const callbackInput = input !== null && typeof input === 'object' && !Array.isArray(input) ? input : typeof arg === 'string' ? arg : json(arg);
+  const run = startTool(host, { tool: scope.tool, input: callbackInput, runName: config.runName, toolCallId, parent: scope.parent || host.parent() });
+  scope.toolRun = run;
+  if (run.handle) scope.inside = run.handle.asParent; // what runs inside the tool goes under it
+  return true;
+}
+
+/**
  * LangGraph's `Pregel._streamIterator` (behind invoke and stream), in a scope of its own: the
  * graph's agent span starts where LangGraph configures the run (see patchCore) and ends with
  * the iteration (its output the last state, for the `values` stream mode invoke uses); failed
@@ -559,12 +626,10 @@ function patchCore({ manager, chatModels, base, tools, pregel }, host) {
     handlerClass = makeHandlerClass(base.BaseCallbackHandler, host);
     sharedHandler = new handlerClass();
   }
-  patchOnce(tools && tools.StructuredTool && tools.StructuredTool.prototype, 'call', (call) => function (...args) {
-    return inScope(this, () => call.apply(this, args));
-  });
+  patchOnce(tools && tools.StructuredTool && tools.StructuredTool.prototype, 'call', toolCall);
   const chatModel = chatModels && chatModels.BaseChatModel && chatModels.BaseChatModel.prototype;
   patchOnce(chatModel, 'generate', (generate) => function (...args) {
-    return inScope(undefined, () => generate.apply(this, args));
+    return inScope(() => generate.apply(this, args));
   });
   patchOnce(chatModel, '_streamIterator', (original) => modelStream(host, original, chatModel._streamResponseChunks));
   patchOnce(chatModel, '_generateUncached', (original) => modelCall(host, original));
@@ -581,6 +646,9 @@ function patchCore({ manager, chatModels, base, tools, pregel }, host) {
         return configure.call(this, inheritable, local, ...rest);
       }
       scope.configured = true;
+      if (scope.toolArgs && startOwnTool(host, scope, inheritable, local)) {
+        return configure.call(this, inheritable, local, ...rest);
+      }
       if (scope.graph) {
         const [, , inheritableMetadata, localMetadata] = rest;
         const { graph, runName, input } = scope.graph;
@@ -591,7 +659,7 @@ function patchCore({ manager, chatModels, base, tools, pregel }, host) {
           const run = startAgent(host, { name, metadata, inputs: input, parent: scope.parent || host.parent() });
           if (run.handle) {
             scope.agentRun = run;
-            scope.agent = run.handle.asParent;
+            scope.inside = run.handle.asParent;
           }
         } catch (error) {
           warn('this LangGraph run is not traced', error);
