@@ -7,8 +7,17 @@
  * span per model call) and with @sentry/node (its LangChain, LangGraph and OpenAI
  * integrations), each inside a root span, each variant in its own process.
  * The processes run in ROUNDS interleaved rounds; a round's added time is the variant's median
- * minus that round's bare median, and the figures quoted are medians over the rounds. Goal
- * (issue 12): llmtel's added time at most half of Sentry's.
+ * minus that round's bare median ("across processes"), and the figures quoted are medians over
+ * the rounds. Goal (issue 12): llmtel's added time at most half of Sentry's.
+ *
+ * Paired, as bench.js pairs its calls: an agent run costs some 4 ms, and processes differ by
+ * more than the added time (a round's figure moved by hundreds of µs), so every traced run is
+ * also paired with the same run through an untraced copy of LangChain in the same process (the
+ * bench's node_modules again, through a symlink that --preserve-symlinks loads as other
+ * modules; loaded before the SDK starts and out of the module cache while it starts, where
+ * llmtel looks for copies loaded before init(): no SDK patches it), and the added time is the
+ * median of the paired differences. The pairing leaves out what an SDK costs beside its own runs (as
+ * in bench.js); the bare process's pairs show the pairing's own bias (two copies, both untraced).
  *
  * BENCH_NOOP=1 adds a process with a do-nothing handler on every LangChain run: what LangChain
  * itself spends for any handler placed the way llmtel places its own.
@@ -16,6 +25,7 @@
  *   make bench-langchain-node      (or: node bindings-node/bench/langchain.js)
  */
 const rounds = require('./rounds');
+const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -39,12 +49,45 @@ const TOOL_CALL = {
   choices: [{ index: 0, finish_reason: 'tool_calls', message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] } }],
 };
 
+/**
+ * LangChain's exports from a copy of the bench's node_modules no SDK patches: loaded through a
+ * symlinked directory (a module of its own under --preserve-symlinks) before any SDK starts,
+ * and kept out of the module cache while `start()` starts one (llmtel's init() patches the
+ * copies it finds there). Returns what `start()` returns, and the copy.
+ */
+function untracedLangChain(start) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmtel-bench-untraced-'));
+  fs.symlinkSync(path.join(__dirname, 'node_modules'), path.join(dir, 'node_modules'));
+  const load = (name) => require(require.resolve(name, { paths: [dir] }));
+  const copy = { ChatOpenAI: load('@langchain/openai').ChatOpenAI, tool: load('@langchain/core/tools').tool, createAgent: load('langchain').createAgent };
+  if (copy.ChatOpenAI === require('@langchain/openai').ChatOpenAI) throw new Error('the untraced copy is the same module: run with --preserve-symlinks');
+  const hidden = Object.entries(require.cache).filter(([file]) => file.startsWith(dir));
+  for (const [file] of hidden) delete require.cache[file];
+  try {
+    return { started: start(), copy };
+  } finally {
+    for (const [file, module] of hidden) require.cache[file] = module;
+  }
+}
+
 async function child(variant) {
+  const { started, copy: untraced } = untracedLangChain(() => startSdk(variant));
+  const traced = { ChatOpenAI: require('@langchain/openai').ChatOpenAI, tool: require('@langchain/core/tools').tool, createAgent: require('langchain').createAgent };
+  await measure(started, traced, untraced);
+}
+
+/**
+ * Starts the variant's SDK: `{ root, spans }`, how a run goes inside a root span, and how many
+ * spans the SDK made so far (to check that the untraced copy makes none; undefined without one).
+ */
+function startSdk(variant) {
   let root = (fn) => fn();
+  let spans; // none for a variant without an SDK
   if (variant === 'llmtel' || variant === 'baseline') {
     const llmtel = require(variant === 'baseline' ? path.resolve(process.env.BENCH_BASELINE) : '..');
     llmtel.init({ spool: path.join(os.tmpdir(), `llmtel-bench-lc-${process.pid}.jsonl`), dsn: '', queueCapacity: 200000 });
     root = (fn) => llmtel.startSpan({ name: 'handler', op: 'http.server' }, fn);
+    spans = () => llmtel.stats().queued;
   } else if (variant === 'noop') {
     // What LangChain itself spends when a handler is on every run (as llmtel's is): a handler
     // that does nothing, added the way llmtel adds its own.
@@ -69,11 +112,15 @@ async function child(variant) {
       integrations: [Sentry.langChainIntegration(), Sentry.langGraphIntegration(), Sentry.openAIIntegration()],
     });
     root = (fn) => Sentry.startSpan({ name: 'handler', op: 'http.server' }, fn);
+    let ended = 0;
+    Sentry.getClient().on('spanEnd', () => ended++);
+    spans = () => ended;
   }
-  const { ChatOpenAI } = require('@langchain/openai');
-  const { tool } = require('@langchain/core/tools');
-  const { createAgent } = require('langchain');
+  return { root, spans };
+}
 
+/** Times the three programs, each traced run (in `root`) paired with an untraced one. */
+async function measure({ root, spans }, traced, untraced) {
   const event = (delta, finish) => `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1764000000, model: 'gpt-4o-mini-2024-07-18', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
   const sse = [event({ role: 'assistant', content: '' }, null), ...Array.from({ length: CHUNKS - 2 }, () => event({ content: 'Hi ' }, null)), event({}, 'stop'), 'data: [DONE]\n\n'].join('');
   const fetch = async (_url, init) => {
@@ -83,43 +130,69 @@ async function child(variant) {
     const text = JSON.stringify(asksTool ? TOOL_CALL : ANSWER);
     return new Response(text, { status: 200, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) } });
   };
-  const model = new ChatOpenAI({ model: 'gpt-4o-mini', apiKey: 'test', maxRetries: 0, configuration: { baseURL: 'http://mock/v1', fetch } });
-  const getWeather = tool(async ({ city }) => `sunny in ${city}`, {
-    name: 'get_weather', description: 'Get the weather for a city.',
-    schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-  });
-  const agent = createAgent({ model, tools: [getWeather], name: 'weather_agent' });
-  const question = { messages: [['user', 'Weather in Paris?']] };
-
-  const medianUs = (fn, count) => rounds.medianUs(root, fn, count);
-  const invokeUs = await medianUs(() => model.invoke('Hello!'), INVOKES);
-  const streamUs = await medianUs(async () => {
-    for await (const chunk of await model.stream('Hello!')) void chunk;
-  }, STREAMS);
-  const agentUs = await medianUs(() => agent.invoke(question), AGENTS);
-  process.stdout.write(`${JSON.stringify({ invoke_us: invokeUs, stream_us: streamUs, agent_us: agentUs })}\n`);
+  /** The three programs over one copy of LangChain. */
+  const programs = ({ ChatOpenAI, tool, createAgent }) => {
+    const model = new ChatOpenAI({ model: 'gpt-4o-mini', apiKey: 'test', maxRetries: 0, configuration: { baseURL: 'http://mock/v1', fetch } });
+    const getWeather = tool(async ({ city }) => `sunny in ${city}`, {
+      name: 'get_weather', description: 'Get the weather for a city.',
+      schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    });
+    const agent = createAgent({ model, tools: [getWeather], name: 'weather_agent' });
+    const question = { messages: [['user', 'Weather in Paris?']] };
+    return {
+      invoke: () => model.invoke('Hello!'),
+      stream: async () => {
+        for await (const chunk of await model.stream('Hello!')) void chunk;
+      },
+      agent: () => agent.invoke(question),
+    };
+  };
+  const ours = programs(traced);
+  const theirs = programs(untraced);
+  if (spans) {
+    const before = spans();
+    await theirs.agent();
+    await theirs.stream();
+    if (spans() !== before) throw new Error(`the untraced copy made ${spans() - before} spans`);
+    await root(ours.agent);
+    if (spans() === before) throw new Error('the traced copy made no span');
+  }
+  const out = {};
+  for (const [name, count] of [['invoke', INVOKES], ['stream', STREAMS], ['agent', AGENTS]]) {
+    const { traced: t, untraced: u, added } = await rounds.pairedUs(() => root(ours[name]), theirs[name], count);
+    Object.assign(out, { [`${name}_us`]: t, [`${name}_untraced_us`]: u, [`${name}_added_us`]: added });
+  }
+  process.stdout.write(`${JSON.stringify(out)}\n`);
   process.exit(0);
 }
 
 function main() {
   if (process.env.BENCH_BASELINE) rounds.requireRelease(process.env.BENCH_BASELINE);
-  const results = rounds.runRounds(__filename, VARIANTS, ROUNDS);
+  const results = rounds.runRounds(__filename, VARIANTS, ROUNDS, ['--preserve-symlinks']);
   console.log(`load: ${os.loadavg()[0].toFixed(2)} (1 min), ${os.cpus().length} cores; ${ROUNDS} rounds, each variant in its own process`);
   for (const [key, label, count] of [['invoke_us', 'ChatOpenAI.invoke', INVOKES], ['stream_us', `ChatOpenAI.stream, ${CHUNKS} chunks`, STREAMS], ['agent_us', 'createAgent run, one tool', AGENTS]]) {
+    const pairedKey = key.replace(/_us$/, '_added_us');
+    const list = (values) => values.map((v) => v.toFixed(0)).join(', ');
+    const paired = (variant) => results.map((r) => r[variant][pairedKey]);
+    const ratioOf = (a, b) => rounds.median(a.map((o, i) => o / b[i])).toFixed(2);
+    console.log(`${label} (median of ${count} per round), bare ${rounds.median(results.map((r) => r.bare[key])).toFixed(0)} us:`);
+    console.log(`  paired, added llmtel       ${rounds.median(paired('llmtel')).toFixed(1).padStart(8)} us   rounds: ${list(paired('llmtel'))}`);
+    console.log(`  paired, added @sentry/node ${rounds.median(paired('sentry')).toFixed(1).padStart(8)} us   rounds: ${list(paired('sentry'))}`);
+    console.log(`  paired, bare (two untraced copies: the pairing's own bias) ${rounds.median(paired('bare')).toFixed(1)} us   rounds: ${list(paired('bare'))}`);
+    console.log(`  ratio paired llmtel / @sentry/node: ${ratioOf(paired('llmtel'), paired('sentry'))}   (goal <= 0.50)`);
     const ours = results.map((r) => r.llmtel[key] - r.bare[key]);
     const sentry = results.map((r) => r.sentry[key] - r.bare[key]);
-    const ratios = ours.map((o, i) => o / sentry[i]);
-    console.log(`${label} (median of ${count} per round), bare ${rounds.median(results.map((r) => r.bare[key])).toFixed(0)} us:`);
-    console.log(`  added llmtel       ${rounds.median(ours).toFixed(1).padStart(8)} us   rounds: ${ours.map((v) => v.toFixed(0)).join(', ')}`);
-    console.log(`  added @sentry/node ${rounds.median(sentry).toFixed(1).padStart(8)} us   rounds: ${sentry.map((v) => v.toFixed(0)).join(', ')}`);
-    console.log(`  ratio llmtel / @sentry/node: ${rounds.median(ratios).toFixed(2)}   (goal <= 0.50)`);
+    console.log(`  across processes, added llmtel       ${rounds.median(ours).toFixed(1).padStart(8)} us   rounds: ${list(ours)}`);
+    console.log(`  across processes, added @sentry/node ${rounds.median(sentry).toFixed(1).padStart(8)} us   rounds: ${list(sentry)}`);
+    console.log(`  ratio across processes llmtel / @sentry/node: ${ratioOf(ours, sentry)}   (goal <= 0.50)`);
     if (results[0].noop) {
       const noop = results.map((r) => r.noop[key] - r.bare[key]);
-      console.log(`  added by a do-nothing handler on every run (LangChain's own share): ${rounds.median(noop).toFixed(1)} us   rounds: ${noop.map((v) => v.toFixed(0)).join(', ')}`);
+      console.log(`  added by a do-nothing handler on every run (LangChain's own share): paired ${rounds.median(paired('noop')).toFixed(1)} us (rounds: ${list(paired('noop'))}); across processes ${rounds.median(noop).toFixed(1)} us (rounds: ${list(noop)})`);
     }
     if (results[0].baseline) {
       const before = results.map((r) => r.baseline[key] - r.bare[key]);
-      console.log(`  added by the baseline ${process.env.BENCH_BASELINE}: ${rounds.median(before).toFixed(1)} us   rounds: ${before.map((v) => v.toFixed(0)).join(', ')}; ratio llmtel / baseline ${rounds.median(ours.map((o, i) => o / before[i])).toFixed(2)}`);
+      console.log(`  across processes, added by the baseline ${process.env.BENCH_BASELINE}: ${rounds.median(before).toFixed(1)} us   rounds: ${list(before)}; ratio llmtel / baseline ${ratioOf(ours, before)}`);
+      console.log(`  paired, added by the baseline: ${rounds.median(paired('baseline')).toFixed(1)} us   rounds: ${list(paired('baseline'))}; ratio llmtel / baseline ${ratioOf(paired('llmtel'), paired('baseline'))}`);
     }
   }
 }

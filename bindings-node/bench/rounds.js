@@ -34,14 +34,41 @@ async function medianUs(root, fn, count) {
   return samples[Math.floor(samples.length / 2)];
 }
 
-/** Runs `node file variant` for every variant, `rounds` times; each child prints one JSON line. */
-function runRounds(file, variants, rounds) {
+/**
+ * `count` pairs of an untraced call and a traced one inside `root` (`traced` is called as
+ * `traced()` and includes its root), after a warm-up of both: `{ traced, untraced, added }`,
+ * the medians of each and of the paired differences, in µs.
+ */
+async function pairedUs(traced, untraced, count) {
+  for (let i = 0; i < Math.max(20, count / 10); i++) {
+    await untraced();
+    await traced();
+  }
+  const t = [];
+  const u = [];
+  const added = [];
+  for (let i = 0; i < count; i++) {
+    const a = process.hrtime.bigint();
+    await untraced();
+    const b = process.hrtime.bigint();
+    await traced();
+    const c = process.hrtime.bigint();
+    u.push(Number(b - a) / 1e3);
+    t.push(Number(c - b) / 1e3);
+    added.push(Number(c - b - (b - a)) / 1e3);
+  }
+  return { traced: median(t), untraced: median(u), added: median(added) };
+}
+
+/** Runs `node [...nodeFlags] file variant` for every variant, `rounds` times; each child
+ * prints one JSON line. */
+function runRounds(file, variants, rounds, nodeFlags = []) {
   requireRelease();
   const results = [];
   for (let r = 0; r < rounds; r++) {
     const result = {};
     for (const variant of variants) {
-      const out = execFileSync(process.execPath, [file, variant], { encoding: 'utf8', timeout: 900000 });
+      const out = execFileSync(process.execPath, [...nodeFlags, file, variant], { encoding: 'utf8', timeout: 900000 });
       result[variant] = JSON.parse(out.trim().split('\n').pop());
     }
     results.push(result);
@@ -63,4 +90,4 @@ function completionFetch() {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-module.exports = { medianUs, runRounds, median, completionFetch, requireRelease };
+module.exports = { medianUs, pairedUs, runRounds, median, completionFetch, requireRelease };
