@@ -35,9 +35,9 @@ async function medianUs(root, fn, count) {
 }
 
 /**
- * `count` pairs of an untraced call and a traced one inside `root` (`traced` is called as
- * `traced()` and includes its root), after a warm-up of both: `{ traced, untraced, added }`,
- * the medians of each and of the paired differences, in µs.
+ * `count` pairs of an untraced call and a traced one (`traced` is called as `traced()` and
+ * includes its root span), after a warm-up of both, the order alternating: `{ traced,
+ * untraced, added }`, the medians of each and of the paired differences, in µs.
  */
 async function pairedUs(traced, untraced, count) {
   for (let i = 0; i < Math.max(20, count / 10); i++) {
@@ -47,15 +47,25 @@ async function pairedUs(traced, untraced, count) {
   const t = [];
   const u = [];
   const added = [];
+  const timed = async (fn) => {
+    const start = process.hrtime.bigint();
+    await fn();
+    return Number(process.hrtime.bigint() - start) / 1e3;
+  };
   for (let i = 0; i < count; i++) {
-    const a = process.hrtime.bigint();
-    await untraced();
-    const b = process.hrtime.bigint();
-    await traced();
-    const c = process.hrtime.bigint();
-    u.push(Number(b - a) / 1e3);
-    t.push(Number(c - b) / 1e3);
-    added.push(Number(c - b - (b - a)) / 1e3);
+    // Which goes first alternates: the second of a pair can pay for the first (its garbage).
+    let before;
+    let after;
+    if (i % 2 === 0) {
+      before = await timed(untraced);
+      after = await timed(traced);
+    } else {
+      after = await timed(traced);
+      before = await timed(untraced);
+    }
+    u.push(before);
+    t.push(after);
+    added.push(after - before);
   }
   return { traced: median(t), untraced: median(u), added: median(added) };
 }

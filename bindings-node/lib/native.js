@@ -287,6 +287,44 @@ class NativeRun extends NativeHandle {
 
 Object.assign(NativeRun.prototype, attributeMethods);
 
+/** A DeferredRun's state collected unended: its run made now (then released: ended), as a
+ * NativeRun collected unended is released. */
+const deferredRuns = new FinalizationRegistry((state) => {
+  if (state.made) return;
+  binding.release(makeRun(state));
+});
+
+/** A DeferredRun's run made in the binding now, started when the DeferredRun was. */
+function makeRun(state) {
+  state.made = true;
+  return starters.langchainTool.call(state.client, ...state.args, performance.now() - state.started);
+}
+
+/**
+ * A LangChain tool run made in the binding when it ends: its start is timed here and the run
+ * made then, as started when this one was, its end right after (two crossings back to back:
+ * a tool run in the middle of a framework's work paid for a cold crossing at either end). A
+ * child asking for it as a parent (a model called inside the tool) makes it at once.
+ */
+class DeferredRun {
+  constructor(client, args) {
+    this._state = { client, args, started: performance.now(), made: false };
+    this._real = undefined;
+    deferredRuns.register(this, this._state);
+  }
+
+  /** The run made in the binding now (once). */
+  real() {
+    if (this._real === undefined) this._real = new NativeRun(makeRun(this._state));
+    return this._real;
+  }
+
+  get asParent() { return this.real().asParent; }
+  get context() { return this.real().context; }
+  endLangchainTool(outputJson) { this.real().endLangchainTool(outputJson); }
+  fail(errorType, message) { this.real().fail(errorType, message); }
+}
+
 /** The binding's client, whose starters give a NativeSpan, NativeCalls and NativeRuns. */
 class NativeClient extends binding.NativeClient {
   startSpan(name, op, parent, origin, kind) {
@@ -335,8 +373,9 @@ class NativeClient extends binding.NativeClient {
     return id === null ? null : new NativeRun(id);
   }
 
+  /** A LangChain tool run, made in the binding when it ends (see DeferredRun). */
   langchainTool(startJson, placement, parent) {
-    return new NativeRun(super.langchainTool(startJson, placement, parent));
+    return new DeferredRun(this, [startJson, placement, parent]);
   }
 
   aisdkRun(startJson, placement, parent) {
@@ -344,4 +383,4 @@ class NativeClient extends binding.NativeClient {
   }
 }
 
-module.exports = { ...binding, NativeClient, NativeSpan, NativeCall, NativeRun, DeferredCall };
+module.exports = { ...binding, NativeClient, NativeSpan, NativeCall, NativeRun, DeferredCall, DeferredRun };

@@ -723,7 +723,8 @@ impl NativeClient {
         Ok(run.map(|inner| HANDLES.insert(Handle::Run(inner))))
     }
 
-    /// Starts a LangChain tool run's span.
+    /// Starts a LangChain tool run's span, `started_ago_ms` ago when given (a run made in the
+    /// binding when it ends: see lib/native.js's DeferredRun).
     #[napi(catch_unwind)]
     pub fn langchain_tool(
         &self,
@@ -731,10 +732,14 @@ impl NativeClient {
         start: String,
         placement_js: Option<PlacementJs>,
         parent: Option<Parent<'_>>,
+        started_ago_ms: Option<f64>,
     ) -> Outcome<u32> {
         let inner = self
             .inner
-            .langchain_tool(&start, placement(placement_js, parent))
+            .langchain_tool(
+                &start,
+                placement_since(placement_js, parent, started_ago_ms),
+            )
             .map_err(|e| thrown(&env, e))?;
         Ok(HANDLES.insert(Handle::Run(inner)))
     }

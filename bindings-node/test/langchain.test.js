@@ -332,6 +332,29 @@ test('a model run handed over when it ends is timed from its start, with or with
   assert.ok(calls[1].start_time_unix_nano >= calls[0].end_time_unix_nano, 'one after the other');
 });
 
+test('a tool run made in the binding when it ends is timed from its start, by itself and with a handler passed by hand', async () => {
+  const slowTool = tool(async ({ city }) => {
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    return `sunny in ${city}`;
+  }, { name: 'get_weather', description: 'Get the weather for a city.', schema });
+  const spool = freshSpool();
+  let traceId;
+  await llmtel.startSpan({ name: 'root' }, async (root) => {
+    traceId = root.traceId;
+    await slowTool.invoke({ city: 'Paris' });
+    await slowTool.invoke({ city: 'Rome' }, { callbacks: [new llmtel.LangChainCallbackHandler()] });
+  });
+  const spans = await spansOf(spool, traceId);
+  const root = spans.find((s) => s.name === 'root');
+  const tools = spans.filter((s) => s.name === 'execute_tool get_weather');
+  assert.equal(tools.length, 2, spans.map((s) => s.name).join(', '));
+  for (const run of tools) {
+    assert.equal(run.parent_span_id, root.span_id);
+    assert.ok(run.end_time_unix_nano - run.start_time_unix_nano >= 100e6, `it lasted its 120 ms: ${(run.end_time_unix_nano - run.start_time_unix_nano) / 1e6} ms`);
+  }
+  assert.ok(tools[1].start_time_unix_nano >= tools[0].end_time_unix_nano, 'one after the other');
+});
+
 test('a model call traced without a LangChain callback gives the caller what it gets without llmtel', async () => {
   // Content off, one prompt, no handler of the user's: the span comes from the model's own
   // call (not LangChain's callbacks), and LangChain makes no run, so a message the model left

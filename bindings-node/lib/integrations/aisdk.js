@@ -77,6 +77,8 @@ class RunState {
     this.streams = new Set();
     this.cancelled = undefined;
     this.streamFailed = undefined;
+    /** Whether the run's span was ended here (kept in JS: asking the binding is a crossing). */
+    this.ended = false;
   }
 
   /** The parent of the run's model calls and tools: its agent span, else the caller's span. */
@@ -90,7 +92,8 @@ class RunState {
 
   endRun(result) {
     const run = this.run;
-    if (!run || run.ended) return;
+    if (!run || this.ended) return;
+    this.ended = true;
     quietly('ending an AI SDK run', () => {
       const output = {};
       if (this.recordOutputs && result) {
@@ -104,7 +107,8 @@ class RunState {
 
   failRun(error) {
     const run = this.run;
-    if (!run || run.ended) return;
+    if (!run || this.ended) return;
+    this.ended = true;
     quietly('failing an AI SDK run', () => run.fail(errorType(error), error && error.message));
   }
 }

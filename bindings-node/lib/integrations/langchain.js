@@ -33,9 +33,9 @@ const { json, warn, errorName } = require('./shared');
 const frameworkSlot = new AsyncLocalStorage();
 
 /** A LangChain run's scope: the model call a provider call may take over, the tool running
- * (and its arguments, `toolArgs`), the span the runs inside go under (`inside`: a graph's agent
- * span, a tool's), and the span this run goes under when LangChain does not say (`parent`: the
- * nearest enclosing one's `inside`). */
+ * (its arguments, `toolArgs`, and its span, `toolRun`), the span the runs inside go under
+ * (`inside`: a graph's agent span; a tool's, asked for only then), and the span this run goes
+ * under when LangChain does not say (`parent`: the nearest enclosing one's). */
 class FrameworkCall {
   constructor(tool, outer) {
     this.call = undefined;
@@ -46,7 +46,13 @@ class FrameworkCall {
     this.toolRun = undefined;
     this.configured = false;
     this.inside = undefined;
-    this.parent = outer ? outer.inside || outer.parent : undefined;
+    this.parent = outer ? outer.innerParent() : undefined;
+  }
+
+  /** Where the runs started inside this one go. */
+  innerParent() {
+    if (this.inside === undefined && this.toolRun && this.toolRun.handle) this.inside = this.toolRun.handle.asParent;
+    return this.inside || this.parent;
   }
 }
 
@@ -339,7 +345,8 @@ function makeHandlerClass(BaseCallbackHandler, host) {
     handleToolStart(tool, input, runId, parentRunId, tags, metadata, runName, toolCallId) {
       const parent = this.parentOf(parentRunId);
       const { handle, recordOutputs } = startTool(this._host, { tool: frameworkSlot.getStore()?.tool, serialized: tool, input, runName, toolCallId, parent });
-      this.runs.set(runId, { handle, context: handle ? handle.asParent : parent, recordOutputs });
+      // The context asked for only by a child: the tool's run is made in the binding then.
+      this.runs.set(runId, { handle, get context() { return handle ? handle.asParent : parent; }, recordOutputs });
     }
 
     handleToolEnd(output, runId) {
@@ -562,9 +569,7 @@ function startOwnTool(host, scope, inheritable, local) {
   let toolCallId = isToolCall ? arg.id : undefined;
   if (!toolCallId && config.toolCall && typeof config.toolCall.id === 'string') toolCallId = config.toolCall.id;
   const callbackInput = input !== null && typeof input === 'object' && !Array.isArray(input) ? input : typeof arg === 'string' ? arg : json(arg);
-  const run = startTool(host, { tool: scope.tool, input: callbackInput, runName: config.runName, toolCallId, parent: scope.parent || host.parent() });
-  scope.toolRun = run;
-  if (run.handle) scope.inside = run.handle.asParent; // what runs inside the tool goes under it
+  scope.toolRun = startTool(host, { tool: scope.tool, input: callbackInput, runName: config.runName, toolCallId, parent: scope.parent || host.parent() });
   return true;
 }
 
@@ -585,7 +590,8 @@ function graphIterator(method) {
     let last;
     const finish = (error) => {
       const run = scope.agentRun;
-      if (!run || run.handle.ended) return;
+      if (!run) return;
+      scope.agentRun = undefined; // ends once (known here: asking the binding is a crossing)
       try {
         if (error) run.handle.fail(errorName(error) || 'Error', error?.message);
         else run.handle.endLangchainAgent(run.recordOutputs && last !== undefined ? json(last) : 'null');
