@@ -141,7 +141,7 @@ function startLate(state) {
     try {
       binding.callFeedArrived(id, keptBody(state), performance.now() - state.firstChunk);
     } catch {
-      state.unreadable = true; // an event the core cannot read (see unreadable())
+      /* an event the core cannot read: the SDK raises on it too, which fails the call */
     }
     state.pieces = [];
   }
@@ -242,13 +242,6 @@ class DeferredCall {
     state.kept += bytes.length;
     if (state.kept > KEPT_BYTES) this.real(); // hands the kept bytes over; the rest as they come
     return undefined;
-  }
-
-  /** Whether the core could not read an event of the stream kept so far: the call is made in
-   * the binding now (with the bytes), as reading them is what tells. */
-  unreadable() {
-    if (this._real === undefined && !this._state.done) this.real();
-    return Boolean(this._state.unreadable);
   }
 
   /** The stream ended (read to the end, broken off, collected): its bytes handed over. */

@@ -77,8 +77,9 @@ function tapBody(response, call) {
   const body = response && response.body;
   const type = response && response.headers && typeof response.headers.get === 'function' && response.headers.get('content-type');
   if (!body || typeof body.getReader !== 'function' || typeof ReadableStream !== 'function' || !String(type).includes('text/event-stream')) return;
-  // The SDK iterator's step in flight (tapStream sets it), and whether an event could not be read.
-  const tap = { step: undefined, unreadable: false };
+  // Whether the SDK iterator has a step in flight (tapStream keeps it), and whether the body was
+  // closed meanwhile (the call then ends when that step does).
+  const tap = { pending: false, closed: false };
   const seen = (piece) => {
     if (piece.done) {
       endCall(call);
@@ -86,7 +87,7 @@ function tapBody(response, call) {
       try {
         call.feed(piece.value);
       } catch {
-        tap.unreadable = true; // an event that is not JSON: the SDK will likely raise on it
+        /* an event that is not JSON: the SDK raises on it, which fails the call (tapStream) */
       }
     }
     return piece;
@@ -96,13 +97,14 @@ function tapBody(response, call) {
     throw error;
   };
   const cancelled = () => {
-    // The consumer stopped early: the call ends now. A call that kept the bytes to hand them
-    // over at the end (Node's DeferredCall) has not read them: asking makes it read them. When
-    // the core could not read an event, the SDK is giving up on the stream and its step in
-    // flight is about to reject with its own error, which fails the call (tapStream): the plain
-    // end then waits for that step.
-    if (!call.ended && typeof call.unreadable === 'function' && call.unreadable()) tap.unreadable = true;
-    if (tap.unreadable && tap.step) tap.step.then(() => endCall(call), () => {});
+    // The body is closed before its end: the SDK stopped reading (at the sentinel that ends
+    // OpenAI's streams, as the consumer broke off, or as it is about to raise on an event it
+    // could not read). With a step of the SDK's iterator in flight, the call ends as that step
+    // settles, before the consumer sees it (tapStream): failed with the error it rejects with,
+    // else ended with what was read. (Asking the core whether it could read the events would
+    // make a call that keeps its bytes until the end, Node's DeferredCall, cross into the
+    // binding three times, at every OpenAI stream's sentinel.)
+    if (tap.pending) tap.closed = true;
     else endCall(call);
   };
   // A reader's `read` and `cancel`, or an async iterator's `next` and `return`: each step is
@@ -141,19 +143,26 @@ function tapStream(stream, call, tap) {
   const original = stream[Symbol.asyncIterator].bind(stream);
   if (tap) {
     // The tapped body feeds the bytes and ends the call; only an error the SDK raises while
-    // reading (an event that is not JSON) must reach the call. The SDK's own iterator is kept,
-    // and each step costs one promise reaction, not an extra async frame (0.02 to 0.16 us per
-    // chunk). The reaction goes on every step, before the caller awaits it, so the span has
-    // failed when the caller's catch runs (a flush there sends it); watching only once the core
-    // could not read an event would end it one reaction after the caller's catch.
+    // reading (an event that is not JSON) must reach the call, and the end of a step during
+    // which the body was closed (tapBody). The SDK's own iterator is kept, and each step costs
+    // one promise reaction, not an extra async frame (0.02 to 0.16 us per chunk). The reaction
+    // goes on every step, before the caller awaits it, so the span has ended or failed when the
+    // caller's code after it runs (a flush there sends it).
     stream[Symbol.asyncIterator] = function () {
       const iterator = original();
       const next = iterator.next;
-      const failed = (error) => fail(call, error);
+      const settled = () => {
+        tap.pending = false;
+        if (tap.closed) endCall(call);
+      };
+      const failed = (error) => {
+        tap.pending = false;
+        fail(call, error);
+      };
       iterator.next = function (...args) {
         const step = next.apply(this, args);
-        step.then(undefined, failed);
-        tap.step = step;
+        tap.pending = true;
+        step.then(settled, failed);
         return step;
       };
       return iterator;
