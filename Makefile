@@ -416,6 +416,7 @@ profile-node: toolchain $(BENCH_NODE_DEPS)
 	$(BENCH_NODE_BIN) bindings-node/bench/profile.js
 	$(BENCH_NODE_BIN) bindings-node/bench/in_place.js
 	$(BENCH_NODE_BIN) bindings-node/bench/presence.js
+	$(BENCH_NODE_BIN) bindings-node/bench/cold.js
 
 bench-cli: toolchain
 	$(CARGO) build --quiet --release -p llmtel-cli
