@@ -409,7 +409,8 @@ bench-node: toolchain $(BENCH_NODE_DEPS)
 # an untraced and a traced run, the difference by place (llmtel's JavaScript, its native calls,
 # the SDK, AsyncLocalStorage, GC). Then the same without a profiler (in_place.js): a root span
 # alone, the native calls swapped for a JavaScript stand-in, and each native call timed in place.
-# Last, what llmtel's presence costs the calls it does not trace, part by part (presence.js).
+# Then what llmtel's presence costs the calls it does not trace, part by part (presence.js). Last,
+# native calls cold (after other memory was touched) and warm, and in a LangChain agent run (cold.js).
 profile-node: toolchain $(BENCH_NODE_DEPS)
 	$(CARGO) build --quiet --release -p llmtel-node
 	cp target/$(CARGO_BUILD_TARGET)/release/libllmtel_node.so bindings-node/llmtel.node
