@@ -1,8 +1,9 @@
 'use strict';
 /**
  * The caller's cost of tracing LangChain in Node, with an in-process fake fetch (no network):
- * `ChatOpenAI.invoke` (one model call), `ChatOpenAI.stream` (one model call, CHUNKS chunks)
- * and a LangChain v1 `createAgent` run with one tool (two model calls and a tool call), bare,
+ * `ChatOpenAI.invoke` (one model call), `ChatOpenAI.stream` (one model call, CHUNKS chunks),
+ * a LangChain v1 `createAgent` run with one tool (two model calls and a tool call) and the same
+ * agent as LangGraph's prebuilt `createReactAgent`, bare,
  * with llmtel (its defaults: LangChain's callbacks and the OpenAI integration joined into one
  * span per model call) and with @sentry/node (its LangChain, LangGraph and OpenAI
  * integrations), each inside a root span, each variant in its own process.
@@ -59,7 +60,10 @@ function untracedLangChain(start) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmtel-bench-untraced-'));
   fs.symlinkSync(path.join(__dirname, 'node_modules'), path.join(dir, 'node_modules'));
   const load = (name) => require(require.resolve(name, { paths: [dir] }));
-  const copy = { ChatOpenAI: load('@langchain/openai').ChatOpenAI, tool: load('@langchain/core/tools').tool, createAgent: load('langchain').createAgent };
+  const copy = {
+    ChatOpenAI: load('@langchain/openai').ChatOpenAI, tool: load('@langchain/core/tools').tool, createAgent: load('langchain').createAgent,
+    createReactAgent: load('@langchain/langgraph/prebuilt').createReactAgent,
+  };
   if (copy.ChatOpenAI === require('@langchain/openai').ChatOpenAI) throw new Error('the untraced copy is the same module: run with --preserve-symlinks');
   const hidden = Object.entries(require.cache).filter(([file]) => file.startsWith(dir));
   for (const [file] of hidden) delete require.cache[file];
@@ -72,7 +76,10 @@ function untracedLangChain(start) {
 
 async function child(variant) {
   const { started, copy: untraced } = untracedLangChain(() => startSdk(variant));
-  const traced = { ChatOpenAI: require('@langchain/openai').ChatOpenAI, tool: require('@langchain/core/tools').tool, createAgent: require('langchain').createAgent };
+  const traced = {
+    ChatOpenAI: require('@langchain/openai').ChatOpenAI, tool: require('@langchain/core/tools').tool, createAgent: require('langchain').createAgent,
+    createReactAgent: require('@langchain/langgraph/prebuilt').createReactAgent,
+  };
   await measure(started, traced, untraced);
 }
 
@@ -131,13 +138,14 @@ async function measure({ root, spans }, traced, untraced) {
     return new Response(text, { status: 200, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) } });
   };
   /** The three programs over one copy of LangChain. */
-  const programs = ({ ChatOpenAI, tool, createAgent }) => {
+  const programs = ({ ChatOpenAI, tool, createAgent, createReactAgent }) => {
     const model = new ChatOpenAI({ model: 'gpt-4o-mini', apiKey: 'test', maxRetries: 0, configuration: { baseURL: 'http://mock/v1', fetch } });
     const getWeather = tool(async ({ city }) => `sunny in ${city}`, {
       name: 'get_weather', description: 'Get the weather for a city.',
       schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
     });
     const agent = createAgent({ model, tools: [getWeather], name: 'weather_agent' });
+    const reactAgent = createReactAgent({ llm: model, tools: [getWeather], name: 'weather_agent' });
     const question = { messages: [['user', 'Weather in Paris?']] };
     return {
       invoke: () => model.invoke('Hello!'),
@@ -145,20 +153,25 @@ async function measure({ root, spans }, traced, untraced) {
         for await (const chunk of await model.stream('Hello!')) void chunk;
       },
       agent: () => agent.invoke(question),
+      react: () => reactAgent.invoke(question),
     };
   };
   const ours = programs(traced);
   const theirs = programs(untraced);
+  const out = {};
   if (spans) {
     const before = spans();
     await theirs.agent();
+    await theirs.react();
     await theirs.stream();
     if (spans() !== before) throw new Error(`the untraced copy made ${spans() - before} spans`);
-    await root(ours.agent);
-    if (spans() === before) throw new Error('the traced copy made no span');
+    for (const name of ['invoke', 'stream', 'agent', 'react']) {
+      const at = spans();
+      await root(ours[name]);
+      out[`${name}_spans`] = spans() - at - 1; // without the root
+    }
   }
-  const out = {};
-  for (const [name, count] of [['invoke', INVOKES], ['stream', STREAMS], ['agent', AGENTS]]) {
+  for (const [name, count] of [['invoke', INVOKES], ['stream', STREAMS], ['agent', AGENTS], ['react', AGENTS]]) {
     const { traced: t, untraced: u, added } = await rounds.pairedUs(() => root(ours[name]), theirs[name], count);
     Object.assign(out, { [`${name}_us`]: t, [`${name}_untraced_us`]: u, [`${name}_added_us`]: added });
   }
@@ -170,12 +183,13 @@ function main() {
   if (process.env.BENCH_BASELINE) rounds.requireRelease(process.env.BENCH_BASELINE);
   const results = rounds.runRounds(__filename, VARIANTS, ROUNDS, ['--preserve-symlinks']);
   console.log(`load: ${os.loadavg()[0].toFixed(2)} (1 min), ${os.cpus().length} cores; ${ROUNDS} rounds, each variant in its own process`);
-  for (const [key, label, count] of [['invoke_us', 'ChatOpenAI.invoke', INVOKES], ['stream_us', `ChatOpenAI.stream, ${CHUNKS} chunks`, STREAMS], ['agent_us', 'createAgent run, one tool', AGENTS]]) {
+  for (const [key, label, count] of [['invoke_us', 'ChatOpenAI.invoke', INVOKES], ['stream_us', `ChatOpenAI.stream, ${CHUNKS} chunks`, STREAMS], ['agent_us', 'createAgent run, one tool', AGENTS], ['react_us', "LangGraph's createReactAgent run, one tool", AGENTS]]) {
     const pairedKey = key.replace(/_us$/, '_added_us');
     const list = (values) => values.map((v) => v.toFixed(0)).join(', ');
     const paired = (variant) => results.map((r) => r[variant][pairedKey]);
     const ratioOf = (a, b) => rounds.median(a.map((o, i) => o / b[i])).toFixed(2);
-    console.log(`${label} (median of ${count} per round), bare ${rounds.median(results.map((r) => r.bare[key])).toFixed(0)} us:`);
+    const spansKey = key.replace(/_us$/, '_spans');
+    console.log(`${label} (median of ${count} per round), bare ${rounds.median(results.map((r) => r.bare[key])).toFixed(0)} us; spans a run (without the root): llmtel ${results[0].llmtel[spansKey]}, @sentry/node ${results[0].sentry[spansKey]}:`);
     console.log(`  paired, added llmtel       ${rounds.median(paired('llmtel')).toFixed(1).padStart(8)} us   rounds: ${list(paired('llmtel'))}`);
     console.log(`  paired, added @sentry/node ${rounds.median(paired('sentry')).toFixed(1).padStart(8)} us   rounds: ${list(paired('sentry'))}`);
     console.log(`  paired, bare (two untraced copies: the pairing's own bias) ${rounds.median(paired('bare')).toFixed(1)} us   rounds: ${list(paired('bare'))}`);
