@@ -12,8 +12,10 @@
  * handler, not inherited: the chains in between (sequences, graph nodes) run without it, as they
  * do without llmtel (a handler on every run costs LangChain JS itself about 3 ms per agent run;
  * `BENCH_NOOP=1 make bench-langchain-node` measures it). A chat model call (one prompt,
- * invoked or streamed) takes no handler at all: its span starts and ends around
- * `_generateUncached` or `_streamIterator` (see startOwnModelCall). A run's children find
+ * invoked or streamed) and a tool call take no handler at all: their spans start and end
+ * around `_generateUncached` or `_streamIterator` (see startOwnModelCall) and `call` (see
+ * startOwnTool), and a graph's where LangGraph configures its run; the handler goes on the
+ * model runs LangChain starts itself (a batch of prompts, a cache). A run's children find
  * their parent span through the scopes. Manual: pass `new LangChainCallbackHandler()` in
  * `callbacks` (then LangChain reports every run to it, inherited as usual).
  *
