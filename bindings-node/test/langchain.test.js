@@ -674,3 +674,29 @@ test('a model called inside a tool goes under the tool span', async () => {
   assert.equal(toolSpan.parent_span_id, agentSpan.span_id);
   assert.deepEqual(spans.filter((s) => s.parent_span_id === toolSpan.span_id).map((s) => s.name), ['chat gpt-4o-mini']);
 });
+
+test('a model call a provider call takes over asks the model for nothing more than LangChain does untraced', async () => {
+  // The span takes the parameters from the provider's request: the model's invocation
+  // parameters (and getLsParams, which reads them again) are read only for a span LangChain ends.
+  freshSpool({});
+  const model = chatModel('openai', `${provider.url}/chat_system_and_user`);
+  const counts = { params: 0, ls: 0 };
+  const proto = Object.getPrototypeOf(model);
+  const { _getInvocationParamsForTracing: params, getLsParams: ls } = proto;
+  proto._getInvocationParamsForTracing = function () { counts.params++; return params.apply(this, arguments); };
+  proto.getLsParams = function () { counts.ls++; return ls.apply(this, arguments); };
+  const countOne = async (run) => {
+    counts.params = 0;
+    counts.ls = 0;
+    await run(() => model.invoke(PROMPT()));
+    return { ...counts };
+  };
+  try {
+    const untraced = await countOne((fn) => llmtel.suppressTracing(fn));
+    const traced = await countOne((fn) => llmtel.startSpan({ name: 'root' }, fn));
+    assert.ok(untraced.params > 0, 'LangChain reads them itself');
+    assert.deepEqual(traced, untraced);
+  } finally {
+    Object.assign(proto, { _getInvocationParamsForTracing: params, getLsParams: ls });
+  }
+});

@@ -132,11 +132,14 @@ function startAgent(host, { name, metadata, id, inputs, parent }) {
  * A model call's span, started from what LangChain hands a callback (or what
  * `startOwnModelCall` reads itself): the model's serialized id, its run metadata, its
  * invocation parameters, and the messages (or a function giving them) or prompts when inputs
- * are recorded. The call goes in the scope's slot (`slot`, else the current one), for the
- * provider call inside it to take over. `{ handle, context, recordOutputs, claim }`, or
- * undefined when nothing is traced.
+ * are recorded. `details` (startOwnModelCall's), when given, reads the metadata and parameters
+ * the model gives the call (`{ metadata, params }`) only when the span needs them: not when a
+ * provider call takes the model call over, whose request carries them as sent (LangChain
+ * computes them twice over, some 15 µs a call in the middle of its run). The call goes in the
+ * scope's slot (`slot`, else the current one), for the provider call inside it to take over.
+ * `{ handle, context, recordOutputs, claim }`, or undefined when nothing is traced.
  */
-function startModelCall(host, { id, metadata, params, messages, prompts, parent, slot = frameworkSlot.getStore() }) {
+function startModelCall(host, { id, metadata, params, details, messages, prompts, parent, slot = frameworkSlot.getStore() }) {
   const client = host.client();
   if (!client) return undefined;
   let call;
@@ -147,7 +150,21 @@ function startModelCall(host, { id, metadata, params, messages, prompts, parent,
     const start = { invocation_params: definedParams(params, recordInputs), metadata: pick(metadata, MODEL_KEYS), serialized: { id } };
     if (recordInputs && messages) start.messages = typeof messages === 'function' ? messages() : messages;
     if (recordInputs && prompts) start.prompts = prompts;
-    call = client.langchainModel(json(start), { recordInputs, recordOutputs, scope: host.scope() }, parent);
+    // The start as JSON, or (with `details`) a function giving it: `adopted`, for a call a
+    // provider call took over (see DeferredCall).
+    const startJson = !details ? json(start) : (adopted) => {
+      if (!adopted) {
+        try {
+          const more = details();
+          start.invocation_params = definedParams(more.params, recordInputs);
+          start.metadata = pick(more.metadata, MODEL_KEYS);
+        } catch {
+          /* a model of an unusual shape: the span keeps what it has */
+        }
+      }
+      return json(start);
+    };
+    call = client.langchainModel(startJson, { recordInputs, recordOutputs, scope: host.scope() }, parent);
   } catch (error) {
     warn('this LangChain model call is not traced', error);
     return undefined;
@@ -423,9 +440,12 @@ function startOwnModelCall(host, model, scope, { config, callOptions, messages }
   }
   let start;
   try {
-    const metadata = { ...(config && config.metadata), ...model.getLsParams(callOptions), ...model.metadata };
-    const params = typeof model._getInvocationParamsForTracing === 'function' ? model._getInvocationParamsForTracing(callOptions) : model.invocationParams(callOptions);
-    start = { id: serializedId(model), metadata, params, messages, parent: scope.parent || host.parent(), slot: scope };
+    const metadata = { ...(config && config.metadata), ...model.metadata };
+    const details = () => ({
+      metadata: { ...(config && config.metadata), ...model.getLsParams(callOptions), ...model.metadata },
+      params: typeof model._getInvocationParamsForTracing === 'function' ? model._getInvocationParamsForTracing(callOptions) : model.invocationParams(callOptions),
+    });
+    start = { id: serializedId(model), metadata, details, messages, parent: scope.parent || host.parent(), slot: scope };
   } catch {
     return undefined; // a model of an unusual shape: LangChain's callbacks say what it does
   }
