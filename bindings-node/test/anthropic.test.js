@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const Anthropic = require('@anthropic-ai/sdk');
 
 const llmtel = require('..');
-const { scenarios, startProviderServer, freshSpool, assertMatches, contentOptions } = require('../testing/helpers');
+const { scenarios, startProviderServer, freshSpool, assertMatches, contentOptions, countCrossings } = require('../testing/helpers');
 
 let provider;
 before(async () => { provider = await startProviderServer(); });
@@ -53,4 +53,20 @@ test('the messages.stream() helper gives the same span as create(stream)', async
   const lines = await read();
   assert.equal(lines.length, 1);
   assertMatches(scenario, lines[0], provider.url);
+});
+
+test('a stream, from create(stream) or the messages.stream() helper, crosses into the binding once, when it ends', async () => {
+  const scenario = scenarios('anthropic').find((s) => s.name === 'anthropic_stream_tool_use');
+  const read = freshSpool(contentOptions(scenario));
+  const client = llmtel.instrumentAnthropicAiClient(new Anthropic({ baseURL: `${provider.url}/${scenario.name}`, apiKey: 'test', maxRetries: 0 }), { recordOutputs: true });
+  const { stream: _, ...params } = scenario.request;
+  const created = await countCrossings(async () => {
+    for await (const event of await client.messages.create({ ...params, stream: true })) void event;
+  });
+  const helper = await countCrossings(() => client.messages.stream(params).finalMessage());
+  assert.equal(helper.result.stop_reason, 'tool_use');
+  assert.deepEqual([created.crossings, helper.crossings], [['callFinished'], ['callFinished']]);
+  const lines = await read();
+  assert.equal(lines.length, 2);
+  for (const line of lines) assertMatches(scenario, line, provider.url);
 });

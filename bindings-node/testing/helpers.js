@@ -48,4 +48,30 @@ function contentOptions(scenario) {
   return { contentFormat: scenario.options.content_format, maxContentBytes: scenario.options.max_content_bytes };
 }
 
-module.exports = { scenarios, startProviderServer, freshSpool, assertMatches, contentOptions };
+/**
+ * The names of the native binding's functions and NativeClient methods `run()` calls (the
+ * crossings into the binding, in order), and what it returns: `{ crossings, result }`.
+ */
+async function countCrossings(run) {
+  const binding = require('../llmtel.node');
+  const crossings = [];
+  const restore = [];
+  for (const owner of [binding, binding.NativeClient.prototype]) {
+    for (const key of Object.getOwnPropertyNames(owner)) {
+      const original = Object.getOwnPropertyDescriptor(owner, key).value; // not the getters
+      if (typeof original !== 'function' || key === 'constructor' || key === 'NativeClient' || key === 'release') continue;
+      owner[key] = function (...args) {
+        crossings.push(key);
+        return original.apply(this, args);
+      };
+      restore.push(() => { owner[key] = original; });
+    }
+  }
+  try {
+    return { crossings, result: await run() };
+  } finally {
+    for (const undo of restore) undo();
+  }
+}
+
+module.exports = { scenarios, startProviderServer, freshSpool, assertMatches, contentOptions, countCrossings };
