@@ -134,10 +134,10 @@ function startAgent(host, { name, metadata, id, inputs, parent }) {
  * invocation parameters, and the messages (or a function giving them) or prompts when inputs
  * are recorded. `details` (startOwnModelCall's), when given, reads the metadata and parameters
  * the model gives the call (`{ metadata, params }`) only when the span needs them: not when a
- * provider call takes the model call over, whose request carries them as sent (LangChain
- * computes them twice over, some 15 µs a call in the middle of its run). The call goes in the
- * scope's slot (`slot`, else the current one), for the provider call inside it to take over.
- * `{ handle, context, recordOutputs, claim }`, or undefined when nothing is traced.
+ * provider call takes the model call over, whose request carries them as sent (LangChain reads
+ * them twice itself; a third and fourth time took some 15 µs a call in an agent run). The call
+ * goes in the scope's slot (`slot`, else the current one), for the provider call inside it to
+ * take over. `{ handle, context, recordOutputs, claim }`, or undefined when nothing is traced.
  */
 function startModelCall(host, { id, metadata, params, details, messages, prompts, parent, slot = frameworkSlot.getStore() }) {
   const client = host.client();
