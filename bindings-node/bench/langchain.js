@@ -3,10 +3,12 @@
  * The caller's cost of tracing LangChain in Node, with an in-process fake fetch (no network):
  * `ChatOpenAI.invoke` (one model call), `ChatOpenAI.stream` (one model call, CHUNKS chunks),
  * a LangChain v1 `createAgent` run with one tool (two model calls and a tool call) and the same
- * agent as LangGraph's prebuilt `createReactAgent`, bare,
- * with llmtel (its defaults: LangChain's callbacks and the OpenAI integration joined into one
- * span per model call) and with @sentry/node (its LangChain, LangGraph and OpenAI
- * integrations), each inside a root span, each variant in its own process.
+ * agent as LangGraph's prebuilt `createReactAgent`, bare, with llmtel (its defaults: the model,
+ * tool and graph runs traced, and the OpenAI integration joined into one span per model call)
+ * and with @sentry/node (its LangChain, LangGraph and OpenAI integrations), each inside a root
+ * span, each variant in its own process. Each prints the spans an SDK makes a run: for
+ * `createAgent` @sentry/node makes only the two model spans, so only `createReactAgent` (four
+ * spans from each) sets like work against like.
  * The processes run in ROUNDS interleaved rounds; a round's added time is the variant's median
  * minus that round's bare median ("across processes"), and the figures quoted are medians over
  * the rounds. Goal (issue 12): llmtel's added time at most half of Sentry's.
@@ -17,8 +19,9 @@
  * bench's node_modules again, through a symlink that --preserve-symlinks loads as other
  * modules; loaded before the SDK starts and out of the module cache while it starts, where
  * llmtel looks for copies loaded before init(): no SDK patches it), and the added time is the
- * median of the paired differences. The pairing leaves out what an SDK costs beside its own runs (as
- * in bench.js); the bare process's pairs show the pairing's own bias (two copies, both untraced).
+ * median of the paired differences. The pairing leaves out what an SDK costs beside its own
+ * runs (as in bench.js); the bare process's pairs show the pairing's own bias (two copies, both
+ * untraced).
  *
  * BENCH_NOOP=1 adds a process with a do-nothing handler on every LangChain run: what LangChain
  * itself spends for any handler placed the way llmtel places its own.
