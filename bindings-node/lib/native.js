@@ -119,9 +119,13 @@ const EMPTY = new Uint8Array(0);
 /** The bytes a DeferredCall kept, as one piece. */
 const keptBody = (state) => (state.pieces.length === 1 ? state.pieces[0] : Buffer.concat(state.pieces));
 
-/** A LangChain model run's start as the binding takes it: JSON, or a function giving it for a
- * call a provider call took over (`adopted`) or not (see langchain.js's startModelCall). */
-const langchainStart = (start, adopted) => (typeof start === 'function' ? start(adopted) : start);
+/** A LangChain model run's starter arguments (`[start, placement, parent]`) as the binding takes
+ * them: the start as JSON, which langchain.js's startModelCall may give as a function of whether
+ * a provider call took the run over (`adopted`). */
+function langchainArgs(state, adopted) {
+  const [start, placement, parent] = state.args;
+  return [typeof start === 'function' ? start(adopted) : start, placement, parent];
+}
 
 /** A DeferredCall's call made in the binding now, as started when it was: its id, a slot to
  * release. A LangChain model run a provider call took over is taken over again, and the bytes
@@ -130,8 +134,7 @@ function startLate(state) {
   const ago = performance.now() - state.started;
   let id;
   if (state.kind === 'langchain') {
-    const [start, placement, parent] = state.args;
-    id = starters.langchainModel.call(state.client, langchainStart(start, false), placement, parent, ago);
+    id = starters.langchainModel.call(state.client, ...langchainArgs(state, false), ago);
     if (state.adopted) {
       try {
         binding.callAdopt(id, ...state.adopted);
@@ -221,10 +224,7 @@ class DeferredCall {
     state.done = true;
     const ago = performance.now() - state.started;
     if (state.kind === 'provider') state.client.callFinished(...state.args, ago, end, firstChunkAfter);
-    else {
-      const [start, placement, parent] = state.args;
-      state.client.langchainModelFinished(langchainStart(start, true), placement, parent, ago, ...state.adopted, end, firstChunkAfter);
-    }
+    else state.client.langchainModelFinished(...langchainArgs(state, true), ago, ...state.adopted, end, firstChunkAfter);
   }
 
   finishLater(responseJson) {

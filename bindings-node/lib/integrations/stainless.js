@@ -103,7 +103,7 @@ function tapBody(response, call) {
     // settles, before the consumer sees it (tapStream): failed with the error it rejects with,
     // else ended with what was read. (Asking the core whether it could read the events would
     // make a call that keeps its bytes until the end, Node's DeferredCall, cross into the
-    // binding three times, at every OpenAI stream's sentinel.)
+    // binding four times, at every OpenAI stream's sentinel.)
     if (tap.pending) tap.closed = true;
     else endCall(call);
   };
